@@ -1,0 +1,221 @@
+/**
+ * PyTorch Profiler (Kineto) Chrome trace JSON, plain or gzip.
+ *
+ * Reads: the top-level object (`traceEvents` anywhere among its keys, metadata
+ * such as deviceProperties / distributedInfo / with_stack) or a bare event array.
+ * Events: cpu_op, user_annotation, python_function (nn.Module spans), cuda_runtime,
+ * cuda_driver, kernel, gpu_memcpy, gpu_memset, gpu_user_annotation, fwdbwd flows,
+ * `[memory]` instant events, thread_name metadata; older category spellings
+ * (Operator, Kernel, Runtime, Memcpy, Memset) too.
+ * Spec: https://docs.google.com/document/d/1CvAClvFfyA5R-PhYUmn5OOQtYMH4h6I0nSsKchNAySU
+ *
+ * Streaming: the text is pulled into one reusable buffer and scanned byte by byte;
+ * a unit (one event, one metadata value) cut by the buffer's end is re-read after
+ * the next block arrives. Memory grows with the events kept, not with the text,
+ * so traces beyond V8's 512 MB string limit are read. Timestamps keep full
+ * precision: integer µs digits and fractional digits become integer ns.
+ * Quirk: `ac2g` flows are not stored; the `correlation` arg says the same.
+ */
+import { TraceBuilder } from "../src/model/builder.js";
+import type { TraceModel } from "../src/model/tables.js";
+import { LlmprofError } from "../src/errors.js";
+import { KinetoEventReader } from "./kineto-event.js";
+import { COMMA, JsonSyntaxError, LBRACE, LBRACKET, NEED_MORE, RBRACE, RBRACKET, Scanner, describeByte } from "./json/scanner.js";
+import { TruncatedGzipError, openSource, type SourceOptions } from "./source.js";
+import { readTopLevelMeta } from "./kineto-meta.js";
+
+export const KINETO_FORMAT = "kineto-json";
+
+/** True when the first bytes look like a Chrome / Kineto trace. */
+export function sniffKineto(head: Buffer): boolean {
+  const text = head.toString("utf8", 0, Math.min(head.length, 65536));
+  const t = text.trimStart();
+  if (t.startsWith("{")) return /"(traceEvents|schemaVersion|deviceProperties)"\s*:/.test(text);
+  if (t.startsWith("[")) return /^\[\s*\{[^]*?"ph"\s*:/.test(t);
+  return false;
+}
+
+export interface ParseOptions extends SourceOptions {
+  /** Initial size of the read buffer. */
+  blockBytes?: number;
+  /** Largest single event or metadata value accepted. */
+  maxUnitBytes?: number;
+  onProgress?: (bytesRead: number) => void;
+}
+
+const enum State {
+  Root,
+  RootKey,
+  RootAfterValue,
+  Events,
+  EventsAfterItem,
+  Done,
+}
+
+export async function parseKineto(path: string, options: ParseOptions = {}): Promise<TraceModel> {
+  const builder = new TraceBuilder(KINETO_FORMAT, [path]);
+  const source = openSource(path, options);
+  const sc = new Scanner();
+  const events = new KinetoEventReader(builder, sc);
+  const maxUnit = options.maxUnitBytes ?? 1 << 30;
+  let buf = Buffer.allocUnsafe(options.blockBytes ?? 8 << 20);
+  let filled = 0;
+  let eof = false;
+  let state = State.Root;
+  let sawEvents = false;
+  let eventsDone = false;
+  let rootIsArray = false;
+    let consumedBefore = 0; // bytes of text discarded before buf[0]
+  let truncatedGzip = false;
+  const meta: Record<string, string> = {};
+
+  try {
+    for (;;) {
+      // refill: keep the unread tail, read more behind it
+      if (!eof) {
+        if (filled === buf.length) {
+          if (buf.length * 2 > maxUnit) throw new LlmprofError(path, `a single event or value exceeds ${maxUnit} bytes`);
+          const bigger = Buffer.allocUnsafe(buf.length * 2);
+          buf.copy(bigger, 0, 0, filled);
+          buf = bigger;
+        }
+        let n: number;
+        try {
+          n = await source.read(buf, filled);
+        } catch (e) {
+          if (e instanceof TruncatedGzipError) {
+            truncatedGzip = true;
+            n = 0;
+          } else throw e;
+        }
+        if (n === 0) eof = true;
+        filled += n;
+        options.onProgress?.(consumedBefore + filled);
+      }
+      sc.reset(buf, 0, filled);
+      let unitStart = 0;
+      try {
+        for (;;) {
+          unitStart = sc.pos;
+          if (state === State.Root) {
+            if (consumedBefore === 0 && sc.pos === 0 && buf[0] === 0xef && buf[1] === 0xbb && buf[2] === 0xbf) sc.pos = 3;
+            const c = sc.peek();
+            if (c === LBRACE) state = State.RootKey;
+            else if (c === LBRACKET) {
+              rootIsArray = true;
+              sawEvents = true;
+              state = State.Events;
+            } else throw notATrace(path, `starts with ${describeByte(c)}, not a JSON object`);
+            sc.pos++;
+          } else if (state === State.RootKey) {
+            const c = sc.peek();
+            if (c === RBRACE) {
+              sc.pos++;
+              state = State.Done;
+              break;
+            }
+            if (c === COMMA) {
+              sc.pos++;
+              continue;
+            }
+            sc.scanString();
+            const key = sc.buf.toString("utf8", sc.strStart, sc.strEnd);
+            sc.expect(58);
+            if (key === "traceEvents") {
+              if (sc.peek() !== LBRACKET) throw notATrace(path, "`traceEvents` is not an array");
+              sc.pos++;
+              sawEvents = true;
+              state = State.Events;
+            } else {
+              const s = sc.pos;
+              sc.skipValue();
+              meta[key] = sc.buf.toString("utf8", s, sc.pos).trim();
+              state = State.RootAfterValue;
+            }
+          } else if (state === State.RootAfterValue) {
+            const c = sc.peek();
+            if (c === COMMA) {
+              sc.pos++;
+              state = State.RootKey;
+            } else if (c === RBRACE) {
+              sc.pos++;
+              state = State.Done;
+              break;
+            } else throw new JsonSyntaxError(`expected ',' or '}' after a top-level value but found ${describeByte(c)}`, sc.pos);
+          } else if (state === State.Events) {
+            const c = sc.peek();
+            if (c === RBRACKET) {
+              sc.pos++;
+              eventsDone = true;
+              state = rootIsArray ? State.Done : State.RootAfterValue;
+              if (rootIsArray) break;
+              continue;
+            }
+            if (c !== LBRACE) {
+              events.skipNonObject();
+            } else events.read();
+            state = State.EventsAfterItem;
+          } else if (state === State.EventsAfterItem) {
+            const c = sc.peek();
+            if (c === COMMA) {
+              sc.pos++;
+              state = State.Events;
+            } else if (c === RBRACKET) {
+              sc.pos++;
+              eventsDone = true;
+              state = rootIsArray ? State.Done : State.RootAfterValue;
+              if (rootIsArray) break;
+            } else throw new JsonSyntaxError(`expected ',' or ']' between events but found ${describeByte(c)}`, sc.pos);
+          } else break;
+        }
+      } catch (e) {
+        if (e !== NEED_MORE) {
+          if (e instanceof JsonSyntaxError) {
+            const offset = consumedBefore + e.offset;
+            if (!sawEvents || builder.eventsStored === 0) throw new LlmprofError(path, `not valid JSON at byte ${offset}: ${e.message}`);
+            builder.diag("truncated-input", `invalid JSON at byte ${offset}: ${e.message}; events after it were not read`);
+            builder.meta.partial = true;
+            break;
+          }
+          throw e;
+        }
+        sc.pos = unitStart;
+      }
+      if (state === State.Done) break;
+      if (eof) {
+        // ran out of text mid-unit
+        if (!sawEvents) {
+          if (consumedBefore + filled === 0) throw new LlmprofError(path, "is empty");
+          throw notATrace(path, filled - sc.pos > 0 || state !== State.Root ? "ends before any `traceEvents` array" : "has no JSON content");
+        }
+        if (!eventsDone) {
+          builder.diag("truncated-input", `the text ends at byte ${consumedBefore + filled} inside the events array${truncatedGzip ? " (truncated gzip stream)" : ""}`);
+          builder.meta.partial = true;
+        } else builder.diag("unterminated-root");
+        break;
+      }
+      // move the unread tail to the front
+      const tail = filled - sc.pos;
+      if (sc.pos > 0) {
+        buf.copy(buf, 0, sc.pos, filled);
+        consumedBefore += sc.pos;
+      }
+      filled = tail;
+    }
+    // trailing non-whitespace after a complete root is ignored (some writers append newlines/garbage)
+  } finally {
+    source.close();
+  }
+  if (!sawEvents) throw notATrace(path, "is JSON but has no `traceEvents` array: not a PyTorch Profiler / Chrome trace");
+
+  readTopLevelMeta(meta, builder, events.baseMicros);
+  builder.meta.eventCounts = events.eventCounts();
+  builder.meta.bytesRead = source.delivered;
+  builder.timeBaseNs = Number.isNaN(events.baseMicros) ? 0n : BigInt(events.baseMicros) * 1000n;
+  events.closeOpenBegins(builder.maxTimeNs());
+  return builder.freeze();
+}
+
+function notATrace(path: string, why: string): LlmprofError {
+  return new LlmprofError(path, `not a PyTorch Profiler trace: ${why}`);
+}

@@ -1,0 +1,88 @@
+/**
+ * Format detection and loading. Each format module offers `sniff(head, name)`
+ * over the first 64 KiB (uncompressed) and `parse(path)`; the registry picks
+ * by content first, the file name only breaks ties. Adding a format = one
+ * entry here.
+ */
+import { readdirSync, statSync } from "node:fs";
+import { join } from "node:path";
+import { LlmprofError } from "../src/errors.js";
+import type { TraceModel } from "../src/model/tables.js";
+import { parseKineto, sniffKineto, type ParseOptions } from "./kineto.js";
+import { describeFsError, readHead } from "./source.js";
+
+export interface FormatModule {
+  readonly id: string;
+  readonly description: string;
+  sniff(head: Buffer, fileName: string): boolean;
+  /** One model per rank found in the file. */
+  parse(path: string, options: ParseOptions): Promise<TraceModel[]>;
+}
+
+export const FORMATS: FormatModule[] = [
+  {
+    id: "kineto-json",
+    description: "PyTorch Profiler (Kineto) Chrome trace JSON (.json, .json.gz, .pt.trace.json)",
+    sniff: (head) => sniffKineto(head),
+    parse: async (path, options) => [await parseKineto(path, options)],
+  },
+];
+
+/** Registers an extra format (used by format modules that load lazily). */
+export function registerFormat(format: FormatModule): void {
+  if (!FORMATS.some((f) => f.id === format.id)) FORMATS.push(format);
+}
+
+export async function detectFormat(path: string): Promise<FormatModule> {
+  const head = await readHead(path);
+  if (head.length === 0) throw new LlmprofError(path, "is empty");
+  const name = path.toLowerCase();
+  const matches = FORMATS.filter((f) => f.sniff(head, name));
+  if (matches.length === 0) {
+    throw new LlmprofError(path, `unrecognised format (${describeHead(head)}); llmprof reads ${FORMATS.map((f) => f.description).join("; ")}`);
+  }
+  return matches[0]!;
+}
+
+function describeHead(head: Buffer): string {
+  const text = head.toString("latin1", 0, Math.min(16, head.length)).replace(/[^\x20-\x7e]/g, ".");
+  return `starts with "${text}"`;
+}
+
+/**
+ * Loads the traces named by `inputs` (files, or directories holding one trace
+ * per rank). Returns one model per rank, in input order.
+ */
+export async function loadTraces(inputs: readonly string[], options: ParseOptions = {}): Promise<TraceModel[]> {
+  const files: string[] = [];
+  for (const input of inputs) files.push(...(await expandInput(input)));
+  const models: TraceModel[] = [];
+  for (const file of files) {
+    const format = await detectFormat(file);
+    models.push(...(await format.parse(file, options)));
+  }
+  return models;
+}
+
+async function expandInput(input: string): Promise<string[]> {
+  let isDir: boolean;
+  try {
+    isDir = statSync(input).isDirectory();
+  } catch (e) {
+    throw new LlmprofError(input, describeFsError(e));
+  }
+  if (!isDir) return [input];
+  const found: string[] = [];
+  for (const entry of readdirSync(input).sort()) {
+    const path = join(input, entry);
+    try {
+      if (!statSync(path).isFile()) continue;
+      const head = await readHead(path, 65536);
+      if (head.length > 0 && FORMATS.some((f) => f.sniff(head, entry.toLowerCase()))) found.push(path);
+    } catch {
+      // unreadable entries are not traces
+    }
+  }
+  if (found.length === 0) throw new LlmprofError(input, "directory contains no trace files llmprof can read");
+  return found;
+}

@@ -1,0 +1,179 @@
+/**
+ * Byte sources: a file read in large blocks, transparently gunzipped when it
+ * starts with the gzip magic. Callers pull bytes into their own buffer, so one
+ * reusable buffer serves the whole parse and no chunk is concatenated.
+ */
+import { createReadStream, openSync, readSync, closeSync, statSync } from "node:fs";
+import { createGunzip } from "node:zlib";
+import type { Readable } from "node:stream";
+import { LlmprofError } from "../src/errors.js";
+
+export interface ByteSource {
+  /** Copies up to target.length - offset bytes into target at offset; 0 at the end. */
+  read(target: Buffer, offset: number): Promise<number>;
+  close(): void;
+  readonly compressed: boolean;
+  /** Bytes of (uncompressed) text delivered so far. */
+  readonly delivered: number;
+}
+
+export interface SourceOptions {
+  /** Refuse to inflate more than this many bytes (gzip bombs). */
+  maxTextBytes?: number;
+}
+
+const DEFAULT_MAX_TEXT = 64 * 2 ** 30;
+
+export function isGzip(head: Uint8Array): boolean {
+  return head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b;
+}
+
+/** First bytes of a file, uncompressed when it is gzip (for format detection). */
+export async function readHead(path: string, bytes = 64 * 1024): Promise<Buffer> {
+  const src = openSource(path);
+  try {
+    const out = Buffer.alloc(bytes);
+    let n = 0;
+    while (n < bytes) {
+      const got = await src.read(out, n);
+      if (got === 0) break;
+      n += got;
+    }
+    return out.subarray(0, n);
+  } finally {
+    src.close();
+  }
+}
+
+export function openSource(path: string, options: SourceOptions = {}): ByteSource {
+  let fd: number;
+  try {
+    if (statSync(path).isDirectory()) throw new LlmprofError(path, "is a directory, expected a trace file");
+    fd = openSync(path, "r");
+  } catch (e) {
+    if (e instanceof LlmprofError) throw e;
+    throw new LlmprofError(path, describeFsError(e));
+  }
+  const magic = Buffer.alloc(2);
+  const n = readSync(fd, magic, 0, 2, 0);
+  if (isGzip(magic.subarray(0, n))) {
+    closeSync(fd);
+    return new GzipSource(path, options.maxTextBytes ?? DEFAULT_MAX_TEXT);
+  }
+  return new FileSource(fd);
+}
+
+class FileSource implements ByteSource {
+  readonly compressed = false;
+  delivered = 0;
+  private position = 0;
+  constructor(private fd: number) {}
+  async read(target: Buffer, offset: number): Promise<number> {
+    if (this.fd < 0) return 0;
+    const n = readSync(this.fd, target, offset, target.length - offset, this.position);
+    this.position += n;
+    this.delivered += n;
+    return n;
+  }
+  close(): void {
+    if (this.fd >= 0) closeSync(this.fd);
+    this.fd = -1;
+  }
+}
+
+class GzipSource implements ByteSource {
+  readonly compressed = true;
+  delivered = 0;
+  private readonly stream: Readable;
+  /** Inflated chunks not yet copied out; the stream pauses while this is large. */
+  private readonly queue: Buffer[] = [];
+  private queuedBytes = 0;
+  private headOffset = 0;
+  private ended = false;
+  private error: unknown = null;
+  private wake: (() => void) | null = null;
+
+  constructor(
+    private readonly path: string,
+    private readonly maxTextBytes: number,
+  ) {
+    const file = createReadStream(path, { highWaterMark: 4 << 20 });
+    const gunzip = createGunzip({ chunkSize: 1 << 20 });
+    file.on("error", (e) => gunzip.destroy(e));
+    this.stream = file.pipe(gunzip);
+    // data that arrived before an error is still delivered, then the error
+    this.stream.on("data", (chunk: Buffer) => {
+      this.queue.push(chunk);
+      this.queuedBytes += chunk.length;
+      if (this.queuedBytes > 32 << 20) this.stream.pause();
+      this.notify();
+    });
+    this.stream.on("end", () => {
+      this.ended = true;
+      this.notify();
+    });
+    this.stream.on("error", (e) => {
+      this.error = e;
+      this.notify();
+    });
+  }
+
+  private notify(): void {
+    const w = this.wake;
+    this.wake = null;
+    w?.();
+  }
+
+  async read(target: Buffer, offset: number): Promise<number> {
+    const room = target.length - offset;
+    let written = 0;
+    while (written < room) {
+      const head = this.queue[0];
+      if (head) {
+        const n = Math.min(room - written, head.length - this.headOffset);
+        head.copy(target, offset + written, this.headOffset, this.headOffset + n);
+        this.headOffset += n;
+        written += n;
+        if (this.headOffset >= head.length) {
+          this.queue.shift();
+          this.queuedBytes -= head.length;
+          this.headOffset = 0;
+          if (this.queuedBytes < 8 << 20 && this.stream.isPaused()) this.stream.resume();
+        }
+        continue;
+      }
+      if (written > 0) break; // hand over what we have instead of waiting
+      if (this.error) throw gzipError(this.path, this.error);
+      if (this.ended) break;
+      await new Promise<void>((resolve) => (this.wake = resolve));
+    }
+    this.delivered += written;
+    if (this.delivered > this.maxTextBytes) {
+      this.close();
+      throw new LlmprofError(this.path, `decompresses to more than ${this.maxTextBytes} bytes; refusing to read further (raise --max-text-bytes if this is a real trace)`);
+    }
+    return written;
+  }
+
+  close(): void {
+    this.ended = true;
+    this.stream.destroy();
+  }
+}
+
+/** A truncated gzip stream is a "partial" input, other zlib failures are corruption. */
+export class TruncatedGzipError extends LlmprofError {}
+
+function gzipError(path: string, e: unknown): LlmprofError {
+  const msg = e instanceof Error ? e.message : String(e);
+  if (/unexpected end of file/i.test(msg)) return new TruncatedGzipError(path, "gzip stream ends early (truncated file)");
+  return new LlmprofError(path, `corrupt gzip data (${msg})`);
+}
+
+export function describeFsError(e: unknown): string {
+  const code = (e as { code?: string }).code;
+  if (code === "ENOENT") return "no such file or directory";
+  if (code === "EACCES" || code === "EPERM") return "permission denied";
+  if (code === "EISDIR") return "is a directory, expected a trace file";
+  return e instanceof Error ? e.message : String(e);
+}

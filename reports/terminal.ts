@@ -1,0 +1,88 @@
+/** The readable summary `llmprof analyze` prints on the terminal. */
+import type { Summary } from "../src/analysis/summary.js";
+import { formatCount, formatMs, formatNs, formatPct, shortKernelName, textTable } from "./format.js";
+
+export function renderTerminal(s: Summary): string {
+  const out: string[] = [];
+  const t = s.trace;
+  out.push(`llmprof ${s.generator.version} — ${t.files.join(", ")}`);
+  out.push(`format ${t.format}${t.partial ? " (PARTIAL: the input was cut short; figures cover what was read)" : ""}`);
+  if (t.devices.length) out.push(`devices: ${t.devices.map((d) => `${d.id}: ${d.name}`).join("; ")}`);
+  const ranks = t.ranks.filter((r) => r.rank !== null);
+  if (ranks.length) out.push(`ranks: ${ranks.map((r) => r.rank).join(", ")} of world size ${ranks[0]!.worldSize ?? "?"}`);
+  out.push("");
+
+  if (s.steps.available) {
+    const st = s.steps;
+    out.push(
+      st.source === "profiler-steps"
+        ? `Steps: ${st.count} profiled (ProfilerStep), step time median ${formatNs(st.stepTimeMedianNs)} (min ${formatNs(st.stepTimeMinNs)}, max ${formatNs(st.stepTimeMaxNs)})`
+        : `Steps: none recorded; window = span of all GPU activity (${formatNs(st.windowNs)})`,
+    );
+  } else out.push(`Steps: unavailable — ${s.steps.reason}`);
+
+  if (s.temporal.available) {
+    out.push("");
+    out.push("GPU time breakdown (window = the profiled steps)");
+    const rows = s.temporal.devices.map((d) => [
+      d.rank === null ? `gpu ${d.device}` : `rank ${d.rank} gpu ${d.device}`,
+      formatMs(d.total.windowNs),
+      formatPct(d.total.busyPct),
+      formatPct(d.total.computePct),
+      formatPct(d.total.exposedCommunicationPct),
+      formatPct(d.total.exposedMemoryPct),
+      formatPct(d.total.idlePct),
+      formatPct(d.total.overlapPct),
+    ]);
+    out.push(
+      textTable(["device", "window ms", "busy", "compute", "exposed comm", "exposed memcpy", "idle", "comm overlap"], rows, [false, true, true, true, true, true, true, true]),
+    );
+    const d0 = s.temporal.devices[0];
+    if (d0 && d0.steps.length > 1) {
+      out.push("");
+      out.push(`Per step (${d0.rank === null ? "" : `rank ${d0.rank} `}gpu ${d0.device})`);
+      out.push(
+        textTable(
+          ["step", "ms", "compute", "comm", "exposed comm", "memcpy", "idle"],
+          d0.steps.map((x) => [String(x.step), formatMs(x.windowNs), formatMs(x.computeNs), formatMs(x.communicationNs), formatMs(x.exposedCommunicationNs), formatMs(x.memoryNs), formatMs(x.idleNs)]),
+          [false, true, true, true, true, true, true],
+        ),
+      );
+    }
+  } else out.push(`GPU time: unavailable — ${s.temporal.reason}`);
+
+  if (s.kernels.available) {
+    const k = s.kernels;
+    out.push("");
+    out.push(`Kernel categories (${formatCount(k.count)} GPU activities, ${formatNs(k.totalNs)} in total)`);
+    out.push(
+      textTable(
+        ["category", "count", "ms", "% of kernel time"],
+        k.byCategory.map((c) => [c.label, formatCount(c.count), formatMs(c.totalNs), formatPct(c.pctOfKernelTime)]),
+        [false, true, true, true],
+      ),
+    );
+    out.push("");
+    out.push("Top kernels");
+    out.push(
+      textTable(
+        ["kernel", "count", "total ms", "mean µs", "% busy"],
+        k.byName.slice(0, 10).map((r) => [shortKernelName(r.name, 70), formatCount(r.count), formatMs(r.totalNs), (r.meanNs / 1e3).toFixed(1), formatPct(r.pctOfBusy)]),
+        [false, true, true, true, true],
+      ),
+    );
+    if (k.withoutLaunch.count > 0) {
+      out.push(`${formatCount(k.withoutLaunch.count)} activities (${formatNs(k.withoutLaunch.totalNs)}) were launched before the trace began; they are counted above.`);
+    }
+    if (k.outsideWindow.count > 0) {
+      out.push(`${formatCount(k.outsideWindow.count)} activities (${formatNs(k.outsideWindow.totalNs)}) start outside the profiled steps and are not in these tables.`);
+    }
+  }
+
+  if (s.diagnostics.length) {
+    out.push("");
+    out.push("Import notes");
+    for (const d of s.diagnostics) out.push(`  [${d.severity}] ${d.id} ×${formatCount(d.count)}: ${d.explanation}${d.example ? ` (e.g. ${d.example})` : ""}`);
+  }
+  return `${out.join("\n")}\n`;
+}

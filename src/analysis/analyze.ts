@@ -1,0 +1,104 @@
+/**
+ * analyze(): trace models (one per rank) -> Summary. Pure: no I/O.
+ * Table sections (kernels...) describe the primary rank (the lowest rank, or
+ * the first file); per-rank sections (steps, temporal) list every rank.
+ */
+import type { TraceModel } from "../model/tables.js";
+import { VERSION } from "../version.js";
+import { createContext, type AnalysisContext, type AnalysisOptions } from "./context.js";
+import { measureWithin } from "./intervals.js";
+import { kernelSummary } from "./kernels.js";
+import { SUMMARY_SCHEMA, type StepRow, type StepsSection, type Summary, type TraceSection, type Section } from "./summary.js";
+import { temporalBreakdown } from "./temporal.js";
+
+export function analyzeModels(models: readonly TraceModel[], options: AnalysisOptions = {}): Summary {
+  if (models.length === 0) throw new Error("analyzeModels needs at least one trace model");
+  const ordered = [...models].sort((a, b) => (a.meta.rank ?? 0) - (b.meta.rank ?? 0));
+  const contexts = ordered.map((m) => createContext(m, options));
+  const primary = contexts[0]!;
+  return {
+    schema: SUMMARY_SCHEMA,
+    generator: { name: "llmprof", version: VERSION },
+    trace: traceSection(ordered),
+    steps: stepsSection(contexts),
+    temporal: temporalSection(contexts),
+    kernels: kernelsSection(primary),
+    diagnostics: ordered.flatMap((m) => m.diagnostics.map((d) => ({ ...d, file: m.meta.files[0] ?? "" }))),
+  };
+}
+
+function traceSection(models: readonly TraceModel[]): TraceSection {
+  const first = models[0]!.meta;
+  return {
+    files: models.flatMap((m) => m.meta.files),
+    format: first.format,
+    partial: models.some((m) => m.meta.partial),
+    traceName: first.traceName ?? null,
+    versions: { ...first.versions },
+    options: { ...first.options },
+    devices: [...first.devices],
+    ranks: models.map((m) => ({ rank: m.meta.rank, worldSize: m.meta.worldSize, file: m.meta.files[0] ?? "" })),
+    eventCounts: sumCounts(models.map((m) => m.meta.eventCounts)),
+    bytesRead: models.reduce((s, m) => s + m.meta.bytesRead, 0),
+    originNs: first.originNs,
+  };
+}
+
+function sumCounts(list: readonly Readonly<Record<string, number>>[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  for (const counts of list) for (const [k, v] of Object.entries(counts)) out[k] = (out[k] ?? 0) + v;
+  return out;
+}
+
+function stepsSection(contexts: readonly AnalysisContext[]): Section<StepsSection> {
+  const primary = contexts[0]!;
+  if (primary.steps.source === "empty") {
+    return { available: false, reason: primary.model.gpu.length === 0 ? "the trace has no GPU activity" : "no steps match the --steps selection" };
+  }
+  const items: StepRow[] = contexts.flatMap((ctx) =>
+    ctx.steps.steps.map((s) => ({
+      rank: ctx.model.meta.rank,
+      number: s.number,
+      name: s.name,
+      startNs: s.startNs,
+      endNs: s.endNs,
+      durationNs: s.endNs - s.startNs,
+      cpuStartNs: s.cpuStartNs,
+      cpuEndNs: s.cpuEndNs,
+      cpuDurationNs: s.cpuEndNs - s.cpuStartNs,
+    })),
+  );
+  const durations = primary.steps.steps.map((s) => s.endNs - s.startNs).sort((a, b) => a - b);
+  const n = durations.length;
+  return {
+    available: true,
+    source: primary.steps.source === "gpu-span" ? "gpu-span" : "profiler-steps",
+    count: n,
+    windowStartNs: primary.steps.windowStartNs,
+    windowEndNs: primary.steps.windowEndNs,
+    windowNs: primary.steps.windowEndNs - primary.steps.windowStartNs,
+    stepTimeMeanNs: durations.reduce((a, b) => a + b, 0) / n,
+    stepTimeMedianNs: n % 2 ? durations[(n - 1) / 2]! : (durations[n / 2 - 1]! + durations[n / 2]!) / 2,
+    stepTimeMinNs: durations[0]!,
+    stepTimeMaxNs: durations[n - 1]!,
+    items,
+  };
+}
+
+function temporalSection(contexts: readonly AnalysisContext[]): Summary["temporal"] {
+  if (contexts.every((c) => c.model.gpu.length === 0)) return { available: false, reason: "the trace has no GPU activity (recorded without CUDA activities?)" };
+  return {
+    available: true,
+    devices: contexts.flatMap((ctx) =>
+      temporalBreakdown(ctx.devices, ctx.steps.steps, ctx.steps.windowStartNs, ctx.steps.windowEndNs).map((d) => ({ rank: ctx.model.meta.rank, ...d })),
+    ),
+  };
+}
+
+function kernelsSection(ctx: AnalysisContext): Summary["kernels"] {
+  if (ctx.model.gpu.length === 0) return { available: false, reason: "the trace has no GPU activity (recorded without CUDA activities?)" };
+  // busy time of all devices in the window
+  let busy = 0;
+  for (const d of ctx.devices) busy += measureWithin(d.busy, ctx.steps.windowStartNs, ctx.steps.windowEndNs);
+  return { available: true, rank: ctx.model.meta.rank, ...kernelSummary(ctx.model, ctx.categories, ctx.windowRows, busy) };
+}

@@ -1,0 +1,40 @@
+/**
+ * Per-trace facts several analyses share, computed once: kernel categories,
+ * the steps and window, the per-device interval sets.
+ */
+import type { TraceModel } from "../model/tables.js";
+import { Categorizer, type CategoryRule } from "./categories.js";
+import { findSteps, type StepSelection, type StepSet } from "./steps.js";
+import { deviceIntervals, type DeviceIntervals } from "./temporal.js";
+import { activitiesIn } from "./kernels.js";
+
+export interface AnalysisOptions {
+  /** Inclusive range of ProfilerStep numbers to analyse. */
+  steps?: StepSelection;
+  /** Extra kernel category rules, tried before the defaults. */
+  categoryRules?: readonly CategoryRule[];
+}
+
+export interface AnalysisContext {
+  readonly model: TraceModel;
+  readonly options: AnalysisOptions;
+  /** Category index (into CATEGORIES) of every GPU activity. */
+  readonly categories: Uint8Array;
+  readonly steps: StepSet;
+  readonly devices: DeviceIntervals[];
+  /** GPU rows whose start lies in the window. */
+  readonly windowRows: Int32Array;
+}
+
+export function createContext(model: TraceModel, options: AnalysisOptions = {}): AnalysisContext {
+  const categories = new Categorizer(options.categoryRules).classify(model);
+  const steps = findSteps(model, options.steps);
+  return {
+    model,
+    options,
+    categories,
+    steps,
+    devices: deviceIntervals(model, categories),
+    windowRows: activitiesIn(model, steps.windowStartNs, steps.windowEndNs),
+  };
+}

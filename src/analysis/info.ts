@@ -1,0 +1,77 @@
+/** What a trace holds and which analyses it supports (for `llmprof info`). */
+import { CpuKind, GpuKind, type TraceModel } from "../model/tables.js";
+import { findSteps } from "./steps.js";
+
+export interface Capability {
+  analysis: string;
+  available: boolean;
+  reason: string;
+}
+
+export interface TraceInfo {
+  file: string;
+  format: string;
+  partial: boolean;
+  traceName: string | null;
+  versions: Record<string, string>;
+  options: Record<string, boolean>;
+  devices: { id: number; name: string }[];
+  rank: number | null;
+  worldSize: number | null;
+  steps: { count: number; numbers: number[]; source: string };
+  eventCounts: Record<string, number>;
+  stored: { cpuSlices: number; runtimeCalls: number; kernels: number; memcpy: number; memset: number; memoryEvents: number; fwdbwdLinks: number };
+  capabilities: Capability[];
+  diagnostics: { id: string; count: number; severity: string }[];
+}
+
+export function describeTrace(model: TraceModel): TraceInfo {
+  const steps = findSteps(model);
+  let modules = 0;
+  let ops = 0;
+  let flops = 0;
+  for (let i = 0; i < model.cpu.length; i++) {
+    const k = model.cpu.kind[i];
+    if (k === CpuKind.Module) modules++;
+    else if (k === CpuKind.Op) ops++;
+    if (!Number.isNaN(model.cpu.flops[i]!)) flops++;
+  }
+  const gpuKinds = [0, 0, 0];
+  for (let i = 0; i < model.gpu.length; i++) gpuKinds[model.gpu.kind[i]!]!++;
+  let comm = 0;
+  for (let i = 0; i < model.gpu.length; i++) if (model.gpu.collective[i]! >= 0 || /^nccl|^rccl/i.test(model.strings.get(model.gpu.name[i]!))) comm++;
+  const cap = (analysis: string, available: boolean, yes: string, no: string): Capability => ({ analysis, available, reason: available ? yes : no });
+  return {
+    file: model.meta.files[0] ?? "",
+    format: model.meta.format,
+    partial: model.meta.partial,
+    traceName: model.meta.traceName ?? null,
+    versions: { ...model.meta.versions },
+    options: { ...model.meta.options },
+    devices: model.meta.devices.map((d) => ({ id: d.id, name: d.name })),
+    rank: model.meta.rank,
+    worldSize: model.meta.worldSize,
+    steps: { count: steps.source === "profiler-steps" ? steps.steps.length : 0, numbers: steps.source === "profiler-steps" ? steps.steps.map((s) => s.number) : [], source: steps.source },
+    eventCounts: { ...model.meta.eventCounts },
+    stored: {
+      cpuSlices: model.cpu.length,
+      runtimeCalls: model.runtime.length,
+      kernels: gpuKinds[GpuKind.Kernel]!,
+      memcpy: gpuKinds[GpuKind.Memcpy]!,
+      memset: gpuKinds[GpuKind.Memset]!,
+      memoryEvents: model.memory.length,
+      fwdbwdLinks: model.fwdbwd.length,
+    },
+    capabilities: [
+      cap("temporal breakdown", model.gpu.length > 0, `${model.gpu.length} GPU activities`, "no GPU activity in the trace"),
+      cap("steps", steps.source === "profiler-steps", `${steps.steps.length} ProfilerStep ranges`, "no ProfilerStep#N ranges: the whole GPU span is one window"),
+      cap("operators", ops > 0, `${ops} operator events`, "no operator events"),
+      cap("modules", modules > 0, `${modules} nn.Module spans`, "no nn.Module spans: record with torch.profiler.profile(with_stack=True)"),
+      cap("forward/backward links", model.fwdbwd.length > 0, `${model.fwdbwd.length} fwdbwd links`, "no fwdbwd flows"),
+      cap("communication", comm > 0, `${comm} collective kernels`, "no communication kernels"),
+      cap("FLOPs / MFU", flops > 0, `${flops} operators with FLOPs`, "no FLOP counts: record with with_flops=True"),
+      cap("memory", model.memory.length > 0, `${model.memory.length} allocator events`, "no memory events: record with profile_memory=True"),
+    ],
+    diagnostics: model.diagnostics.map((d) => ({ id: d.id, count: d.count, severity: d.severity })),
+  };
+}

@@ -1,0 +1,120 @@
+/**
+ * Kernel summary: every GPU activity (kernel, memcpy, memset) that starts inside
+ * the window, grouped by name and by category. Times are sums of durations
+ * (concurrent kernels each count in full), so `pctOfKernelTime` sums to 100 and
+ * `pctOfBusy` (total / GPU busy time of the window) may exceed 100 in sum.
+ */
+import { GpuKind, type TraceModel } from "../model/tables.js";
+import { CATEGORIES, CATEGORY_LABELS, type Category } from "./categories.js";
+
+export interface KernelRow {
+  name: string;
+  kind: "kernel" | "memcpy" | "memset";
+  category: Category;
+  count: number;
+  totalNs: number;
+  meanNs: number;
+  minNs: number;
+  maxNs: number;
+  pctOfKernelTime: number;
+  pctOfBusy: number;
+}
+
+export interface CategoryRow {
+  category: Category;
+  label: string;
+  count: number;
+  totalNs: number;
+  pctOfKernelTime: number;
+}
+
+export interface KernelSummary {
+  count: number;
+  totalNs: number;
+  /** Activities of the trace that start outside the window. */
+  outsideWindow: { count: number; totalNs: number };
+  /** Activities with no launch record in the trace (queued before profiling began). */
+  withoutLaunch: { count: number; totalNs: number };
+  byName: KernelRow[];
+  byCategory: CategoryRow[];
+}
+
+const KIND_NAMES = ["kernel", "memcpy", "memset"] as const;
+
+/** Rows of GPU activities whose start lies in [from, to). */
+export function activitiesIn(model: TraceModel, from: number, to: number): Int32Array {
+  const gpu = model.gpu;
+  const out: number[] = [];
+  for (let i = 0; i < gpu.length; i++) {
+    const s = gpu.start[i]!;
+    if (s >= from && s < to) out.push(i);
+  }
+  return Int32Array.from(out);
+}
+
+export function kernelSummary(model: TraceModel, categories: Uint8Array, rows: Int32Array, busyNs: number): KernelSummary {
+  const gpu = model.gpu;
+  const byName = new Map<number, { kind: number; category: number; count: number; total: number; min: number; max: number }>();
+  const catCount = new Float64Array(CATEGORIES.length);
+  const catTotal = new Float64Array(CATEGORIES.length);
+  let total = 0;
+  let noLaunchCount = 0;
+  let noLaunchNs = 0;
+  for (let k = 0; k < rows.length; k++) {
+    const i = rows[k]!;
+    const d = gpu.end[i]! - gpu.start[i]!;
+    total += d;
+    const c = categories[i]!;
+    catCount[c]!++;
+    catTotal[c]! += d;
+    if (gpu.launch[i]! < 0) {
+      noLaunchCount++;
+      noLaunchNs += d;
+    }
+    const key = gpu.name[i]!;
+    const e = byName.get(key);
+    if (e) {
+      e.count++;
+      e.total += d;
+      if (d < e.min) e.min = d;
+      if (d > e.max) e.max = d;
+    } else byName.set(key, { kind: gpu.kind[i]!, category: c, count: 1, total: d, min: d, max: d });
+  }
+  const pct = (x: number, of: number) => (of > 0 ? (100 * x) / of : 0);
+  const outside = gpu.length - rows.length;
+  let outsideNs = 0;
+  if (outside > 0) {
+    let all = 0;
+    for (let i = 0; i < gpu.length; i++) all += gpu.end[i]! - gpu.start[i]!;
+    outsideNs = all - total;
+  }
+  return {
+    count: rows.length,
+    totalNs: total,
+    outsideWindow: { count: outside, totalNs: outsideNs },
+    withoutLaunch: { count: noLaunchCount, totalNs: noLaunchNs },
+    byName: [...byName]
+      .map(([name, e]) => ({
+        name: model.strings.get(name),
+        kind: KIND_NAMES[e.kind as GpuKind] ?? "kernel",
+        category: CATEGORIES[e.category]!,
+        count: e.count,
+        totalNs: e.total,
+        meanNs: e.total / e.count,
+        minNs: e.min,
+        maxNs: e.max,
+        pctOfKernelTime: pct(e.total, total),
+        pctOfBusy: pct(e.total, busyNs),
+      }))
+      .sort((a, b) => b.totalNs - a.totalNs || a.name.localeCompare(b.name)),
+    byCategory: CATEGORIES.map((category, c) => ({
+      category,
+      label: CATEGORY_LABELS[category],
+      count: catCount[c]!,
+      totalNs: catTotal[c]!,
+      pctOfKernelTime: pct(catTotal[c]!, total),
+    }))
+      .filter((r) => r.count > 0)
+      .sort((a, b) => b.totalNs - a.totalNs),
+  };
+}

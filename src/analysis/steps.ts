@@ -1,0 +1,134 @@
+/**
+ * Profiled steps and the analysis window.
+ *
+ * A step is a `ProfilerStep#N` annotation (Kineto user_annotation, or an NVTX
+ * range of that name). Its CPU span is [cpuStart, cpuEnd). The GPU runs behind
+ * the CPU, so the step's window extends to the end of the last GPU activity
+ * launched from inside its CPU span (on any thread), and the next step's window
+ * starts where the previous one ended:
+ *   end_N   = max(cpuEnd_N, last end of GPU work launched during [cpuStart_N, cpuEnd_N))
+ *   start_N = max(cpuStart_N, end_{N-1})   (start of the first step = its cpuStart)
+ * Windows therefore never overlap and the last step keeps its GPU tail.
+ * Without steps the window is the span of all GPU activity (one pseudo-step).
+ */
+import { CpuKind, type TraceModel } from "../model/tables.js";
+
+export interface Step {
+  /** ProfilerStep number N, or 0 for the whole-trace pseudo-step. */
+  readonly number: number;
+  readonly name: string;
+  readonly cpuStartNs: number;
+  readonly cpuEndNs: number;
+  readonly startNs: number;
+  readonly endNs: number;
+  /** Row of the step's annotation in model.cpu, -1 for the pseudo-step. */
+  readonly row: number;
+}
+
+export interface StepSet {
+  readonly source: "profiler-steps" | "gpu-span" | "empty";
+  readonly steps: readonly Step[];
+  readonly windowStartNs: number;
+  readonly windowEndNs: number;
+}
+
+const STEP_NAME = /^ProfilerStep#(\d+)$/;
+
+export function findSteps(model: TraceModel, select?: StepSelection): StepSet {
+  const cpu = model.cpu;
+  const found: { row: number; number: number }[] = [];
+  const stepNameIds = new Map<number, number>();
+  for (let i = 0; i < cpu.length; i++) {
+    if (cpu.kind[i] !== CpuKind.Annotation) continue;
+    const nameId = cpu.name[i]!;
+    let n = stepNameIds.get(nameId);
+    if (n === undefined) {
+      const m = STEP_NAME.exec(model.strings.get(nameId));
+      n = m ? Number(m[1]) : -1;
+      stepNameIds.set(nameId, n);
+    }
+    if (n >= 0) found.push({ row: i, number: n });
+  }
+  if (found.length === 0) return wholeTrace(model);
+
+  // one step per number (nested duplicates, e.g. NVTX + annotation, keep the outermost)
+  found.sort((a, b) => cpu.start[a.row]! - cpu.start[b.row]!);
+  const unique: { row: number; number: number }[] = [];
+  for (const f of found) {
+    const prev = unique[unique.length - 1];
+    if (prev && prev.number === f.number) continue;
+    unique.push(f);
+  }
+
+  const launchedEnd = lastLaunchedEnds(model, unique.map((u) => u.row));
+  const steps: Step[] = [];
+  let prevEnd = -Infinity;
+  for (let k = 0; k < unique.length; k++) {
+    const { row, number } = unique[k]!;
+    const cpuStart = cpu.start[row]!;
+    const cpuEnd = cpu.end[row]!;
+    const start = Math.max(cpuStart, prevEnd);
+    const end = Math.max(cpuEnd, launchedEnd[k]!, start);
+    steps.push({ number, name: model.strings.get(cpu.name[row]!), cpuStartNs: cpuStart, cpuEndNs: cpuEnd, startNs: start, endNs: end, row });
+    prevEnd = end;
+  }
+  const selected = select ? steps.filter((s) => s.number >= select.from && s.number <= select.to) : steps;
+  if (selected.length === 0) return { source: "profiler-steps", steps: [], windowStartNs: 0, windowEndNs: 0 };
+  return {
+    source: "profiler-steps",
+    steps: selected,
+    windowStartNs: selected[0]!.startNs,
+    windowEndNs: selected[selected.length - 1]!.endNs,
+  };
+}
+
+export interface StepSelection {
+  readonly from: number;
+  readonly to: number;
+}
+
+/** Parses "3", "2-5", "2-" or "-4" into an inclusive range of step numbers. */
+export function parseStepSelection(text: string): StepSelection | null {
+  const m = /^\s*(\d*)\s*(?:-\s*(\d*))?\s*$/.exec(text);
+  if (!m || (m[1] === "" && (m[2] === undefined || m[2] === ""))) return null;
+  const from = m[1] === "" ? 0 : Number(m[1]);
+  const to = m[2] === undefined ? from : m[2] === "" ? Number.MAX_SAFE_INTEGER : Number(m[2]);
+  return from <= to ? { from, to } : null;
+}
+
+function wholeTrace(model: TraceModel): StepSet {
+  const gpu = model.gpu;
+  if (gpu.length === 0) return { source: "empty", steps: [], windowStartNs: 0, windowEndNs: 0 };
+  let lo = Infinity;
+  let hi = -Infinity;
+  for (let i = 0; i < gpu.length; i++) {
+    if (gpu.start[i]! < lo) lo = gpu.start[i]!;
+    if (gpu.end[i]! > hi) hi = gpu.end[i]!;
+  }
+  const step: Step = { number: 0, name: "whole trace", cpuStartNs: lo, cpuEndNs: hi, startNs: lo, endNs: hi, row: -1 };
+  return { source: "gpu-span", steps: [step], windowStartNs: lo, windowEndNs: hi };
+}
+
+/** For each step row, the latest end of GPU work launched during its CPU span. */
+function lastLaunchedEnds(model: TraceModel, rows: readonly number[]): Float64Array {
+  const { cpu, gpu, runtime } = model;
+  const out = new Float64Array(rows.length).fill(-Infinity);
+  const starts = rows.map((r) => cpu.start[r]!);
+  const ends = rows.map((r) => cpu.end[r]!);
+  for (let g = 0; g < gpu.length; g++) {
+    const r = gpu.launch[g]!;
+    if (r < 0) continue;
+    const t = runtime.start[r]!;
+    // CPU step spans are sorted and disjoint: the last one starting at or before t
+    let lo = 0;
+    let hi = rows.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (starts[mid]! <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    const k = lo - 1;
+    if (k >= 0 && t < ends[k]! && gpu.end[g]! > out[k]!) out[k] = gpu.end[g]!;
+  }
+  return out;
+}

@@ -1,0 +1,95 @@
+/** `llmprof analyze <trace|dir>... [-o out] [--format ...] [--steps a-b]` */
+import { existsSync, statSync } from "node:fs";
+import { extname, join } from "node:path";
+import type { Command } from "commander";
+import { analyzeModels } from "../analysis/analyze.js";
+import { parseStepSelection } from "../analysis/steps.js";
+import type { Summary } from "../analysis/summary.js";
+import { LlmprofError } from "../errors.js";
+import { loadTraces } from "../../parsers/registry.js";
+import { renderJson } from "../../reports/json.js";
+import { renderTerminal } from "../../reports/terminal.js";
+import { writeOutput } from "./output.js";
+import { Progress } from "./progress.js";
+
+export const OUTPUT_FORMATS = ["json", "text"] as const;
+export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
+
+const EXTENSIONS: Record<string, OutputFormat> = { ".json": "json", ".txt": "text" };
+const FILE_NAMES: Record<OutputFormat, string> = { json: "summary.json", text: "summary.txt" };
+
+interface AnalyzeFlags {
+  output?: string;
+  format?: string;
+  steps?: string;
+  force?: boolean;
+}
+
+export function registerAnalyzeCommand(program: Command): void {
+  program
+    .command("analyze")
+    .description("analyse one trace (or one per rank) and write the summary")
+    .argument("<traces...>", "trace files, or directories holding one trace per rank")
+    .option("-o, --output <path>", "output file (format from its extension) or directory (one file per format)")
+    .option("-f, --format <list>", `comma-separated output formats: ${OUTPUT_FORMATS.join(", ")}`)
+    .option("--steps <range>", "ProfilerStep numbers to analyse, e.g. 3 or 2-5")
+    .option("--force", "overwrite existing files that are not llmprof outputs")
+    .action(async (traces: string[], flags: AnalyzeFlags) => {
+      const steps = flags.steps === undefined ? undefined : parseStepSelection(flags.steps);
+      if (steps === null) throw new LlmprofError(null, `--steps: expected a step number or range such as 2-5, got "${flags.steps}"`);
+      const formats = parseFormats(flags.format);
+      const progress = new Progress("reading");
+      const models = await loadTraces(traces, { onProgress: (b) => progress.update(b) });
+      progress.done();
+      const summary = analyzeModels(models, steps ? { steps } : {});
+      writeResults(summary, flags, formats, traces);
+    });
+}
+
+function parseFormats(list: string | undefined): OutputFormat[] | null {
+  if (list === undefined) return null;
+  const out: OutputFormat[] = [];
+  for (const f of list.split(",").map((x) => x.trim().toLowerCase()).filter(Boolean)) {
+    if (!(OUTPUT_FORMATS as readonly string[]).includes(f)) {
+      throw new LlmprofError(null, `--format: unknown format "${f}" (known: ${OUTPUT_FORMATS.join(", ")})`);
+    }
+    out.push(f as OutputFormat);
+  }
+  return out;
+}
+
+function render(summary: Summary, format: OutputFormat): string {
+  switch (format) {
+    case "json":
+      return renderJson(summary);
+    case "text":
+      return renderTerminal(summary);
+  }
+}
+
+function writeResults(summary: Summary, flags: AnalyzeFlags, formats: OutputFormat[] | null, inputs: string[]): void {
+  const write = { inputs, force: Boolean(flags.force) };
+  const out = flags.output;
+  if (out === undefined) {
+    // no output path: the chosen format (text by default) goes to stdout
+    const list = formats ?? ["text"];
+    for (const f of list) process.stdout.write(render(summary, f));
+    return;
+  }
+  const byExtension = EXTENSIONS[extname(out).toLowerCase()];
+  const isDir = out.endsWith("/") || (existsSync(out) && statSync(out).isDirectory()) || (!byExtension && (formats?.length ?? 2) > 1);
+  if (!isDir) {
+    const format = formats?.length === 1 ? formats[0]! : byExtension;
+    if (!format) throw new LlmprofError(out, "cannot tell the output format from the extension; pass --format");
+    writeOutput(out, render(summary, format), write);
+    process.stderr.write(`wrote ${out}\n`);
+    return;
+  }
+  const list = formats ?? ["json", "text"];
+  for (const f of list) {
+    const path = join(out, FILE_NAMES[f]);
+    writeOutput(path, render(summary, f), write);
+    process.stderr.write(`wrote ${path}\n`);
+  }
+  process.stdout.write(renderTerminal(summary));
+}

@@ -1,0 +1,79 @@
+/**
+ * Writing outputs safely: never over an input file, never over a file that is
+ * not an earlier llmprof output unless --force, and atomically (temp file +
+ * rename) so an interrupted run leaves no half-written file.
+ */
+import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync, openSync, readSync, closeSync, unlinkSync } from "node:fs";
+import { dirname, resolve, basename, join } from "node:path";
+import { LlmprofError } from "../errors.js";
+
+export interface WriteOptions {
+  /** Paths of the inputs: never overwritten. */
+  inputs: readonly string[];
+  force: boolean;
+}
+
+/** A marker every llmprof output carries near its start, so re-runs may replace it. */
+export const OUTPUT_MARKER = "llmprof";
+
+export function writeOutput(path: string, content: string | Buffer, options: WriteOptions): void {
+  const target = resolve(path);
+  for (const input of options.inputs) {
+    if (samePath(input, target)) throw new LlmprofError(path, "is one of the inputs; refusing to overwrite it");
+  }
+  if (existsSync(target)) {
+    if (statSync(target).isDirectory()) throw new LlmprofError(path, "is a directory");
+    if (!options.force && !looksLikeOurOutput(target)) {
+      throw new LlmprofError(path, "exists and is not an llmprof output; refusing to overwrite it (use --force)");
+    }
+  }
+  mkdirSync(dirname(target), { recursive: true });
+  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+  try {
+    writeFileSync(tmp, content);
+    renameSync(tmp, target);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // nothing to clean
+    }
+    throw new LlmprofError(path, `cannot write: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+function samePath(a: string, b: string): boolean {
+  try {
+    return realpathSync(a) === realpathSync(b);
+  } catch {
+    return resolve(a) === b;
+  }
+}
+
+/** True when the file's first 4 KiB mention llmprof (all our formats do). */
+function looksLikeOurOutput(path: string): boolean {
+  try {
+    const fd = openSync(path, "r");
+    const head = Buffer.alloc(4096);
+    const n = readSync(fd, head, 0, head.length, 0);
+    closeSync(fd);
+    if (n === 0) return true; // an empty file holds nothing to lose
+    return head.toString("utf8", 0, n).includes(OUTPUT_MARKER);
+  } catch {
+    return false;
+  }
+}
+
+export function readJsonFile(path: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new LlmprofError(path, e instanceof Error ? e.message : String(e));
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (e) {
+    throw new LlmprofError(path, `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
+  }
+}

@@ -1,0 +1,27 @@
+/**
+ * llmprof library API.
+ *   import { analyze } from "llmprof";
+ *   const summary = await analyze(["trace.json.gz"]);
+ */
+import { analyzeModels } from "./analysis/analyze.js";
+import type { AnalysisOptions } from "./analysis/context.js";
+import type { Summary } from "./analysis/summary.js";
+import { loadTraces } from "../parsers/registry.js";
+import type { ParseOptions } from "../parsers/kineto.js";
+
+export { analyzeModels, loadTraces };
+export type { AnalysisOptions, ParseOptions, Summary };
+export { SUMMARY_SCHEMA } from "./analysis/summary.js";
+export type * from "./analysis/summary.js";
+export type { TraceModel } from "./model/tables.js";
+export { LlmprofError } from "./errors.js";
+export { describeTrace } from "./analysis/info.js";
+export { renderJson } from "../reports/json.js";
+export { renderTerminal } from "../reports/terminal.js";
+export { VERSION } from "./version.js";
+
+/** Loads trace files (or rank directories) and analyses them. */
+export async function analyze(inputs: string | readonly string[], options: AnalysisOptions & ParseOptions = {}): Promise<Summary> {
+  const models = await loadTraces(typeof inputs === "string" ? [inputs] : inputs, options);
+  return analyzeModels(models, options);
+}

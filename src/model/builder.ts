@@ -1,0 +1,761 @@
+/**
+ * TraceBuilder: parsers fill reusable scratch rows and commit them; `freeze()`
+ * rebases times on the trace origin, sorts every table by time, resolves links
+ * (GPU activity -> launching runtime call, runtime call -> enclosing CPU slice,
+ * forward op -> backward op) and returns the read-only TraceModel.
+ * No object is allocated per event: scratch rows are reused.
+ */
+import { Float64Column, Int32Column, Uint8Column, permute } from "./columns.js";
+import { DiagnosticsCollector, type DiagnosticId } from "./diagnostics.js";
+import { StringTableBuilder, type StringIndex } from "./strings.js";
+import type {
+  CollectiveTable,
+  CpuSliceTable,
+  DeviceInfo,
+  FwdBwdTable,
+  GpuTable,
+  MemoryTable,
+  RangeTable,
+  RuntimeTable,
+  ThreadTable,
+  TraceMeta,
+  TraceModel,
+} from "./tables.js";
+
+/** Scratch row for a CPU slice; fields reset to "none" after each commit. */
+export class CpuRow {
+  kind = 0;
+  name: StringIndex = -1;
+  thread = -1;
+  startNs = 0; // absolute ns in the source clock
+  endNs = 0;
+  externalId = NaN;
+  seq = NaN;
+  fwdThread = NaN;
+  pythonId = NaN;
+  pythonParentId = NaN;
+  inputDims: StringIndex = -1;
+  inputTypes: StringIndex = -1;
+  flops = NaN;
+  collective = -1;
+  reset(): void {
+    this.kind = 0;
+    this.name = -1;
+    this.thread = -1;
+    this.startNs = 0;
+    this.endNs = 0;
+    this.externalId = NaN;
+    this.seq = NaN;
+    this.fwdThread = NaN;
+    this.pythonId = NaN;
+    this.pythonParentId = NaN;
+    this.inputDims = -1;
+    this.inputTypes = -1;
+    this.flops = NaN;
+    this.collective = -1;
+  }
+}
+
+export class RuntimeRow {
+  kind = 0;
+  name: StringIndex = -1;
+  thread = -1;
+  startNs = 0;
+  endNs = 0;
+  correlation = NaN;
+  externalId = NaN;
+  reset(): void {
+    this.kind = 0;
+    this.name = -1;
+    this.thread = -1;
+    this.startNs = 0;
+    this.endNs = 0;
+    this.correlation = NaN;
+    this.externalId = NaN;
+  }
+}
+
+export class GpuRow {
+  kind = 0;
+  name: StringIndex = -1;
+  device = 0;
+  stream = 0;
+  startNs = 0;
+  endNs = 0;
+  correlation = NaN;
+  externalId = NaN;
+  gridX = 0;
+  gridY = 0;
+  gridZ = 0;
+  blockX = 0;
+  blockY = 0;
+  blockZ = 0;
+  registers = -1;
+  sharedMemory = -1;
+  bytes = NaN;
+  collective = -1;
+  reset(): void {
+    this.kind = 0;
+    this.name = -1;
+    this.device = 0;
+    this.stream = 0;
+    this.startNs = 0;
+    this.endNs = 0;
+    this.correlation = NaN;
+    this.externalId = NaN;
+    this.gridX = this.gridY = this.gridZ = 0;
+    this.blockX = this.blockY = this.blockZ = 0;
+    this.registers = -1;
+    this.sharedMemory = -1;
+    this.bytes = NaN;
+    this.collective = -1;
+  }
+}
+
+export class CollectiveRow {
+  name: StringIndex = -1;
+  dtype: StringIndex = -1;
+  inNelems = NaN;
+  outNelems = NaN;
+  groupSize = -1;
+  groupName: StringIndex = -1;
+  groupDescription: StringIndex = -1;
+  groupRanks: StringIndex = -1;
+  reset(): void {
+    this.name = this.dtype = -1;
+    this.inNelems = this.outNelems = NaN;
+    this.groupSize = -1;
+    this.groupName = this.groupDescription = this.groupRanks = -1;
+  }
+}
+
+/** Metadata a parser fills in as it reads. */
+export interface MetaDraft {
+  format: string;
+  files: string[];
+  rank: number | null;
+  worldSize: number | null;
+  devices: DeviceInfo[];
+  versions: Record<string, string>;
+  options: Record<string, boolean>;
+  distributed?: Record<string, unknown>;
+  traceName?: string;
+  partial: boolean;
+  eventCounts: Record<string, number>;
+  bytesRead: number;
+}
+
+const FLOW_START = 0;
+const FLOW_END = 1;
+
+export class TraceBuilder {
+  readonly strings = new StringTableBuilder();
+  readonly diagnostics = new DiagnosticsCollector();
+  readonly meta: MetaDraft;
+
+  /** Absolute time (ns) that the times given to the builder are relative to. */
+  timeBaseNs = 0n;
+
+  readonly cpuRow = new CpuRow();
+  readonly runtimeRow = new RuntimeRow();
+  readonly gpuRow = new GpuRow();
+  readonly collectiveRow = new CollectiveRow();
+
+  private readonly threadKeys = new Map<string, number>();
+  private readonly threadPid = new Float64Column(64);
+  private readonly threadTid = new Float64Column(64);
+  private readonly threadName = new Int32Column(64);
+
+  private readonly cpu = {
+    kind: new Uint8Column(),
+    name: new Int32Column(),
+    thread: new Int32Column(),
+    start: new Float64Column(),
+    end: new Float64Column(),
+    externalId: new Float64Column(),
+    seq: new Float64Column(),
+    fwdThread: new Float64Column(),
+    pythonId: new Float64Column(),
+    pythonParentId: new Float64Column(),
+    inputDims: new Int32Column(),
+    inputTypes: new Int32Column(),
+    flops: new Float64Column(),
+    collective: new Int32Column(),
+  };
+  private readonly rt = {
+    kind: new Uint8Column(),
+    name: new Int32Column(),
+    thread: new Int32Column(),
+    start: new Float64Column(),
+    end: new Float64Column(),
+    correlation: new Float64Column(),
+    externalId: new Float64Column(),
+  };
+  private readonly gpu = {
+    kind: new Uint8Column(),
+    name: new Int32Column(),
+    device: new Int32Column(),
+    stream: new Int32Column(),
+    start: new Float64Column(),
+    end: new Float64Column(),
+    correlation: new Float64Column(),
+    externalId: new Float64Column(),
+    grid: new Int32Column(),
+    block: new Int32Column(),
+    registers: new Int32Column(),
+    sharedMemory: new Int32Column(),
+    bytes: new Float64Column(),
+    collective: new Int32Column(),
+  };
+  private readonly range = {
+    name: new Int32Column(64),
+    device: new Int32Column(64),
+    stream: new Int32Column(64),
+    start: new Float64Column(64),
+    end: new Float64Column(64),
+  };
+  private readonly coll = {
+    name: new Int32Column(64),
+    dtype: new Int32Column(64),
+    inNelems: new Float64Column(64),
+    outNelems: new Float64Column(64),
+    groupSize: new Int32Column(64),
+    groupName: new Int32Column(64),
+    groupDescription: new Int32Column(64),
+    groupRanks: new Int32Column(64),
+  };
+  private readonly mem = {
+    time: new Float64Column(),
+    thread: new Int32Column(),
+    device: new Int32Column(),
+    bytes: new Float64Column(),
+    totalAllocated: new Float64Column(),
+    totalReserved: new Float64Column(),
+  };
+  private readonly flow = {
+    id: new Float64Column(),
+    phase: new Uint8Column(),
+    thread: new Int32Column(),
+    time: new Float64Column(),
+  };
+
+  constructor(format: string, files: string[]) {
+    this.meta = {
+      format,
+      files,
+      rank: null,
+      worldSize: null,
+      devices: [],
+      versions: {},
+      options: {},
+      partial: false,
+      eventCounts: {},
+      bytesRead: 0,
+    };
+  }
+
+  diag(id: DiagnosticId, example?: string): void {
+    this.diagnostics.add(id, example);
+  }
+
+  /** Row of the thread (pid, tid); `key` must identify it uniquely (e.g. "404:451"). */
+  thread(key: string, pid: number, tid: number): number {
+    let i = this.threadKeys.get(key);
+    if (i === undefined) {
+      i = this.threadPid.length;
+      this.threadKeys.set(key, i);
+      this.threadPid.push(pid);
+      this.threadTid.push(tid);
+      this.threadName.push(-1);
+    }
+    return i;
+  }
+
+  nameThread(thread: number, name: string): void {
+    this.threadName.set(thread, this.strings.intern(name));
+  }
+
+  commitCpu(): number {
+    const r = this.cpuRow;
+    const c = this.cpu;
+    const row = c.kind.length;
+    c.kind.push(r.kind);
+    c.name.push(r.name);
+    c.thread.push(r.thread);
+    c.start.push(r.startNs);
+    c.end.push(r.endNs < r.startNs ? r.startNs : r.endNs);
+    c.externalId.push(r.externalId);
+    c.seq.push(r.seq);
+    c.fwdThread.push(r.fwdThread);
+    c.pythonId.push(r.pythonId);
+    c.pythonParentId.push(r.pythonParentId);
+    c.inputDims.push(r.inputDims);
+    c.inputTypes.push(r.inputTypes);
+    c.flops.push(r.flops);
+    c.collective.push(r.collective);
+    r.reset();
+    return row;
+  }
+
+  commitRuntime(): number {
+    const r = this.runtimeRow;
+    const c = this.rt;
+    const row = c.kind.length;
+    c.kind.push(r.kind);
+    c.name.push(r.name);
+    c.thread.push(r.thread);
+    c.start.push(r.startNs);
+    c.end.push(r.endNs < r.startNs ? r.startNs : r.endNs);
+    c.correlation.push(r.correlation);
+    c.externalId.push(r.externalId);
+    r.reset();
+    return row;
+  }
+
+  commitGpu(): number {
+    const r = this.gpuRow;
+    const c = this.gpu;
+    const row = c.kind.length;
+    c.kind.push(r.kind);
+    c.name.push(r.name);
+    c.device.push(r.device);
+    c.stream.push(r.stream);
+    c.start.push(r.startNs);
+    c.end.push(r.endNs < r.startNs ? r.startNs : r.endNs);
+    c.correlation.push(r.correlation);
+    c.externalId.push(r.externalId);
+    c.grid.push(r.gridX);
+    c.grid.push(r.gridY);
+    c.grid.push(r.gridZ);
+    c.block.push(r.blockX);
+    c.block.push(r.blockY);
+    c.block.push(r.blockZ);
+    c.registers.push(r.registers);
+    c.sharedMemory.push(r.sharedMemory);
+    c.bytes.push(r.bytes);
+    c.collective.push(r.collective);
+    r.reset();
+    return row;
+  }
+
+  commitCollective(): number {
+    const r = this.collectiveRow;
+    const c = this.coll;
+    const row = c.name.length;
+    c.name.push(r.name);
+    c.dtype.push(r.dtype);
+    c.inNelems.push(r.inNelems);
+    c.outNelems.push(r.outNelems);
+    c.groupSize.push(r.groupSize);
+    c.groupName.push(r.groupName);
+    c.groupDescription.push(r.groupDescription);
+    c.groupRanks.push(r.groupRanks);
+    r.reset();
+    return row;
+  }
+
+  addGpuRange(name: StringIndex, device: number, stream: number, startNs: number, endNs: number): void {
+    const c = this.range;
+    c.name.push(name);
+    c.device.push(device);
+    c.stream.push(stream);
+    c.start.push(startNs);
+    c.end.push(endNs < startNs ? startNs : endNs);
+  }
+
+  addMemory(timeNs: number, thread: number, device: number, bytes: number, allocated: number, reserved: number): void {
+    const c = this.mem;
+    c.time.push(timeNs);
+    c.thread.push(thread);
+    c.device.push(device);
+    c.bytes.push(bytes);
+    c.totalAllocated.push(allocated);
+    c.totalReserved.push(reserved);
+  }
+
+  /** A fwdbwd flow endpoint: `start` on the forward op, `end` on the backward op. */
+  addFlow(id: number, isStart: boolean, thread: number, timeNs: number): void {
+    const c = this.flow;
+    c.id.push(id);
+    c.phase.push(isStart ? FLOW_START : FLOW_END);
+    c.thread.push(thread);
+    c.time.push(timeNs);
+  }
+
+  /** Latest end time given so far (builder clock), 0 when empty. */
+  maxTimeNs(): number {
+    let m = -Infinity;
+    const scan = (col: Float64Column) => {
+      for (let i = 0; i < col.length; i++) if (col.get(i) > m) m = col.get(i);
+    };
+    scan(this.cpu.end);
+    scan(this.rt.end);
+    scan(this.gpu.end);
+    scan(this.range.end);
+    scan(this.mem.time);
+    return m === -Infinity ? 0 : m;
+  }
+
+  get eventsStored(): number {
+    return this.cpu.kind.length + this.rt.kind.length + this.gpu.kind.length + this.range.name.length + this.mem.time.length;
+  }
+
+  /** Ends the build: rebases, sorts and links. The builder must not be used afterwards. */
+  freeze(): TraceModel {
+    const origin = this.origin();
+    const threads: ThreadTable = {
+      length: this.threadPid.length,
+      pid: this.threadPid.freeze(),
+      tid: this.threadTid.freeze(),
+      name: this.threadName.freeze(),
+    };
+
+    const cpu = this.freezeCpu(origin);
+    const runtime = this.freezeRuntime(origin);
+    const gpu = this.freezeGpu(origin);
+    const gpuRanges = this.freezeRanges(origin);
+    const memory = this.freezeMemory(origin);
+    const collectives: CollectiveTable = {
+      length: this.coll.name.length,
+      name: this.coll.name.freeze(),
+      dtype: this.coll.dtype.freeze(),
+      inNelems: this.coll.inNelems.freeze(),
+      outNelems: this.coll.outNelems.freeze(),
+      groupSize: this.coll.groupSize.freeze(),
+      groupName: this.coll.groupName.freeze(),
+      groupDescription: this.coll.groupDescription.freeze(),
+      groupRanks: this.coll.groupRanks.freeze(),
+    };
+
+    const byThread = slicesByThread(cpu.thread, threads.length);
+    const depth = nestSlices(cpu, byThread, this.diagnostics);
+    const cpuParent = enclosingSlices(cpu, byThread, runtime);
+    const launch = linkLaunches(gpu, runtime, this.diagnostics);
+    const fwdbwd = this.resolveFlows(origin, cpu, byThread);
+
+    const meta: TraceMeta = {
+      ...this.meta,
+      originNs: (this.timeBaseNs + BigInt(origin)).toString(),
+    };
+    return {
+      meta,
+      strings: this.strings.freeze(),
+      threads,
+      cpu: { ...cpu, parent: depth.parent, depth: depth.depth },
+      runtime: { ...runtime, cpuParent },
+      gpu: { ...gpu, launch },
+      gpuRanges,
+      collectives,
+      fwdbwd,
+      memory,
+      diagnostics: this.diagnostics.list(),
+    };
+  }
+
+  private origin(): number {
+    let o = Infinity;
+    const scan = (col: Float64Column) => {
+      for (let i = 0; i < col.length; i++) {
+        const v = col.get(i);
+        if (v < o) o = v;
+      }
+    };
+    scan(this.cpu.start);
+    scan(this.rt.start);
+    scan(this.gpu.start);
+    scan(this.range.start);
+    scan(this.mem.time);
+    return o === Infinity ? 0 : Math.floor(o);
+  }
+
+  private freezeCpu(origin: number): Omit<CpuSliceTable, "parent" | "depth"> {
+    const c = this.cpu;
+    const start = rebase(c.start.freeze(), origin);
+    const end = rebase(c.end.freeze(), origin);
+    const perm = sortOrder(start, end);
+    const p = <T extends Float64Array | Int32Array | Uint8Array>(a: T) => (perm ? permute(a, perm) : a);
+    return {
+      length: start.length,
+      kind: p(c.kind.freeze()),
+      name: p(c.name.freeze()),
+      thread: p(c.thread.freeze()),
+      start: p(start),
+      end: p(end),
+      externalId: p(c.externalId.freeze()),
+      seq: p(c.seq.freeze()),
+      fwdThread: p(c.fwdThread.freeze()),
+      pythonId: p(c.pythonId.freeze()),
+      pythonParentId: p(c.pythonParentId.freeze()),
+      inputDims: p(c.inputDims.freeze()),
+      inputTypes: p(c.inputTypes.freeze()),
+      flops: p(c.flops.freeze()),
+      collective: p(c.collective.freeze()),
+    };
+  }
+
+  private freezeRuntime(origin: number): Omit<RuntimeTable, "cpuParent"> {
+    const c = this.rt;
+    const start = rebase(c.start.freeze(), origin);
+    const end = rebase(c.end.freeze(), origin);
+    const perm = sortOrder(start, end);
+    const p = <T extends Float64Array | Int32Array | Uint8Array>(a: T) => (perm ? permute(a, perm) : a);
+    return {
+      length: start.length,
+      kind: p(c.kind.freeze()),
+      name: p(c.name.freeze()),
+      thread: p(c.thread.freeze()),
+      start: p(start),
+      end: p(end),
+      correlation: p(c.correlation.freeze()),
+      externalId: p(c.externalId.freeze()),
+    };
+  }
+
+  private freezeGpu(origin: number): Omit<GpuTable, "launch"> {
+    const c = this.gpu;
+    const start = rebase(c.start.freeze(), origin);
+    const end = rebase(c.end.freeze(), origin);
+    const perm = sortOrder(start, end);
+    const p = <T extends Float64Array | Int32Array | Uint8Array>(a: T) => (perm ? permute(a, perm) : a);
+    const p3 = (a: Int32Array) => (perm ? permute3(a, perm) : a);
+    return {
+      length: start.length,
+      kind: p(c.kind.freeze()),
+      name: p(c.name.freeze()),
+      device: p(c.device.freeze()),
+      stream: p(c.stream.freeze()),
+      start: p(start),
+      end: p(end),
+      correlation: p(c.correlation.freeze()),
+      externalId: p(c.externalId.freeze()),
+      grid: p3(c.grid.freeze()),
+      block: p3(c.block.freeze()),
+      registers: p(c.registers.freeze()),
+      sharedMemory: p(c.sharedMemory.freeze()),
+      bytes: p(c.bytes.freeze()),
+      collective: p(c.collective.freeze()),
+    };
+  }
+
+  private freezeRanges(origin: number): RangeTable {
+    const c = this.range;
+    const start = rebase(c.start.freeze(), origin);
+    const end = rebase(c.end.freeze(), origin);
+    const perm = sortOrder(start, end);
+    const p = <T extends Float64Array | Int32Array | Uint8Array>(a: T) => (perm ? permute(a, perm) : a);
+    return {
+      length: start.length,
+      name: p(c.name.freeze()),
+      device: p(c.device.freeze()),
+      stream: p(c.stream.freeze()),
+      start: p(start),
+      end: p(end),
+    };
+  }
+
+  private freezeMemory(origin: number): MemoryTable {
+    const c = this.mem;
+    const time = rebase(c.time.freeze(), origin);
+    const perm = sortOrder(time, time);
+    const p = <T extends Float64Array | Int32Array | Uint8Array>(a: T) => (perm ? permute(a, perm) : a);
+    return {
+      length: time.length,
+      time: p(time),
+      thread: p(c.thread.freeze()),
+      device: p(c.device.freeze()),
+      bytes: p(c.bytes.freeze()),
+      totalAllocated: p(c.totalAllocated.freeze()),
+      totalReserved: p(c.totalReserved.freeze()),
+    };
+  }
+
+  /**
+   * Pairs fwdbwd flow endpoints by id and binds each endpoint to the CPU slice on
+   * its thread that starts at the endpoint's time (Kineto places `s` at the forward
+   * op's start and `f` at the backward op's start). Among slices starting at that
+   * time, the one carrying a sequence number wins.
+   */
+  private resolveFlows(origin: number, cpu: Omit<CpuSliceTable, "parent" | "depth">, byThread: Int32Array[]): FwdBwdTable {
+    const f = this.flow;
+    const n = f.id.length;
+    const starts = new Map<number, number>();
+    const fwd = new Int32Column(Math.max(16, n >> 1));
+    const bwd = new Int32Column(Math.max(16, n >> 1));
+    let unresolved = 0;
+    const bind = (i: number): number => {
+      const list = byThread[f.thread.get(i)];
+      if (!list) return -1;
+      return sliceStartingAt(cpu, list, f.time.get(i) - origin);
+    };
+    for (let i = 0; i < n; i++) {
+      if (f.phase.get(i) === FLOW_START) starts.set(f.id.get(i), i);
+    }
+    for (let i = 0; i < n; i++) {
+      if (f.phase.get(i) !== FLOW_END) continue;
+      const s = starts.get(f.id.get(i));
+      if (s === undefined) {
+        unresolved++;
+        continue;
+      }
+      const a = bind(s);
+      const b = bind(i);
+      if (a < 0 || b < 0) {
+        unresolved++;
+        continue;
+      }
+      fwd.push(a);
+      bwd.push(b);
+    }
+    if (unresolved > 0) this.diagnostics.add("unresolved-flow", undefined, unresolved);
+    return { length: fwd.length, fwd: fwd.freeze(), bwd: bwd.freeze() };
+  }
+}
+
+function rebase(a: Float64Array, origin: number): Float64Array {
+  for (let i = 0; i < a.length; i++) a[i] = a[i]! - origin;
+  return a;
+}
+
+/** Permutation that sorts by start asc, end desc; null when already sorted. */
+export function sortOrder(start: Float64Array, end: Float64Array): Int32Array | null {
+  const n = start.length;
+  let sorted = true;
+  for (let i = 1; i < n; i++) {
+    const d = start[i]! - start[i - 1]!;
+    if (d < 0 || (d === 0 && end[i]! > end[i - 1]!)) {
+      sorted = false;
+      break;
+    }
+  }
+  if (sorted) return null;
+  const perm = new Int32Array(n);
+  for (let i = 0; i < n; i++) perm[i] = i;
+  perm.sort((a, b) => start[a]! - start[b]! || end[b]! - end[a]! || a - b);
+  return perm;
+}
+
+function permute3(a: Int32Array, perm: Int32Array): Int32Array {
+  const out = new Int32Array(a.length);
+  for (let i = 0; i < perm.length; i++) {
+    const s = perm[i]! * 3;
+    out[i * 3] = a[s]!;
+    out[i * 3 + 1] = a[s + 1]!;
+    out[i * 3 + 2] = a[s + 2]!;
+  }
+  return out;
+}
+
+/** Rows of each thread's slices, in time order. */
+export function slicesByThread(thread: Int32Array, threadCount: number): Int32Array[] {
+  const counts = new Int32Array(threadCount);
+  for (let i = 0; i < thread.length; i++) counts[thread[i]!]!++;
+  const lists = Array.from(counts, (c) => new Int32Array(c));
+  const fill = new Int32Array(threadCount);
+  for (let i = 0; i < thread.length; i++) {
+    const t = thread[i]!;
+    lists[t]![fill[t]!++] = i;
+  }
+  return lists;
+}
+
+/** Parent and depth of every slice, by a stack sweep per thread. */
+function nestSlices(
+  cpu: Omit<CpuSliceTable, "parent" | "depth">,
+  byThread: Int32Array[],
+  diagnostics: DiagnosticsCollector,
+): { parent: Int32Array; depth: Int32Array } {
+  const parent = new Int32Array(cpu.length).fill(-1);
+  const depth = new Int32Array(cpu.length);
+  const stack = new Int32Array(4096);
+  let overlaps = 0;
+  for (const list of byThread) {
+    let top = -1;
+    for (let k = 0; k < list.length; k++) {
+      const i = list[k]!;
+      const s = cpu.start[i]!;
+      while (top >= 0 && cpu.end[stack[top]!]! <= s) top--;
+      if (top >= 0) {
+        const p = stack[top]!;
+        parent[i] = p;
+        depth[i] = depth[p]! + 1;
+        if (cpu.end[i]! > cpu.end[p]!) overlaps++;
+      }
+      if (top < stack.length - 1) stack[++top] = i;
+    }
+  }
+  if (overlaps > 0) diagnostics.add("partial-slice-overlap", undefined, overlaps);
+  return { parent, depth };
+}
+
+/** For each runtime call, the innermost CPU slice on its thread that encloses its start. */
+function enclosingSlices(
+  cpu: Omit<CpuSliceTable, "parent" | "depth">,
+  byThread: Int32Array[],
+  runtime: Omit<RuntimeTable, "cpuParent">,
+): Int32Array {
+  const out = new Int32Array(runtime.length).fill(-1);
+  const rtByThread = slicesByThread(runtime.thread, byThread.length);
+  const stack = new Int32Array(4096);
+  for (let t = 0; t < byThread.length; t++) {
+    const slices = byThread[t]!;
+    const calls = rtByThread[t]!;
+    let top = -1;
+    let k = 0;
+    for (let j = 0; j < calls.length; j++) {
+      const r = calls[j]!;
+      const rs = runtime.start[r]!;
+      // push every slice that starts at or before the call
+      while (k < slices.length && cpu.start[slices[k]!]! <= rs) {
+        const i = slices[k++]!;
+        while (top >= 0 && cpu.end[stack[top]!]! <= cpu.start[i]!) top--;
+        if (top < stack.length - 1) stack[++top] = i;
+      }
+      while (top >= 0 && cpu.end[stack[top]!]! < rs) top--;
+      out[r] = top >= 0 ? stack[top]! : -1;
+    }
+  }
+  return out;
+}
+
+function linkLaunches(
+  gpu: Omit<GpuTable, "launch">,
+  runtime: Omit<RuntimeTable, "cpuParent">,
+  diagnostics: DiagnosticsCollector,
+): Int32Array {
+  const byCorrelation = new Map<number, number>();
+  let duplicates = 0;
+  for (let r = 0; r < runtime.length; r++) {
+    const c = runtime.correlation[r]!;
+    if (Number.isNaN(c)) continue;
+    if (byCorrelation.has(c)) duplicates++;
+    else byCorrelation.set(c, r);
+  }
+  if (duplicates > 0) diagnostics.add("duplicate-correlation", undefined, duplicates);
+  const launch = new Int32Array(gpu.length).fill(-1);
+  let missing = 0;
+  for (let g = 0; g < gpu.length; g++) {
+    const r = byCorrelation.get(gpu.correlation[g]!);
+    if (r === undefined) missing++;
+    else launch[g] = r;
+  }
+  if (missing > 0) diagnostics.add("gpu-activity-without-launch", undefined, missing);
+  return launch;
+}
+
+/** The slice in `list` (time-ordered rows of one thread) starting exactly at `t`; prefers one with a sequence number. */
+function sliceStartingAt(cpu: Omit<CpuSliceTable, "parent" | "depth">, list: Int32Array, t: number): number {
+  let lo = 0;
+  let hi = list.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (cpu.start[list[mid]!]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  let best = -1;
+  for (let k = lo; k < list.length && cpu.start[list[k]!]! === t; k++) {
+    const i = list[k]!;
+    if (best < 0) best = i;
+    if (!Number.isNaN(cpu.seq[i]!)) return i;
+  }
+  return best;
+}

@@ -1,0 +1,123 @@
+/**
+ * Plain, obviously correct reference computations over the raw JSON of a
+ * Kineto trace (JSON.parse of the whole text, objects per event). Tests use
+ * them as the independent second method the parser/analyses are checked against.
+ */
+import { readFileSync } from "node:fs";
+import { gunzipSync } from "node:zlib";
+
+export interface RawEvent {
+  ph?: string;
+  cat?: string;
+  name?: string;
+  pid?: number | string;
+  tid?: number | string;
+  ts?: number;
+  dur?: number;
+  id?: number;
+  args?: Record<string, unknown>;
+}
+
+export interface RawTrace {
+  traceEvents: RawEvent[];
+  [key: string]: unknown;
+}
+
+export function readRaw(path: string): RawTrace {
+  let buf = readFileSync(path);
+  if (buf[0] === 0x1f && buf[1] === 0x8b) buf = gunzipSync(buf);
+  return JSON.parse(buf.toString("utf8")) as RawTrace;
+}
+
+const GPU_CATS = new Set(["kernel", "gpu_memcpy", "gpu_memset"]);
+
+export function isGpu(e: RawEvent): boolean {
+  return e.ph === "X" && GPU_CATS.has(e.cat ?? "");
+}
+
+export function isComm(e: RawEvent): boolean {
+  return e.cat === "kernel" && (/^nccl|^rccl/i.test(e.name ?? "") || (e.args !== undefined && "Collective name" in e.args));
+}
+
+export interface RefStep {
+  number: number;
+  start: number; // µs
+  end: number; // µs
+}
+
+/** Step windows by the definition in DESIGN/README, computed from the raw events. */
+export function referenceSteps(raw: RawTrace): RefStep[] {
+  const ev = raw.traceEvents;
+  const launchTs = new Map<unknown, number>();
+  for (const e of ev) if ((e.cat === "cuda_runtime" || e.cat === "cuda_driver") && e.args) launchTs.set(e.args["correlation"], e.ts!);
+  const cpuSteps = ev
+    .filter((e) => e.cat === "user_annotation" && /^ProfilerStep#\d+$/.test(e.name ?? ""))
+    .sort((a, b) => a.ts! - b.ts!);
+  const out: RefStep[] = [];
+  let prevEnd = -Infinity;
+  for (const s of cpuSteps) {
+    const cs = s.ts!;
+    const ce = s.ts! + s.dur!;
+    let launchedEnd = -Infinity;
+    for (const g of ev) {
+      if (!isGpu(g)) continue;
+      const t = launchTs.get(g.args?.["correlation"]);
+      if (t !== undefined && t >= cs && t < ce) launchedEnd = Math.max(launchedEnd, g.ts! + g.dur!);
+    }
+    const start = Math.max(cs, prevEnd);
+    const end = Math.max(ce, launchedEnd, start);
+    out.push({ number: Number(/#(\d+)/.exec(s.name!)![1]), start, end });
+    prevEnd = end;
+  }
+  return out;
+}
+
+export interface RefTemporal {
+  window: number;
+  busy: number;
+  compute: number;
+  comm: number;
+  memory: number;
+  overlap: number;
+  exposedMemory: number;
+  idle: number;
+}
+
+/**
+ * Temporal figures of one device inside [from, to) (µs) by an endpoint sweep:
+ * +1/-1 counters per kind, time accumulated while counters are positive.
+ * (The library uses interval unions; this is a different algorithm.)
+ */
+export function referenceTemporal(raw: RawTrace, device: number, from: number, to: number): RefTemporal {
+  type P = { t: number; kind: 0 | 1 | 2; d: 1 | -1 };
+  const pts: P[] = [];
+  for (const e of raw.traceEvents) {
+    if (!isGpu(e)) continue;
+    const dev = (e.args?.["device"] as number | undefined) ?? (e.pid as number);
+    if (dev !== device) continue;
+    const s = Math.max(e.ts!, from);
+    const t = Math.min(e.ts! + e.dur!, to);
+    if (t <= s) continue;
+    const kind = e.cat !== "kernel" ? 2 : isComm(e) ? 1 : 0;
+    pts.push({ t: s, kind, d: 1 }, { t, kind, d: -1 });
+  }
+  pts.sort((a, b) => a.t - b.t);
+  const c = [0, 0, 0];
+  const r = { window: to - from, busy: 0, compute: 0, comm: 0, memory: 0, overlap: 0, exposedMemory: 0, idle: 0 };
+  let last = from;
+  for (const p of pts) {
+    const dt = p.t - last;
+    if (dt > 0) {
+      if (c[0]! > 0 || c[1]! > 0 || c[2]! > 0) r.busy += dt;
+      if (c[0]! > 0) r.compute += dt;
+      if (c[1]! > 0) r.comm += dt;
+      if (c[2]! > 0) r.memory += dt;
+      if (c[0]! > 0 && c[1]! > 0) r.overlap += dt;
+      if (c[2]! > 0 && c[0] === 0 && c[1] === 0) r.exposedMemory += dt;
+    }
+    c[p.kind]! += p.d;
+    last = p.t;
+  }
+  r.idle = r.window - r.busy;
+  return r;
+}
