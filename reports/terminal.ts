@@ -79,10 +79,60 @@ export function renderTerminal(s: Summary): string {
     }
   }
 
+  out.push(...phasesText(s), ...modulesText(s), ...operatorsText(s));
+
   if (s.diagnostics.length) {
     out.push("");
     out.push("Import notes");
     for (const d of s.diagnostics) out.push(`  [${d.severity}] ${d.id} ×${formatCount(d.count)}: ${d.explanation}${d.example ? ` (e.g. ${d.example})` : ""}`);
   }
   return `${out.join("\n")}\n`;
+}
+
+function phasesText(s: Summary): string[] {
+  if (!s.phases.available) return ["", `Phases: unavailable — ${s.phases.reason}`];
+  const p = s.phases;
+  const out = ["", `Phases (sum over ${p.steps.length} steps; kernel time = sum of durations)`];
+  out.push(
+    textTable(
+      ["phase", "kernels", "kernel ms", "compute ms", "% of kernel time", "GPU span ms", "not covered ms"],
+      p.total
+        .filter((f) => f.phase !== "recompute" || p.recomputeDetected)
+        .map((f) => [f.phase === "recompute" ? "  recomputation (in backward)" : f.phase, formatCount(f.count), formatMs(f.kernelNs), formatMs(f.computeKernelNs), formatPct(f.pctOfKernelTime), formatMs(f.gpuSpanNs), formatMs(f.uncoveredNs)]),
+      [false, true, true, true, true, true, true],
+    ),
+  );
+  return out;
+}
+
+function modulesText(s: Summary): string[] {
+  if (!s.modules.available) return ["", `Modules: unavailable — ${s.modules.reason}`];
+  const m = s.modules;
+  const out = ["", `Modules by class (GPU kernel time, inclusive; ${formatPct((100 * m.attributedNs) / (m.kernelTotalNs || 1))} of kernel time is inside modules)`];
+  out.push(
+    textTable(
+      ["class", "instances", "calls", "forward ms", "backward ms", "recompute ms", "self ms", "% of kernel time"],
+      m.classes.slice(0, 15).map((c) => [c.className, formatCount(c.instances), formatCount(c.calls), formatMs(c.forwardNs), formatMs(c.backwardNs), formatMs(c.recomputeNs), formatMs(c.selfNs), formatPct(c.pctOfKernelTime)]),
+      [false, true, true, true, true, true, true, true],
+    ),
+  );
+  if (m.unattributed.length) {
+    out.push("Outside modules:");
+    for (const u of m.unattributed) out.push(`  ${formatMs(u.totalNs).padStart(10)} ms  ${u.label} (${formatCount(u.count)} activities)`);
+  }
+  return out;
+}
+
+function operatorsText(s: Summary): string[] {
+  if (!s.operators.available) return ["", `Operators: unavailable — ${s.operators.reason}`];
+  const o = s.operators;
+  const out = ["", "Top operators (GPU self time: kernels whose innermost launching operator is this one)"];
+  out.push(
+    textTable(
+      ["operator", "calls", "CPU total ms", "CPU self ms", "GPU self ms", "% kernel", "TFLOP/s"],
+      o.byName.slice(0, 12).map((r) => [r.name, formatCount(r.calls), formatMs(r.cpuTotalNs), formatMs(r.cpuSelfNs), formatMs(r.gpuSelfNs), formatPct(r.pctOfKernelTime), r.tflopsPerS === null ? "" : r.tflopsPerS.toFixed(1)]),
+      [false, true, true, true, true, true, true],
+    ),
+  );
+  return out;
 }

@@ -8,6 +8,10 @@ import { VERSION } from "../version.js";
 import { createContext, type AnalysisContext, type AnalysisOptions } from "./context.js";
 import { measureWithin } from "./intervals.js";
 import { kernelSummary } from "./kernels.js";
+import { moduleBreakdown } from "./modules.js";
+import { operatorBreakdown } from "./operators.js";
+import { phaseBreakdown } from "./phases.js";
+import { CpuKind } from "../model/tables.js";
 import { SUMMARY_SCHEMA, type StepRow, type StepsSection, type Summary, type TraceSection, type Section } from "./summary.js";
 import { temporalBreakdown } from "./temporal.js";
 
@@ -23,6 +27,9 @@ export function analyzeModels(models: readonly TraceModel[], options: AnalysisOp
     steps: stepsSection(contexts),
     temporal: temporalSection(contexts),
     kernels: kernelsSection(primary),
+    modules: modulesSection(primary),
+    operators: operatorsSection(primary),
+    phases: phasesSection(primary),
     diagnostics: ordered.flatMap((m) => m.diagnostics.map((d) => ({ ...d, file: m.meta.files[0] ?? "" }))),
   };
 }
@@ -96,9 +103,36 @@ function temporalSection(contexts: readonly AnalysisContext[]): Summary["tempora
 }
 
 function kernelsSection(ctx: AnalysisContext): Summary["kernels"] {
-  if (ctx.model.gpu.length === 0) return { available: false, reason: "the trace has no GPU activity (recorded without CUDA activities?)" };
+  if (ctx.model.gpu.length === 0) return { available: false, reason: NO_GPU };
   // busy time of all devices in the window
   let busy = 0;
   for (const d of ctx.devices) busy += measureWithin(d.busy, ctx.steps.windowStartNs, ctx.steps.windowEndNs);
   return { available: true, rank: ctx.model.meta.rank, ...kernelSummary(ctx.model, ctx.categories, ctx.windowRows, busy) };
+}
+
+const NO_GPU = "the trace has no GPU activity (recorded without CUDA activities?)";
+
+function modulesSection(ctx: AnalysisContext): Summary["modules"] {
+  if (ctx.model.gpu.length === 0) return { available: false, reason: NO_GPU };
+  if (!ctx.attribution.hasModules) {
+    return {
+      available: false,
+      reason:
+        "the trace has no nn.Module spans: record with torch.profiler.profile(with_stack=True) (Kineto writes `nn.Module: Class_k` spans only then), or push one NVTX range per module under Nsight Systems; the operator, kernel and phase breakdowns below do not need them",
+    };
+  }
+  return { available: true, rank: ctx.model.meta.rank, ...moduleBreakdown(ctx, ctx.attribution) };
+}
+
+function operatorsSection(ctx: AnalysisContext): Summary["operators"] {
+  let ops = 0;
+  for (let i = 0; i < ctx.model.cpu.length && ops === 0; i++) if (ctx.model.cpu.kind[i] === CpuKind.Op) ops++;
+  if (ops === 0) return { available: false, reason: "the trace has no CPU operator events (recorded without ProfilerActivity.CPU, or an nsys report without emit_nvtx ranges)" };
+  return { available: true, rank: ctx.model.meta.rank, ...operatorBreakdown(ctx, ctx.attribution) };
+}
+
+function phasesSection(ctx: AnalysisContext): Summary["phases"] {
+  if (ctx.model.gpu.length === 0) return { available: false, reason: NO_GPU };
+  if (ctx.steps.source !== "profiler-steps") return { available: false, reason: "phases are reported per step and the trace has no ProfilerStep#N ranges" };
+  return { available: true, rank: ctx.model.meta.rank, ...phaseBreakdown(ctx, ctx.attribution) };
 }

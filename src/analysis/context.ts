@@ -7,6 +7,7 @@ import { Categorizer, type CategoryRule } from "./categories.js";
 import { findSteps, type StepSelection, type StepSet } from "./steps.js";
 import { deviceIntervals, type DeviceIntervals } from "./temporal.js";
 import { activitiesIn } from "./kernels.js";
+import { attribute, type Attribution } from "./attribution.js";
 
 export interface AnalysisOptions {
   /** Inclusive range of ProfilerStep numbers to analyse. */
@@ -24,6 +25,8 @@ export interface AnalysisContext {
   readonly devices: DeviceIntervals[];
   /** GPU rows whose start lies in the window. */
   readonly windowRows: Int32Array;
+  /** Phase, operator and module of every GPU activity. */
+  readonly attribution: Attribution;
 }
 
 export function createContext(model: TraceModel, options: AnalysisOptions = {}): AnalysisContext {
@@ -36,5 +39,6 @@ export function createContext(model: TraceModel, options: AnalysisOptions = {}):
     steps,
     devices: deviceIntervals(model, categories),
     windowRows: activitiesIn(model, steps.windowStartNs, steps.windowEndNs),
+    attribution: attribute(model),
   };
 }

@@ -8,6 +8,9 @@ import type { Diagnostic } from "../model/diagnostics.js";
 import type { DeviceInfo } from "../model/tables.js";
 import type { KernelSummary } from "./kernels.js";
 import type { DeviceTemporal } from "./temporal.js";
+import type { ModulesResult } from "./modules.js";
+import type { OperatorsResult } from "./operators.js";
+import type { PhasesResult } from "./phases.js";
 
 export const SUMMARY_SCHEMA = "llmprof.summary/1";
 
@@ -68,5 +71,8 @@ export interface Summary {
   steps: Section<StepsSection>;
   temporal: Section<TemporalSection>;
   kernels: Section<KernelSummary & { rank: number | null }>;
+  modules: Section<ModulesResult & { rank: number | null }>;
+  operators: Section<OperatorsResult & { rank: number | null }>;
+  phases: Section<PhasesResult & { rank: number | null }>;
   diagnostics: DiagnosticRow[];
 }

@@ -1,0 +1,186 @@
+/**
+ * Operator breakdown, per operator name and per (name, input shapes):
+ *   calls        operator calls starting in the window
+ *   cpuTotalNs   sum of the calls' durations
+ *   cpuSelfNs    cpuTotal minus the durations of the operators nested directly in them
+ *   gpuSelfNs    kernels whose innermost launching operator is this one
+ *   gpuTotalNs   kernels launched anywhere under this operator (once per kernel,
+ *                even when the name repeats on the chain)
+ *   flops        recorded `flops` args, else estimated from shapes (see flops.ts)
+ *   tflopsPerS   flops / gpuTotalNs
+ * forward/backward: calls and GPU self time split by the phase of the call.
+ */
+import { CpuKind } from "../model/tables.js";
+import { Phase, type Attribution } from "./attribution.js";
+import type { AnalysisContext } from "./context.js";
+import { flopsPerSlice } from "./flops.js";
+
+export interface OperatorRow {
+  name: string;
+  /** `Input Dims` as recorded (JSON text), only in the per-shape table. */
+  inputDims?: string;
+  calls: number;
+  forwardCalls: number;
+  backwardCalls: number;
+  cpuTotalNs: number;
+  cpuSelfNs: number;
+  gpuSelfNs: number;
+  gpuTotalNs: number;
+  forwardGpuSelfNs: number;
+  backwardGpuSelfNs: number;
+  kernels: number;
+  flops: number | null;
+  tflopsPerS: number | null;
+  pctOfKernelTime: number;
+}
+
+export interface OperatorsResult {
+  kernelTotalNs: number;
+  /** Kernel time launched by no operator (annotation or runtime call outside ops, or no launch record). */
+  withoutOperatorNs: number;
+  flopsSource: "recorded" | "estimated-from-shapes" | "mixed" | "none";
+  byName: OperatorRow[];
+  byNameAndShapes: OperatorRow[];
+}
+
+interface Acc {
+  calls: number;
+  fwdCalls: number;
+  bwdCalls: number;
+  cpuTotal: number;
+  cpuSelf: number;
+  gpuSelf: number;
+  gpuTotal: number;
+  fwdGpu: number;
+  bwdGpu: number;
+  kernels: number;
+  flops: number;
+  hasFlops: boolean;
+}
+
+const newAcc = (): Acc => ({ calls: 0, fwdCalls: 0, bwdCalls: 0, cpuTotal: 0, cpuSelf: 0, gpuSelf: 0, gpuTotal: 0, fwdGpu: 0, bwdGpu: 0, kernels: 0, flops: 0, hasFlops: false });
+
+export function operatorBreakdown(ctx: AnalysisContext, attr: Attribution, maxShapeRows = 500): OperatorsResult {
+  const { model, windowRows, steps } = ctx;
+  const { cpu, gpu, strings } = model;
+  const { flops, recorded, estimated } = flopsPerSlice(model);
+  const ws = steps.windowStartNs;
+  const we = steps.windowEndNs;
+
+  // nearest operator ancestor of each slice (excluding itself)
+  const opAbove = new Int32Array(cpu.length).fill(-1);
+  for (let i = 0; i < cpu.length; i++) {
+    const p = cpu.parent[i]!;
+    if (p >= 0) opAbove[i] = cpu.kind[p] === CpuKind.Op ? p : opAbove[p]!;
+  }
+  // duration of operators nested directly (nearest-op-wise) in each operator
+  const childOpTime = new Float64Array(cpu.length);
+  for (let i = 0; i < cpu.length; i++) {
+    if (cpu.kind[i] !== CpuKind.Op) continue;
+    const up = opAbove[i]!;
+    if (up >= 0) childOpTime[up]! += cpu.end[i]! - cpu.start[i]!;
+  }
+
+  const byName = new Map<number, Acc>();
+  const byShape = new Map<string, Acc>();
+  const shapeKey = (i: number) => `${cpu.name[i]}|${cpu.inputDims[i]}`;
+  const accOf = (i: number): [Acc, Acc] => {
+    let a = byName.get(cpu.name[i]!);
+    if (!a) byName.set(cpu.name[i]!, (a = newAcc()));
+    const key = shapeKey(i);
+    let b = byShape.get(key);
+    if (!b) byShape.set(key, (b = newAcc()));
+    return [a, b];
+  };
+
+  for (let i = 0; i < cpu.length; i++) {
+    if (cpu.kind[i] !== CpuKind.Op) continue;
+    const s = cpu.start[i]!;
+    if (s < ws || s >= we) continue;
+    const dur = cpu.end[i]! - s;
+    const phase = attr.phaseOfSlice[i];
+    for (const acc of accOf(i)) {
+      acc.calls++;
+      if (phase === Phase.Forward) acc.fwdCalls++;
+      else if (phase === Phase.Backward) acc.bwdCalls++;
+      acc.cpuTotal += dur;
+      acc.cpuSelf += dur - childOpTime[i]!;
+      if (!Number.isNaN(flops[i]!)) {
+        acc.flops += flops[i]!;
+        acc.hasFlops = true;
+      }
+    }
+  }
+
+  let total = 0;
+  let withoutOp = 0;
+  const seenName = new Map<number, number>();
+  const seenShape = new Map<string, number>();
+  for (let j = 0; j < windowRows.length; j++) {
+    const g = windowRows[j]!;
+    const d = gpu.end[g]! - gpu.start[g]!;
+    total += d;
+    const op = attr.op[g]!;
+    if (op < 0) {
+      withoutOp += d;
+      continue;
+    }
+    const [a, b] = accOf(op);
+    for (const acc of [a, b]) {
+      acc.gpuSelf += d;
+      acc.kernels++;
+      const ph = attr.phaseOfSlice[op];
+      if (ph === Phase.Forward) acc.fwdGpu += d;
+      else if (ph === Phase.Backward) acc.bwdGpu += d;
+    }
+    // inclusive: every distinct operator on the chain, once
+    for (let o = op; o >= 0; o = opAbove[o]!) {
+      const nameId = cpu.name[o]!;
+      if (seenName.get(nameId) !== j) {
+        seenName.set(nameId, j);
+        accOf(o)[0].gpuTotal += d;
+      }
+      const key = shapeKey(o);
+      if (seenShape.get(key) !== j) {
+        seenShape.set(key, j);
+        accOf(o)[1].gpuTotal += d;
+      }
+    }
+  }
+
+  const pct = (x: number) => (total > 0 ? (100 * x) / total : 0);
+  const row = (name: string, a: Acc, inputDims?: string): OperatorRow => ({
+    name,
+    ...(inputDims !== undefined ? { inputDims } : {}),
+    calls: a.calls,
+    forwardCalls: a.fwdCalls,
+    backwardCalls: a.bwdCalls,
+    cpuTotalNs: a.cpuTotal,
+    cpuSelfNs: a.cpuSelf,
+    gpuSelfNs: a.gpuSelf,
+    gpuTotalNs: a.gpuTotal,
+    forwardGpuSelfNs: a.fwdGpu,
+    backwardGpuSelfNs: a.bwdGpu,
+    kernels: a.kernels,
+    flops: a.hasFlops ? a.flops : null,
+    tflopsPerS: a.hasFlops && a.gpuTotal > 0 ? a.flops / a.gpuTotal / 1e3 : null,
+    pctOfKernelTime: pct(a.gpuSelf),
+  });
+  const order = (x: OperatorRow, y: OperatorRow) => y.gpuSelfNs - x.gpuSelfNs || y.cpuTotalNs - x.cpuTotalNs || x.name.localeCompare(y.name);
+  const names = [...byName].map(([id, a]) => row(strings.get(id), a)).filter((r) => r.calls > 0 || r.kernels > 0).sort(order);
+  const shapes = [...byShape]
+    .map(([key, a]) => {
+      const [nameId, dimsId] = key.split("|").map(Number) as [number, number];
+      return row(strings.get(nameId), a, dimsId >= 0 ? strings.get(dimsId) : "");
+    })
+    .filter((r) => r.calls > 0 || r.kernels > 0)
+    .sort(order)
+    .slice(0, maxShapeRows);
+  return {
+    kernelTotalNs: total,
+    withoutOperatorNs: withoutOp,
+    flopsSource: recorded > 0 && estimated > 0 ? "mixed" : recorded > 0 ? "recorded" : estimated > 0 ? "estimated-from-shapes" : "none",
+    byName: names,
+    byNameAndShapes: shapes,
+  };
+}
