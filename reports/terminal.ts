@@ -79,7 +79,7 @@ export function renderTerminal(s: Summary): string {
     }
   }
 
-  out.push(...phasesText(s), ...modulesText(s), ...operatorsText(s));
+  out.push(...phasesText(s), ...modulesText(s), ...operatorsText(s), ...idleText(s), ...communicationText(s), ...ranksText(s));
 
   if (s.diagnostics.length) {
     out.push("");
@@ -134,5 +134,56 @@ function operatorsText(s: Summary): string[] {
       [false, true, true, true, true, true, true],
     ),
   );
+  return out;
+}
+
+function idleText(s: Summary): string[] {
+  if (!s.idle.available) return ["", `Idle time: unavailable — ${s.idle.reason}`];
+  const i = s.idle;
+  const out = ["", `Idle time: ${i.verdict}`];
+  out.push(
+    textTable(
+      ["cause", "gaps", "ms", "% of idle", "% of window"],
+      i.byCause.filter((c) => c.count > 0).map((c) => [c.cause, formatCount(c.count), formatMs(c.totalNs), formatPct(c.pctOfIdle), formatPct(c.pctOfWindow)]),
+      [false, true, true, true, true],
+    ),
+  );
+  if (i.topCulprits.length) {
+    out.push("What the CPU was doing during host-bound and synchronisation gaps:");
+    for (const c of i.topCulprits.slice(0, 8)) out.push(`  ${formatMs(c.totalNs).padStart(10)} ms  ${c.culprit} (${c.cause}, ${formatCount(c.count)} gaps)`);
+  }
+  if (s.launch.available) {
+    const l = s.launch;
+    out.push(
+      `Launches: median latency ${formatNs(l.latency.p50Ns)} (p90 ${formatNs(l.latency.p90Ns)}), median CPU cost ${formatNs(l.cpuCost.p50Ns)}; ${formatPct(l.shorterThanLaunch.pct)} of kernels run shorter than their launch call; ${formatPct(l.tiny.pct)} are under ${formatNs(l.tinyKernelNs)}`,
+    );
+  }
+  return out;
+}
+
+function communicationText(s: Summary): string[] {
+  if (!s.collectives.available) return [];
+  const out = ["", "Collectives"];
+  const rows = s.collectives.ranks.flatMap((r) =>
+    r.types.map((t) => [r.rank === null ? "" : String(r.rank), t.collective, formatCount(t.count), formatMs(t.totalNs), t.bytes === null ? "n/a" : (t.bytes / 1e6).toFixed(1), t.algBandwidthGBps === null ? "n/a" : t.algBandwidthGBps.toFixed(1), t.busBandwidthGBps === null ? "n/a" : t.busBandwidthGBps.toFixed(1)]),
+  );
+  out.push(textTable(["rank", "collective", "count", "ms", "MB", "algbw GB/s", "busbw GB/s"], rows, [true, false, true, true, true, true, true]));
+  return out;
+}
+
+function ranksText(s: Summary): string[] {
+  if (!s.ranks.available) return [];
+  const r = s.ranks;
+  const out = ["", "Ranks side by side (window totals)"];
+  out.push(
+    textTable(
+      ["rank", "median step ms", "compute ms", "comm ms", "exposed comm ms", "idle ms", "idle %"],
+      r.ranks.map((x) => [String(x.rank ?? "?"), formatMs(x.stepTimeMedianNs), formatMs(x.computeNs), formatMs(x.communicationNs), formatMs(x.exposedCommunicationNs), formatMs(x.idleNs), formatPct(x.idlePct)]),
+      [true, true, true, true, true, true, true],
+    ),
+  );
+  for (const st of r.stragglers) {
+    out.push(st.straggler === null ? `step ${st.step}: no straggler` : `step ${st.step}: rank ${st.straggler} is the straggler; the other ranks waited ${formatNs(st.delayNs)} more for it in collectives`);
+  }
   return out;
 }

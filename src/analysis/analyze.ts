@@ -12,7 +12,12 @@ import { moduleBreakdown } from "./modules.js";
 import { operatorBreakdown } from "./operators.js";
 import { phaseBreakdown } from "./phases.js";
 import { CpuKind } from "../model/tables.js";
-import { SUMMARY_SCHEMA, type StepRow, type StepsSection, type Summary, type TraceSection, type Section } from "./summary.js";
+import { idleBreakdown, type IdleResult } from "./idle.js";
+import { launchOverhead } from "./launch.js";
+import { collectiveBreakdown } from "./collectives.js";
+import { rankComparison } from "./ranks.js";
+import { COMMUNICATION } from "./categories.js";
+import { SUMMARY_SCHEMA, type OverlapSection, type StepRow, type StepsSection, type Summary, type TraceSection, type Section } from "./summary.js";
 import { temporalBreakdown } from "./temporal.js";
 
 export function analyzeModels(models: readonly TraceModel[], options: AnalysisOptions = {}): Summary {
@@ -20,6 +25,8 @@ export function analyzeModels(models: readonly TraceModel[], options: AnalysisOp
   const ordered = [...models].sort((a, b) => (a.meta.rank ?? 0) - (b.meta.rank ?? 0));
   const contexts = ordered.map((m) => createContext(m, options));
   const primary = contexts[0]!;
+  const idleOf = (ctx: AnalysisContext) => (ctx.model.gpu.length > 0 && ctx.steps.steps.length > 0 ? idleBreakdown(ctx, options.idle) : null);
+  const idle = idleOf(primary);
   return {
     schema: SUMMARY_SCHEMA,
     generator: { name: "llmprof", version: VERSION },
@@ -30,6 +37,11 @@ export function analyzeModels(models: readonly TraceModel[], options: AnalysisOp
     modules: modulesSection(primary),
     operators: operatorsSection(primary),
     phases: phasesSection(primary),
+    idle: idleSection(primary, idle),
+    launch: launchSection(primary, idle),
+    overlap: overlapSection(contexts),
+    collectives: collectivesSection(contexts),
+    ranks: ranksSection(contexts, contexts.map((c, i) => (i === 0 ? idle : idleOf(c)))),
     diagnostics: ordered.flatMap((m) => m.diagnostics.map((d) => ({ ...d, file: m.meta.files[0] ?? "" }))),
   };
 }
@@ -135,4 +147,50 @@ function phasesSection(ctx: AnalysisContext): Summary["phases"] {
   if (ctx.model.gpu.length === 0) return { available: false, reason: NO_GPU };
   if (ctx.steps.source !== "profiler-steps") return { available: false, reason: "phases are reported per step and the trace has no ProfilerStep#N ranges" };
   return { available: true, rank: ctx.model.meta.rank, ...phaseBreakdown(ctx, ctx.attribution) };
+}
+
+function idleSection(ctx: AnalysisContext, idle: IdleResult | null): Summary["idle"] {
+  if (!idle) return { available: false, reason: NO_GPU };
+  return { available: true, rank: ctx.model.meta.rank, ...idle };
+}
+
+function launchSection(ctx: AnalysisContext, idle: IdleResult | null): Summary["launch"] {
+  if (ctx.model.runtime.length === 0) return { available: false, reason: "the trace has no CUDA runtime calls (recorded without CPU activities?)" };
+  return { available: true, rank: ctx.model.meta.rank, ...launchOverhead(ctx, idle) };
+}
+
+function hasCommunication(ctx: AnalysisContext): boolean {
+  for (let g = 0; g < ctx.categories.length; g++) if (ctx.categories[g] === COMMUNICATION) return true;
+  return false;
+}
+
+function overlapSection(contexts: readonly AnalysisContext[]): Summary["overlap"] {
+  if (!contexts.some(hasCommunication)) return { available: false, reason: "the trace has no communication kernels (single GPU, or no NCCL/RCCL activity recorded)" };
+  const rows: OverlapSection["rows"] = [];
+  for (const ctx of contexts) {
+    for (const d of temporalBreakdown(ctx.devices, ctx.steps.steps, ctx.steps.windowStartNs, ctx.steps.windowEndNs)) {
+      const row = (step: number | null, f: typeof d.total) => ({
+        rank: ctx.model.meta.rank,
+        device: d.device,
+        step,
+        communicationNs: f.communicationNs,
+        overlapNs: f.overlapNs,
+        exposedCommunicationNs: f.exposedCommunicationNs,
+        overlapPct: f.overlapPct,
+        exposedCommunicationPctOfWindow: f.exposedCommunicationPct,
+      });
+      rows.push(row(null, d.total), ...d.steps.map((s) => row(s.step, s)));
+    }
+  }
+  return { available: true, rows };
+}
+
+function collectivesSection(contexts: readonly AnalysisContext[]): Summary["collectives"] {
+  if (!contexts.some(hasCommunication)) return { available: false, reason: "the trace has no communication kernels (single GPU, or no NCCL/RCCL activity recorded)" };
+  return { available: true, ranks: contexts.map((ctx) => ({ rank: ctx.model.meta.rank, ...collectiveBreakdown(ctx) })) };
+}
+
+function ranksSection(contexts: readonly AnalysisContext[], idle: readonly (IdleResult | null)[]): Summary["ranks"] {
+  if (contexts.length < 2) return { available: false, reason: "one rank: pass one trace per rank (or a directory of them) to compare ranks" };
+  return { available: true, ...rankComparison(contexts, idle) };
 }

@@ -8,12 +8,15 @@ import { findSteps, type StepSelection, type StepSet } from "./steps.js";
 import { deviceIntervals, type DeviceIntervals } from "./temporal.js";
 import { activitiesIn } from "./kernels.js";
 import { attribute, type Attribution } from "./attribution.js";
+import type { IdleOptions } from "./idle.js";
 
 export interface AnalysisOptions {
   /** Inclusive range of ProfilerStep numbers to analyse. */
   steps?: StepSelection;
   /** Extra kernel category rules, tried before the defaults. */
   categoryRules?: readonly CategoryRule[];
+  /** Idle-gap classification settings. */
+  idle?: IdleOptions;
 }
 
 export interface AnalysisContext {

@@ -7,8 +7,10 @@
  * launched from inside its CPU span (on any thread), and the next step's window
  * starts where the previous one ended:
  *   end_N   = max(cpuEnd_N, last end of GPU work launched during [cpuStart_N, cpuEnd_N))
- *   start_N = max(cpuStart_N, end_{N-1})   (start of the first step = its cpuStart)
- * Windows therefore never overlap and the last step keeps its GPU tail.
+ *   start_N = end_{N-1} when step N-1 is the previous step number, else cpuStart_N
+ * Consecutive windows therefore tile time without overlap (the step boundary
+ * overhead between two ProfilerStep ranges belongs to the next step) and the
+ * last step keeps its GPU tail.
  * Without steps the window is the span of all GPU activity (one pseudo-step).
  */
 import { CpuKind, type TraceModel } from "../model/tables.js";
@@ -67,7 +69,8 @@ export function findSteps(model: TraceModel, select?: StepSelection): StepSet {
     const { row, number } = unique[k]!;
     const cpuStart = cpu.start[row]!;
     const cpuEnd = cpu.end[row]!;
-    const start = Math.max(cpuStart, prevEnd);
+    const consecutive = k > 0 && unique[k - 1]!.number === number - 1;
+    const start = consecutive ? prevEnd : Math.max(cpuStart, prevEnd);
     const end = Math.max(cpuEnd, launchedEnd[k]!, start);
     steps.push({ number, name: model.strings.get(cpu.name[row]!), cpuStartNs: cpuStart, cpuEndNs: cpuEnd, startNs: start, endNs: end, row });
     prevEnd = end;

@@ -11,6 +11,10 @@ import type { DeviceTemporal } from "./temporal.js";
 import type { ModulesResult } from "./modules.js";
 import type { OperatorsResult } from "./operators.js";
 import type { PhasesResult } from "./phases.js";
+import type { IdleResult } from "./idle.js";
+import type { LaunchResult } from "./launch.js";
+import type { CollectivesResult } from "./collectives.js";
+import type { RanksResult } from "./ranks.js";
 
 export const SUMMARY_SCHEMA = "llmprof.summary/1";
 
@@ -60,6 +64,23 @@ export interface TemporalSection {
   devices: (DeviceTemporal & { rank: number | null })[];
 }
 
+export interface OverlapRow {
+  rank: number | null;
+  device: number;
+  step: number | null;
+  communicationNs: number;
+  overlapNs: number;
+  exposedCommunicationNs: number;
+  /** overlap / communication, null without communication. */
+  overlapPct: number | null;
+  exposedCommunicationPctOfWindow: number;
+}
+
+export interface OverlapSection {
+  /** One row per rank, device and step, plus one with step null for the whole window. */
+  rows: OverlapRow[];
+}
+
 export interface DiagnosticRow extends Diagnostic {
   file: string;
 }
@@ -74,5 +95,10 @@ export interface Summary {
   modules: Section<ModulesResult & { rank: number | null }>;
   operators: Section<OperatorsResult & { rank: number | null }>;
   phases: Section<PhasesResult & { rank: number | null }>;
+  idle: Section<IdleResult & { rank: number | null }>;
+  launch: Section<LaunchResult & { rank: number | null }>;
+  overlap: Section<OverlapSection>;
+  collectives: Section<{ ranks: ({ rank: number | null } & CollectivesResult)[] }>;
+  ranks: Section<RanksResult>;
   diagnostics: DiagnosticRow[];
 }

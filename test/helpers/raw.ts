@@ -64,7 +64,9 @@ export function referenceSteps(raw: RawTrace): RefStep[] {
       const t = launchTs.get(g.args?.["correlation"]);
       if (t !== undefined && t >= cs && t < ce) launchedEnd = Math.max(launchedEnd, g.ts! + g.dur!);
     }
-    const start = Math.max(cs, prevEnd);
+    const n = Number(/#(\d+)/.exec(s.name!)![1]);
+    const consecutive = out.length > 0 && out[out.length - 1]!.number === n - 1;
+    const start = consecutive ? prevEnd : Math.max(cs, prevEnd);
     const end = Math.max(ce, launchedEnd, start);
     out.push({ number: Number(/#(\d+)/.exec(s.name!)![1]), start, end });
     prevEnd = end;

@@ -1,0 +1,320 @@
+/**
+ * GPU idle time and its causes. Every gap of a device inside a step window (the
+ * complement of its busy union) gets exactly one cause, tried in this order:
+ *   before-first-activity  the gap opens the step window (nothing ran yet)
+ *   after-last-activity    the gap closes the step window
+ *   no-launch-record       the activity ending the gap has no launch record
+ *   launch-latency         the activity ending the gap was already queued when the
+ *                          gap began (its launch call had returned) and the gap is
+ *                          shorter than the threshold (default 10 µs)
+ *   queued-dependency      queued in time, longer gap: waiting on another stream,
+ *                          an event or a transfer
+ *   synchronization        not queued in time, and a synchronising runtime call
+ *                          (cudaDeviceSynchronize, cudaStreamSynchronize,
+ *                          cudaEventSynchronize, blocking cudaMemcpy...) was in
+ *                          progress when the gap began: the CPU was waiting for the
+ *                          GPU to drain, so nothing new was queued
+ *   host-bound             not queued in time otherwise: the CPU was late
+ * so the cause totals add up to the idle time exactly. For host-bound and
+ * synchronization gaps the culprit is what the launching thread was doing at the
+ * gap's midpoint: the outermost operator, module or annotation (not the step
+ * itself), else the innermost Python function, else "no CPU activity recorded".
+ */
+import { CpuKind, type TraceModel } from "../model/tables.js";
+import type { AnalysisContext } from "./context.js";
+import { gaps, type IntervalSet } from "./intervals.js";
+
+export const IDLE_CAUSES = [
+  "host-bound",
+  "synchronization",
+  "launch-latency",
+  "queued-dependency",
+  "before-first-activity",
+  "after-last-activity",
+  "no-launch-record",
+] as const;
+export type IdleCause = (typeof IDLE_CAUSES)[number];
+
+export interface IdleOptions {
+  /** Gaps shorter than this between queued kernels are launch latency. */
+  launchLatencyThresholdNs?: number;
+  /** How many of the largest gaps to list. */
+  topGaps?: number;
+}
+
+export interface IdleGap {
+  device: number;
+  step: number;
+  startNs: number;
+  endNs: number;
+  durationNs: number;
+  cause: IdleCause;
+  culprit: string | null;
+  /** Name of the GPU activity that ended the gap. */
+  nextActivity: string | null;
+}
+
+export interface CauseTotal {
+  cause: IdleCause;
+  count: number;
+  totalNs: number;
+  pctOfIdle: number;
+  pctOfWindow: number;
+}
+
+export interface CulpritTotal {
+  culprit: string;
+  cause: IdleCause;
+  count: number;
+  totalNs: number;
+}
+
+export interface HistogramBin {
+  label: string;
+  fromNs: number;
+  toNs: number;
+  count: number;
+  totalNs: number;
+}
+
+export interface IdleResult {
+  launchLatencyThresholdNs: number;
+  windowNs: number;
+  idleNs: number;
+  gapCount: number;
+  byCause: CauseTotal[];
+  /** Per step (summed over devices). */
+  steps: { step: number; windowNs: number; idleNs: number; byCause: Record<IdleCause, number> }[];
+  topCulprits: CulpritTotal[];
+  largestGaps: IdleGap[];
+  histogram: HistogramBin[];
+  /** Plain-language verdict: what the GPU mostly waits for. */
+  verdict: string;
+}
+
+const SYNC_NAME = /Synchronize|^cudaMemcpy$|^cudaMemcpy2D$|^cudaMemcpyToSymbol$|^cuMemcpyDtoH(_v2)?$|^cuMemcpyHtoD(_v2)?$|^cudaMemcpyFromSymbol$/;
+const STEP_NAME = /^ProfilerStep#\d+$/;
+
+const BINS: [string, number, number][] = [
+  ["< 1 µs", 0, 1e3],
+  ["1-10 µs", 1e3, 1e4],
+  ["10-100 µs", 1e4, 1e5],
+  ["0.1-1 ms", 1e5, 1e6],
+  ["1-10 ms", 1e6, 1e7],
+  ["≥ 10 ms", 1e7, Infinity],
+];
+
+export function idleBreakdown(ctx: AnalysisContext, options: IdleOptions = {}): IdleResult {
+  const threshold = options.launchLatencyThresholdNs ?? 10_000;
+  const { model, steps, devices } = ctx;
+  const { gpu, runtime, strings } = model;
+  const syncCalls = syncIntervals(model);
+  const culpritOf = culpritFinder(model);
+
+  const all: IdleGap[] = [];
+  const stepRows: IdleResult["steps"] = [];
+  let windowNs = 0;
+  for (const step of steps.steps) {
+    const byCause = Object.fromEntries(IDLE_CAUSES.map((c) => [c, 0])) as Record<IdleCause, number>;
+    let stepIdle = 0;
+    for (const d of devices) {
+      windowNs += step.endNs - step.startNs;
+      const holes = gaps(d.busy, step.startNs, step.endNs);
+      for (let h = 0; h < holes.length; h++) {
+        const a = holes.starts[h]!;
+        const b = holes.ends[h]!;
+        const next = b < step.endNs ? firstActivityAt(gpu.start, gpu.device, d.device, b) : -1;
+        let cause: IdleCause;
+        let culprit: string | null = null;
+        if (a <= step.startNs && b < step.endNs) cause = "before-first-activity";
+        else if (b >= step.endNs || next < 0) cause = "after-last-activity";
+        else if (gpu.launch[next]! < 0) cause = "no-launch-record";
+        else {
+          const r = gpu.launch[next]!;
+          if (runtime.end[r]! <= a) cause = b - a < threshold ? "launch-latency" : "queued-dependency";
+          else {
+            const sync = syncActiveAt(syncCalls, a);
+            if (sync >= 0) {
+              cause = "synchronization";
+              culprit = culpritOf(runtime.thread[sync]!, runtime.start[sync]!, strings.get(runtime.name[sync]!));
+            } else {
+              cause = "host-bound";
+              culprit = culpritOf(runtime.thread[r]!, (a + b) / 2, null);
+            }
+          }
+        }
+        byCause[cause] += b - a;
+        stepIdle += b - a;
+        all.push({
+          device: d.device,
+          step: step.number,
+          startNs: a,
+          endNs: b,
+          durationNs: b - a,
+          cause,
+          culprit,
+          nextActivity: next >= 0 ? strings.get(gpu.name[next]!) : null,
+        });
+      }
+    }
+    stepRows.push({ step: step.number, windowNs: (step.endNs - step.startNs) * devices.length, idleNs: stepIdle, byCause });
+  }
+
+  const idleNs = all.reduce((s, g) => s + g.durationNs, 0);
+  const byCause: CauseTotal[] = IDLE_CAUSES.map((cause) => {
+    const list = all.filter((g) => g.cause === cause);
+    const totalNs = list.reduce((s, g) => s + g.durationNs, 0);
+    return { cause, count: list.length, totalNs, pctOfIdle: idleNs > 0 ? (100 * totalNs) / idleNs : 0, pctOfWindow: windowNs > 0 ? (100 * totalNs) / windowNs : 0 };
+  }).sort((x, y) => y.totalNs - x.totalNs);
+
+  const culprits = new Map<string, CulpritTotal>();
+  for (const g of all) {
+    if (!g.culprit) continue;
+    const key = `${g.cause}\u0000${g.culprit}`;
+    const c = culprits.get(key) ?? { culprit: g.culprit, cause: g.cause, count: 0, totalNs: 0 };
+    c.count++;
+    c.totalNs += g.durationNs;
+    culprits.set(key, c);
+  }
+  const histogram = BINS.map(([label, fromNs, toNs]) => {
+    const list = all.filter((g) => g.durationNs >= fromNs && g.durationNs < toNs);
+    return { label, fromNs, toNs, count: list.length, totalNs: list.reduce((s, g) => s + g.durationNs, 0) };
+  });
+  return {
+    launchLatencyThresholdNs: threshold,
+    windowNs,
+    idleNs,
+    gapCount: all.length,
+    byCause,
+    steps: stepRows,
+    topCulprits: [...culprits.values()].sort((x, y) => y.totalNs - x.totalNs).slice(0, 20),
+    largestGaps: [...all].sort((x, y) => y.durationNs - x.durationNs).slice(0, options.topGaps ?? 20),
+    histogram: histogram.map((h) => ({ ...h, toNs: Number.isFinite(h.toNs) ? h.toNs : -1 })),
+    verdict: verdictOf(byCause, idleNs, windowNs),
+  };
+}
+
+function verdictOf(byCause: CauseTotal[], idleNs: number, windowNs: number): string {
+  if (windowNs <= 0) return "no window";
+  const idlePct = (100 * idleNs) / windowNs;
+  if (idlePct < 5) return `the GPU is busy ${(100 - idlePct).toFixed(0)}% of the window: idle time is not the bottleneck`;
+  const top = byCause[0]!;
+  const what: Record<IdleCause, string> = {
+    "host-bound": "the GPU mostly waits for the CPU to launch work (host-bound)",
+    synchronization: "the GPU mostly waits while the CPU is blocked in synchronisations",
+    "launch-latency": "idle time is mostly many short launch gaps between queued kernels",
+    "queued-dependency": "idle time is mostly queued work waiting on dependencies (other streams, events, transfers)",
+    "before-first-activity": "idle time is mostly at the start of each step, before the first kernel (data loading, step setup)",
+    "after-last-activity": "idle time is mostly at the end of each step, after the last kernel",
+    "no-launch-record": "idle time is mostly before kernels whose launch is not in the trace",
+  };
+  return `GPU idle ${idlePct.toFixed(0)}% of the window; ${what[top.cause]} (${top.pctOfIdle.toFixed(0)}% of idle time)`;
+}
+
+/** First GPU row of `device` starting at time t (rows are sorted by start). */
+function firstActivityAt(start: Float64Array, device: Int32Array, dev: number, t: number): number {
+  let lo = 0;
+  let hi = start.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (start[mid]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < start.length && start[i]! <= t; i++) if (device[i] === dev) return i;
+  // the gap may end where an activity of this device starts at exactly t; search a little further for robustness
+  for (let i = lo; i < start.length; i++) if (device[i] === dev) return i;
+  return -1;
+}
+
+interface SyncSet {
+  rows: number[];
+  starts: Float64Array;
+  ends: Float64Array;
+}
+
+function syncIntervals(model: TraceModel): SyncSet {
+  const { runtime, strings } = model;
+  const isSync = new Map<number, boolean>();
+  const rows: number[] = [];
+  for (let r = 0; r < runtime.length; r++) {
+    const id = runtime.name[r]!;
+    let s = isSync.get(id);
+    if (s === undefined) isSync.set(id, (s = SYNC_NAME.test(strings.get(id))));
+    if (s) rows.push(r);
+  }
+  return { rows, starts: Float64Array.from(rows, (r) => runtime.start[r]!), ends: Float64Array.from(rows, (r) => runtime.end[r]!) };
+}
+
+/** A sync call in progress at time t (start <= t <= end), -1 none. */
+function syncActiveAt(set: SyncSet, t: number): number {
+  // last call starting at or before t; sync calls rarely nest, so look back a little
+  let lo = 0;
+  let hi = set.starts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (set.starts[mid]! <= t) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let k = lo - 1; k >= 0 && k >= lo - 64; k--) if (set.ends[k]! >= t) return set.rows[k]!;
+  return -1;
+}
+
+/**
+ * What a host thread was doing at time t: the outermost operator / module /
+ * annotation other than the step, else the innermost Python function.
+ */
+function culpritFinder(model: TraceModel): (thread: number, t: number, fallback: string | null) => string {
+  const { cpu, strings } = model;
+  const byThread = new Map<number, number[]>();
+  for (let i = 0; i < cpu.length; i++) {
+    const t = cpu.thread[i]!;
+    let list = byThread.get(t);
+    if (!list) byThread.set(t, (list = []));
+    list.push(i);
+  }
+  return (thread, t, fallback) => {
+    const list = byThread.get(thread) ?? [];
+    // innermost slice containing t: the last slice starting at or before t that still runs
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (cpu.start[list[mid]!]! <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    let inner = -1;
+    for (let k = lo - 1; k >= 0 && k >= lo - 4096; k--) {
+      const i = list[k]!;
+      if (cpu.end[i]! >= t) {
+        inner = i;
+        break;
+      }
+    }
+    // walk up from whatever encloses t: outermost operator, else outermost annotation
+    // (not the step), else the innermost module (by class), else the innermost Python frame
+    let op = -1;
+    let annotation = -1;
+    let module = -1;
+    let python = -1;
+    for (let i = inner; i >= 0; i = cpu.parent[i]!) {
+      if (cpu.end[i]! < t) continue;
+      const kind = cpu.kind[i]!;
+      if (kind === CpuKind.Op) op = i;
+      else if (kind === CpuKind.Annotation) {
+        if (!STEP_NAME.test(strings.get(cpu.name[i]!))) annotation = i;
+      } else if (kind === CpuKind.Module) {
+        if (module < 0) module = i;
+      } else if (python < 0) python = i;
+    }
+    if (op >= 0) return strings.get(cpu.name[op]!);
+    if (annotation >= 0) return strings.get(cpu.name[annotation]!);
+    if (module >= 0) return strings.get(cpu.name[module]!).replace(/_\d+$/, "");
+    if (python >= 0) return strings.get(cpu.name[python]!);
+    return fallback ?? "no CPU activity recorded on the launching thread (Python outside the profiler's view, e.g. data loading)";
+  };
+}
+
+/** Exported for tests: the busy set's gaps inside a window. */
+export function gapsOf(busy: IntervalSet, from: number, to: number): IntervalSet {
+  return gaps(busy, from, to);
+}
