@@ -9,12 +9,15 @@ import { join } from "node:path";
 import { LlmprofError } from "../src/errors.js";
 import type { TraceModel } from "../src/model/tables.js";
 import { parseKineto, sniffKineto, type ParseOptions } from "./kineto.js";
+import { NSYS_FORMATS } from "./nsys.js";
 import { describeFsError, readHead } from "./source.js";
 
 export interface FormatModule {
   readonly id: string;
   readonly description: string;
   sniff(head: Buffer, fileName: string): boolean;
+  /** For formats stored as a directory (nsys parquetdir): whether `path` is one. */
+  sniffDirectory?(path: string): boolean;
   /** One model per rank found in the file. */
   parse(path: string, options: ParseOptions): Promise<TraceModel[]>;
 }
@@ -26,6 +29,7 @@ export const FORMATS: FormatModule[] = [
     sniff: (head) => sniffKineto(head),
     parse: async (path, options) => [await parseKineto(path, options)],
   },
+  ...NSYS_FORMATS,
 ];
 
 /** Registers an extra format (used by format modules that load lazily). */
@@ -34,6 +38,8 @@ export function registerFormat(format: FormatModule): void {
 }
 
 export async function detectFormat(path: string): Promise<FormatModule> {
+  const dirFormat = directoryFormat(path);
+  if (dirFormat) return dirFormat;
   const head = await readHead(path);
   if (head.length === 0) throw new LlmprofError(path, "is empty");
   const name = path.toLowerCase();
@@ -42,6 +48,16 @@ export async function detectFormat(path: string): Promise<FormatModule> {
     throw new LlmprofError(path, `unrecognised format (${describeHead(head)}); llmprof reads ${FORMATS.map((f) => f.description).join("; ")}`);
   }
   return matches[0]!;
+}
+
+/** The format that stores a trace as the directory `path`, if any. */
+function directoryFormat(path: string): FormatModule | null {
+  try {
+    if (!statSync(path).isDirectory()) return null;
+  } catch {
+    return null;
+  }
+  return FORMATS.find((f) => f.sniffDirectory?.(path)) ?? null;
 }
 
 function describeHead(head: Buffer): string {
@@ -71,7 +87,7 @@ async function expandInput(input: string): Promise<string[]> {
   } catch (e) {
     throw new LlmprofError(input, describeFsError(e));
   }
-  if (!isDir) return [input];
+  if (!isDir || directoryFormat(input)) return [input];
   const found: string[] = [];
   for (const entry of readdirSync(input).sort()) {
     const path = join(input, entry);

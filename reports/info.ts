@@ -6,6 +6,9 @@ export function renderInfo(info: TraceInfo): string {
   const lines: string[] = [];
   lines.push(`${info.file}`);
   lines.push(`  format:   ${info.format}${info.partial ? " (PARTIAL: truncated input)" : ""}`);
+  if (info.sensitiveContent.length) {
+    lines.push(`  ⚠ contains: ${info.sensitiveContent.join(", ")} (not copied into llmprof outputs; review before sharing this file)`);
+  }
   if (info.traceName) lines.push(`  name:     ${info.traceName}`);
   const versions = Object.entries(info.versions).filter(([k]) => k !== "baseTimeNanoseconds");
   if (versions.length) lines.push(`  versions: ${versions.map(([k, v]) => `${k} ${v}`).join(", ")}`);

@@ -7,6 +7,7 @@ export function renderTerminal(s: Summary): string {
   const t = s.trace;
   out.push(`llmprof ${s.generator.version} — ${t.files.join(", ")}`);
   out.push(`format ${t.format}${t.partial ? " (PARTIAL: the input was cut short; figures cover what was read)" : ""}`);
+  if (t.sensitiveContent.length) out.push(`note: the input holds ${t.sensitiveContent.join(", ")}; none of it is copied into llmprof's outputs`);
   if (t.devices.length) out.push(`devices: ${t.devices.map((d) => `${d.id}: ${d.name}`).join("; ")}`);
   const ranks = t.ranks.filter((r) => r.rank !== null);
   if (ranks.length) out.push(`ranks: ${ranks.map((r) => r.rank).join(", ")} of world size ${ranks[0]!.worldSize ?? "?"}`);

@@ -34,10 +34,7 @@ export class ByteInterner {
     for (;;) {
       const entry = this.slots[slot]! - 1;
       if (entry < 0) break;
-      if (this.hashes[entry] === h && this.lengths[entry] === len) {
-        const off = this.offsets[entry]!;
-        if (len === 0 || this.arena.compare(buf, s, e, off, off + len) === 0) return this.ids[entry]!;
-      }
+      if (this.hashes[entry] === h && this.lengths[entry] === len && this.sameBytes(buf, s, e, this.offsets[entry]!)) return this.ids[entry]!;
       slot = (slot + 1) & this.mask;
     }
     let text = decodeString(buf, s, e);
@@ -45,6 +42,16 @@ export class ByteInterner {
     const id = this.strings.intern(text);
     this.insert(slot, h, buf, s, e, id);
     return id;
+  }
+
+  /** buf[s, e) equals the arena at `off`; a JS loop for short strings (a native call costs more). */
+  private sameBytes(buf: Buffer, s: number, e: number, off: number): boolean {
+    const len = e - s;
+    const arena = this.arena;
+    if (len > 48) return arena.compare(buf, s, e, off, off + len) === 0;
+    const d = off - s;
+    for (let p = s; p < e; p++) if (arena[p + d] !== buf[p]) return false;
+    return true;
   }
 
   private insert(slot: number, h: number, buf: Buffer, s: number, e: number, id: number): void {

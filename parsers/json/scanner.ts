@@ -27,6 +27,14 @@ export const RBRACE = 125;
 export const LBRACKET = 91;
 export const RBRACKET = 93;
 
+/** skipScalar: 0 = part of the scalar, 1 = ends it (delimiter or whitespace), 2 = cannot follow a scalar. */
+const SCALAR_CLASS = new Uint8Array(256);
+for (const c of [COMMA, RBRACE, RBRACKET, 32, 10, 13, 9]) SCALAR_CLASS[c] = 1;
+for (const c of [QUOTE, LBRACE, LBRACKET, COLON]) SCALAR_CLASS[c] = 2;
+/** skipContainer: 1 for the bytes it must look at (quote, brackets, braces). */
+const CONTAINER_CLASS = new Uint8Array(256);
+for (const c of [QUOTE, LBRACE, LBRACKET, RBRACE, RBRACKET]) CONTAINER_CLASS[c] = 1;
+
 /** Reusable cursor over a buffer window; fields are mutated in place. */
 export class Scanner {
   buf: Buffer = Buffer.alloc(0);
@@ -124,18 +132,19 @@ export class Scanner {
     const end = this.end;
     let p = this.pos;
     const s = p;
-    while (p < end) {
-      const c = b[p]!;
-      if (c === COMMA || c === RBRACE || c === RBRACKET || c === 32 || c === 10 || c === 13 || c === 9) break;
-      if (c === QUOTE || c === LBRACE || c === LBRACKET || c === COLON) throw new JsonSyntaxError(`unexpected ${describeByte(c)}`, p);
-      p++;
-    }
+    let k = 0;
+    while (p < end && (k = SCALAR_CLASS[b[p]!]!) === 0) p++;
     if (p >= end) throw NEED_MORE;
+    if (k === 2) throw new JsonSyntaxError(`unexpected ${describeByte(b[p])}`, p);
     if (p === s) throw new JsonSyntaxError(`expected a value but found ${describeByte(b[p]!)}`, p);
     this.pos = p;
   }
 
-  /** Moves past an object or array, tracking depth and strings. */
+  /**
+   * Moves past an object or array, tracking depth and strings. Ordinary bytes
+   * are passed by a table lookup; strings inside are skipped inline (big args
+   * arrays such as Input Strides / Concrete Inputs are skipped here).
+   */
   skipContainer(): void {
     const b = this.buf;
     const end = this.end;
@@ -143,19 +152,25 @@ export class Scanner {
     let depth = 0;
     while (p < end) {
       const c = b[p]!;
+      if (CONTAINER_CLASS[c] === 0) {
+        p++;
+        continue;
+      }
       if (c === QUOTE) {
-        this.pos = p;
-        this.scanString();
-        p = this.pos;
+        p++;
+        for (;;) {
+          if (p >= end) throw NEED_MORE;
+          const d = b[p]!;
+          if (d === QUOTE) break;
+          p += d === BACKSLASH ? 2 : 1;
+        }
+        p++;
         continue;
       }
       if (c === LBRACE || c === LBRACKET) depth++;
-      else if (c === RBRACE || c === RBRACKET) {
-        depth--;
-        if (depth === 0) {
-          this.pos = p + 1;
-          return;
-        }
+      else if (--depth === 0) {
+        this.pos = p + 1;
+        return;
       }
       p++;
     }

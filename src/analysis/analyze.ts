@@ -49,9 +49,10 @@ export function analyzeModels(models: readonly TraceModel[], options: AnalysisOp
 function traceSection(models: readonly TraceModel[]): TraceSection {
   const first = models[0]!.meta;
   return {
-    files: models.flatMap((m) => m.meta.files),
+    files: [...new Set(models.flatMap((m) => m.meta.files))],
     format: first.format,
     partial: models.some((m) => m.meta.partial),
+    sensitiveContent: [...new Set(models.flatMap((m) => m.meta.sensitiveContent ?? []))],
     traceName: first.traceName ?? null,
     versions: { ...first.versions },
     options: { ...first.options },

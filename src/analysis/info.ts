@@ -12,6 +12,8 @@ export interface TraceInfo {
   file: string;
   format: string;
   partial: boolean;
+  /** Kinds of sensitive data the file holds (never copied into outputs). */
+  sensitiveContent: string[];
   traceName: string | null;
   versions: Record<string, string>;
   options: Record<string, boolean>;
@@ -45,6 +47,7 @@ export function describeTrace(model: TraceModel): TraceInfo {
     file: model.meta.files[0] ?? "",
     format: model.meta.format,
     partial: model.meta.partial,
+    sensitiveContent: [...(model.meta.sensitiveContent ?? [])],
     traceName: model.meta.traceName ?? null,
     versions: { ...model.meta.versions },
     options: { ...model.meta.options },

@@ -25,6 +25,8 @@ export interface TraceSection {
   files: string[];
   format: string;
   partial: boolean;
+  /** Kinds of sensitive data the inputs hold (never copied into outputs), e.g. "environment variables". */
+  sensitiveContent: string[];
   traceName: string | null;
   versions: Record<string, string>;
   options: Record<string, boolean>;

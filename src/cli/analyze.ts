@@ -5,18 +5,21 @@ import type { Command } from "commander";
 import { analyzeModels } from "../analysis/analyze.js";
 import { parseStepSelection } from "../analysis/steps.js";
 import type { Summary } from "../analysis/summary.js";
+import { gpuTimeline } from "../analysis/timeline.js";
 import { LlmprofError } from "../errors.js";
 import { loadTraces } from "../../parsers/registry.js";
+import { renderHtml } from "../../reports/html/render.js";
 import { renderJson } from "../../reports/json.js";
+import { renderMarkdown } from "../../reports/markdown.js";
 import { renderTerminal } from "../../reports/terminal.js";
 import { writeOutput } from "./output.js";
 import { Progress } from "./progress.js";
 
-export const OUTPUT_FORMATS = ["json", "text"] as const;
+export const OUTPUT_FORMATS = ["json", "text", "html", "md"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
-const EXTENSIONS: Record<string, OutputFormat> = { ".json": "json", ".txt": "text" };
-const FILE_NAMES: Record<OutputFormat, string> = { json: "summary.json", text: "summary.txt" };
+const EXTENSIONS: Record<string, OutputFormat> = { ".json": "json", ".txt": "text", ".html": "html", ".htm": "html", ".md": "md" };
+const FILE_NAMES: Record<OutputFormat, string> = { json: "summary.json", text: "summary.txt", html: "report.html", md: "summary.md" };
 
 interface AnalyzeFlags {
   output?: string;
@@ -41,8 +44,11 @@ export function registerAnalyzeCommand(program: Command): void {
       const progress = new Progress("reading");
       const models = await loadTraces(traces, { onProgress: (b) => progress.update(b) });
       progress.done();
-      const summary = analyzeModels(models, steps ? { steps } : {});
-      writeResults(summary, flags, formats, traces);
+      const options = steps ? { steps } : {};
+      const summary = analyzeModels(models, options);
+      // the HTML timeline is drawn from the models, not from summary.json
+      const html = () => renderHtml(summary, { timeline: gpuTimeline(models, options) });
+      writeResults(summary, flags, formats, traces, html);
     });
 }
 
@@ -58,22 +64,26 @@ function parseFormats(list: string | undefined): OutputFormat[] | null {
   return out;
 }
 
-function render(summary: Summary, format: OutputFormat): string {
+function render(summary: Summary, format: OutputFormat, html: () => string): string {
   switch (format) {
     case "json":
       return renderJson(summary);
     case "text":
       return renderTerminal(summary);
+    case "html":
+      return html();
+    case "md":
+      return renderMarkdown(summary);
   }
 }
 
-function writeResults(summary: Summary, flags: AnalyzeFlags, formats: OutputFormat[] | null, inputs: string[]): void {
+function writeResults(summary: Summary, flags: AnalyzeFlags, formats: OutputFormat[] | null, inputs: string[], html: () => string): void {
   const write = { inputs, force: Boolean(flags.force) };
   const out = flags.output;
   if (out === undefined) {
     // no output path: the chosen format (text by default) goes to stdout
     const list = formats ?? ["text"];
-    for (const f of list) process.stdout.write(render(summary, f));
+    for (const f of list) process.stdout.write(render(summary, f, html));
     return;
   }
   const byExtension = EXTENSIONS[extname(out).toLowerCase()];
@@ -81,14 +91,14 @@ function writeResults(summary: Summary, flags: AnalyzeFlags, formats: OutputForm
   if (!isDir) {
     const format = formats?.length === 1 ? formats[0]! : byExtension;
     if (!format) throw new LlmprofError(out, "cannot tell the output format from the extension; pass --format");
-    writeOutput(out, render(summary, format), write);
+    writeOutput(out, render(summary, format, html), write);
     process.stderr.write(`wrote ${out}\n`);
     return;
   }
-  const list = formats ?? ["json", "text"];
+  const list = formats ?? ["html", "json", "md"];
   for (const f of list) {
     const path = join(out, FILE_NAMES[f]);
-    writeOutput(path, render(summary, f), write);
+    writeOutput(path, render(summary, f, html), write);
     process.stderr.write(`wrote ${path}\n`);
   }
   process.stdout.write(renderTerminal(summary));

@@ -5,7 +5,7 @@
  * forward op -> backward op) and returns the read-only TraceModel.
  * No object is allocated per event: scratch rows are reused.
  */
-import { Float64Column, Int32Column, Uint8Column, permute } from "./columns.js";
+import { Float64Column, Int32Column, Uint8Column, permute, sortOrder } from "./columns.js";
 import { DiagnosticsCollector, type DiagnosticId } from "./diagnostics.js";
 import { StringTableBuilder, type StringIndex } from "./strings.js";
 import type {
@@ -143,6 +143,8 @@ export interface MetaDraft {
   partial: boolean;
   eventCounts: Record<string, number>;
   bytesRead: number;
+  /** Kinds of sensitive data the input holds (not copied), see TraceMeta. */
+  sensitiveContent?: string[];
 }
 
 const FLOW_START = 0;
@@ -476,20 +478,20 @@ export class TraceBuilder {
     const p = <T extends Float64Array | Int32Array | Uint8Array>(a: T) => (perm ? permute(a, perm) : a);
     return {
       length: start.length,
-      kind: p(c.kind.freeze()),
-      name: p(c.name.freeze()),
-      thread: p(c.thread.freeze()),
+      kind: take(c.kind, perm),
+      name: take(c.name, perm),
+      thread: take(c.thread, perm),
       start: p(start),
       end: p(end),
-      externalId: p(c.externalId.freeze()),
-      seq: p(c.seq.freeze()),
-      fwdThread: p(c.fwdThread.freeze()),
-      pythonId: p(c.pythonId.freeze()),
-      pythonParentId: p(c.pythonParentId.freeze()),
-      inputDims: p(c.inputDims.freeze()),
-      inputTypes: p(c.inputTypes.freeze()),
-      flops: p(c.flops.freeze()),
-      collective: p(c.collective.freeze()),
+      externalId: take(c.externalId, perm),
+      seq: take(c.seq, perm),
+      fwdThread: take(c.fwdThread, perm),
+      pythonId: take(c.pythonId, perm),
+      pythonParentId: take(c.pythonParentId, perm),
+      inputDims: take(c.inputDims, perm),
+      inputTypes: take(c.inputTypes, perm),
+      flops: take(c.flops, perm),
+      collective: take(c.collective, perm),
     };
   }
 
@@ -501,13 +503,13 @@ export class TraceBuilder {
     const p = <T extends Float64Array | Int32Array | Uint8Array>(a: T) => (perm ? permute(a, perm) : a);
     return {
       length: start.length,
-      kind: p(c.kind.freeze()),
-      name: p(c.name.freeze()),
-      thread: p(c.thread.freeze()),
+      kind: take(c.kind, perm),
+      name: take(c.name, perm),
+      thread: take(c.thread, perm),
       start: p(start),
       end: p(end),
-      correlation: p(c.correlation.freeze()),
-      externalId: p(c.externalId.freeze()),
+      correlation: take(c.correlation, perm),
+      externalId: take(c.externalId, perm),
     };
   }
 
@@ -520,20 +522,20 @@ export class TraceBuilder {
     const p3 = (a: Int32Array) => (perm ? permute3(a, perm) : a);
     return {
       length: start.length,
-      kind: p(c.kind.freeze()),
-      name: p(c.name.freeze()),
-      device: p(c.device.freeze()),
-      stream: p(c.stream.freeze()),
+      kind: take(c.kind, perm),
+      name: take(c.name, perm),
+      device: take(c.device, perm),
+      stream: take(c.stream, perm),
       start: p(start),
       end: p(end),
-      correlation: p(c.correlation.freeze()),
-      externalId: p(c.externalId.freeze()),
+      correlation: take(c.correlation, perm),
+      externalId: take(c.externalId, perm),
       grid: p3(c.grid.freeze()),
       block: p3(c.block.freeze()),
-      registers: p(c.registers.freeze()),
-      sharedMemory: p(c.sharedMemory.freeze()),
-      bytes: p(c.bytes.freeze()),
-      collective: p(c.collective.freeze()),
+      registers: take(c.registers, perm),
+      sharedMemory: take(c.sharedMemory, perm),
+      bytes: take(c.bytes, perm),
+      collective: take(c.collective, perm),
     };
   }
 
@@ -545,9 +547,9 @@ export class TraceBuilder {
     const p = <T extends Float64Array | Int32Array | Uint8Array>(a: T) => (perm ? permute(a, perm) : a);
     return {
       length: start.length,
-      name: p(c.name.freeze()),
-      device: p(c.device.freeze()),
-      stream: p(c.stream.freeze()),
+      name: take(c.name, perm),
+      device: take(c.device, perm),
+      stream: take(c.stream, perm),
       start: p(start),
       end: p(end),
     };
@@ -561,11 +563,11 @@ export class TraceBuilder {
     return {
       length: time.length,
       time: p(time),
-      thread: p(c.thread.freeze()),
-      device: p(c.device.freeze()),
-      bytes: p(c.bytes.freeze()),
-      totalAllocated: p(c.totalAllocated.freeze()),
-      totalReserved: p(c.totalReserved.freeze()),
+      thread: take(c.thread, perm),
+      device: take(c.device, perm),
+      bytes: take(c.bytes, perm),
+      totalAllocated: take(c.totalAllocated, perm),
+      totalReserved: take(c.totalReserved, perm),
     };
   }
 
@@ -616,22 +618,12 @@ function rebase(a: Float64Array, origin: number): Float64Array {
   return a;
 }
 
-/** Permutation that sorts by start asc, end desc; null when already sorted. */
-export function sortOrder(start: Float64Array, end: Float64Array): Int32Array | null {
-  const n = start.length;
-  let sorted = true;
-  for (let i = 1; i < n; i++) {
-    const d = start[i]! - start[i - 1]!;
-    if (d < 0 || (d === 0 && end[i]! > end[i - 1]!)) {
-      sorted = false;
-      break;
-    }
-  }
-  if (sorted) return null;
-  const perm = new Int32Array(n);
-  for (let i = 0; i < n; i++) perm[i] = i;
-  perm.sort((a, b) => start[a]! - start[b]! || end[b]! - end[a]! || a - b);
-  return perm;
+/** Sort order of a table (start asc, end desc); see columns.ts. */
+export { sortOrder };
+
+/** A column's values in table order: reordered by `perm`, or as stored. */
+function take<T extends Float64Array | Int32Array | Uint8Array>(col: { freeze(): T; freezePermuted(perm: Int32Array): T }, perm: Int32Array | null): T {
+  return perm ? col.freezePermuted(perm) : col.freeze();
 }
 
 function permute3(a: Int32Array, perm: Int32Array): Int32Array {

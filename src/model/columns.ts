@@ -1,14 +1,21 @@
 /**
  * Growable typed-array columns used by the trace builder while parsing.
  * Each column doubles its capacity when full; `freeze()` returns a typed array
- * trimmed to the used length (a view when it already fits, so no extra copy).
+ * trimmed to the used length (a view when it already fits, so no extra copy);
+ * `freezePermuted(perm)` reorders straight from the storage (no trimmed copy
+ * first). Both release the storage: a column is frozen once, and dropping it
+ * early keeps the peak memory of `TraceBuilder.freeze()` low.
  */
 
+type Typed = Float64Array | Int32Array | Uint8Array;
+
+// Three copies of one class, not a generic base: each keeps its element
+// accesses monomorphic, which the parser's per-event pushes depend on.
 export class Float64Column {
   private data: Float64Array;
   length = 0;
   constructor(initial = 1024) {
-    this.data = new Float64Array(initial);
+    this.data = new Float64Array(Math.max(1, initial));
   }
   push(v: number): void {
     if (this.length === this.data.length) this.grow();
@@ -26,7 +33,15 @@ export class Float64Column {
     this.data = next;
   }
   freeze(): Float64Array {
-    return this.length === this.data.length ? this.data : this.data.slice(0, this.length);
+    const out = this.length === this.data.length ? this.data : this.data.slice(0, this.length);
+    this.data = new Float64Array(0);
+    return out;
+  }
+  /** out[i] = column[perm[i]]; perm.length must equal length. */
+  freezePermuted(perm: Int32Array): Float64Array {
+    const out = permute(this.data, perm);
+    this.data = new Float64Array(0);
+    return out;
   }
 }
 
@@ -34,7 +49,7 @@ export class Int32Column {
   private data: Int32Array;
   length = 0;
   constructor(initial = 1024) {
-    this.data = new Int32Array(initial);
+    this.data = new Int32Array(Math.max(1, initial));
   }
   push(v: number): void {
     if (this.length === this.data.length) this.grow();
@@ -52,7 +67,15 @@ export class Int32Column {
     this.data = next;
   }
   freeze(): Int32Array {
-    return this.length === this.data.length ? this.data : this.data.slice(0, this.length);
+    const out = this.length === this.data.length ? this.data : this.data.slice(0, this.length);
+    this.data = new Int32Array(0);
+    return out;
+  }
+  /** out[i] = column[perm[i]]; perm.length must equal length. */
+  freezePermuted(perm: Int32Array): Int32Array {
+    const out = permute(this.data, perm);
+    this.data = new Int32Array(0);
+    return out;
   }
 }
 
@@ -60,7 +83,7 @@ export class Uint8Column {
   private data: Uint8Array;
   length = 0;
   constructor(initial = 1024) {
-    this.data = new Uint8Array(initial);
+    this.data = new Uint8Array(Math.max(1, initial));
   }
   push(v: number): void {
     if (this.length === this.data.length) this.grow();
@@ -69,19 +92,159 @@ export class Uint8Column {
   get(i: number): number {
     return this.data[i]!;
   }
+  set(i: number, v: number): void {
+    this.data[i] = v;
+  }
   private grow(): void {
     const next = new Uint8Array(this.data.length * 2);
     next.set(this.data);
     this.data = next;
   }
   freeze(): Uint8Array {
-    return this.length === this.data.length ? this.data : this.data.slice(0, this.length);
+    const out = this.length === this.data.length ? this.data : this.data.slice(0, this.length);
+    this.data = new Uint8Array(0);
+    return out;
+  }
+  /** out[i] = column[perm[i]]; perm.length must equal length. */
+  freezePermuted(perm: Int32Array): Uint8Array {
+    const out = permute(this.data, perm);
+    this.data = new Uint8Array(0);
+    return out;
   }
 }
 
-/** Reorders a column by a permutation (out[i] = col[perm[i]]). */
-export function permute<T extends Float64Array | Int32Array | Uint8Array>(col: T, perm: Int32Array): T {
+/** Reorders a column by a permutation (out[i] = col[perm[i]]); col may be longer than perm. */
+export function permute<T extends Typed>(col: T, perm: Int32Array): T {
   const out = new (col.constructor as { new (n: number): T })(perm.length);
   for (let i = 0; i < perm.length; i++) out[i] = col[perm[i]!]!;
   return out;
+}
+
+/**
+ * Permutation that orders rows by start ascending, then end descending, then
+ * row ascending (a total order: the result is unique); null when the rows are
+ * already in that order. A stable LSD radix sort on the start times' bit
+ * patterns (passes whose digit is the same in every key are skipped), then
+ * rows with equal starts are put in end-descending order; O(n) for the
+ * near-sorted tables of real traces instead of a comparator sort's O(n log n)
+ * callbacks.
+ */
+export function sortOrder(start: Float64Array, end: Float64Array): Int32Array | null {
+  const n = start.length;
+  let sorted = true;
+  for (let i = 1; i < n; i++) {
+    const d = start[i]! - start[i - 1]!;
+    if (d < 0 || (d === 0 && end[i]! > end[i - 1]!)) {
+      sorted = false;
+      break;
+    }
+  }
+  if (sorted) return null;
+  for (let i = 0; i < n; i++) {
+    // NaN / Infinity: keep the comparator's exact behaviour
+    if (start[i]! - start[i]! !== 0 || end[i]! - end[i]! !== 0) return comparatorOrder(start, end);
+  }
+  const perm = radixOrder(start);
+  orderTies(perm, start, end);
+  return perm;
+}
+
+/** The reference ordering (start asc, end desc, row asc) by a comparator sort. */
+export function comparatorOrder(start: Float64Array, end: Float64Array): Int32Array {
+  const perm = new Int32Array(start.length);
+  for (let i = 0; i < perm.length; i++) perm[i] = i;
+  perm.sort((a, b) => start[a]! - start[b]! || end[b]! - end[a]! || a - b);
+  return perm;
+}
+
+/** Rows in ascending order of `key` (finite), ties by row: a stable LSD radix sort. */
+export function radixOrder(key: Float64Array): Int32Array {
+  const n = key.length;
+  // sortable 64-bit patterns as (hi, lo) uint32 pairs: flip the sign bit of
+  // positives, every bit of negatives; +0 for -0 (they compare equal)
+  const f = new Float64Array(1);
+  const u = new Uint32Array(f.buffer);
+  const hiWord = new Uint8Array(new Uint16Array([1]).buffer)[0] === 1 ? 1 : 0; // little-endian: u[1] is the high word
+  let hi = new Uint32Array(n);
+  let lo = new Uint32Array(n);
+  let idx = new Int32Array(n);
+  for (let i = 0; i < n; i++) {
+    const v = key[i]!;
+    f[0] = v === 0 ? 0 : v;
+    const h = u[hiWord]!;
+    const l = u[1 - hiWord]!;
+    if (h >>> 31) {
+      hi[i] = ~h >>> 0;
+      lo[i] = ~l >>> 0;
+    } else {
+      hi[i] = (h | 0x80000000) >>> 0;
+      lo[i] = l;
+    }
+    idx[i] = i;
+  }
+  let hi2 = new Uint32Array(n);
+  let lo2 = new Uint32Array(n);
+  let idx2 = new Int32Array(n);
+  // 16-bit digits for big tables; 8-bit ones where a 65536-entry histogram would cost more than the keys
+  const bits = n >= 1 << 17 ? 16 : 8;
+  const radix = 1 << bits;
+  const mask = radix - 1;
+  const count = new Int32Array(radix);
+  for (let pass = 0; pass < 64 / bits; pass++) {
+    const src = pass < 32 / bits ? lo : hi;
+    const shift = (pass * bits) & 31;
+    count.fill(0);
+    for (let i = 0; i < n; i++) count[(src[i]! >>> shift) & mask]!++;
+    if (count[(src[0]! >>> shift) & mask] === n) continue; // every key has this digit
+    let sum = 0;
+    for (let d = 0; d < radix; d++) {
+      const c = count[d]!;
+      count[d] = sum;
+      sum += c;
+    }
+    for (let i = 0; i < n; i++) {
+      const j = count[(src[i]! >>> shift) & mask]!++;
+      hi2[j] = hi[i]!;
+      lo2[j] = lo[i]!;
+      idx2[j] = idx[i]!;
+    }
+    [hi, hi2] = [hi2, hi];
+    [lo, lo2] = [lo2, lo];
+    [idx, idx2] = [idx2, idx];
+  }
+  return idx;
+}
+
+/** Within runs of equal start (rows ascending), orders rows by end descending, stably. */
+function orderTies(perm: Int32Array, start: Float64Array, end: Float64Array): void {
+  const n = perm.length;
+  let a = 0;
+  while (a < n) {
+    const s = start[perm[a]!]!;
+    let b = a + 1;
+    let ordered = true;
+    while (b < n && start[perm[b]!]! === s) {
+      if (end[perm[b]!]! > end[perm[b - 1]!]!) ordered = false;
+      b++;
+    }
+    if (!ordered) {
+      if (b - a <= 32) {
+        // insertion sort: stable, and runs of equal starts are short in practice
+        for (let i = a + 1; i < b; i++) {
+          const r = perm[i]!;
+          const e = end[r]!;
+          let j = i - 1;
+          while (j >= a && end[perm[j]!]! < e) {
+            perm[j + 1] = perm[j]!;
+            j--;
+          }
+          perm[j + 1] = r;
+        }
+      } else {
+        const run = Array.from(perm.subarray(a, b)).sort((x, y) => end[y]! - end[x]! || x - y);
+        perm.set(run, a);
+      }
+    }
+    a = b;
+  }
 }

@@ -167,6 +167,11 @@ export interface TraceMeta {
   readonly eventCounts: Readonly<Record<string, number>>;
   /** Uncompressed bytes of text (or rows) read. */
   readonly bytesRead: number;
+  /**
+   * Kinds of sensitive data the input file holds and llmprof did not copy, e.g.
+   * "environment variables", "command lines" (Nsight Systems reports), so `info` can warn.
+   */
+  readonly sensitiveContent?: readonly string[];
 }
 
 export interface TraceModel {

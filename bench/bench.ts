@@ -1,0 +1,202 @@
+/**
+ * `npm run bench [-- options] [trace...]`: parse and analyse traces, one fresh
+ * child process per run so peak RSS is per trace, and print a table:
+ * file, MB of JSON text, events, parse s, full analysis s (parse + analyzeModels),
+ * MB/s and events/s of the parse, peak RSS. Times are the best of --runs runs.
+ *
+ * Defaults: the shared traces (../shared/traces/kineto/*.json.gz and
+ * multi-gpu/*.json.gz; absent ones skipped), each read gzip and plain (inflated
+ * to a temporary copy). Options:
+ *   --runs N              runs per trace (default 3; the best time is kept)
+ *   --mode gz|plain|both  which encodings of .json.gz inputs to run (default both)
+ *   --tile 250MB,1GB      also tile --from (default the shared eager trace) to
+ *                         these sizes of JSON text under --tmp, run them, delete them
+ *   --from trace          source trace for --tile
+ *   --tmp dir             where inflated and tiled copies go (default os.tmpdir())
+ *   --gzip-tiled          also run gzip copies of the tiled traces
+ *   --json out.json       also write the rows as JSON
+ * Internal: --child <file> runs one measurement and prints one JSON line.
+ */
+import { spawnSync } from "node:child_process";
+import { createReadStream, createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, loadavg, tmpdir } from "node:os";
+import { basename, dirname, join, resolve } from "node:path";
+import { pipeline } from "node:stream/promises";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { createGunzip, createGzip } from "node:zlib";
+import { analyzeModels } from "../src/analysis/analyze.js";
+import { FORMATS, loadTraces } from "../parsers/registry.js";
+import { parseSize, tile } from "./tile.js";
+
+const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
+const SHARED = process.env["LLMPROF_SHARED_TRACES"] ?? resolve(ROOT, "../shared/traces");
+
+export interface Measurement {
+  file: string;
+  encoding: "gzip" | "plain" | "other";
+  textBytes: number;
+  events: number;
+  parseMs: number;
+  analyzeMs: number;
+  maxRssBytes: number;
+  /** Shown instead of the file name (tiled traces). */
+  label?: string;
+}
+
+/** One measurement in this process (run in a fresh child). */
+async function child(file: string): Promise<void> {
+  const t0 = performance.now();
+  const models = await loadTraces([file]);
+  const t1 = performance.now();
+  const summary = analyzeModels(models);
+  const t2 = performance.now();
+  let textBytes = 0;
+  let events = 0;
+  for (const m of models) {
+    textBytes += m.meta.bytesRead;
+    for (const n of Object.values(m.meta.eventCounts)) events += n;
+  }
+  const out = {
+    textBytes,
+    events,
+    parseMs: t1 - t0,
+    analyzeMs: t2 - t0,
+    maxRssBytes: process.resourceUsage().maxRSS * 1024,
+    steps: summary.steps.available ? summary.steps.count : 0,
+  };
+  process.stdout.write(`${JSON.stringify(out)}\n`);
+}
+
+function measure(file: string, runs: number): Measurement {
+  let best: Measurement | null = null;
+  for (let r = 0; r < runs; r++) {
+    const res = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", file], { encoding: "utf8", maxBuffer: 1 << 20 });
+    if (res.status !== 0) throw new Error(`${file}: child failed (${res.status ?? res.signal}): ${res.stderr.trim().split("\n").slice(-3).join(" | ")}`);
+    const m = JSON.parse(res.stdout.trim().split("\n").pop()!) as Omit<Measurement, "file" | "encoding">;
+    const encoding = /\.gz$/.test(file) ? "gzip" : /\.json$/.test(file) ? "plain" : "other";
+    const cur: Measurement = { file, encoding, ...m };
+    if (!best) best = cur;
+    else {
+      best.parseMs = Math.min(best.parseMs, cur.parseMs);
+      best.analyzeMs = Math.min(best.analyzeMs, cur.analyzeMs);
+      best.maxRssBytes = Math.max(best.maxRssBytes, cur.maxRssBytes); // the worst peak: a bound, not a lucky run
+    }
+  }
+  return best!;
+}
+
+export function formatTable(rows: readonly Measurement[]): string {
+  const head = ["file", "enc", "MB text", "events", "parse s", "analyze s", "MB/s", "Mevents/s", "peak RSS MB"];
+  const body = rows.map((r) => [
+    r.label ?? basename(r.file),
+    r.encoding,
+    (r.textBytes / 1e6).toFixed(0),
+    String(r.events),
+    (r.parseMs / 1000).toFixed(2),
+    (r.analyzeMs / 1000).toFixed(2),
+    (r.textBytes / 1e6 / (r.parseMs / 1000)).toFixed(0),
+    (r.events / 1e6 / (r.parseMs / 1000)).toFixed(2),
+    (r.maxRssBytes / 2 ** 20).toFixed(0),
+  ]);
+  const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
+  const line = (cells: string[]) => `| ${cells.map((c, i) => (i === 0 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join(" | ")} |`;
+  return [line(head), `| ${widths.map((w, i) => (i === 0 ? "-".repeat(w) : `${"-".repeat(w - 1)}:`)).join(" | ")} |`, ...body.map(line)].join("\n");
+}
+
+function defaultTraces(): string[] {
+  const out: string[] = [];
+  for (const dir of ["kineto", "multi-gpu"]) {
+    const d = join(SHARED, dir);
+    if (!existsSync(d)) continue;
+    for (const f of readdirSync(d).sort()) if (f.endsWith(".json.gz")) out.push(join(d, f));
+  }
+  // Nsight Systems SQLite, once a parser for it is registered
+  if (FORMATS.some((f) => f.id.startsWith("nsys"))) {
+    const d = join(SHARED, "nsys");
+    if (existsSync(d)) for (const f of readdirSync(d).sort()) if (/\.sqlite(\.gz)?$/.test(f)) out.push(join(d, f));
+  }
+  return out;
+}
+
+async function inflate(src: string, dst: string): Promise<void> {
+  await pipeline(createReadStream(src), createGunzip(), createWriteStream(dst));
+}
+
+async function deflate(src: string, dst: string): Promise<void> {
+  await pipeline(createReadStream(src), createGzip({ level: 6 }), createWriteStream(dst));
+}
+
+async function main(argv: string[]): Promise<void> {
+  const ci = argv.indexOf("--child");
+  if (ci >= 0) return child(argv[ci + 1]!);
+  const opts = new Map<string, string>();
+  const flags = new Set<string>();
+  const files: string[] = [];
+  for (let i = 0; i < argv.length; i++) {
+    const a = argv[i]!;
+    if (a === "--gzip-tiled") flags.add(a);
+    else if (a.startsWith("--")) opts.set(a, argv[++i] ?? "");
+    else files.push(a);
+  }
+  const runs = Number(opts.get("--runs") ?? 3);
+  const mode = opts.get("--mode") ?? "both";
+  const tmp = mkdtempSync(join(opts.get("--tmp") ?? tmpdir(), "llmprof-bench-"));
+  const inputs = files.length > 0 ? files : opts.has("--tile") ? [] : defaultTraces();
+  const rows: Measurement[] = [];
+  const say = (s: string) => process.stderr.write(`${s}\n`);
+  say(`node ${process.version}, ${cpus().length} cpus (${cpus()[0]?.model ?? "?"}), load ${loadavg().map((x) => x.toFixed(2)).join(" ")}, best of ${runs}`);
+  try {
+    for (const file of inputs) {
+      if (!existsSync(file)) {
+        say(`skip ${file}: not found`);
+        continue;
+      }
+      const gz = file.endsWith(".gz");
+      if (!gz || mode !== "plain") {
+        say(`${basename(file)}...`);
+        rows.push(measure(file, runs));
+      }
+      if (gz && mode !== "gz") {
+        const plain = join(tmp, basename(file).replace(/\.gz$/, ""));
+        await inflate(file, plain);
+        say(`${basename(plain)} (plain)...`);
+        rows.push(measure(plain, runs));
+        rmSync(plain);
+      }
+    }
+    const sizes = opts.get("--tile");
+    if (sizes) {
+      const from = opts.get("--from") ?? join(SHARED, "kineto/llama-1b-train-eager.json.gz");
+      for (const size of sizes.split(",")) {
+        const out = join(tmp, `tiled-${size}.json`);
+        say(`tiling ${basename(from)} to ${size}...`);
+        const t = tile({ from, out, sizeBytes: parseSize(size) });
+        say(`  ${(t.bytes / 1e6).toFixed(0)} MB, ${t.copies} copies`);
+        const m = measure(out, runs);
+        m.label = `${basename(from).replace(/\.json(\.gz)?$/, "")} x${t.copies}`;
+        rows.push(m);
+        if (flags.has("--gzip-tiled")) {
+          await deflate(out, `${out}.gz`);
+          rmSync(out);
+          const g = measure(`${out}.gz`, runs);
+          g.label = m.label;
+          rows.push(g);
+          rmSync(`${out}.gz`);
+        } else rmSync(out);
+      }
+    }
+  } finally {
+    rmSync(tmp, { recursive: true, force: true });
+  }
+  say(`load after: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  process.stdout.write(`${formatTable(rows)}\n`);
+  const json = opts.get("--json");
+  if (json) writeFileSync(json, JSON.stringify(rows, null, 2));
+}
+
+if (import.meta.url === pathToFileURL(process.argv[1] ?? "").href) {
+  main(process.argv.slice(2)).catch((e: unknown) => {
+    process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+    process.exit(1);
+  });
+}

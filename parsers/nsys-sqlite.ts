@@ -1,0 +1,186 @@
+/**
+ * Nsight Systems SQLite export (`nsys export --type sqlite`), plain or gzip-compressed.
+ *
+ * Reads the tables listed in nsys-tables.ts (CUPTI kernel/memcpy/memset/sync/runtime,
+ * NVTX_EVENTS, StringIds, ThreadNames, TARGET_INFO_GPU, and the metadata tables only to learn
+ * versions and whether the report holds environments / command lines). The database is
+ * opened read-only; a .sqlite.gz is inflated to a private temporary file that is deleted
+ * afterwards (SQLite needs random access).
+ * Quirks seen in real exports (nsys 2025.3): empty tables are left out (no SYNCHRONIZATION
+ * table without syncs); NVTX text is in `text` or, for registered strings, `textId`;
+ * a push/pop range still open at the end of the capture has `end` NULL.
+ * Rows are read with raw() iterate() into reusable Float64Array chunks, then mapped by nsys-tables.ts.
+ */
+import { closeSync, createReadStream, createWriteStream, mkdtempSync, openSync, readSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { Transform } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { createGunzip } from "node:zlib";
+import Database from "better-sqlite3";
+import { LlmprofError } from "../src/errors.js";
+import type { TraceModel } from "../src/model/tables.js";
+import { NsysSink } from "./nsys-common.js";
+import { READ_ORDER, TABLES, checkNsysTables, mapChunk, type TableChunk } from "./nsys-tables.js";
+import { describeFsError, isGzip, readHead, type SourceOptions } from "./source.js";
+
+export const NSYS_SQLITE_FORMAT = "nsys-sqlite";
+const SQLITE_MAGIC = "SQLite format 3\0";
+const CHUNK_ROWS = 16384;
+const DEFAULT_MAX_INFLATE = 64 * 2 ** 30;
+
+export function sniffSqlite(head: Buffer): boolean {
+  return head.length >= 16 && head.toString("latin1", 0, 16) === SQLITE_MAGIC;
+}
+
+export async function parseNsysSqlite(path: string, options: SourceOptions = {}, format = NSYS_SQLITE_FORMAT): Promise<TraceModel[]> {
+  const head = await readHead(path, 16);
+  if (!sniffSqlite(head)) throw new LlmprofError(path, "is not an SQLite database");
+  let tmp: string | null = null;
+  try {
+    let dbPath = path;
+    if (isGzip(rawMagic(path))) {
+      tmp = mkdtempSync(join(tmpdir(), "llmprof-nsys-"));
+      dbPath = join(tmp, "export.sqlite");
+      await inflate(path, dbPath, options.maxTextBytes ?? DEFAULT_MAX_INFLATE);
+    }
+    return readDatabase(path, dbPath, format);
+  } finally {
+    if (tmp) rmSync(tmp, { recursive: true, force: true });
+  }
+}
+
+function rawMagic(path: string): Buffer {
+  const fd = openSync(path, "r");
+  try {
+    const b = Buffer.alloc(2);
+    const n = readSync(fd, b, 0, 2, 0);
+    return b.subarray(0, n);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+async function inflate(path: string, target: string, limit: number): Promise<void> {
+  let total = 0;
+  const guard = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      total += chunk.length;
+      if (total > limit) done(new LlmprofError(path, `decompresses to more than ${limit} bytes; refusing to read further`));
+      else done(null, chunk);
+    },
+  });
+  try {
+    await pipeline(createReadStream(path), createGunzip(), guard, createWriteStream(target, { mode: 0o600 }));
+  } catch (e) {
+    if (e instanceof LlmprofError) throw e;
+    const msg = e instanceof Error ? e.message : String(e);
+    if (/unexpected end of file/i.test(msg)) throw new LlmprofError(path, "gzip stream ends early (truncated file); a cut SQLite database cannot be read");
+    throw new LlmprofError(path, `cannot inflate: ${msg}`);
+  }
+}
+
+function readDatabase(file: string, dbPath: string, format: string): TraceModel[] {
+  let db: Database.Database;
+  try {
+    db = new Database(dbPath, { readonly: true, fileMustExist: true });
+  } catch (e) {
+    throw new LlmprofError(file, `cannot open the SQLite database: ${e instanceof Error ? e.message : describeFsError(e)}`);
+  }
+  try {
+    const tables = new Map<string, Set<string>>();
+    let names: string[];
+    try {
+      names = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[]).filter((n) => typeof n === "string");
+    } catch (e) {
+      throw new LlmprofError(file, `is not a readable SQLite database (${e instanceof Error ? e.message : String(e)})`);
+    }
+    for (const name of names) {
+      const cols = TABLES[name] ? (db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(name) as string[]) : [];
+      tables.set(name, new Set(cols));
+    }
+    checkNsysTables(file, "an SQLite database", tables);
+    const sink = new NsysSink(format, file);
+    sink.bytesRead = statSync(dbPath).size;
+    for (const table of READ_ORDER) {
+      const cols = tables.get(table);
+      if (cols) readTable(db, sink, table, cols);
+    }
+    return sink.finish();
+  } catch (e) {
+    if (e instanceof LlmprofError) throw e;
+    throw new LlmprofError(file, `cannot read the SQLite database: ${e instanceof Error ? e.message : String(e)}`);
+  } finally {
+    db.close();
+  }
+}
+
+function readTable(db: Database.Database, sink: NsysSink, table: string, present: ReadonlySet<string>): void {
+  const spec = TABLES[table]!;
+  const numeric = [...spec.numeric, ...(spec.optional ?? [])].filter((c) => present.has(c));
+  const text = [...(spec.text ?? []), ...(spec.optionalText ?? [])].filter((c) => present.has(c));
+  const all = [...numeric, ...text];
+  if (all.length === 0) {
+    // only the row count matters (ProcessStreams); never read its contents
+    const n = db.prepare(`SELECT count(*) FROM "${table}"`).pluck().get() as number;
+    mapChunk(sink, table, new RowChunk(0, [], []).withRows(n));
+    return;
+  }
+  const stmt = db.prepare(`SELECT ${all.map((c) => `"${c}"`).join(", ")} FROM "${table}"`).raw(true);
+  const chunk = new RowChunk(CHUNK_ROWS, numeric, text);
+  const nNum = numeric.length;
+  for (const row of stmt.iterate() as IterableIterator<unknown[]>) {
+    const r = chunk.rows;
+    for (let k = 0; k < nNum; k++) chunk.numCols[k]![r] = toNumber(row[k]);
+    for (let k = 0; k < text.length; k++) {
+      const v = row[nNum + k];
+      chunk.textCols[k]![r] = typeof v === "string" ? v : v === null || v === undefined ? null : String(v);
+    }
+    if (++chunk.rows === CHUNK_ROWS) {
+      mapChunk(sink, table, chunk);
+      chunk.rows = 0;
+    }
+  }
+  if (chunk.rows > 0) mapChunk(sink, table, chunk);
+}
+
+function toNumber(v: unknown): number {
+  if (typeof v === "number") return v;
+  if (typeof v === "bigint") return Number(v);
+  if (v === null || v === undefined) return NaN;
+  const n = Number(v);
+  return Number.isFinite(n) ? n : NaN;
+}
+
+/** Reusable buffer of up to CHUNK_ROWS rows; absent optional columns read as NaN. */
+class RowChunk implements TableChunk {
+  rows = 0;
+  readonly numCols: Float64Array[];
+  readonly textCols: (string | null)[][];
+  private readonly numIndex = new Map<string, number>();
+  private readonly textIndex = new Map<string, number>();
+  private readonly absent: Float64Array;
+
+  constructor(capacity: number, numeric: readonly string[], text: readonly string[]) {
+    this.numCols = numeric.map(() => new Float64Array(capacity));
+    this.textCols = text.map(() => new Array<string | null>(capacity).fill(null));
+    numeric.forEach((c, i) => this.numIndex.set(c, i));
+    text.forEach((c, i) => this.textIndex.set(c, i));
+    this.absent = new Float64Array(capacity).fill(NaN);
+  }
+
+  withRows(n: number): this {
+    this.rows = n;
+    return this;
+  }
+
+  num(column: string): Float64Array {
+    const i = this.numIndex.get(column);
+    return i === undefined ? this.absent : this.numCols[i]!;
+  }
+
+  text(column: string, row: number): string | null {
+    const i = this.textIndex.get(column);
+    return i === undefined ? null : (this.textCols[i]![row] ?? null);
+  }
+}

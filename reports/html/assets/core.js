@@ -1,0 +1,495 @@
+/*
+ * llmprof report: shared client helpers (plain browser JavaScript, no build
+ * step; d3 is loaded before this file). Views (views/*.js) register with
+ * llmprof.registerView and build their DOM through these helpers.
+ * Trace strings reach the page only through textContent, d3's .text() and
+ * the title property: never innerHTML.
+ */
+(function () {
+  "use strict";
+
+  /** One colour per kernel category, used by every chart and table (Tableau 10). */
+  var CATEGORY_COLORS = {
+    gemm: "#4e79a7",
+    attention: "#f28e2b",
+    elementwise: "#59a14f",
+    reduction: "#76b7b2",
+    softmax: "#edc948",
+    embedding: "#b07aa1",
+    optimizer: "#ff9da7",
+    communication: "#e15759",
+    memory: "#9c755f",
+    triton: "#17becf",
+    other: "#bab0ac",
+  };
+  var CATEGORY_LABELS = {
+    gemm: "GEMM",
+    attention: "Attention",
+    elementwise: "Elementwise",
+    reduction: "Reduction / normalisation",
+    softmax: "Softmax",
+    embedding: "Embedding / index",
+    optimizer: "Optimizer",
+    communication: "Communication",
+    memory: "Memory (copy / set)",
+    triton: "Triton / compiled",
+    other: "Other",
+  };
+
+  /** The parts of a step (temporal breakdown); they add up to the step time. */
+  var STEP_PARTS = [
+    { key: "computeNs", pct: "computePct", label: "Compute", color: "#3a6ea5" },
+    { key: "exposedCommunicationNs", pct: "exposedCommunicationPct", label: "Exposed communication", color: CATEGORY_COLORS.communication },
+    { key: "exposedMemoryNs", pct: "exposedMemoryPct", label: "Exposed memory (copy / set)", color: CATEGORY_COLORS.memory },
+    { key: "idleNs", pct: "idlePct", label: "Idle", color: "#d0d7de" },
+  ];
+
+  /** Phases of a training step (Summary.phases, the module forward/backward switch). */
+  var PHASE_COLORS = {
+    forward: "#2f6f9f",
+    backward: "#d0783f",
+    recompute: "#e8b48a",
+    optimizer: "#8a63b8",
+    other: "#a0a7b0",
+  };
+  var PHASE_LABELS = {
+    forward: "Forward",
+    backward: "Backward",
+    recompute: "Recomputation (in backward)",
+    optimizer: "Optimizer",
+    other: "Other",
+  };
+
+  /** Causes of GPU idle time (Summary.idle). */
+  var IDLE_COLORS = {
+    "host-bound": "#d1495b",
+    synchronization: "#edae49",
+    "launch-latency": "#00798c",
+    "queued-dependency": "#30638e",
+    "before-first-activity": "#b8bec6",
+    "after-last-activity": "#d8dde3",
+    "no-launch-record": "#8e7dbe",
+  };
+  var IDLE_LABELS = {
+    "host-bound": "Host-bound (CPU late)",
+    synchronization: "Synchronisation",
+    "launch-latency": "Launch latency",
+    "queued-dependency": "Waiting on a dependency",
+    "before-first-activity": "Before the step's first kernel",
+    "after-last-activity": "After the step's last kernel",
+    "no-launch-record": "No launch record",
+  };
+
+  function categoryColor(c) {
+    return CATEGORY_COLORS[c] || CATEGORY_COLORS.other;
+  }
+  function categoryLabel(c) {
+    return CATEGORY_LABELS[c] || String(c);
+  }
+
+  // ---- number formatting (mirrors reports/format.ts) ----
+  function isNum(x) {
+    return typeof x === "number" && isFinite(x);
+  }
+  function fmtNs(ns) {
+    if (!isNum(ns)) return "n/a";
+    var a = Math.abs(ns);
+    if (a >= 1e9) return (ns / 1e9).toFixed(3) + " s";
+    if (a >= 1e6) return (ns / 1e6).toFixed(2) + " ms";
+    if (a >= 1e3) return (ns / 1e3).toFixed(1) + " µs";
+    return ns.toFixed(0) + " ns";
+  }
+  function fmtMs(ns, digits) {
+    return isNum(ns) ? (ns / 1e6).toFixed(digits === undefined ? 2 : digits) : "n/a";
+  }
+  function fmtUs(ns, digits) {
+    return isNum(ns) ? (ns / 1e3).toFixed(digits === undefined ? 1 : digits) : "n/a";
+  }
+  function fmtPct(p, digits) {
+    return isNum(p) ? p.toFixed(digits === undefined ? 1 : digits) + "%" : "n/a";
+  }
+  function fmtCount(n) {
+    return isNum(n) ? Math.round(n).toLocaleString("en-US") : "n/a";
+  }
+  function fmtBytes(b) {
+    if (!isNum(b)) return "n/a";
+    var units = ["B", "KiB", "MiB", "GiB", "TiB"];
+    var v = b;
+    var u = 0;
+    while (Math.abs(v) >= 1024 && u < units.length - 1) {
+      v /= 1024;
+      u++;
+    }
+    return v.toFixed(u === 0 ? 0 : 1) + " " + units[u];
+  }
+
+  // ---- DOM ----
+  /**
+   * el("td", {class: "num", text: "1.0", title: fullName}, [children]).
+   * Strings in `children` become text nodes; `title` is set as a property.
+   */
+  function el(tag, props, children) {
+    var node = document.createElement(tag);
+    if (props) {
+      for (var k in props) {
+        if (!Object.prototype.hasOwnProperty.call(props, k)) continue;
+        var v = props[k];
+        if (v === undefined || v === null) continue;
+        if (k === "class") node.className = v;
+        else if (k === "text") node.textContent = String(v);
+        else if (k === "title") node.title = String(v);
+        else if (k === "on") for (var ev in v) node.addEventListener(ev, v[ev]);
+        else node.setAttribute(k, String(v));
+      }
+    }
+    append(node, children);
+    return node;
+  }
+  function append(node, children) {
+    if (children === undefined || children === null) return node;
+    if (!Array.isArray(children)) children = [children];
+    for (var i = 0; i < children.length; i++) {
+      var c = children[i];
+      if (c === null || c === undefined || c === false) continue;
+      node.appendChild(typeof c === "string" || typeof c === "number" ? document.createTextNode(String(c)) : c);
+    }
+    return node;
+  }
+  function swatch(color) {
+    var s = el("span", { class: "swatch", "aria-hidden": "true" });
+    s.style.background = color; // CSSOM: allowed by the page's style-src policy
+    return s;
+  }
+  function legend(items) {
+    return el(
+      "div",
+      { class: "legend" },
+      items.map(function (it) {
+        return el("span", { class: "item" }, [swatch(it.color), it.label]);
+      }),
+    );
+  }
+  /** Shows "not available: reason" for a Summary section; returns true when it did. */
+  function unavailable(root, section, what) {
+    if (section && section.available) return false;
+    var reason = section && section.reason ? section.reason : "not in this summary";
+    root.appendChild(el("p", { class: "unavailable" }, [(what || "Not available") + ": " + reason]));
+    return true;
+  }
+
+  /**
+   * A row of toggle buttons (aria-pressed); onChange(value) runs on a change.
+   * options: [{value, label}]. Returns the element.
+   */
+  function segmented(label, options, value, onChange) {
+    var group = el("span", { class: "segmented", role: "group", "aria-label": label });
+    var buttons = options.map(function (o) {
+      var b = el("button", { type: "button", text: o.label, "aria-pressed": String(o.value === value), "data-value": o.value });
+      b.addEventListener("click", function () {
+        if (o.value === value) return;
+        value = o.value;
+        buttons.forEach(function (x) {
+          x.setAttribute("aria-pressed", String(x.getAttribute("data-value") === value));
+        });
+        onChange(value);
+      });
+      return b;
+    });
+    append(group, buttons);
+    return group;
+  }
+
+  /**
+   * Horizontal bar chart: rows [{key, label, value (ns), color, tip: [[k, v]...]}],
+   * x in ms; `axisLabel` names the axis. Returns the d3 selection of bars.
+   */
+  function hbars(container, rows, axisLabel, opts) {
+    opts = opts || {};
+    var bars = null;
+    responsive(container, function (width) {
+      container.textContent = "";
+      var rowH = 24;
+      var margin = { top: 4, right: 130, bottom: 40, left: opts.left || 200 };
+      var w = Math.max(120, width - margin.left - margin.right);
+      var h = rows.length * rowH;
+      var x = d3.scaleLinear().domain([0, d3.max(rows, function (r) { return r.value / 1e6; }) || 1]).nice().range([0, w]);
+      var y = d3.scaleBand().domain(rows.map(function (r) { return r.key; })).range([0, h]).padding(0.2);
+      var svg = d3.select(container).append("svg").attr("width", width).attr("height", h + margin.top + margin.bottom).attr("role", "img").attr("aria-label", axisLabel);
+      var g = svg.append("g").attr("transform", "translate(" + margin.left + "," + margin.top + ")");
+      var labels = {};
+      rows.forEach(function (r) { labels[r.key] = r.label; });
+      g.append("g").attr("class", "grid").attr("transform", "translate(0," + h + ")").call(d3.axisBottom(x).ticks(6).tickSize(-h).tickFormat(""));
+      g.append("g").attr("class", "axis").attr("transform", "translate(0," + h + ")").call(d3.axisBottom(x).ticks(6));
+      g.append("g").attr("class", "axis").call(d3.axisLeft(y).tickSize(0).tickPadding(8).tickFormat(function (k) { return labels[k]; }));
+      g.append("text").attr("class", "axis-label").attr("x", w / 2).attr("y", h + 34).attr("text-anchor", "middle").text(axisLabel);
+      bars = g.selectAll("rect.mark").data(rows).enter().append("rect")
+        .attr("class", "mark")
+        .attr("x", 0)
+        .attr("y", function (r) { return y(r.key); })
+        .attr("height", y.bandwidth())
+        .attr("width", function (r) { return Math.max(1, x(r.value / 1e6)); })
+        .attr("fill", function (r) { return r.color; })
+        .on("mousemove", function (event, r) { showTooltip(event, r.label, r.tip || []); })
+        .on("mouseleave", hideTooltip);
+      g.selectAll("text.bar-label").data(rows).enter().append("text")
+        .attr("class", "bar-label")
+        .attr("x", function (r) { return x(r.value / 1e6) + 6; })
+        .attr("y", function (r) { return y(r.key) + y.bandwidth() / 2; })
+        .attr("dy", "0.35em")
+        .text(function (r) { return r.text || fmtMs(r.value) + " ms"; });
+      if (opts.onDraw) opts.onDraw(bars);
+    });
+    return function () { return bars; };
+  }
+
+  // ---- tooltip (one element for the page) ----
+  var tipNode = null;
+  function tip() {
+    if (!tipNode) {
+      tipNode = el("div", { class: "tooltip", role: "tooltip" });
+      document.body.appendChild(tipNode);
+    }
+    return tipNode;
+  }
+  /** rows: [[label, value], ...] (strings); title: string. */
+  function showTooltip(event, title, rows) {
+    var t = tip();
+    t.textContent = "";
+    if (title) t.appendChild(el("div", { class: "tt-title", text: title }));
+    if (rows && rows.length) {
+      var body = el("tbody");
+      rows.forEach(function (r) {
+        body.appendChild(el("tr", null, [el("td", { text: r[0] }), el("td", { class: "num", text: r[1] })]));
+      });
+      t.appendChild(el("table", null, body));
+    }
+    t.style.display = "block";
+    moveTooltip(event);
+  }
+  function moveTooltip(event) {
+    var t = tip();
+    var pad = 14;
+    var w = t.offsetWidth;
+    var h = t.offsetHeight;
+    var x = event.clientX + pad;
+    var y = event.clientY + pad;
+    if (x + w > window.innerWidth - 4) x = Math.max(4, event.clientX - pad - w);
+    if (y + h > window.innerHeight - 4) y = Math.max(4, event.clientY - pad - h);
+    t.style.left = x + "px";
+    t.style.top = y + "px";
+  }
+  function hideTooltip() {
+    if (tipNode) tipNode.style.display = "none";
+  }
+
+  /** Calls draw(width) now and again whenever the container's width changes. */
+  function responsive(container, draw) {
+    var last = -1;
+    function run() {
+      var w = Math.max(320, Math.floor(container.clientWidth));
+      if (w === last) return;
+      last = w;
+      draw(w);
+    }
+    run();
+    if (typeof ResizeObserver === "function") {
+      var pending = 0;
+      new ResizeObserver(function () {
+        cancelAnimationFrame(pending);
+        pending = requestAnimationFrame(run);
+      }).observe(container);
+    }
+  }
+
+  // ---- sortable, filterable table ----
+  /**
+   * table(parent, {
+   *   columns: [{key, label, help, numeric, value(row), format(value) -> string, render(row) -> Node|string,
+ *              title(row) -> tooltip, cellClass, bar(row) -> 0..100}],
+   *   rows, sort: {key, dir: "asc"|"desc"}, search: {placeholder, text(row)}, pageSize, extraTools: [nodes]
+   * })
+   * Returns {setFilter(fn|null), refresh()}.
+   */
+  function table(parent, opts) {
+    var columns = opts.columns;
+    var rows = opts.rows.slice();
+    var sortKey = opts.sort ? opts.sort.key : null;
+    var sortDir = opts.sort ? opts.sort.dir : "asc";
+    var pageSize = opts.pageSize || 50;
+    var limit = pageSize;
+    var query = "";
+    var externalFilter = null;
+
+    var tools = el("div", { class: "table-tools" });
+    var searchInput = null;
+    if (opts.search) {
+      searchInput = el("input", { type: "search", placeholder: opts.search.placeholder || "Filter…", "aria-label": opts.search.placeholder || "Filter rows" });
+      searchInput.addEventListener("input", function () {
+        query = searchInput.value.trim().toLowerCase();
+        limit = pageSize;
+        refresh();
+      });
+      tools.appendChild(searchInput);
+    }
+    (opts.extraTools || []).forEach(function (n) {
+      tools.appendChild(n);
+    });
+    var countNode = el("span", { class: "count" });
+    tools.appendChild(countNode);
+    parent.appendChild(tools);
+
+    var thead = el("thead");
+    var headRow = el("tr");
+    var ths = columns.map(function (col) {
+      var arrow = el("span", { class: "arrow", "aria-hidden": "true" });
+      var button = el("button", { class: "sort", type: "button", title: col.help || null }, [col.label, " ", arrow]);
+      var th = el("th", { class: col.numeric ? "num" : null, scope: "col", "data-key": col.key }, button);
+      button.addEventListener("click", function () {
+        if (sortKey === col.key) sortDir = sortDir === "asc" ? "desc" : "asc";
+        else {
+          sortKey = col.key;
+          sortDir = col.numeric ? "desc" : "asc";
+        }
+        refresh();
+      });
+      headRow.appendChild(th);
+      return { th: th, arrow: arrow, col: col };
+    });
+    thead.appendChild(headRow);
+    var tbody = el("tbody");
+    var tableNode = el("table", { class: "data" }, [thead, tbody]);
+    parent.appendChild(el("div", { class: "table-wrap" }, tableNode));
+    var more = el("div", { class: "more" });
+    parent.appendChild(more);
+
+    function valueOf(col, row) {
+      return col.value ? col.value(row) : row[col.key];
+    }
+    function compare(a, b) {
+      if (a === b) return 0;
+      if (a === null || a === undefined || (typeof a === "number" && !isFinite(a))) return 1;
+      if (b === null || b === undefined || (typeof b === "number" && !isFinite(b))) return -1;
+      if (typeof a === "number" && typeof b === "number") return a - b;
+      return String(a).localeCompare(String(b), "en", { numeric: true });
+    }
+    function refresh() {
+      var visible = rows.filter(function (r) {
+        if (externalFilter && !externalFilter(r)) return false;
+        if (query && opts.search && opts.search.text(r).toLowerCase().indexOf(query) < 0) return false;
+        return true;
+      });
+      if (sortKey !== null) {
+        var col = columns.filter(function (c) {
+          return c.key === sortKey;
+        })[0];
+        var sign = sortDir === "asc" ? 1 : -1;
+        var missingLast = function (a, b) {
+          var va = valueOf(col, a);
+          var vb = valueOf(col, b);
+          var aMissing = va === null || va === undefined || (typeof va === "number" && !isFinite(va));
+          var bMissing = vb === null || vb === undefined || (typeof vb === "number" && !isFinite(vb));
+          if (aMissing || bMissing) return aMissing === bMissing ? 0 : aMissing ? 1 : -1;
+          return sign * compare(va, vb);
+        };
+        visible.sort(missingLast);
+      }
+      ths.forEach(function (h) {
+        var active = h.col.key === sortKey;
+        h.th.setAttribute("aria-sort", active ? (sortDir === "asc" ? "ascending" : "descending") : "none");
+        h.arrow.textContent = active ? (sortDir === "asc" ? "▲" : "▼") : "↕";
+      });
+      tbody.textContent = "";
+      var shown = visible.slice(0, limit);
+      var frag = document.createDocumentFragment();
+      shown.forEach(function (row) {
+        var tr = el("tr");
+        columns.forEach(function (col) {
+          var td = el("td", { class: [col.numeric ? "num" : "", col.cellClass || ""].join(" ").trim() || null });
+          var content = col.render ? col.render(row) : col.format ? col.format(valueOf(col, row)) : valueOf(col, row);
+          if (col.bar) {
+            var p = Math.max(0, Math.min(100, Number(col.bar(row)) || 0));
+            var fill = el("span", { class: "fill" });
+            fill.style.width = p + "%";
+            td.appendChild(el("span", { class: "pctbar" }, [el("span", { class: "track", "aria-hidden": "true" }, fill), el("span", { class: "val" }, [content === undefined || content === null ? "" : content])]));
+          } else append(td, [content === undefined || content === null ? "" : content]);
+          if (col.title) {
+            var t = col.title(row);
+            if (t) td.title = t;
+          }
+          tr.appendChild(td);
+        });
+        frag.appendChild(tr);
+      });
+      tbody.appendChild(frag);
+      countNode.textContent =
+        visible.length === rows.length
+          ? fmtCount(rows.length) + (rows.length === 1 ? " row" : " rows")
+          : fmtCount(visible.length) + " of " + fmtCount(rows.length) + " rows";
+      more.textContent = "";
+      if (visible.length > shown.length) {
+        more.appendChild(
+          el("button", {
+            type: "button",
+            text: "Show all " + fmtCount(visible.length) + " rows",
+            on: {
+              click: function () {
+                limit = Infinity;
+                refresh();
+              },
+            },
+          }),
+        );
+      }
+    }
+    refresh();
+    return {
+      setFilter: function (fn) {
+        externalFilter = fn;
+        limit = pageSize;
+        refresh();
+      },
+      refresh: refresh,
+    };
+  }
+
+  // ---- views ----
+  var views = [];
+  /** view: {id, title, lede?, render(root, data, api)} */
+  function registerView(view) {
+    views.push(view);
+  }
+
+  /** Extra headline cards: fn(summary) -> {label, value, sub, color} | null (views of new sections add theirs). */
+  var headlines = [];
+  function addHeadline(fn) {
+    headlines.push(fn);
+  }
+
+  window.llmprof = {
+    CATEGORY_COLORS: CATEGORY_COLORS,
+    STEP_PARTS: STEP_PARTS,
+    PHASE_COLORS: PHASE_COLORS,
+    IDLE_COLORS: IDLE_COLORS,
+    IDLE_LABELS: IDLE_LABELS,
+    hbars: hbars,
+    PHASE_LABELS: PHASE_LABELS,
+    segmented: segmented,
+    categoryColor: categoryColor,
+    categoryLabel: categoryLabel,
+    fmt: { ns: fmtNs, ms: fmtMs, us: fmtUs, pct: fmtPct, count: fmtCount, bytes: fmtBytes, isNum: isNum },
+    el: el,
+    append: append,
+    swatch: swatch,
+    legend: legend,
+    unavailable: unavailable,
+    showTooltip: showTooltip,
+    moveTooltip: moveTooltip,
+    hideTooltip: hideTooltip,
+    responsive: responsive,
+    table: table,
+    views: views,
+    registerView: registerView,
+    headlines: headlines,
+    addHeadline: addHeadline,
+  };
+})();
