@@ -18,6 +18,10 @@ export { LlmprofError } from "./errors.js";
 export { describeTrace } from "./analysis/info.js";
 export { renderJson } from "../reports/json.js";
 export { renderTerminal } from "../reports/terminal.js";
+export { renderHtml } from "../reports/html/render.js";
+export { renderMarkdown } from "../reports/markdown.js";
+export { csvTables, renderCsv } from "../reports/csv.js";
+export { gpuTimeline } from "./analysis/timeline.js";
 export { VERSION } from "./version.js";
 
 /** Loads trace files (or rank directories) and analyses them. */

@@ -11,15 +11,16 @@ import { loadTraces } from "../../parsers/registry.js";
 import { renderHtml } from "../../reports/html/render.js";
 import { renderJson } from "../../reports/json.js";
 import { renderMarkdown } from "../../reports/markdown.js";
+import { csvTables, renderCsv } from "../../reports/csv.js";
 import { renderTerminal } from "../../reports/terminal.js";
 import { writeOutput } from "./output.js";
 import { Progress } from "./progress.js";
 
-export const OUTPUT_FORMATS = ["json", "text", "html", "md"] as const;
+export const OUTPUT_FORMATS = ["json", "text", "html", "md", "csv"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 const EXTENSIONS: Record<string, OutputFormat> = { ".json": "json", ".txt": "text", ".html": "html", ".htm": "html", ".md": "md" };
-const FILE_NAMES: Record<OutputFormat, string> = { json: "summary.json", text: "summary.txt", html: "report.html", md: "summary.md" };
+const FILE_NAMES: Record<OutputFormat, string> = { json: "summary.json", text: "summary.txt", html: "report.html", md: "summary.md", csv: "csv" };
 
 interface AnalyzeFlags {
   output?: string;
@@ -74,7 +75,19 @@ function render(summary: Summary, format: OutputFormat, html: () => string): str
       return html();
     case "md":
       return renderMarkdown(summary);
+    case "csv":
+      throw new LlmprofError(null, "--format csv writes one file per table: give a directory with -o (e.g. -o out/)");
   }
+}
+
+/** CSV: one file per table under <dir>/csv/; an earlier file of ours is recognised by its header line. */
+function writeCsv(summary: Summary, dir: string, write: { inputs: string[]; force: boolean }): void {
+  for (const table of csvTables(summary)) {
+    const path = join(dir, "csv", `${table.name}.csv`);
+    const header = table.header.join(",");
+    writeOutput(path, renderCsv(table), { ...write, recognise: (head) => head.startsWith(header) });
+  }
+  process.stderr.write(`wrote ${join(dir, "csv")}/*.csv\n`);
 }
 
 function writeResults(summary: Summary, flags: AnalyzeFlags, formats: OutputFormat[] | null, inputs: string[], html: () => string): void {
@@ -97,6 +110,10 @@ function writeResults(summary: Summary, flags: AnalyzeFlags, formats: OutputForm
   }
   const list = formats ?? ["html", "json", "md"];
   for (const f of list) {
+    if (f === "csv") {
+      writeCsv(summary, out, write);
+      continue;
+    }
     const path = join(out, FILE_NAMES[f]);
     writeOutput(path, render(summary, f, html), write);
     process.stderr.write(`wrote ${path}\n`);

@@ -11,6 +11,8 @@ export interface WriteOptions {
   /** Paths of the inputs: never overwritten. */
   inputs: readonly string[];
   force: boolean;
+  /** Recognises an earlier output of ours by its first bytes (formats that cannot carry the marker, e.g. CSV). */
+  recognise?: (head: string) => boolean;
 }
 
 /** A marker every llmprof output carries near its start, so re-runs may replace it. */
@@ -23,7 +25,7 @@ export function writeOutput(path: string, content: string | Buffer, options: Wri
   }
   if (existsSync(target)) {
     if (statSync(target).isDirectory()) throw new LlmprofError(path, "is a directory");
-    if (!options.force && !looksLikeOurOutput(target)) {
+    if (!options.force && !looksLikeOurOutput(target, options.recognise)) {
       throw new LlmprofError(path, "exists and is not an llmprof output; refusing to overwrite it (use --force)");
     }
   }
@@ -50,15 +52,16 @@ function samePath(a: string, b: string): boolean {
   }
 }
 
-/** True when the file's first 4 KiB mention llmprof (all our formats do). */
-function looksLikeOurOutput(path: string): boolean {
+/** True when the file's first 4 KiB mention llmprof (our formats do) or `recognise` accepts them. */
+function looksLikeOurOutput(path: string, recognise?: (head: string) => boolean): boolean {
   try {
     const fd = openSync(path, "r");
     const head = Buffer.alloc(4096);
     const n = readSync(fd, head, 0, head.length, 0);
     closeSync(fd);
     if (n === 0) return true; // an empty file holds nothing to lose
-    return head.toString("utf8", 0, n).includes(OUTPUT_MARKER);
+    const text = head.toString("utf8", 0, n);
+    return text.includes(OUTPUT_MARKER) || (recognise?.(text) ?? false);
   } catch {
     return false;
   }
