@@ -43,9 +43,11 @@ const SECTION_RENDERERS: Record<SectionKey, Renderer> = {
   overlap: overlapLines,
   collectives: null, // with overlap
   ranks: rankLines,
+  memory: memoryLines,
+  throughput: null, // with memory
   diagnostics: notesLines,
 };
-const SECTION_ORDER: SectionKey[] = ["trace", "steps", "phases", "modules", "operators", "kernels", "idle", "launch", "overlap", "ranks", "diagnostics"];
+const SECTION_ORDER: SectionKey[] = ["trace", "steps", "phases", "modules", "operators", "kernels", "idle", "launch", "overlap", "ranks", "memory", "diagnostics"];
 
 export function renderMarkdown(s: Summary): string {
   let budget: Budget = { kernels: 15, modules: 12, operators: 12, steps: 40, diagnostics: 30, text: 200 };
@@ -327,6 +329,29 @@ function idleLines(s: Summary, b: Budget): string[] {
     out.push("", "While the GPU waited, the CPU was in: " + culprits.map((c) => `${esc(c.culprit, Math.min(80, b.text))} (${c.cause}, ${formatMs(c.totalNs)} ms)`).join("; ") + ".");
   }
   out.push("");
+  return out;
+}
+
+function memoryLines(s: Summary, b: Budget): string[] {
+  const out = ["### Memory and throughput", ""];
+  const t = s.throughput;
+  if (t.available) {
+    const r = t.ranks[0]!;
+    out.push(
+      `${formatCount(r.tokensPerStep)} tokens per step${r.batchShape ? ` (batch × sequence ${esc(r.batchShape, 40)})` : ""}; ${formatCount(r.tokensPerSMedian)} tokens/s per GPU (median over steps), ${formatCount(t.globalTokensPerS)} tokens/s over ${t.worldSize} rank(s).`,
+      "",
+    );
+  }
+  const m = s.memory;
+  if (!m.available) return [...out, `_Memory not available: ${esc(m.reason, b.text)}._`, ""];
+  out.push(
+    ...table(
+      ["GPU", "peak allocated", "peak reserved", "allocations", "allocated / s"],
+      ["l", "r", "r", "r", "r"],
+      m.devices.map((d) => [`GPU ${d.device}`, formatBytes(d.peakAllocatedBytes), formatBytes(d.peakReservedBytes), formatCount(d.allocations), `${formatBytes(d.allocationRateBytesPerS)}/s`]),
+    ),
+    "",
+  );
   return out;
 }
 

@@ -1,6 +1,6 @@
 /** The readable summary `llmprof analyze` prints on the terminal. */
 import type { Summary } from "../src/analysis/summary.js";
-import { formatCount, formatMs, formatNs, formatPct, shortKernelName, textTable } from "./format.js";
+import { formatBytes, formatCount, formatMs, formatNs, formatPct, shortKernelName, textTable } from "./format.js";
 
 export function renderTerminal(s: Summary): string {
   const out: string[] = [];
@@ -80,7 +80,7 @@ export function renderTerminal(s: Summary): string {
     }
   }
 
-  out.push(...phasesText(s), ...modulesText(s), ...operatorsText(s), ...idleText(s), ...communicationText(s), ...ranksText(s));
+  out.push(...phasesText(s), ...modulesText(s), ...operatorsText(s), ...idleText(s), ...communicationText(s), ...ranksText(s), ...memoryText(s));
 
   if (s.diagnostics.length) {
     out.push("");
@@ -185,6 +185,20 @@ function ranksText(s: Summary): string[] {
   );
   for (const st of r.stragglers) {
     out.push(st.straggler === null ? `step ${st.step}: no straggler` : `step ${st.step}: rank ${st.straggler} is the straggler; the other ranks waited ${formatNs(st.delayNs)} more for it in collectives`);
+  }
+  return out;
+}
+
+function memoryText(s: Summary): string[] {
+  const out: string[] = [];
+  if (s.throughput.available) {
+    const r = s.throughput.ranks[0]!;
+    out.push("", `Throughput: ${formatCount(r.tokensPerStep)} tokens per step${r.batchShape ? ` (batch x sequence ${r.batchShape})` : ""}, ${formatCount(r.tokensPerSMedian)} tokens/s per GPU, ${formatCount(s.throughput.globalTokensPerS)} tokens/s over ${s.throughput.worldSize} rank(s)`);
+  }
+  if (s.memory.available) {
+    for (const d of s.memory.devices) {
+      out.push(`Memory, GPU ${d.device}: peak allocated ${formatBytes(d.peakAllocatedBytes)}, peak reserved ${formatBytes(d.peakReservedBytes)}, ${formatCount(d.allocations)} allocations (${formatBytes(d.allocationRateBytesPerS)}/s)`);
+    }
   }
   return out;
 }

@@ -18,7 +18,7 @@ import { readAsset, readD3 } from "./assets.js";
 import { escapeHtml, jsonScript } from "./embed.js";
 
 /** Client views, in page order. */
-export const VIEWS = ["overview", "notes", "steps", "phases", "modules", "operators", "kernels", "idle", "launch", "overlap", "ranks", "timeline"] as const;
+export const VIEWS = ["overview", "notes", "steps", "phases", "modules", "operators", "kernels", "idle", "launch", "overlap", "ranks", "memory", "timeline"] as const;
 export type ViewName = (typeof VIEWS)[number];
 
 type SectionKey = Exclude<keyof Summary, "schema" | "generator">;
@@ -37,6 +37,8 @@ export const SECTION_VIEWS: Record<SectionKey, ViewName> = {
   overlap: "overlap",
   collectives: "overlap",
   ranks: "ranks",
+  memory: "memory",
+  throughput: "memory",
   diagnostics: "notes",
 };
 

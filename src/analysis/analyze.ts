@@ -16,6 +16,9 @@ import { idleBreakdown, type IdleResult } from "./idle.js";
 import { launchOverhead } from "./launch.js";
 import { collectiveBreakdown } from "./collectives.js";
 import { rankComparison } from "./ranks.js";
+import { memoryBreakdown } from "./memory.js";
+import { throughputOf, type ThroughputResult } from "./throughput.js";
+import { median } from "./stats.js";
 import { COMMUNICATION } from "./categories.js";
 import { SUMMARY_SCHEMA, type OverlapSection, type StepRow, type StepsSection, type Summary, type TraceSection, type Section } from "./summary.js";
 import { temporalBreakdown } from "./temporal.js";
@@ -41,6 +44,8 @@ export function analyzeModels(models: readonly TraceModel[], options: AnalysisOp
     launch: launchSection(primary, idle),
     overlap: overlapSection(contexts),
     collectives: collectivesSection(contexts),
+    memory: memorySection(primary),
+    throughput: throughputSection(contexts, options.tokensPerStep),
     ranks: ranksSection(contexts, contexts.map((c, i) => (i === 0 ? idle : idleOf(c)))),
     diagnostics: ordered.flatMap((m) => m.diagnostics.map((d) => ({ ...d, file: m.meta.files[0] ?? "" }))),
   };
@@ -194,4 +199,39 @@ function collectivesSection(contexts: readonly AnalysisContext[]): Summary["coll
 function ranksSection(contexts: readonly AnalysisContext[], idle: readonly (IdleResult | null)[]): Summary["ranks"] {
   if (contexts.length < 2) return { available: false, reason: "one rank: pass one trace per rank (or a directory of them) to compare ranks" };
   return { available: true, ...rankComparison(contexts, idle) };
+}
+
+function memorySection(ctx: AnalysisContext): Summary["memory"] {
+  const { memory } = ctx.model;
+  let gpuEvents = 0;
+  for (let i = 0; i < memory.length; i++) if (memory.device[i]! >= 0) gpuEvents++;
+  if (gpuEvents === 0) {
+    return {
+      available: false,
+      reason:
+        ctx.model.meta.format === "kineto-json"
+          ? "the trace has no GPU memory events: record with torch.profiler.profile(profile_memory=True)"
+          : "this input format carries no allocator events llmprof reads",
+    };
+  }
+  return { available: true, rank: ctx.model.meta.rank, ...memoryBreakdown(ctx) };
+}
+
+function throughputSection(contexts: readonly AnalysisContext[], tokensPerStep: number | undefined): Summary["throughput"] {
+  const rows = contexts.map((ctx) => ({ ctx, t: ctx.steps.source === "profiler-steps" ? throughputOf(ctx, tokensPerStep) : null }));
+  const ok = rows.filter((r): r is { ctx: AnalysisContext; t: ThroughputResult } => r.t !== null);
+  if (ok.length === 0) {
+    return {
+      available: false,
+      reason: "no token count: the trace has no ProfilerStep ranges or no aten::embedding call with recorded input shapes (record_shapes=True); pass --tokens-per-step",
+    };
+  }
+  const stepTime = median(ok.map((r) => median(r.t.steps.map((s) => s.stepTimeNs))));
+  const tokens = ok.reduce((a, r) => a + r.t.tokensPerStep, 0);
+  return {
+    available: true,
+    ranks: ok.map((r) => ({ rank: r.ctx.model.meta.rank, ...r.t })),
+    worldSize: contexts.length,
+    globalTokensPerS: stepTime > 0 ? tokens / (stepTime / 1e9) : 0,
+  };
 }

@@ -17,6 +17,8 @@ export interface AnalysisOptions {
   categoryRules?: readonly CategoryRule[];
   /** Idle-gap classification settings. */
   idle?: IdleOptions;
+  /** Tokens processed per step (overrides the count from the embedding's input shape). */
+  tokensPerStep?: number;
 }
 
 export interface AnalysisContext {

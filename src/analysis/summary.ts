@@ -15,6 +15,8 @@ import type { IdleResult } from "./idle.js";
 import type { LaunchResult } from "./launch.js";
 import type { CollectivesResult } from "./collectives.js";
 import type { RanksResult } from "./ranks.js";
+import type { MemoryResult } from "./memory.js";
+import type { ThroughputResult } from "./throughput.js";
 
 export const SUMMARY_SCHEMA = "llmprof.summary/1";
 
@@ -102,5 +104,7 @@ export interface Summary {
   overlap: Section<OverlapSection>;
   collectives: Section<{ ranks: ({ rank: number | null } & CollectivesResult)[] }>;
   ranks: Section<RanksResult>;
+  memory: Section<MemoryResult & { rank: number | null }>;
+  throughput: Section<{ ranks: ({ rank: number | null } & ThroughputResult)[]; worldSize: number; globalTokensPerS: number }>;
   diagnostics: DiagnosticRow[];
 }

@@ -27,6 +27,7 @@ interface AnalyzeFlags {
   format?: string;
   steps?: string;
   force?: boolean;
+  tokensPerStep?: string;
 }
 
 export function registerAnalyzeCommand(program: Command): void {
@@ -38,6 +39,7 @@ export function registerAnalyzeCommand(program: Command): void {
     .option("-f, --format <list>", `comma-separated output formats: ${OUTPUT_FORMATS.join(", ")}`)
     .option("--steps <range>", "ProfilerStep numbers to analyse, e.g. 3 or 2-5")
     .option("--force", "overwrite existing files that are not llmprof outputs")
+    .option("--tokens-per-step <n>", "tokens processed per step (default: from the token embedding's input shape)")
     .action(async (traces: string[], flags: AnalyzeFlags) => {
       const steps = flags.steps === undefined ? undefined : parseStepSelection(flags.steps);
       if (steps === null) throw new LlmprofError(null, `--steps: expected a step number or range such as 2-5, got "${flags.steps}"`);
@@ -45,7 +47,11 @@ export function registerAnalyzeCommand(program: Command): void {
       const progress = new Progress("reading");
       const models = await loadTraces(traces, { onProgress: (b) => progress.update(b) });
       progress.done();
-      const options = steps ? { steps } : {};
+      const tokensPerStep = flags.tokensPerStep === undefined ? undefined : Number(flags.tokensPerStep);
+      if (tokensPerStep !== undefined && !(Number.isFinite(tokensPerStep) && tokensPerStep > 0)) {
+        throw new LlmprofError(null, `--tokens-per-step: expected a positive number, got "${flags.tokensPerStep}"`);
+      }
+      const options = { ...(steps ? { steps } : {}), ...(tokensPerStep !== undefined ? { tokensPerStep } : {}) };
       const summary = analyzeModels(models, options);
       // the HTML timeline is drawn from the models, not from summary.json
       const html = () => renderHtml(summary, { timeline: gpuTimeline(models, options) });

@@ -1,0 +1,41 @@
+/**
+ * Point queries on CPU slices: which slice was running on a thread at a time.
+ * Built once per model (rows per thread, in start order).
+ */
+import type { TraceModel } from "../model/tables.js";
+
+export class SliceLocator {
+  private readonly byThread = new Map<number, Int32Array>();
+
+  constructor(private readonly model: TraceModel) {
+    const lists = new Map<number, number[]>();
+    const { cpu } = model;
+    for (let i = 0; i < cpu.length; i++) {
+      const t = cpu.thread[i]!;
+      let list = lists.get(t);
+      if (!list) lists.set(t, (list = []));
+      list.push(i);
+    }
+    for (const [t, list] of lists) this.byThread.set(t, Int32Array.from(list));
+  }
+
+  /** Innermost slice on `thread` whose [start, end] contains t, -1 none. */
+  innermostAt(thread: number, t: number): number {
+    const list = this.byThread.get(thread);
+    if (!list) return -1;
+    const { start, end } = this.model.cpu;
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (start[list[mid]!]! <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    // the latest-starting slice still running at t is the innermost one
+    for (let k = lo - 1; k >= 0 && k >= lo - 4096; k--) {
+      const i = list[k]!;
+      if (end[i]! >= t) return i;
+    }
+    return -1;
+  }
+}
