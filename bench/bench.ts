@@ -2,11 +2,15 @@
  * `npm run bench [-- options] [trace...]`: parse and analyse traces, one fresh
  * child process per run so peak RSS is per trace, and print a table:
  * file, MB of JSON text, events, parse s, full analysis s (parse + analyzeModels),
- * MB/s and events/s of the parse, peak RSS. Times are the best of --runs runs.
+ * MB/s and events/s of the parse, the parse's CPU time (and MB per CPU second:
+ * steadier than wall time on a shared machine), peak RSS. Times are the best
+ * of --runs runs; peak RSS the highest.
  *
  * Defaults: the shared traces (../shared/traces/kineto/*.json.gz and
  * multi-gpu/*.json.gz; absent ones skipped), each read gzip and plain (inflated
- * to a temporary copy). Options:
+ * to a temporary copy), and the Nsight Systems SQLite exports there
+ * (decompressed first) when an nsys-sqlite parser is registered. For SQLite
+ * the "MB text" column is the file's size. Options:
  *   --runs N              runs per trace (default 3; the best time is kept)
  *   --mode gz|plain|both  which encodings of .json.gz inputs to run (default both)
  *   --tile 250MB,1GB      also tile --from (default the shared eager trace) to
@@ -18,7 +22,7 @@
  * Internal: --child <file> runs one measurement and prints one JSON line.
  */
 import { spawnSync } from "node:child_process";
-import { createReadStream, createWriteStream, existsSync, mkdtempSync, readdirSync, rmSync, writeFileSync } from "node:fs";
+import { closeSync, createReadStream, createWriteStream, existsSync, mkdtempSync, openSync, readdirSync, rmSync, statSync, writeFileSync } from "node:fs";
 import { cpus, loadavg, tmpdir } from "node:os";
 import { basename, dirname, join, resolve } from "node:path";
 import { pipeline } from "node:stream/promises";
@@ -33,10 +37,13 @@ const SHARED = process.env["LLMPROF_SHARED_TRACES"] ?? resolve(ROOT, "../shared/
 
 export interface Measurement {
   file: string;
-  encoding: "gzip" | "plain" | "other";
+  encoding: "gzip" | "plain" | "sqlite" | "other";
+  /** JSON text (uncompressed) for Kineto; the file's size for other formats. */
   textBytes: number;
   events: number;
   parseMs: number;
+  /** CPU time of the parse (all threads: zlib's too); less disturbed than wall time on a busy machine. */
+  parseCpuMs: number;
   analyzeMs: number;
   maxRssBytes: number;
   /** Shown instead of the file name (tiled traces). */
@@ -45,9 +52,11 @@ export interface Measurement {
 
 /** One measurement in this process (run in a fresh child). */
 async function child(file: string): Promise<void> {
+  const c0 = process.cpuUsage();
   const t0 = performance.now();
   const models = await loadTraces([file]);
   const t1 = performance.now();
+  const c1 = process.cpuUsage(c0);
   const summary = analyzeModels(models);
   const t2 = performance.now();
   let textBytes = 0;
@@ -60,6 +69,7 @@ async function child(file: string): Promise<void> {
     textBytes,
     events,
     parseMs: t1 - t0,
+    parseCpuMs: (c1.user + c1.system) / 1000,
     analyzeMs: t2 - t0,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     steps: summary.steps.available ? summary.steps.count : 0,
@@ -73,11 +83,13 @@ function measure(file: string, runs: number): Measurement {
     const res = spawnSync(process.execPath, [fileURLToPath(import.meta.url), "--child", file], { encoding: "utf8", maxBuffer: 1 << 20 });
     if (res.status !== 0) throw new Error(`${file}: child failed (${res.status ?? res.signal}): ${res.stderr.trim().split("\n").slice(-3).join(" | ")}`);
     const m = JSON.parse(res.stdout.trim().split("\n").pop()!) as Omit<Measurement, "file" | "encoding">;
-    const encoding = /\.gz$/.test(file) ? "gzip" : /\.json$/.test(file) ? "plain" : "other";
+    const encoding = /\.json\.gz$/.test(file) ? "gzip" : /\.json$/.test(file) ? "plain" : /\.sqlite$/.test(file) ? "sqlite" : "other";
     const cur: Measurement = { file, encoding, ...m };
+    if (encoding === "sqlite" || encoding === "other") cur.textBytes = statSync(file).size;
     if (!best) best = cur;
     else {
       best.parseMs = Math.min(best.parseMs, cur.parseMs);
+      best.parseCpuMs = Math.min(best.parseCpuMs, cur.parseCpuMs);
       best.analyzeMs = Math.min(best.analyzeMs, cur.analyzeMs);
       best.maxRssBytes = Math.max(best.maxRssBytes, cur.maxRssBytes); // the worst peak: a bound, not a lucky run
     }
@@ -86,7 +98,7 @@ function measure(file: string, runs: number): Measurement {
 }
 
 export function formatTable(rows: readonly Measurement[]): string {
-  const head = ["file", "enc", "MB text", "events", "parse s", "analyze s", "MB/s", "Mevents/s", "peak RSS MB"];
+  const head = ["file", "enc", "MB text", "events", "parse s", "analyze s", "MB/s", "Mevents/s", "parse CPU s", "MB/CPU-s", "peak RSS MB"];
   const body = rows.map((r) => [
     r.label ?? basename(r.file),
     r.encoding,
@@ -96,6 +108,8 @@ export function formatTable(rows: readonly Measurement[]): string {
     (r.analyzeMs / 1000).toFixed(2),
     (r.textBytes / 1e6 / (r.parseMs / 1000)).toFixed(0),
     (r.events / 1e6 / (r.parseMs / 1000)).toFixed(2),
+    (r.parseCpuMs / 1000).toFixed(2),
+    (r.textBytes / 1e6 / (r.parseCpuMs / 1000)).toFixed(0),
     (r.maxRssBytes / 2 ** 20).toFixed(0),
   ]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
@@ -110,10 +124,25 @@ function defaultTraces(): string[] {
     if (!existsSync(d)) continue;
     for (const f of readdirSync(d).sort()) if (f.endsWith(".json.gz")) out.push(join(d, f));
   }
-  // Nsight Systems SQLite, once a parser for it is registered
-  if (FORMATS.some((f) => f.id.startsWith("nsys"))) {
-    const d = join(SHARED, "nsys");
-    if (existsSync(d)) for (const f of readdirSync(d).sort()) if (/\.sqlite(\.gz)?$/.test(f)) out.push(join(d, f));
+  // Nsight Systems SQLite exports, once a parser for them is registered
+  if (FORMATS.some((f) => f.id === "nsys-sqlite")) {
+    for (const dir of ["nsys", "multi-gpu"]) {
+      const d = join(SHARED, dir);
+      if (existsSync(d)) for (const f of readdirSync(d).sort()) if (/\.sqlite(\.gz|\.xz)?$/.test(f)) out.push(join(d, f));
+    }
+  }
+  return out;
+}
+
+/** A compressed SQLite export, decompressed into dir (xz through the `xz` tool); null when that is not possible. */
+async function decompressSqlite(file: string, dir: string): Promise<string | null> {
+  const out = join(dir, basename(file).replace(/\.(gz|xz)$/, ""));
+  if (file.endsWith(".gz")) await inflate(file, out);
+  else {
+    const fd = openSync(out, "w");
+    const r = spawnSync("xz", ["-dc", file], { stdio: ["ignore", fd, "ignore"] });
+    closeSync(fd);
+    if (r.status !== 0) return null;
   }
   return out;
 }
@@ -149,6 +178,17 @@ async function main(argv: string[]): Promise<void> {
     for (const file of inputs) {
       if (!existsSync(file)) {
         say(`skip ${file}: not found`);
+        continue;
+      }
+      if (/\.sqlite\.(gz|xz)$/.test(file)) {
+        const db = await decompressSqlite(file, tmp);
+        if (!db) {
+          say(`skip ${basename(file)}: cannot decompress (is xz installed?)`);
+          continue;
+        }
+        say(`${basename(db)}...`);
+        rows.push(measure(db, runs));
+        rmSync(db);
         continue;
       }
       const gz = file.endsWith(".gz");

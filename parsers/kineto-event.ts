@@ -152,6 +152,8 @@ export class KinetoEventReader {
   private deviceType = NaN;
   private argNameS = -1;
   private argNameE = -1;
+  /** Whether the args fields may hold values from the last event. */
+  private argsRead = true;
 
   // thread lookup cache
   private lastPidKey = NaN;
@@ -179,24 +181,24 @@ export class KinetoEventReader {
     this.resetScratch();
     const sc = this.sc;
     sc.expect(123);
-    let first = true;
-    for (;;) {
-      let c = sc.peek();
-      if (c === RBRACE) {
-        sc.pos++;
-        break;
-      }
-      if (!first) {
-        if (c !== COMMA) throw new JsonSyntaxError(`expected ',' or '}' in an event but found ${describeByte(c)}`, sc.pos);
-        sc.pos++;
+    let c = sc.peek();
+    if (c !== RBRACE) {
+      for (;;) {
+        sc.scanString();
+        const key = TOP_KEYS.match(sc.buf, sc.strStart, sc.strEnd);
+        sc.colon();
+        this.readTopValue(key);
         c = sc.peek();
+        if (c === COMMA) {
+          sc.pos++;
+          sc.peek();
+          continue;
+        }
+        if (c === RBRACE) break;
+        throw new JsonSyntaxError(`expected ',' or '}' in an event but found ${describeByte(c)}`, sc.pos);
       }
-      first = false;
-      sc.scanString();
-      const key = TOP_KEYS.match(sc.buf, sc.strStart, sc.strEnd);
-      sc.expect(58);
-      this.readTopValue(key);
     }
+    sc.pos++;
     this.commit();
   }
 
@@ -266,28 +268,26 @@ export class KinetoEventReader {
   private readArgs(): void {
     const sc = this.sc;
     sc.pos++;
-    let first = true;
-    for (;;) {
-      let c = sc.peek();
-      if (c === RBRACE) {
-        sc.pos++;
-        return;
-      }
-      if (!first) {
-        if (c !== COMMA) throw new JsonSyntaxError(`expected ',' or '}' in args but found ${describeByte(c)}`, sc.pos);
-        sc.pos++;
+    this.argsRead = true;
+    let c = sc.peek();
+    if (c !== RBRACE) {
+      for (;;) {
+        sc.scanString();
+        const key = ARG_KEYS.match(sc.buf, sc.strStart, sc.strEnd);
+        sc.colon();
+        if (key === 0) sc.skipValue();
+        else this.readArg(key);
         c = sc.peek();
+        if (c === COMMA) {
+          sc.pos++;
+          sc.peek();
+          continue;
+        }
+        if (c === RBRACE) break;
+        throw new JsonSyntaxError(`expected ',' or '}' in args but found ${describeByte(c)}`, sc.pos);
       }
-      first = false;
-      sc.scanString();
-      const key = ARG_KEYS.match(sc.buf, sc.strStart, sc.strEnd);
-      sc.expect(58);
-      if (key === 0) {
-        sc.skipValue();
-        continue;
-      }
-      this.readArg(key);
     }
+    sc.pos++;
   }
 
   private readArg(key: number): void {
@@ -383,6 +383,9 @@ export class KinetoEventReader {
     this.tsOk = false;
     this.durNs = NaN;
     this.flowId = NaN;
+    // most events without args (flows) skip this half
+    if (!this.argsRead) return;
+    this.argsRead = false;
     this.externalId = this.correlation = this.seq = this.fwdThread = NaN;
     this.pythonId = this.pythonParentId = this.flops = NaN;
     this.dimsS = this.dimsE = this.typesS = this.typesE = -1;

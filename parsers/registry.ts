@@ -10,6 +10,7 @@ import { LlmprofError } from "../src/errors.js";
 import type { TraceModel } from "../src/model/tables.js";
 import { parseKineto, sniffKineto, type ParseOptions } from "./kineto.js";
 import { NSYS_FORMATS } from "./nsys.js";
+import { parseXPlane, sniffXPlane } from "./xplane.js";
 import { describeFsError, readHead } from "./source.js";
 
 export interface FormatModule {
@@ -30,6 +31,12 @@ export const FORMATS: FormatModule[] = [
     parse: async (path, options) => [await parseKineto(path, options)],
   },
   ...NSYS_FORMATS,
+  {
+    id: "xplane",
+    description: "XPlane protobuf from JAX / TensorFlow / PyTorch-XLA profilers (.xplane.pb, .xplane.pb.gz)",
+    sniff: (head) => sniffXPlane(head),
+    parse: async (path) => [parseXPlane(path)],
+  },
 ];
 
 /** Registers an extra format (used by format modules that load lazily). */

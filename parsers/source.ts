@@ -98,14 +98,16 @@ class GzipSource implements ByteSource {
     private readonly maxTextBytes: number,
   ) {
     const file = createReadStream(path, { highWaterMark: 4 << 20 });
-    const gunzip = createGunzip({ chunkSize: 1 << 20 });
+    // big output chunks: zlib inflates each in the thread pool, and every chunk
+    // costs one turn of the main thread's event loop to hand over
+    const gunzip = createGunzip({ chunkSize: 4 << 20 });
     file.on("error", (e) => gunzip.destroy(e));
     this.stream = file.pipe(gunzip);
     // data that arrived before an error is still delivered, then the error
     this.stream.on("data", (chunk: Buffer) => {
       this.queue.push(chunk);
       this.queuedBytes += chunk.length;
-      if (this.queuedBytes > 32 << 20) this.stream.pause();
+      if (this.queuedBytes > 16 << 20) this.stream.pause();
       this.notify();
     });
     this.stream.on("end", () => {
@@ -125,6 +127,10 @@ class GzipSource implements ByteSource {
   }
 
   async read(target: Buffer, offset: number): Promise<number> {
+    // Let zlib's callbacks run before taking data, so the thread pool inflates
+    // the next chunk while the caller parses this one (without this turn, the
+    // stream only advances once the queue is empty: inflate and parse in turn).
+    if (!this.ended && !this.error && this.queuedBytes < 16 << 20) await new Promise<void>((resolve) => setImmediate(resolve));
     const room = target.length - offset;
     let written = 0;
     while (written < room) {

@@ -45,9 +45,12 @@ const SECTION_RENDERERS: Record<SectionKey, Renderer> = {
   ranks: rankLines,
   memory: memoryLines,
   throughput: null, // with memory
+  findings: findingLines,
+  inference: inferenceLines,
+  efficiency: efficiencyLines,
   diagnostics: notesLines,
 };
-const SECTION_ORDER: SectionKey[] = ["trace", "steps", "phases", "modules", "operators", "kernels", "idle", "launch", "overlap", "ranks", "memory", "diagnostics"];
+const SECTION_ORDER: SectionKey[] = ["trace", "findings", "steps", "phases", "modules", "operators", "kernels", "idle", "launch", "overlap", "ranks", "memory", "inference", "efficiency", "diagnostics"];
 
 export function renderMarkdown(s: Summary): string {
   let budget: Budget = { kernels: 15, modules: 12, operators: 12, steps: 40, diagnostics: 30, text: 200 };
@@ -329,6 +332,44 @@ function idleLines(s: Summary, b: Budget): string[] {
     out.push("", "While the GPU waited, the CPU was in: " + culprits.map((c) => `${esc(c.culprit, Math.min(80, b.text))} (${c.cause}, ${formatMs(c.totalNs)} ms)`).join("; ") + ".");
   }
   out.push("");
+  return out;
+}
+
+function findingLines(s: Summary, b: Budget): string[] {
+  const f = s.findings;
+  if (!f.available || f.findings.length === 0) return [];
+  const out = ["### Findings", ""];
+  for (const x of f.findings.slice(0, Math.max(3, Math.min(10, b.kernels)))) {
+    const cost = x.costNs !== null ? `${formatMs(x.costNs)} ms, ${formatPct(x.costPctOfWindow)} of the window` : x.costBytes !== undefined ? formatBytes(x.costBytes) : "";
+    out.push(`- **${esc(x.title, 200)}** (${x.severity}${cost ? `; ${cost}` : ""}): ${esc(x.summary, 600)} _How:_ ${esc(x.how, 600)}`);
+  }
+  out.push("");
+  return out;
+}
+
+function inferenceLines(s: Summary, _b: Budget): string[] {
+  const i = s.inference;
+  if (!i.available) return [];
+  const tok = i.tokensPerS.decode === null ? "n/a" : formatCount(i.tokensPerS.decode);
+  return [
+    "### Inference",
+    "",
+    `${i.prefillCount} prefill and ${i.decodeCount} decode forwards; time to first token ${formatNs(i.ttftNs)}, time per output token ${i.tpotNs === null ? "n/a" : formatNs(i.tpotNs)}` +
+      `${i.decodeStep ? ` (p90 ${formatNs(i.decodeStep.p90Ns)})` : ""}; ${tok} tokens/s in decode; ${formatPct(i.cpuBound.pctOfSteps)} of decode steps CPU-bound.`,
+    "",
+  ];
+}
+
+function efficiencyLines(s: Summary, b: Budget): string[] {
+  const e = s.efficiency;
+  if (!e.available) return [];
+  const out = ["### Efficiency", ""];
+  out.push(
+    e.window.mfuPct === null
+      ? `MFU not available: ${esc(e.mfuUnavailableReason ?? "unknown peak", b.text)}; ${e.window.achievedTflopsPerS.toFixed(1)} TFLOP/s achieved.`
+      : `MFU ${formatPct(e.window.mfuPct)}: ${e.window.achievedTflopsPerS.toFixed(1)} TFLOP/s achieved of ${(e.peakTflopsPerS ?? 0).toFixed(1)} (${e.peakDtype ?? "?"} peak, ${esc(e.hardware.tableEntry ?? e.hardware.deviceName ?? "unknown GPU", 80)}); FLOPs ${e.flopsSource}.`,
+    "",
+  );
   return out;
 }
 

@@ -13,6 +13,8 @@ export function renderTerminal(s: Summary): string {
   if (ranks.length) out.push(`ranks: ${ranks.map((r) => r.rank).join(", ")} of world size ${ranks[0]!.worldSize ?? "?"}`);
   out.push("");
 
+  out.push(...findingsText(s));
+
   if (s.steps.available) {
     const st = s.steps;
     out.push(
@@ -80,7 +82,7 @@ export function renderTerminal(s: Summary): string {
     }
   }
 
-  out.push(...phasesText(s), ...modulesText(s), ...operatorsText(s), ...idleText(s), ...communicationText(s), ...ranksText(s), ...memoryText(s));
+  out.push(...phasesText(s), ...modulesText(s), ...operatorsText(s), ...idleText(s), ...communicationText(s), ...ranksText(s), ...memoryText(s), ...inferenceText(s), ...efficiencyText(s));
 
   if (s.diagnostics.length) {
     out.push("");
@@ -200,5 +202,49 @@ function memoryText(s: Summary): string[] {
       out.push(`Memory, GPU ${d.device}: peak allocated ${formatBytes(d.peakAllocatedBytes)}, peak reserved ${formatBytes(d.peakReservedBytes)}, ${formatCount(d.allocations)} allocations (${formatBytes(d.allocationRateBytesPerS)}/s)`);
     }
   }
+  return out;
+}
+
+function inferenceText(s: Summary): string[] {
+  if (!s.inference.available) return [];
+  const i = s.inference;
+  const shape = i.batchSize === null ? "batch size unknown (no input shapes)" : `batch ${i.batchSize}${i.promptTokens === null ? "" : `, ${i.promptTokens} prompt tokens`}`;
+  const out = ["", `Inference: ${i.prefillCount} prefill + ${i.decodeCount} decode forwards (${shape}; forwards from ${i.forwardSource})`];
+  out.push(`  TTFT ${formatNs(i.ttftNs)}, TPOT ${i.tpotNs === null ? "n/a" : formatNs(i.tpotNs)}` + (i.decodeStep ? ` (decode step p50 ${formatNs(i.decodeStep.p50Ns)}, p90 ${formatNs(i.decodeStep.p90Ns)}, std ${formatNs(i.decodeStep.stdNs)})` : ""));
+  if (i.tokensPerS.decode !== null) out.push(`  tokens/s: ${i.tokensPerS.decode.toFixed(1)} in decode, ${i.tokensPerS.total === null ? "n/a" : i.tokensPerS.total.toFixed(1)} overall`);
+  const b = i.decodeBreakdown;
+  if (b) {
+    const part = (label: string, x: { pctOfDecode: number | null }) => (x.pctOfDecode === null ? [] : [`${label} ${formatPct(x.pctOfDecode)}`]);
+    out.push(`  decode time: ${[...part("attention", b.attention), ...part("MLP", b.mlp), ...part(b.source === "modules" ? "other modules" : "other kernels", b.otherModules), ...part("outside forward (sampling)", b.outsideForward), ...part("GPU idle", b.gpuIdle)].join(", ")}`);
+  }
+  out.push(`  CPU-bound decode steps (GPU idle > ${i.cpuBound.thresholdPct}%): ${i.cpuBound.steps} of ${i.decodeCount}`);
+  return out;
+}
+
+function efficiencyText(s: Summary): string[] {
+  if (!s.efficiency.available) return ["", `Efficiency (MFU): unavailable — ${s.efficiency.reason}`];
+  const e = s.efficiency;
+  const hw = e.hardware;
+  const peak = e.peakTflopsPerS === null ? `MFU n/a: ${e.mfuUnavailableReason ?? ""}` : `peak ${e.peakTflopsPerS} TFLOP/s ${e.peakDtype} (${hw.tflopsSource ?? "?"})`;
+  const out = ["", `Efficiency (${hw.deviceName ?? "unknown GPU"}; ${peak})`];
+  out.push(`  window: ${e.window.achievedTflopsPerS.toFixed(2)} TFLOP/s achieved, MFU ${formatPct(e.window.mfuPct, 2)} (FLOPs ${e.flopsSource})`);
+  if (e.steps.length > 1) out.push(`  per step MFU: ${e.steps.map((x) => `#${x.step} ${formatPct(x.mfuPct, 2)}`).join(", ")}`);
+  const rows = e.byOperator.slice(0, 6).map((r) => [r.name, formatCount(r.calls), (r.flops / 1e12).toFixed(3), formatMs(r.kernelNs), r.achievedTflopsPerS === null ? "n/a" : r.achievedTflopsPerS.toFixed(1), formatPct(r.pctOfPeak)]);
+  out.push(textTable(["operator", "calls", "TFLOP", "kernel ms", "TFLOP/s", "% of peak"], rows, [false, true, true, true, true, true]));
+  const memBound = e.roofline.filter((r) => r.bound === "memory").length;
+  if (e.roofline.length) out.push(`  roofline: ${e.roofline.length} GEMM/attention shapes, ${memBound} below the ridge point (memory-bound)`);
+  return out;
+}
+
+function findingsText(s: Summary): string[] {
+  if (!s.findings.available || s.findings.findings.length === 0) return [];
+  const out = ["Findings (most costly first)"];
+  for (const f of s.findings.findings) {
+    const cost = f.costNs !== null ? `${formatMs(f.costNs)} ms, ${formatPct(f.costPctOfWindow)} of the window` : f.costBytes !== undefined ? formatBytes(f.costBytes) : "";
+    out.push(`  [${f.severity}] ${f.title}${cost ? ` (${cost})` : ""}`);
+    out.push(`      ${f.summary}`);
+    out.push(`      how: ${f.how}`);
+  }
+  out.push("");
   return out;
 }

@@ -22,6 +22,22 @@ export { renderHtml } from "../reports/html/render.js";
 export { renderMarkdown } from "../reports/markdown.js";
 export { csvTables, renderCsv } from "../reports/csv.js";
 export { gpuTimeline } from "./analysis/timeline.js";
+export { diffSummaries, DIFF_SCHEMA, DEFAULT_NOISE } from "./analysis/diff.js";
+export type { DiffResult, DiffRow, DiffSection, DiffSectionId, DiffOptions, NoiseOptions, RunInfo } from "./analysis/diff.js";
+export { parseBudget, evaluateBudget, evaluateBaseline, evaluateFindings, metricValue, METRIC_VOCABULARY } from "./analysis/budget.js";
+export type { BudgetLine, CheckItem, CheckResult, BaselineOptions } from "./analysis/budget.js";
+export { loadSummary, validateSummary } from "./analysis/summary-io.js";
+export { renderDiffText } from "../reports/diff-text.js";
+export { renderDiffMarkdown } from "../reports/diff-markdown.js";
+export { renderDiffJson } from "../reports/diff-json.js";
+export { renderDiffHtml } from "../reports/diff-html.js";
+export { renderJunit } from "../reports/junit.js";
+export { renderCheckMarkdown, renderCheckText } from "../reports/check-markdown.js";
+export { runBatch } from "./batch/run.js";
+export type { BatchOptions, BatchProgress, BatchResult } from "./batch/run.js";
+export { TRACE_COLUMNS, ERROR_COLUMNS } from "./batch/columns.js";
+export type { Column, ColumnType, Cell, Row } from "./batch/columns.js";
+export { parseShard, shardOf } from "./batch/naming.js";
 export { VERSION } from "./version.js";
 
 /** Loads trace files (or rank directories) and analyses them. */

@@ -99,19 +99,47 @@ export class ByteInterner {
 }
 
 /**
- * FNV-1a over the length, the first and last 32 bytes, and a strided sample of
- * the middle; a full native compare settles equality.
+ * Murmur3-style hash over the length and the bytes, four at a time (short
+ * strings: all of them; long ones: the first and last 32 bytes and a strided
+ * sample of the middle); a full compare settles equality, so the hash only
+ * has to spread keys well.
  */
-export function hashBytes(buf: Buffer, s: number, e: number): number {
+export function hashBytes(buf: Uint8Array, s: number, e: number): number {
   const len = e - s;
   let h = 0x811c9dc5 ^ len;
   if (len <= 64) {
-    for (let p = s; p < e; p++) h = Math.imul(h ^ buf[p]!, 0x01000193);
-    return h & 0x7fffffff;
+    h = mixWords(h, buf, s, e);
+  } else {
+    h = mixWords(h, buf, s, s + 32);
+    h = mixWords(h, buf, e - 32, e);
+    const stride = Math.max(1, (len - 64) >> 5);
+    let k = 0;
+    for (let p = s + 32; p < e - 32; p += stride) k = Math.imul(k ^ buf[p]!, 0x01000193);
+    h = mixWord(h, k);
   }
-  for (let p = s; p < s + 32; p++) h = Math.imul(h ^ buf[p]!, 0x01000193);
-  for (let p = e - 32; p < e; p++) h = Math.imul(h ^ buf[p]!, 0x01000193);
-  const stride = Math.max(1, (len - 64) >> 5);
-  for (let p = s + 32; p < e - 32; p += stride) h = Math.imul(h ^ buf[p]!, 0x01000193);
+  // final avalanche: the table uses the low bits
+  h ^= h >>> 16;
+  h = Math.imul(h, 0x85ebca6b);
+  h ^= h >>> 13;
+  h = Math.imul(h, 0xc2b2ae35);
+  h ^= h >>> 16;
   return h & 0x7fffffff;
+}
+
+function mixWords(h: number, buf: Uint8Array, s: number, e: number): number {
+  let p = s;
+  for (const e4 = e - 3; p < e4; p += 4) h = mixWord(h, buf[p]! | (buf[p + 1]! << 8) | (buf[p + 2]! << 16) | (buf[p + 3]! << 24));
+  if (p === e) return h;
+  let k = 0;
+  for (; p < e; p++) k = (k << 8) | buf[p]!;
+  return mixWord(h, k);
+}
+
+function mixWord(h: number, k: number): number {
+  k = Math.imul(k, 0xcc9e2d51);
+  k = (k << 15) | (k >>> 17);
+  k = Math.imul(k, 0x1b873593);
+  h ^= k;
+  h = (h << 13) | (h >>> 19);
+  return (Math.imul(h, 5) + 0xe6546b64) | 0;
 }

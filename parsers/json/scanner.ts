@@ -85,7 +85,7 @@ export class Scanner {
     if (b[p] !== QUOTE) throw new JsonSyntaxError(`expected a string but found ${describeByte(b[p]!)}`, p);
     const s = ++p;
     // short strings: a plain loop beats a native call
-    const shortEnd = Math.min(end, s + 24);
+    const shortEnd = Math.min(end, s + 32);
     for (; p < shortEnd; p++) {
       const c = b[p]!;
       if (c === QUOTE) {
@@ -245,8 +245,35 @@ export class Scanner {
 
   /** Reads a plain number; NaN for a non-number value (which it skips). */
   readNumber(): number {
+    let c = this.peek();
+    if (c >= 48 && c <= 57) {
+      // fast path for the common unsigned integer (ids, pids, counts); same value as below
+      const b = this.buf;
+      const end = this.end;
+      let p = this.pos;
+      let ip = 0;
+      let digits = 0;
+      while (p < end) {
+        c = b[p]!;
+        if (c < 48 || c > 57) break;
+        ip = ip * 10 + (c - 48);
+        digits++;
+        p++;
+      }
+      if (p >= end) throw NEED_MORE;
+      if (c !== 46 && c !== 101 && c !== 69 && digits <= 15) {
+        this.pos = p;
+        return ip;
+      }
+    }
     if (!this.readMicros()) return NaN;
     return this.microsInt + this.fracNs / 1000;
+  }
+
+  /** Moves past the ':' after a key (usually right there). */
+  colon(): void {
+    if (this.pos < this.end && this.buf[this.pos] === COLON) this.pos++;
+    else this.expect(COLON);
   }
 }
 

@@ -18,7 +18,7 @@ import { readAsset, readD3 } from "./assets.js";
 import { escapeHtml, jsonScript } from "./embed.js";
 
 /** Client views, in page order. */
-export const VIEWS = ["overview", "notes", "steps", "phases", "modules", "operators", "kernels", "idle", "launch", "overlap", "ranks", "memory", "timeline"] as const;
+export const VIEWS = ["overview", "findings", "notes", "steps", "phases", "modules", "operators", "kernels", "idle", "launch", "overlap", "ranks", "memory", "inference", "efficiency", "timeline"] as const;
 export type ViewName = (typeof VIEWS)[number];
 
 type SectionKey = Exclude<keyof Summary, "schema" | "generator">;
@@ -39,6 +39,9 @@ export const SECTION_VIEWS: Record<SectionKey, ViewName> = {
   ranks: "ranks",
   memory: "memory",
   throughput: "memory",
+  findings: "findings",
+  inference: "inference",
+  efficiency: "efficiency",
   diagnostics: "notes",
 };
 

@@ -19,9 +19,13 @@ import { rankComparison } from "./ranks.js";
 import { memoryBreakdown } from "./memory.js";
 import { throughputOf, type ThroughputResult } from "./throughput.js";
 import { median } from "./stats.js";
+import { runRules, type FindingsOptions } from "./findings.js";
+import { RULES } from "./rules/index.js";
 import { COMMUNICATION } from "./categories.js";
 import { SUMMARY_SCHEMA, type OverlapSection, type StepRow, type StepsSection, type Summary, type TraceSection, type Section } from "./summary.js";
 import { temporalBreakdown } from "./temporal.js";
+import { inferenceSection } from "./inference.js";
+import { efficiencySection } from "./efficiency.js";
 
 export function analyzeModels(models: readonly TraceModel[], options: AnalysisOptions = {}): Summary {
   if (models.length === 0) throw new Error("analyzeModels needs at least one trace model");
@@ -30,7 +34,7 @@ export function analyzeModels(models: readonly TraceModel[], options: AnalysisOp
   const primary = contexts[0]!;
   const idleOf = (ctx: AnalysisContext) => (ctx.model.gpu.length > 0 && ctx.steps.steps.length > 0 ? idleBreakdown(ctx, options.idle) : null);
   const idle = idleOf(primary);
-  return {
+  const sections = {
     schema: SUMMARY_SCHEMA,
     generator: { name: "llmprof", version: VERSION },
     trace: traceSection(ordered),
@@ -47,8 +51,16 @@ export function analyzeModels(models: readonly TraceModel[], options: AnalysisOp
     memory: memorySection(primary),
     throughput: throughputSection(contexts, options.tokensPerStep),
     ranks: ranksSection(contexts, contexts.map((c, i) => (i === 0 ? idle : idleOf(c)))),
+    inference: inferenceSection(primary),
+    efficiency: efficiencySection(primary),
     diagnostics: ordered.flatMap((m) => m.diagnostics.map((d) => ({ ...d, file: m.meta.files[0] ?? "" }))),
-  };
+  } satisfies Omit<Summary, "findings">;
+  return { ...sections, findings: findingsSection(sections, primary, options.findings) };
+}
+
+function findingsSection(summary: Omit<Summary, "findings">, ctx: AnalysisContext, options: FindingsOptions | undefined): Summary["findings"] {
+  if (ctx.model.gpu.length === 0) return { available: false, reason: NO_GPU };
+  return { available: true, rank: ctx.model.meta.rank, ...runRules(RULES, summary, ctx, options) };
 }
 
 function traceSection(models: readonly TraceModel[]): TraceSection {

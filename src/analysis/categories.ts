@@ -53,6 +53,9 @@ export const DEFAULT_RULES: readonly CategoryRule[] = [
   { category: "reduction", pattern: "reduce_kernel|layer_?norm|rms_?norm|norm_kernel|batch_norm|group_norm|welford|MeanOps|sum_functor|reduction|cub::", flags: "i" },
   { category: "embedding", pattern: "embedding|gather|scatter|index_select|indexing|index_kernel|index_put|take_along|nll_loss", flags: "i" },
   { category: "elementwise", pattern: "elementwise|vectorized|unrolled|Functor|CatArray|copy_kernel|where_kernel|scan_innermost|pointwise|distribution|fill_kernel|arange", flags: "i" },
+  // XLA (JAX, PyTorch/XLA) fusions: reductions, else element-wise loops
+  { category: "reduction", pattern: "reduce[_a-z]*fusion|^input_reduce", flags: "i" },
+  { category: "elementwise", pattern: "^loop_[a-z0-9_]*fusion|^[a-z0-9_]*_fusion(\\.\\d+)?$", flags: "i" },
 ];
 
 /** Compiled classifier: category of each distinct kernel name, cached by string index. */

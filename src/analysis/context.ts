@@ -9,6 +9,9 @@ import { deviceIntervals, type DeviceIntervals } from "./temporal.js";
 import { activitiesIn } from "./kernels.js";
 import { attribute, type Attribution } from "./attribution.js";
 import type { IdleOptions } from "./idle.js";
+import type { FindingsOptions } from "./findings.js";
+import type { HardwareOptions } from "./hardware.js";
+import type { InferenceOptions } from "./inference.js";
 
 export interface AnalysisOptions {
   /** Inclusive range of ProfilerStep numbers to analyse. */
@@ -17,8 +20,14 @@ export interface AnalysisOptions {
   categoryRules?: readonly CategoryRule[];
   /** Idle-gap classification settings. */
   idle?: IdleOptions;
+  /** GPU peaks for MFU and the roofline: --peak-tflops, a --peaks file, --gpu-info (nvidia-smi). */
+  hardware?: HardwareOptions;
+  /** Decode-loop settings (CPU-bound step threshold). */
+  inference?: InferenceOptions;
   /** Tokens processed per step (overrides the count from the embedding's input shape). */
   tokensPerStep?: number;
+  /** Rules to disable and thresholds to change. */
+  findings?: FindingsOptions;
 }
 
 export interface AnalysisContext {

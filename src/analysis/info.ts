@@ -72,7 +72,7 @@ export function describeTrace(model: TraceModel): TraceInfo {
       cap("modules", modules > 0, `${modules} nn.Module spans`, "no nn.Module spans: record with torch.profiler.profile(with_stack=True)"),
       cap("forward/backward links", model.fwdbwd.length > 0, `${model.fwdbwd.length} fwdbwd links`, "no fwdbwd flows"),
       cap("communication", comm > 0, `${comm} collective kernels`, "no communication kernels"),
-      cap("FLOPs / MFU", flops > 0, `${flops} operators with FLOPs`, "no FLOP counts: record with with_flops=True"),
+      cap("FLOPs / MFU", flops > 0 || model.meta.options["recordShapes"] === true, flops > 0 ? `${flops} operators with recorded FLOPs` : "FLOPs estimated from operator shapes (record_shapes)", "no FLOP counts or shapes: record with record_shapes=True (or with_flops=True)"),
       cap("memory", model.memory.length > 0, `${model.memory.length} allocator events`, "no memory events: record with profile_memory=True"),
     ],
     diagnostics: model.diagnostics.map((d) => ({ id: d.id, count: d.count, severity: d.severity })),

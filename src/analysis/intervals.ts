@@ -77,27 +77,32 @@ export function union(a: IntervalSet, b: IntervalSet): IntervalSet {
 }
 
 export function intersect(a: IntervalSet, b: IntervalSet): IntervalSet {
-  const s: number[] = [];
-  const e: number[] = [];
+  // each step emits at most one piece and advances i or j: a.length + b.length pieces at most
+  const s = new Float64Array(a.length + b.length);
+  const e = new Float64Array(a.length + b.length);
+  let n = 0;
   let i = 0;
   let j = 0;
   while (i < a.length && j < b.length) {
     const lo = Math.max(a.starts[i]!, b.starts[j]!);
     const hi = Math.min(a.ends[i]!, b.ends[j]!);
     if (lo < hi) {
-      s.push(lo);
-      e.push(hi);
+      s[n] = lo;
+      e[n++] = hi;
     }
     if (a.ends[i]! < b.ends[j]!) i++;
     else j++;
   }
-  return { starts: Float64Array.from(s), ends: Float64Array.from(e), length: s.length };
+  return trimmed(s, e, n);
 }
 
 /** a minus b. */
 export function subtract(a: IntervalSet, b: IntervalSet): IntervalSet {
-  const s: number[] = [];
-  const e: number[] = [];
+  // a piece ends at an end of a or at a start of b: a.length + b.length pieces
+  // at most for disjoint sets (grown below should a caller pass overlapping ones)
+  let s: Float64Array = new Float64Array(a.length + b.length);
+  let e: Float64Array = new Float64Array(a.length + b.length);
+  let n = 0;
   let j = 0;
   for (let i = 0; i < a.length; i++) {
     let lo = a.starts[i]!;
@@ -106,19 +111,38 @@ export function subtract(a: IntervalSet, b: IntervalSet): IntervalSet {
     let k = j;
     while (k < b.length && b.starts[k]! < hi) {
       if (b.starts[k]! > lo) {
-        s.push(lo);
-        e.push(b.starts[k]!);
+        if (n >= s.length) {
+          s = grown(s);
+          e = grown(e);
+        }
+        s[n] = lo;
+        e[n++] = b.starts[k]!;
       }
       lo = Math.max(lo, b.ends[k]!);
       if (lo >= hi) break;
       k++;
     }
     if (lo < hi) {
-      s.push(lo);
-      e.push(hi);
+      if (n >= s.length) {
+        s = grown(s);
+        e = grown(e);
+      }
+      s[n] = lo;
+      e[n++] = hi;
     }
   }
-  return { starts: Float64Array.from(s), ends: Float64Array.from(e), length: s.length };
+  return trimmed(s, e, n);
+}
+
+function grown(a: Float64Array): Float64Array {
+  const next = new Float64Array(a.length * 2 + 2);
+  next.set(a);
+  return next;
+}
+
+/** The first n intervals, in arrays of their own size. */
+function trimmed(s: Float64Array, e: Float64Array, n: number): IntervalSet {
+  return { starts: s.slice(0, n), ends: e.slice(0, n), length: n };
 }
 
 /** Measure of the part of `set` inside [from, to), without building a new set. */

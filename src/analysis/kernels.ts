@@ -44,12 +44,17 @@ const KIND_NAMES = ["kernel", "memcpy", "memset"] as const;
 /** Rows of GPU activities whose start lies in [from, to). */
 export function activitiesIn(model: TraceModel, from: number, to: number): Int32Array {
   const gpu = model.gpu;
-  const out: number[] = [];
+  let n = 0;
   for (let i = 0; i < gpu.length; i++) {
     const s = gpu.start[i]!;
-    if (s >= from && s < to) out.push(i);
+    if (s >= from && s < to) n++;
   }
-  return Int32Array.from(out);
+  const out = new Int32Array(n);
+  for (let i = 0, k = 0; k < n; i++) {
+    const s = gpu.start[i]!;
+    if (s >= from && s < to) out[k++] = i;
+  }
+  return out;
 }
 
 export function kernelSummary(model: TraceModel, categories: Uint8Array, rows: Int32Array, busyNs: number): KernelSummary {

@@ -15,8 +15,11 @@ import type { IdleResult } from "./idle.js";
 import type { LaunchResult } from "./launch.js";
 import type { CollectivesResult } from "./collectives.js";
 import type { RanksResult } from "./ranks.js";
+import type { InferenceResult } from "./inference.js";
+import type { EfficiencyResult } from "./efficiency.js";
 import type { MemoryResult } from "./memory.js";
 import type { ThroughputResult } from "./throughput.js";
+import type { FindingsResult } from "./findings.js";
 
 export const SUMMARY_SCHEMA = "llmprof.summary/1";
 
@@ -104,7 +107,12 @@ export interface Summary {
   overlap: Section<OverlapSection>;
   collectives: Section<{ ranks: ({ rank: number | null } & CollectivesResult)[] }>;
   ranks: Section<RanksResult>;
+  /** generate()/decode loops: prefill vs decode, TTFT, TPOT, tokens/s (inference.ts). */
+  inference: Section<InferenceResult & { rank: number | null }>;
+  /** Achieved TFLOP/s, MFU per step, module class and operator, roofline (efficiency.ts). */
+  efficiency: Section<EfficiencyResult & { rank: number | null }>;
   memory: Section<MemoryResult & { rank: number | null }>;
   throughput: Section<{ ranks: ({ rank: number | null } & ThroughputResult)[]; worldSize: number; globalTokensPerS: number }>;
+  findings: Section<FindingsResult & { rank: number | null }>;
   diagnostics: DiagnosticRow[];
 }

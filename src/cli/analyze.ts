@@ -7,7 +7,9 @@ import { parseStepSelection } from "../analysis/steps.js";
 import type { Summary } from "../analysis/summary.js";
 import { gpuTimeline } from "../analysis/timeline.js";
 import { LlmprofError } from "../errors.js";
+import { loadConfig } from "../config.js";
 import { loadTraces } from "../../parsers/registry.js";
+import { hardwareOptionsFromFlags } from "../../parsers/peaks-file.js";
 import { renderHtml } from "../../reports/html/render.js";
 import { renderJson } from "../../reports/json.js";
 import { renderMarkdown } from "../../reports/markdown.js";
@@ -28,6 +30,10 @@ interface AnalyzeFlags {
   steps?: string;
   force?: boolean;
   tokensPerStep?: string;
+  gpuInfo?: string;
+  peakTflops?: string;
+  peaks?: string;
+  config?: string;
 }
 
 export function registerAnalyzeCommand(program: Command): void {
@@ -39,7 +45,11 @@ export function registerAnalyzeCommand(program: Command): void {
     .option("-f, --format <list>", `comma-separated output formats: ${OUTPUT_FORMATS.join(", ")}`)
     .option("--steps <range>", "ProfilerStep numbers to analyse, e.g. 3 or 2-5")
     .option("--force", "overwrite existing files that are not llmprof outputs")
+    .option("--config <file>", "YAML/JSON config: extra kernel category rules, findings to disable, thresholds")
     .option("--tokens-per-step <n>", "tokens processed per step (default: from the token embedding's input shape)")
+    .option("--gpu-info <file>", "`nvidia-smi -q -x` output of the GPU the trace ran on (its model picks the peak FLOP/s for MFU)")
+    .option("--peak-tflops <n>", "peak dense TFLOP/s to measure MFU against (overrides the datasheet table)")
+    .option("--peaks <file>", "YAML/JSON file with peak figures: { tflops: { bf16: 989.4, ... }, memoryBandwidthGBps: 3350 }")
     .action(async (traces: string[], flags: AnalyzeFlags) => {
       const steps = flags.steps === undefined ? undefined : parseStepSelection(flags.steps);
       if (steps === null) throw new LlmprofError(null, `--steps: expected a step number or range such as 2-5, got "${flags.steps}"`);
@@ -51,7 +61,12 @@ export function registerAnalyzeCommand(program: Command): void {
       if (tokensPerStep !== undefined && !(Number.isFinite(tokensPerStep) && tokensPerStep > 0)) {
         throw new LlmprofError(null, `--tokens-per-step: expected a positive number, got "${flags.tokensPerStep}"`);
       }
-      const options = { ...(steps ? { steps } : {}), ...(tokensPerStep !== undefined ? { tokensPerStep } : {}) };
+      const options = {
+        ...(flags.config !== undefined ? loadConfig(flags.config) : {}),
+        ...(steps ? { steps } : {}),
+        ...(tokensPerStep !== undefined ? { tokensPerStep } : {}),
+        ...hardwareOptionsFromFlags(flags),
+      };
       const summary = analyzeModels(models, options);
       // the HTML timeline is drawn from the models, not from summary.json
       const html = () => renderHtml(summary, { timeline: gpuTimeline(models, options) });

@@ -8,6 +8,9 @@ import { LlmprofError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { registerAnalyzeCommand } from "./analyze.js";
 import { registerInfoCommand } from "./info.js";
+import { registerBatchCommand } from "./batch.js";
+import { registerDiffCommand } from "./diff.js";
+import { registerCheckCommand } from "./check.js";
 
 const debug = process.argv.includes("--debug");
 
@@ -36,6 +39,9 @@ async function main(): Promise<void> {
     .showHelpAfterError("(run llmprof --help for usage)");
   registerAnalyzeCommand(program);
   registerInfoCommand(program);
+  registerBatchCommand(program);
+  registerDiffCommand(program);
+  registerCheckCommand(program);
   for (const c of program.commands) c.exitOverride();
   await program.parseAsync(process.argv);
 }

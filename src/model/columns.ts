@@ -123,30 +123,78 @@ export function permute<T extends Typed>(col: T, perm: Int32Array): T {
 /**
  * Permutation that orders rows by start ascending, then end descending, then
  * row ascending (a total order: the result is unique); null when the rows are
- * already in that order. A stable LSD radix sort on the start times' bit
- * patterns (passes whose digit is the same in every key are skipped), then
- * rows with equal starts are put in end-descending order; O(n) for the
- * near-sorted tables of real traces instead of a comparator sort's O(n log n)
- * callbacks.
+ * already in that order. Real traces arrive as a few long sorted runs (Kineto
+ * writes each event kind in time order), so runs are found and merged
+ * (O(n log runs), no comparator callbacks); input with many runs goes through
+ * a stable LSD radix sort on the start times' bit patterns instead.
  */
 export function sortOrder(start: Float64Array, end: Float64Array): Int32Array | null {
   const n = start.length;
-  let sorted = true;
+  let runs = 1;
   for (let i = 1; i < n; i++) {
     const d = start[i]! - start[i - 1]!;
-    if (d < 0 || (d === 0 && end[i]! > end[i - 1]!)) {
-      sorted = false;
-      break;
-    }
+    if (d < 0 || (d === 0 && end[i]! > end[i - 1]!)) runs++;
   }
-  if (sorted) return null;
+  if (runs === 1) return null;
   for (let i = 0; i < n; i++) {
     // NaN / Infinity: keep the comparator's exact behaviour
     if (start[i]! - start[i]! !== 0 || end[i]! - end[i]! !== 0) return comparatorOrder(start, end);
   }
+  if (runs <= 256) return mergeRuns(start, end);
   const perm = radixOrder(start);
   orderTies(perm, start, end);
   return perm;
+}
+
+/** Row a goes before row b: start asc, end desc, row asc. */
+function before(start: Float64Array, end: Float64Array, a: number, b: number): boolean {
+  const sa = start[a]!;
+  const sb = start[b]!;
+  if (sa !== sb) return sa < sb;
+  const ea = end[a]!;
+  const eb = end[b]!;
+  return ea !== eb ? ea > eb : a < b;
+}
+
+/** Natural merge sort: the table's ordered runs, merged pairwise until one is left. */
+export function mergeRuns(start: Float64Array, end: Float64Array): Int32Array {
+  const n = start.length;
+  let src = new Int32Array(n);
+  let dst = new Int32Array(n);
+  for (let i = 0; i < n; i++) src[i] = i;
+  // run boundaries: bounds[k] is where run k starts; the last entry is n
+  const b: number[] = [0];
+  for (let i = 1; i < n; i++) if (!before(start, end, i - 1, i)) b.push(i);
+  b.push(n);
+  let bounds = b;
+  while (bounds.length > 2) {
+    const next: number[] = [0];
+    for (let k = 0; k + 1 < bounds.length; k += 2) {
+      const lo = bounds[k]!;
+      const mid = bounds[k + 1]!;
+      const hi = k + 2 < bounds.length ? bounds[k + 2]! : mid;
+      let i = lo;
+      let j = mid;
+      let o = lo;
+      while (i < mid && j < hi) {
+        const x = src[i]!;
+        const y = src[j]!;
+        if (before(start, end, y, x)) {
+          dst[o++] = y;
+          j++;
+        } else {
+          dst[o++] = x;
+          i++;
+        }
+      }
+      while (i < mid) dst[o++] = src[i++]!;
+      while (j < hi) dst[o++] = src[j++]!;
+      next.push(hi);
+    }
+    [src, dst] = [dst, src];
+    bounds = next;
+  }
+  return src;
 }
 
 /** The reference ordering (start asc, end desc, row asc) by a comparator sort. */

@@ -39,3 +39,61 @@ export function innermost(events: RawEvent[], pred: (e: RawEvent) => boolean): R
 
 export const isModule = (e: RawEvent) => e.cat === "python_function" && (e.name ?? "").startsWith("nn.Module: ");
 export const classOf = (e: RawEvent) => (e.name ?? "").slice("nn.Module: ".length).replace(/_\d+$/, "");
+
+export interface RawAttribution {
+  event: RawEvent;
+  durNs: number;
+  phase: "forward" | "backward" | "recompute" | "optimizer" | "other";
+  /** Class of the module the kernel belongs to (forward: innermost module; backward: the linked forward op's). */
+  className: string | null;
+  op: RawEvent | undefined;
+  launch: RawEvent | undefined;
+}
+
+/**
+ * Per GPU activity in [from, to): phase, module class and launching operator,
+ * by time containment on the raw events and the raw fwdbwd flows (a second,
+ * plain implementation of src/analysis/attribution.ts for the tests).
+ */
+export function attributeRaw(raw: RawTrace, from: number, to: number): RawAttribution[] {
+  const index = indexRaw(raw);
+  const flowStart = new Map<unknown, { tid: unknown; ts: number }>();
+  const flowEndAt = new Map<string, unknown>();
+  for (const e of raw.traceEvents) {
+    if (e.cat !== "fwdbwd") continue;
+    if (e.ph === "s") flowStart.set(e.id, { tid: e.tid, ts: e.ts! });
+    if (e.ph === "f") flowEndAt.set(`${e.tid}|${e.ts}`, e.id);
+  }
+  const out: RawAttribution[] = [];
+  for (const g of raw.traceEvents) {
+    if (g.ph !== "X" || !["kernel", "gpu_memcpy", "gpu_memset"].includes(g.cat ?? "") || g.ts! < from || g.ts! >= to) continue;
+    const r = index.launch.get(g.args?.["correlation"]);
+    const base = { event: g, durNs: g.dur! * 1000, launch: r };
+    if (!r) {
+      out.push({ ...base, phase: "other", className: null, op: undefined });
+      continue;
+    }
+    const enc = containing(index, r.tid, r.ts!);
+    const op = innermost(enc, (e) => e.cat === "cpu_op");
+    if (enc.some((e) => e.cat === "user_annotation" && (e.name ?? "").startsWith("Optimizer.step"))) {
+      out.push({ ...base, phase: "optimizer", className: null, op });
+      continue;
+    }
+    const engine = innermost(enc, (e) => (e.name ?? "").startsWith("autograd::engine::evaluate_function"));
+    if (engine) {
+      const mod = innermost(enc, (e) => isModule(e) && e.ts! >= engine.ts!);
+      if (mod) {
+        out.push({ ...base, phase: "recompute", className: classOf(mod), op });
+        continue;
+      }
+      const bwd = innermost(enc, (e) => e.cat === "cpu_op" && flowEndAt.has(`${e.tid}|${e.ts}`));
+      const src = bwd ? flowStart.get(flowEndAt.get(`${bwd.tid}|${bwd.ts}`)) : undefined;
+      const m = src ? innermost(containing(index, src.tid, src.ts), isModule) : undefined;
+      out.push({ ...base, phase: "backward", className: m ? classOf(m) : null, op });
+      continue;
+    }
+    const m = innermost(enc, isModule);
+    out.push({ ...base, phase: "forward", className: m ? classOf(m) : null, op });
+  }
+  return out;
+}

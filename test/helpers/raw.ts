@@ -123,3 +123,53 @@ export function referenceTemporal(raw: RawTrace, device: number, from: number, t
   r.idle = r.window - r.busy;
   return r;
 }
+
+export interface RefGapCauses {
+  hostBound: number;
+  synchronization: number;
+  beforeFirst: number;
+}
+
+/**
+ * Idle-gap causes of one device by the README's rules, with plain loops over
+ * the raw events (ns): for each step, walk the device's activities in start
+ * order; a gap before the step's first activity is "before first"; otherwise,
+ * when the activity ending the gap was launched by a call that ended after the
+ * gap began, it is "synchronization" if a synchronising call was running when
+ * the gap began, else "host-bound".
+ */
+export function referenceGapCauses(raw: RawTrace, device: number): RefGapCauses {
+  const steps = referenceSteps(raw);
+  const runtime = new Map<unknown, { ts: number; end: number }>();
+  const syncs: { ts: number; end: number }[] = [];
+  for (const e of raw.traceEvents) {
+    if (e.cat !== "cuda_runtime" && e.cat !== "cuda_driver") continue;
+    runtime.set(e.args!["correlation"], { ts: e.ts!, end: e.ts! + e.dur! });
+    if (/Synchronize|^cudaMemcpy$|^cudaMemcpy2D$/.test(e.name ?? "")) syncs.push({ ts: e.ts!, end: e.ts! + e.dur! });
+  }
+  const acts = raw.traceEvents.filter((e) => isGpu(e) && ((e.args?.["device"] as number) ?? e.pid) === device).sort((a, b) => a.ts! - b.ts!);
+  const out = { hostBound: 0, synchronization: 0, beforeFirst: 0 };
+  for (const st of steps) {
+    let busyUntil = st.start;
+    let first = true;
+    for (const a of acts) {
+      const s = a.ts!;
+      const e = a.ts! + a.dur!;
+      if (e <= st.start || s >= st.end) continue;
+      if (s > busyUntil) {
+        const gap = (s - busyUntil) * 1000;
+        if (first) out.beforeFirst += gap;
+        else {
+          const r = runtime.get(a.args?.["correlation"]);
+          if (r && r.end > busyUntil) {
+            if (syncs.some((y) => y.ts <= busyUntil && busyUntil <= y.end)) out.synchronization += gap;
+            else out.hostBound += gap;
+          }
+        }
+      }
+      first = false;
+      busyUntil = Math.max(busyUntil, e);
+    }
+  }
+  return out;
+}

@@ -1,0 +1,88 @@
+/*
+ * View "inference" (Summary.inference): prefill vs decode of generate() loops,
+ * TTFT, TPOT, tokens/s, the decode step time per step and where decode time goes.
+ */
+(function () {
+  "use strict";
+  var L = window.llmprof;
+  var el = L.el;
+  var fmt = L.fmt;
+
+  function card(label, value, sub) {
+    return el("div", { class: "card" }, [el("div", { class: "label", text: label }), el("div", { class: "value small", text: value }), el("div", { class: "sub", text: sub })]);
+  }
+
+  function decodeChart(container, steps) {
+    if (!steps.length) return;
+    L.responsive(container, function (width) {
+      container.textContent = "";
+      var margin = { top: 10, right: 16, bottom: 42, left: 64 };
+      var height = 220;
+      var w = width - margin.left - margin.right;
+      var h = height - margin.top - margin.bottom;
+      var x = d3.scaleBand().domain(steps.map(function (s) { return s.forward; })).range([0, w]).padding(0.2);
+      var y = d3.scaleLinear().domain([0, d3.max(steps, function (s) { return s.durationNs; }) / 1e6 || 1]).nice().range([h, 0]);
+      var svg = d3.select(container).append("svg").attr("width", width).attr("height", height).attr("role", "img").attr("aria-label", "Decode step times");
+      var g = svg.append("g").attr("transform", "translate(" + margin.left + "," + margin.top + ")");
+      g.append("g").attr("class", "grid").call(d3.axisLeft(y).ticks(5).tickSize(-w).tickFormat(""));
+      g.append("g").attr("class", "axis").call(d3.axisLeft(y).ticks(5));
+      var every = Math.ceil(steps.length / 20);
+      g.append("g").attr("class", "axis").attr("transform", "translate(0," + h + ")").call(d3.axisBottom(x).tickValues(x.domain().filter(function (_, i) { return i % every === 0; })));
+      g.append("text").attr("class", "axis-label").attr("transform", "rotate(-90)").attr("x", -h / 2).attr("y", -46).attr("text-anchor", "middle").text("decode step (ms)");
+      g.append("text").attr("class", "axis-label").attr("x", w / 2).attr("y", h + 34).attr("text-anchor", "middle").text("forward call");
+      steps.forEach(function (s) {
+        var busy = s.durationNs - s.gpuIdleNs;
+        [["busy", busy, "#3b6ea5", 0], ["idle", s.gpuIdleNs, "#cfd6de", busy]].forEach(function (part) {
+          g.append("rect")
+            .attr("class", "mark")
+            .attr("x", x(s.forward))
+            .attr("width", x.bandwidth())
+            .attr("y", y((part[3] + part[1]) / 1e6))
+            .attr("height", Math.max(0, y(part[3] / 1e6) - y((part[3] + part[1]) / 1e6)))
+            .attr("fill", part[2])
+            .on("mousemove", function (event) {
+              L.showTooltip(event, "Decode forward #" + s.forward, [["step", fmt.ns(s.durationNs)], ["GPU idle", fmt.ns(s.gpuIdleNs) + " (" + fmt.pct(s.gpuIdlePct) + ")"], ["CPU-bound", s.cpuBound ? "yes" : "no"]]);
+            })
+            .on("mouseleave", L.hideTooltip);
+        });
+      });
+    });
+  }
+
+  L.registerView({
+    id: "inference",
+    title: "Inference",
+    nav: "Inference",
+    lede: "generate(): the prefill forward over the prompt, then one decode forward per new token. TTFT = from the start of generation to the end of the prefill's GPU work; TPOT = mean time between consecutive decode forwards' GPU ends.",
+    render: function (root, data) {
+      var inf = data.summary.inference;
+      if (L.unavailable(root, inf, "Inference analysis not available")) return;
+      root.appendChild(
+        el("div", { class: "cards" }, [
+          card("Time to first token", fmt.ns(inf.ttftNs), inf.prefillCount + " prefill forward" + (inf.prefillCount === 1 ? "" : "s") + (inf.promptTokens ? " · " + fmt.count(inf.promptTokens) + " prompt tokens" : "")),
+          card("Time per output token", inf.tpotNs === null ? "n/a" : fmt.ns(inf.tpotNs), inf.decodeStep ? "p50 " + fmt.ns(inf.decodeStep.p50Ns) + " · p90 " + fmt.ns(inf.decodeStep.p90Ns) + " · std " + fmt.ns(inf.decodeStep.stdNs) : ""),
+          card("Decode tokens/s", inf.tokensPerS.decode === null ? "n/a" : fmt.count(inf.tokensPerS.decode), (inf.batchSize ? "batch " + inf.batchSize + " · " : "") + inf.decodeCount + " decode forwards"),
+          card("CPU-bound decode steps", fmt.pct(inf.cpuBound.pctOfSteps), inf.cpuBound.steps + " steps with GPU idle ≥ " + fmt.pct(inf.cpuBound.thresholdPct)),
+        ]),
+      );
+      var c = el("div", { class: "chart", "data-chart": "decode-steps" });
+      root.appendChild(c);
+      decodeChart(c, inf.decodeSteps);
+      if (inf.decodeBreakdown) {
+        var b = inf.decodeBreakdown;
+        root.appendChild(el("h3", { text: "Where decode time goes (" + (b.source === "modules" ? "by module" : "by kernel category") + ")" }));
+        L.table(root, {
+          columns: [{ key: "label", label: "Part" }, { key: "ns", label: "Time", numeric: true, format: fmt.ns }, { key: "pct", label: "% of decode", numeric: true, format: fmt.pct, bar: function (r) { return r.pct; } }],
+          rows: [["Attention", b.attention], ["MLP", b.mlp], ["Other modules", b.otherModules], ["Outside the forward (sampling, host work)", b.outsideForward], ["GPU idle", b.gpuIdle]].map(function (p) {
+            return { label: p[0], ns: p[1].ns, pct: p[1].pctOfDecode };
+          }),
+        });
+      }
+    },
+  });
+
+  L.addHeadline(function (s) {
+    if (!s.inference.available) return null;
+    return { label: "TTFT / TPOT", value: fmt.ns(s.inference.ttftNs), sub: "per output token " + (s.inference.tpotNs === null ? "n/a" : fmt.ns(s.inference.tpotNs)) };
+  });
+})();

@@ -1,0 +1,59 @@
+/**
+ * Analyses one trace of a batch: load it (one model per rank), analyse each
+ * rank alone (one row each), and with --reports write the whole file's
+ * report.html. Runs in a worker thread (worker.ts) or in the main thread; the
+ * caller gets plain rows or an error message, never an exception.
+ */
+import { join } from "node:path";
+import { analyzeModels } from "../analysis/analyze.js";
+import { gpuTimeline } from "../analysis/timeline.js";
+import { LlmprofError } from "../errors.js";
+import { loadTraces } from "../../parsers/registry.js";
+import { renderHtml } from "../../reports/html/render.js";
+import { writeOutput } from "../cli/output.js";
+import type { Row } from "./columns.js";
+import { traceRow, type TraceFileInfo } from "./rows.js";
+
+export interface TraceJob {
+  id: number;
+  path: string;
+  info: TraceFileInfo;
+  /** Absolute path of this trace's report.html and its link relative to the output directory, or null. */
+  report: { path: string; link: string } | null;
+  force: boolean;
+}
+
+export type TraceOutcome = { id: number; ok: true; rows: Row[] } | { id: number; ok: false; error: string };
+
+export async function analyseTrace(job: TraceJob): Promise<TraceOutcome> {
+  const started = performance.now();
+  try {
+    const models = await loadTraces([job.path]);
+    if (models.length === 0) throw new LlmprofError(job.path, "holds no trace");
+    const ordered = [...models].sort((a, b) => (a.meta.rank ?? 0) - (b.meta.rank ?? 0));
+    // each rank alone: the table sections of a Summary describe its primary rank only
+    const summaries = ordered.map((m) => analyzeModels([m]));
+    if (job.report) {
+      const whole = ordered.length === 1 ? summaries[0]! : analyzeModels(ordered);
+      writeOutput(job.report.path, renderHtml(whole, { timeline: gpuTimeline(ordered, {}) }), { inputs: [job.path], force: job.force });
+    }
+    const analysisMs = performance.now() - started;
+    const analysedAtMs = Date.now();
+    const rows = summaries.map((s) => traceRow(s, job.info, { ranksInFile: ordered.length, report: job.report?.link ?? null, analysisMs, analysedAtMs }));
+    return { id: job.id, ok: true, rows };
+  } catch (e) {
+    return { id: job.id, ok: false, error: describeError(e) };
+  }
+}
+
+/** One line: the problem (without the path, which the table has), or the error's first line. */
+export function describeError(e: unknown): string {
+  if (e instanceof LlmprofError) return e.problem;
+  if (e instanceof RangeError && /allocation|heap|memory/i.test(e.message)) return `out of memory: ${e.message}`;
+  const msg = e instanceof Error ? `${e.name === "Error" ? "" : `${e.name}: `}${e.message}` : String(e);
+  return msg.split("\n")[0]!.slice(0, 500);
+}
+
+export function reportTarget(outDir: string, folder: string): { path: string; link: string } {
+  return { path: join(outDir, "reports", folder, "report.html"), link: `reports/${folder}/report.html` };
+}

@@ -1,0 +1,158 @@
+/**
+ * `llmprof diff <base> <head> [-o out] [--format md,json,html,text]`: compares
+ * two runs, each given as trace(s) of any supported format (a rank directory
+ * works too) or as a summary.json.
+ */
+import { existsSync, statSync } from "node:fs";
+import { extname, join } from "node:path";
+import type { Command } from "commander";
+import { analyzeModels } from "../analysis/analyze.js";
+import { diffSummaries, type DiffResult, type NoiseOptions } from "../analysis/diff.js";
+import { parseStepSelection, type StepSelection } from "../analysis/steps.js";
+import type { Summary } from "../analysis/summary.js";
+import { loadSummary, looksLikeLlmprofJson } from "../analysis/summary-io.js";
+import { LlmprofError } from "../errors.js";
+import { detectFormat, loadTraces } from "../../parsers/registry.js";
+import { readHead } from "../../parsers/source.js";
+import { renderDiffHtml } from "../../reports/diff-html.js";
+import { renderDiffJson } from "../../reports/diff-json.js";
+import { renderDiffMarkdown } from "../../reports/diff-markdown.js";
+import { renderDiffText } from "../../reports/diff-text.js";
+import { writeOutput } from "./output.js";
+
+export const DIFF_FORMATS = ["text", "md", "json", "html"] as const;
+export type DiffFormat = (typeof DIFF_FORMATS)[number];
+const EXTENSIONS: Record<string, DiffFormat> = { ".json": "json", ".txt": "text", ".html": "html", ".htm": "html", ".md": "md" };
+const FILE_NAMES: Record<DiffFormat, string> = { json: "diff.json", text: "diff.txt", html: "diff.html", md: "diff.md" };
+
+/**
+ * One run from the command line: a summary.json (recognised by its leading
+ * "schema": "llmprof.…" key, or any JSON object that is not a trace), else
+ * trace files / rank directories, analysed as `llmprof analyze` would.
+ */
+export async function loadRun(path: string, steps?: StepSelection): Promise<Summary> {
+  let isFile = false;
+  try {
+    isFile = statSync(path).isFile();
+  } catch {
+    // loadTraces reports a missing path in its own words
+  }
+  if (isFile) {
+    const head = await readHead(path, 4096).catch(() => Buffer.alloc(0));
+    const text = head.toString("utf8");
+    if (looksLikeLlmprofJson(text)) return loadSummary(path);
+    try {
+      await detectFormat(path);
+    } catch (e) {
+      // a JSON object that no trace format claims: read it as a summary, whose errors say more
+      if (text.trimStart().startsWith("{")) return loadSummary(path);
+      throw e;
+    }
+  }
+  const models = await loadTraces([path]);
+  return analyzeModels(models, steps ? { steps } : {});
+}
+
+export function parseStepsFlag(value: string | undefined): StepSelection | undefined {
+  if (value === undefined) return undefined;
+  const steps = parseStepSelection(value);
+  if (steps === null) throw new LlmprofError(null, `--steps: expected a step number or range such as 2-5, got "${value}"`);
+  return steps;
+}
+
+/** "5%", "5" or "0.5" (a plain number is a percentage). */
+export function parsePercent(flag: string, value: string): number {
+  const m = /^\s*(\d+(?:\.\d+)?)\s*%?\s*$/.exec(value);
+  if (!m) throw new LlmprofError(null, `${flag}: expected a percentage such as 5%, got "${value}"`);
+  return Number(m[1]);
+}
+
+function parsePositive(flag: string, value: string): number {
+  const n = Number(value);
+  if (!Number.isFinite(n) || n < 0) throw new LlmprofError(null, `${flag}: expected a non-negative number, got "${value}"`);
+  return n;
+}
+
+interface DiffFlags {
+  output?: string;
+  format?: string;
+  steps?: string;
+  force?: boolean;
+  rows?: string;
+  noiseFactor?: string;
+  minChange?: string;
+}
+
+export function registerDiffCommand(program: Command): void {
+  program
+    .command("diff")
+    .description("compare two runs (traces or summary.json files): per step, phase, module, operator, kernel, idle cause; noise-aware")
+    .argument("<base>", "the reference run: trace file, rank directory, or summary.json")
+    .argument("<head>", "the run to compare with it")
+    .option("-o, --output <path>", "output file (format from its extension) or directory (diff.html, diff.json, diff.md)")
+    .option("-f, --format <list>", `comma-separated output formats: ${DIFF_FORMATS.join(", ")}`)
+    .option("--steps <range>", "ProfilerStep numbers to analyse in trace inputs, e.g. 3 or 2-5")
+    .option("--rows <n>", "rows per table in text and HTML output (largest changes first)")
+    .option("--noise-factor <x>", "a change must exceed x times the pooled per-step standard deviation (default 2)")
+    .option("--min-change <pct>", "relative floor below which a time change is never significant (default 2%)")
+    .option("--force", "overwrite existing files that are not llmprof outputs")
+    .action(async (base: string, head: string, flags: DiffFlags) => {
+      const formats = parseFormats(flags.format);
+      const steps = parseStepsFlag(flags.steps);
+      const noise: NoiseOptions = {};
+      if (flags.noiseFactor !== undefined) noise.factor = parsePositive("--noise-factor", flags.noiseFactor);
+      if (flags.minChange !== undefined) noise.minRelativePct = parsePercent("--min-change", flags.minChange);
+      const rows = flags.rows === undefined ? undefined : Math.max(1, Math.floor(parsePositive("--rows", flags.rows)));
+      const b = await loadRun(base, steps);
+      const h = await loadRun(head, steps);
+      const diff = diffSummaries(b, h, { noise });
+      writeDiff(diff, flags, formats, [base, head], rows);
+    });
+}
+
+function parseFormats(list: string | undefined): DiffFormat[] | null {
+  if (list === undefined) return null;
+  const out: DiffFormat[] = [];
+  for (const f of list.split(",").map((x) => x.trim().toLowerCase()).filter(Boolean)) {
+    if (!(DIFF_FORMATS as readonly string[]).includes(f)) throw new LlmprofError(null, `--format: unknown format "${f}" (known: ${DIFF_FORMATS.join(", ")})`);
+    out.push(f as DiffFormat);
+  }
+  return out;
+}
+
+function render(d: DiffResult, f: DiffFormat, rows: number | undefined): string {
+  switch (f) {
+    case "text":
+      return renderDiffText(d, rows === undefined ? {} : { rows });
+    case "md":
+      return renderDiffMarkdown(d);
+    case "json":
+      return renderDiffJson(d);
+    case "html":
+      return renderDiffHtml(d, rows === undefined ? {} : { rows });
+  }
+}
+
+function writeDiff(d: DiffResult, flags: DiffFlags, formats: DiffFormat[] | null, inputs: string[], rows: number | undefined): void {
+  const write = { inputs, force: Boolean(flags.force) };
+  const out = flags.output;
+  if (out === undefined) {
+    for (const f of formats ?? ["text"]) process.stdout.write(render(d, f, rows));
+    return;
+  }
+  const byExtension = EXTENSIONS[extname(out).toLowerCase()];
+  const isDir = out.endsWith("/") || (existsSync(out) && statSync(out).isDirectory()) || (!byExtension && (formats?.length ?? 2) > 1);
+  if (!isDir) {
+    const format = formats?.length === 1 ? formats[0]! : byExtension;
+    if (!format) throw new LlmprofError(out, "cannot tell the output format from the extension; pass --format");
+    writeOutput(out, render(d, format, rows), write);
+    process.stderr.write(`wrote ${out}\n`);
+    return;
+  }
+  for (const f of formats ?? ["html", "json", "md"]) {
+    const path = join(out, FILE_NAMES[f]);
+    writeOutput(path, render(d, f, rows), write);
+    process.stderr.write(`wrote ${path}\n`);
+  }
+  process.stdout.write(renderDiffText(d, rows === undefined ? {} : { rows }));
+}

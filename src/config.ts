@@ -1,0 +1,98 @@
+/**
+ * The config file (`--config llmprof.yml`, YAML or JSON):
+ *   categories:                 extra kernel category rules, tried before the defaults
+ *     - { category: attention, pattern: "my_fused_attn", flags: i }
+ *   findings:
+ *     disable: [fp32-gemm]      rule ids to skip
+ *     thresholds:               "<rule>.<threshold>": value (see README, Findings)
+ *       host-bound.minPctOfWindow: 20
+ *   idle:
+ *     launchLatencyThresholdUs: 10
+ * Unknown keys, categories, rules or thresholds are errors, so typos do not pass silently.
+ */
+import { readFileSync } from "node:fs";
+import { parse as parseYaml } from "yaml";
+import { CATEGORIES, type Category, type CategoryRule } from "./analysis/categories.js";
+import type { AnalysisOptions } from "./analysis/context.js";
+import { RULES } from "./analysis/rules/index.js";
+import { LlmprofError } from "./errors.js";
+
+export function loadConfig(path: string): AnalysisOptions {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (e) {
+    throw new LlmprofError(path, `cannot read the config file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
+  }
+  let raw: unknown;
+  try {
+    raw = parseYaml(text);
+  } catch (e) {
+    throw new LlmprofError(path, `not valid YAML/JSON: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}`);
+  }
+  return configFromObject(raw ?? {}, path);
+}
+
+export function configFromObject(raw: unknown, path: string): AnalysisOptions {
+  const fail = (problem: string): never => {
+    throw new LlmprofError(path, problem);
+  };
+  if (!isObject(raw)) return fail("the config must be a mapping (categories, findings, idle)");
+  for (const key of Object.keys(raw)) if (!["categories", "findings", "idle"].includes(key)) fail(`unknown key "${key}" (known: categories, findings, idle)`);
+  const options: AnalysisOptions = {};
+
+  if (raw["categories"] !== undefined) {
+    const list = raw["categories"];
+    if (!Array.isArray(list)) fail("categories must be a list of {category, pattern, flags}");
+    options.categoryRules = (list as unknown[]).map((r, i): CategoryRule => {
+      if (!isObject(r) || typeof r["category"] !== "string" || typeof r["pattern"] !== "string") return fail(`categories[${i}] needs a category and a pattern`);
+      const category = r["category"];
+      if (!(CATEGORIES as readonly string[]).includes(category)) fail(`categories[${i}]: unknown category "${category}" (known: ${CATEGORIES.join(", ")})`);
+      const flags = typeof r["flags"] === "string" ? r["flags"] : "";
+      try {
+        new RegExp(r["pattern"], flags);
+      } catch (e) {
+        fail(`categories[${i}]: invalid pattern (${e instanceof Error ? e.message : String(e)})`);
+      }
+      return { category: category as Category, pattern: r["pattern"], flags };
+    });
+  }
+
+  if (raw["findings"] !== undefined) {
+    const f = raw["findings"];
+    if (!isObject(f)) return fail("findings must be a mapping (disable, thresholds)");
+    const ids = new Set(RULES.map((r) => r.id));
+    const disable = f["disable"] ?? [];
+    if (!Array.isArray(disable) || disable.some((d) => typeof d !== "string")) fail("findings.disable must be a list of rule ids");
+    for (const d of disable as string[]) if (!ids.has(d)) fail(`findings.disable: unknown rule "${d}" (known: ${[...ids].join(", ")})`);
+    const thresholds: Record<string, number> = {};
+    const t = f["thresholds"] ?? {};
+    if (!isObject(t)) fail("findings.thresholds must be a mapping of \"rule.threshold\": number");
+    for (const [key, value] of Object.entries(t as Record<string, unknown>)) {
+      const [id, name] = key.split(".", 2);
+      const rule = RULES.find((r) => r.id === id);
+      if (!rule || !name || !(name in rule.defaults)) {
+        fail(`findings.thresholds: unknown threshold "${key}"${rule ? ` (known for ${rule.id}: ${Object.keys(rule.defaults).join(", ") || "none"})` : ""}`);
+      }
+      if (typeof value !== "number" || !Number.isFinite(value)) fail(`findings.thresholds.${key} must be a number`);
+      thresholds[key] = value as number;
+    }
+    options.findings = { disable: disable as string[], thresholds };
+  }
+
+  if (raw["idle"] !== undefined) {
+    const idle = raw["idle"];
+    if (!isObject(idle)) return fail("idle must be a mapping");
+    for (const key of Object.keys(idle)) if (key !== "launchLatencyThresholdUs") fail(`idle: unknown key "${key}" (known: launchLatencyThresholdUs)`);
+    const us = idle["launchLatencyThresholdUs"];
+    if (us !== undefined) {
+      if (typeof us !== "number" || !(us >= 0)) fail("idle.launchLatencyThresholdUs must be a non-negative number");
+      options.idle = { launchLatencyThresholdNs: (us as number) * 1000 };
+    }
+  }
+  return options;
+}
+
+function isObject(v: unknown): v is Record<string, unknown> {
+  return typeof v === "object" && v !== null && !Array.isArray(v);
+}
