@@ -35,6 +35,7 @@ import { flopsPerSlice } from "./flops.js";
 import { bytesPerElement, peakDtypeOf, resolveHardware, type Hardware } from "./hardware.js";
 import type { Section } from "./summary.js";
 import type { PeakDtype } from "./gpu-peaks.js";
+import { parseDims } from "./shapes.js";
 
 export interface EfficiencyStep {
   step: number;
@@ -344,15 +345,6 @@ function outputOfMatmul(a: readonly number[], b: readonly number[]): number | nu
   return null;
 }
 
-function parseDims(text: string): number[][] | null {
-  try {
-    const v = JSON.parse(text) as unknown;
-    if (!Array.isArray(v)) return null;
-    return v.map((d) => (Array.isArray(d) && d.every((x) => typeof x === "number") ? (d as number[]) : []));
-  } catch {
-    return null;
-  }
-}
 
 function parseStringList(text: string): string[] {
   try {

@@ -10,6 +10,7 @@
  * children are, so a call chain is never counted twice.
  */
 import type { TraceModel } from "../model/tables.js";
+import { parseDims } from "./shapes.js";
 
 type Dims = number[][];
 
@@ -105,12 +106,3 @@ export function flopsPerSlice(model: TraceModel): { flops: Float64Array; recorde
   return { flops: out, recorded, estimated };
 }
 
-function parseDims(text: string): Dims | null {
-  try {
-    const v = JSON.parse(text) as unknown;
-    if (!Array.isArray(v)) return null;
-    return v.map((d) => (Array.isArray(d) && d.every((x) => typeof x === "number") ? (d as number[]) : []));
-  } catch {
-    return null;
-  }
-}

@@ -12,6 +12,7 @@ import { CpuKind } from "../model/tables.js";
 import { Phase } from "./attribution.js";
 import type { AnalysisContext } from "./context.js";
 import { median } from "./stats.js";
+import { parseDims } from "./shapes.js";
 
 export interface ThroughputStep {
   step: number;
@@ -77,11 +78,3 @@ export function throughputOf(ctx: AnalysisContext, tokensPerStepOverride?: numbe
   };
 }
 
-function parseDims(text: string): number[][] | null {
-  try {
-    const v = JSON.parse(text) as unknown;
-    return Array.isArray(v) ? v.map((d) => (Array.isArray(d) ? d.filter((x): x is number => typeof x === "number") : [])) : null;
-  } catch {
-    return null;
-  }
-}

@@ -1,6 +1,5 @@
 /** `llmprof analyze <trace|dir>... [-o out] [--format ...] [--steps a-b]` */
-import { existsSync, statSync } from "node:fs";
-import { extname, join } from "node:path";
+import { join } from "node:path";
 import type { Command } from "commander";
 import { analyzeModels } from "../analysis/analyze.js";
 import { parseStepSelection } from "../analysis/steps.js";
@@ -15,7 +14,7 @@ import { renderJson } from "../../reports/json.js";
 import { renderMarkdown } from "../../reports/markdown.js";
 import { csvTables, renderCsv } from "../../reports/csv.js";
 import { renderTerminal } from "../../reports/terminal.js";
-import { writeOutput } from "./output.js";
+import { outputTargets, writeOutput } from "./output.js";
 import { Progress } from "./progress.js";
 
 export const OUTPUT_FORMATS = ["json", "text", "html", "md", "csv"] as const;
@@ -113,31 +112,19 @@ function writeCsv(summary: Summary, dir: string, write: { inputs: string[]; forc
 
 function writeResults(summary: Summary, flags: AnalyzeFlags, formats: OutputFormat[] | null, inputs: string[], html: () => string): void {
   const write = { inputs, force: Boolean(flags.force) };
-  const out = flags.output;
-  if (out === undefined) {
-    // no output path: the chosen format (text by default) goes to stdout
-    const list = formats ?? ["text"];
-    for (const f of list) process.stdout.write(render(summary, f, html));
+  const targets = outputTargets(flags.output, formats, { extensions: EXTENSIONS, fileNames: FILE_NAMES, stdoutDefault: ["text"], dirDefault: ["html", "json", "md"] });
+  if (targets.kind === "stdout") {
+    for (const f of targets.formats) process.stdout.write(render(summary, f, html));
     return;
   }
-  const byExtension = EXTENSIONS[extname(out).toLowerCase()];
-  const isDir = out.endsWith("/") || (existsSync(out) && statSync(out).isDirectory()) || (!byExtension && (formats?.length ?? 2) > 1);
-  if (!isDir) {
-    const format = formats?.length === 1 ? formats[0]! : byExtension;
-    if (!format) throw new LlmprofError(out, "cannot tell the output format from the extension; pass --format");
-    writeOutput(out, render(summary, format, html), write);
-    process.stderr.write(`wrote ${out}\n`);
-    return;
-  }
-  const list = formats ?? ["html", "json", "md"];
-  for (const f of list) {
-    if (f === "csv") {
-      writeCsv(summary, out, write);
+  const files = targets.kind === "file" ? [{ format: targets.format, path: targets.path }] : targets.files;
+  for (const { format, path } of files) {
+    if (format === "csv" && targets.kind === "dir") {
+      writeCsv(summary, targets.dir, write);
       continue;
     }
-    const path = join(out, FILE_NAMES[f]);
-    writeOutput(path, render(summary, f, html), write);
+    writeOutput(path, render(summary, format, html), write);
     process.stderr.write(`wrote ${path}\n`);
   }
-  process.stdout.write(renderTerminal(summary));
+  if (targets.kind === "dir") process.stdout.write(renderTerminal(summary));
 }

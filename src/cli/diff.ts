@@ -3,8 +3,7 @@
  * two runs, each given as trace(s) of any supported format (a rank directory
  * works too) or as a summary.json.
  */
-import { existsSync, statSync } from "node:fs";
-import { extname, join } from "node:path";
+import { statSync } from "node:fs";
 import type { Command } from "commander";
 import { analyzeModels } from "../analysis/analyze.js";
 import { diffSummaries, type DiffResult, type NoiseOptions } from "../analysis/diff.js";
@@ -18,7 +17,7 @@ import { renderDiffHtml } from "../../reports/diff-html.js";
 import { renderDiffJson } from "../../reports/diff-json.js";
 import { renderDiffMarkdown } from "../../reports/diff-markdown.js";
 import { renderDiffText } from "../../reports/diff-text.js";
-import { writeOutput } from "./output.js";
+import { outputTargets, writeOutput } from "./output.js";
 
 export const DIFF_FORMATS = ["text", "md", "json", "html"] as const;
 export type DiffFormat = (typeof DIFF_FORMATS)[number];
@@ -135,24 +134,15 @@ function render(d: DiffResult, f: DiffFormat, rows: number | undefined): string 
 
 function writeDiff(d: DiffResult, flags: DiffFlags, formats: DiffFormat[] | null, inputs: string[], rows: number | undefined): void {
   const write = { inputs, force: Boolean(flags.force) };
-  const out = flags.output;
-  if (out === undefined) {
-    for (const f of formats ?? ["text"]) process.stdout.write(render(d, f, rows));
+  const targets = outputTargets(flags.output, formats, { extensions: EXTENSIONS, fileNames: FILE_NAMES, stdoutDefault: ["text"], dirDefault: ["html", "json", "md"] });
+  if (targets.kind === "stdout") {
+    for (const f of targets.formats) process.stdout.write(render(d, f, rows));
     return;
   }
-  const byExtension = EXTENSIONS[extname(out).toLowerCase()];
-  const isDir = out.endsWith("/") || (existsSync(out) && statSync(out).isDirectory()) || (!byExtension && (formats?.length ?? 2) > 1);
-  if (!isDir) {
-    const format = formats?.length === 1 ? formats[0]! : byExtension;
-    if (!format) throw new LlmprofError(out, "cannot tell the output format from the extension; pass --format");
-    writeOutput(out, render(d, format, rows), write);
-    process.stderr.write(`wrote ${out}\n`);
-    return;
-  }
-  for (const f of formats ?? ["html", "json", "md"]) {
-    const path = join(out, FILE_NAMES[f]);
-    writeOutput(path, render(d, f, rows), write);
+  const files = targets.kind === "file" ? [{ format: targets.format, path: targets.path }] : targets.files;
+  for (const { format, path } of files) {
+    writeOutput(path, render(d, format, rows), write);
     process.stderr.write(`wrote ${path}\n`);
   }
-  process.stdout.write(renderDiffText(d, rows === undefined ? {} : { rows }));
+  if (targets.kind === "dir") process.stdout.write(renderDiffText(d, rows === undefined ? {} : { rows }));
 }

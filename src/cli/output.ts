@@ -4,7 +4,7 @@
  * rename) so an interrupted run leaves no half-written file.
  */
 import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync, openSync, readSync, closeSync, unlinkSync } from "node:fs";
-import { dirname, resolve, basename, join } from "node:path";
+import { dirname, resolve, basename, extname, join } from "node:path";
 import { LlmprofError } from "../errors.js";
 
 export interface WriteOptions {
@@ -79,4 +79,37 @@ export function readJsonFile(path: string): unknown {
   } catch (e) {
     throw new LlmprofError(path, `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
   }
+}
+
+/** Where each requested output format goes: stdout, one file, or files in a directory. */
+export type OutputTargets<F extends string> =
+  | { kind: "stdout"; formats: F[] }
+  | { kind: "file"; format: F; path: string }
+  | { kind: "dir"; dir: string; files: { format: F; path: string }[] };
+
+export interface OutputNaming<F extends string> {
+  /** Format implied by a file extension (".json" -> "json"). */
+  extensions: Readonly<Record<string, F>>;
+  /** File name of each format inside an output directory. */
+  fileNames: Readonly<Record<F, string>>;
+  /** Formats written when none is asked for: on stdout, and into a directory. */
+  stdoutDefault: F[];
+  dirDefault: F[];
+}
+
+/**
+ * `-o path` and `--format` resolved the same way by every command: no path =
+ * stdout; a path with a known extension (or one format) = that file; a trailing
+ * slash, an existing directory or several formats = a directory.
+ */
+export function outputTargets<F extends string>(out: string | undefined, formats: F[] | null, naming: OutputNaming<F>): OutputTargets<F> {
+  if (out === undefined) return { kind: "stdout", formats: formats ?? naming.stdoutDefault };
+  const byExtension = naming.extensions[extname(out).toLowerCase()];
+  const isDir = out.endsWith("/") || (existsSync(out) && statSync(out).isDirectory()) || (!byExtension && (formats?.length ?? 2) > 1);
+  if (!isDir) {
+    const format = formats?.length === 1 ? formats[0]! : byExtension;
+    if (!format) throw new LlmprofError(out, "cannot tell the output format from the extension; pass --format");
+    return { kind: "file", format, path: out };
+  }
+  return { kind: "dir", dir: out, files: (formats ?? naming.dirDefault).map((format) => ({ format, path: join(out, naming.fileNames[format]) })) };
 }

@@ -452,6 +452,11 @@
     };
   }
 
+  /** A small headline card: label, value, one line of detail. */
+  function card(label, value, sub) {
+    return el("div", { class: "card" }, [el("div", { class: "label", text: label }), el("div", { class: "value small", text: value }), el("div", { class: "sub", text: sub })]);
+  }
+
   // ---- views ----
   var views = [];
   /** view: {id, title, lede?, render(root, data, api)} */
@@ -478,6 +483,7 @@
     categoryLabel: categoryLabel,
     fmt: { ns: fmtNs, ms: fmtMs, us: fmtUs, pct: fmtPct, count: fmtCount, bytes: fmtBytes, isNum: isNum },
     el: el,
+    card: card,
     append: append,
     swatch: swatch,
     legend: legend,

@@ -7,10 +7,8 @@
   var L = window.llmprof;
   var el = L.el;
   var fmt = L.fmt;
+  var card = L.card;
 
-  function card(label, value, sub) {
-    return el("div", { class: "card" }, [el("div", { class: "label", text: label }), el("div", { class: "value small", text: value }), el("div", { class: "sub", text: sub })]);
-  }
 
   function decodeChart(container, steps) {
     if (!steps.length) return;

@@ -7,6 +7,7 @@
   var L = window.llmprof;
   var el = L.el;
   var fmt = L.fmt;
+  var card = L.card;
 
   function distRow(label, d) {
     return { label: label, count: d.count, p50: d.p50Ns, p90: d.p90Ns, p99: d.p99Ns, mean: d.meanNs, max: d.maxNs };
@@ -52,7 +53,4 @@
     },
   });
 
-  function card(label, value, sub) {
-    return el("div", { class: "card" }, [el("div", { class: "label", text: label }), el("div", { class: "value small", text: value }), el("div", { class: "sub", text: sub })]);
-  }
 })();

@@ -8,11 +8,9 @@
   var L = window.llmprof;
   var el = L.el;
   var fmt = L.fmt;
+  var card = L.card;
   var COLORS = { allocated: "#3b6ea5", reserved: "#c9a227" };
 
-  function card(label, value, sub) {
-    return el("div", { class: "card" }, [el("div", { class: "label", text: label }), el("div", { class: "value small", text: value }), el("div", { class: "sub", text: sub })]);
-  }
 
   function timelineChart(container, dev) {
     var pts = dev.timeline;
