@@ -147,6 +147,9 @@ export interface MetaDraft {
   sensitiveContent?: string[];
 }
 
+/** Diagnostics that mean events were skipped: the result is then marked partial. */
+const DROPPED_EVENT_DIAGNOSTICS: readonly DiagnosticId[] = ["truncated-input", "malformed-event", "bad-timestamp", "unmatched-end-event"];
+
 const FLOW_START = 0;
 const FLOW_END = 1;
 
@@ -435,8 +438,11 @@ export class TraceBuilder {
     const launch = linkLaunches(gpu, runtime, this.diagnostics);
     const fwdbwd = this.resolveFlows(origin, cpu, byThread);
 
+    // events that were dropped (not merely repaired) make the result partial
+    const dropped = DROPPED_EVENT_DIAGNOSTICS.some((id) => this.diagnostics.count(id) > 0);
     const meta: TraceMeta = {
       ...this.meta,
+      partial: this.meta.partial || dropped,
       originNs: (this.timeBaseNs + BigInt(origin)).toString(),
     };
     return {
