@@ -36,6 +36,7 @@ const SECTION_RENDERERS: Record<SectionKey, Renderer> = {
   temporal: null, // in the steps table
   kernels: kernelLines,
   modules: moduleLines,
+  inferredLayers: null, // with modules
   operators: operatorLines,
   phases: phaseLines,
   idle: idleLines,
@@ -265,7 +266,19 @@ function phaseLines(s: Summary, b: Budget): string[] {
 function moduleLines(s: Summary, b: Budget): string[] {
   const m = s.modules;
   const out = ["### Modules", ""];
-  if (!m.available) return [...out, `_Not available: ${esc(m.reason, b.text)}._`, ""];
+  if (!m.available) {
+    out.push(`_Not available: ${esc(m.reason, b.text)}._`, "");
+    const l = s.inferredLayers;
+    if (l.available) {
+      out.push(
+        `**Inferred layers** (no module spans; ${esc(l.method, 200)}): ${formatPct(l.pctOfKernelTime)} of kernel time.`,
+        "",
+        ...table(["layer (inferred)", "forward ms", "backward ms"], ["l", "r", "r"], l.layers.slice(0, b.modules).map((x) => [`#${x.index}`, formatMs(x.forwardNs), formatMs(x.backwardNs)])),
+        "",
+      );
+    }
+    return out;
+  }
   const inside = m.kernelTotalNs > 0 ? (100 * m.attributedNs) / m.kernelTotalNs : NaN;
   const pct = (ns: number) => formatPct(m.kernelTotalNs > 0 ? (100 * ns) / m.kernelTotalNs : NaN);
   const recompute = m.classes.some((c) => c.recomputeNs > 0);

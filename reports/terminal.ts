@@ -109,7 +109,15 @@ function phasesText(s: Summary): string[] {
 }
 
 function modulesText(s: Summary): string[] {
-  if (!s.modules.available) return ["", `Modules: unavailable — ${s.modules.reason}`];
+  if (!s.modules.available) {
+    const out = ["", `Modules: unavailable — ${s.modules.reason}`];
+    const l = s.inferredLayers;
+    if (l.available) {
+      out.push(`Inferred layers (${l.method}; ${formatPct(l.pctOfKernelTime)} of kernel time):`);
+      out.push(textTable(["layer (inferred)", "forward ms", "backward ms"], l.layers.map((x) => [`#${x.index}`, formatMs(x.forwardNs), formatMs(x.backwardNs)]), [false, true, true]));
+    }
+    return out;
+  }
   const m = s.modules;
   const out = ["", `Modules by class (GPU kernel time, inclusive; ${formatPct((100 * m.attributedNs) / (m.kernelTotalNs || 1))} of kernel time is inside modules)`];
   out.push(

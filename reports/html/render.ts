@@ -30,6 +30,7 @@ export const SECTION_VIEWS: Record<SectionKey, ViewName> = {
   temporal: "steps",
   kernels: "kernels",
   modules: "modules",
+  inferredLayers: "modules",
   operators: "operators",
   phases: "phases",
   idle: "idle",

@@ -19,6 +19,7 @@ import { rankComparison } from "./ranks.js";
 import { memoryBreakdown } from "./memory.js";
 import { throughputOf, type ThroughputResult } from "./throughput.js";
 import { median } from "./stats.js";
+import { inferLayers } from "./inferred-layers.js";
 import { runRules, type FindingsOptions } from "./findings.js";
 import { RULES } from "./rules/index.js";
 import { COMMUNICATION } from "./categories.js";
@@ -42,6 +43,7 @@ export function analyzeModels(models: readonly TraceModel[], options: AnalysisOp
     temporal: temporalSection(contexts),
     kernels: kernelsSection(primary),
     modules: modulesSection(primary),
+    inferredLayers: inferredLayersSection(primary),
     operators: operatorsSection(primary),
     phases: phasesSection(primary),
     idle: idleSection(primary, idle),
@@ -246,4 +248,11 @@ function throughputSection(contexts: readonly AnalysisContext[], tokensPerStep: 
     worldSize: contexts.length,
     globalTokensPerS: stepTime > 0 ? tokens / (stepTime / 1e9) : 0,
   };
+}
+
+function inferredLayersSection(ctx: AnalysisContext): Summary["inferredLayers"] {
+  if (ctx.steps.source !== "profiler-steps") return { available: false, reason: "layers are inferred per step and the trace has no ProfilerStep#N ranges" };
+  const r = inferLayers(ctx);
+  if (!r) return { available: false, reason: "no operator block repeats in the forward pass (at least 3 times, or twice for blocks of 10+ operators)" };
+  return { available: true, rank: ctx.model.meta.rank, ...r };
 }

@@ -20,6 +20,7 @@ import type { EfficiencyResult } from "./efficiency.js";
 import type { MemoryResult } from "./memory.js";
 import type { ThroughputResult } from "./throughput.js";
 import type { FindingsResult } from "./findings.js";
+import type { InferredLayersResult } from "./inferred-layers.js";
 
 export const SUMMARY_SCHEMA = "llmprof.summary/1";
 
@@ -100,6 +101,8 @@ export interface Summary {
   temporal: Section<TemporalSection>;
   kernels: Section<KernelSummary & { rank: number | null }>;
   modules: Section<ModulesResult & { rank: number | null }>;
+  /** Repeated layers inferred from the operator sequence (labelled inferred; for traces without module spans). */
+  inferredLayers: Section<InferredLayersResult & { rank: number | null }>;
   operators: Section<OperatorsResult & { rank: number | null }>;
   phases: Section<PhasesResult & { rank: number | null }>;
   idle: Section<IdleResult & { rank: number | null }>;

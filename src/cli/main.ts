@@ -11,6 +11,7 @@ import { registerInfoCommand } from "./info.js";
 import { registerBatchCommand } from "./batch.js";
 import { registerDiffCommand } from "./diff.js";
 import { registerCheckCommand } from "./check.js";
+import { registerCompareCommand } from "./compare.js";
 
 const debug = process.argv.includes("--debug");
 
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
   registerBatchCommand(program);
   registerDiffCommand(program);
   registerCheckCommand(program);
+  registerCompareCommand(program);
   for (const c of program.commands) c.exitOverride();
   await program.parseAsync(process.argv);
 }

@@ -166,13 +166,33 @@
     return { id: "top-module", label: "Top module class (self)", value: top.className, small: true, sub: fmt.pct(m.kernelTotalNs > 0 ? (100 * top.selfNs) / m.kernelTotalNs : NaN) + " of kernel time · " + top.instances + (top.instances === 1 ? " instance" : " instances") };
   });
 
+  /** Without module spans: the layers inferred from the repeating operator sequence. */
+  function inferredLayers(root, l) {
+    if (!l.available) return;
+    root.appendChild(el("h3", { text: "Inferred layers" }));
+    root.appendChild(el("p", { class: "muted", text: "Inferred, not recorded: " + l.method + ". One layer = " + l.layerOps.slice(0, 6).join(", ") + (l.layerOps.length > 6 ? ", …" : "") + ". " + L.fmt.pct(l.pctOfKernelTime) + " of kernel time is inside them." }));
+    L.table(root, {
+      columns: [
+        { key: "index", label: "Layer (inferred)", numeric: true, format: function (v) { return "#" + v; } },
+        { key: "forwardNs", label: "Forward (ms)", numeric: true, format: L.fmt.ms },
+        { key: "backwardNs", label: "Backward (ms)", numeric: true, format: L.fmt.ms },
+        { key: "totalNs", label: "Total (ms)", numeric: true, format: L.fmt.ms, bar: function (r) { return r.totalNs; } },
+      ],
+      rows: l.layers,
+      sort: { key: "index", dir: "asc" },
+    });
+  }
+
   L.registerView({
     id: "modules",
     title: "Modules",
     lede: "GPU kernel time by nn.Module. Backward kernels belong to the module whose forward operator produced them. Width is kernel time; a module's self time is what runs in no child module.",
     render: function (root, data) {
       var m = data.summary.modules;
-      if (L.unavailable(root, m, "Module breakdown not available")) return;
+      if (L.unavailable(root, m, "Module breakdown not available")) {
+        inferredLayers(root, data.summary.inferredLayers);
+        return;
+      }
       var hasRecompute = m.instances.some(function (i) { return i.recomputeNs > 0; });
       var metric = "all";
       var options = ["all", "forward", "backward"].concat(hasRecompute ? ["recompute"] : []).map(function (k) { return { value: k, label: METRICS[k].label }; });
