@@ -252,6 +252,7 @@ function throughputSection(contexts: readonly AnalysisContext[], tokensPerStep: 
 
 function inferredLayersSection(ctx: AnalysisContext): Summary["inferredLayers"] {
   if (ctx.steps.source !== "profiler-steps") return { available: false, reason: "layers are inferred per step and the trace has no ProfilerStep#N ranges" };
+  if (ctx.attribution.hasModules) return { available: false, reason: "not needed: the trace has module spans (see modules)" };
   const r = inferLayers(ctx);
   if (!r) return { available: false, reason: "no operator block repeats in the forward pass (at least 3 times, or twice for blocks of 10+ operators)" };
   return { available: true, rank: ctx.model.meta.rank, ...r };

@@ -18,6 +18,10 @@ import { CpuKind } from "../model/tables.js";
 import { Phase } from "./attribution.js";
 import type { AnalysisContext } from "./context.js";
 
+/** Bounds of the period search (operators; a layer of 1,500 top-level operators is far beyond real models). */
+const MAX_OPS = 8000;
+const MAX_PERIOD = 1500;
+
 export interface InferredLayer {
   index: number;
   forwardNs: number;
@@ -58,10 +62,11 @@ export function inferLayers(ctx: AnalysisContext): InferredLayersResult | null {
   if (thread === undefined) return null;
   const seqs = perStep.map((rows) => rows.filter((i) => cpu.thread[i] === thread));
   const first = seqs[0]!;
-  const names = first.map((i) => cpu.name[i]!);
+  // the search is quadratic: the first operators of the step hold the first forward's layers
+  const names = first.slice(0, MAX_OPS).map((i) => cpu.name[i]!);
   const n = names.length;
   let best = { p: 0, s: 0, run: 0 };
-  for (let p = 3; p <= Math.floor(n / 2); p++) {
+  for (let p = 3; p <= Math.min(MAX_PERIOD, Math.floor(n / 2)); p++) {
     let run = 0;
     for (let i = 0; i + p < n; i++) {
       run = names[i] === names[i + p] ? run + 1 : 0;
@@ -76,17 +81,26 @@ export function inferLayers(ctx: AnalysisContext): InferredLayersResult | null {
   // layer spans per step: the same operator positions in every step with the same sequence
   const spans: { step: number; layer: number; from: number; to: number }[] = [];
   seqs.forEach((seq, si) => {
-    if (seq.length !== n || seq.some((row, j) => cpu.name[row] !== names[j])) return;
+    if (seq.length < best.s + k * best.p || seq.slice(0, n).some((row, j) => cpu.name[row] !== names[j])) return;
     for (let j = 0; j < k; j++) {
       const a = seq[best.s + j * best.p]!;
       const b = seq[best.s + (j + 1) * best.p - 1]!;
       spans.push({ step: si, layer: j, from: cpu.start[a]!, to: cpu.end[b]! });
     }
   });
+  spans.sort((a, b) => a.from - b.from);
   const layerAt = (t: number, th: number): number => {
     if (th !== thread) return -1;
-    for (const s of spans) if (t >= s.from && t <= s.to) return s.layer;
-    return -1;
+    // spans are disjoint and sorted: the last one starting at or before t
+    let lo = 0;
+    let hi = spans.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (spans[mid]!.from <= t) lo = mid + 1;
+      else hi = mid;
+    }
+    const s = spans[lo - 1];
+    return s && t <= s.to ? s.layer : -1;
   };
 
   const fwd = new Float64Array(k);

@@ -81,17 +81,23 @@ export function operatorBreakdown(ctx: AnalysisContext, attr: Attribution, maxSh
     if (up >= 0) childOpTime[up]! += cpu.end[i]! - cpu.start[i]!;
   }
 
+  // accumulators by name and by (name, shapes); numeric keys (string index pairs) keep lookups cheap
   const byName = new Map<number, Acc>();
-  const byShape = new Map<string, Acc>();
-  const shapeKey = (i: number) => `${cpu.name[i]}|${cpu.inputDims[i]}`;
-  const accOf = (i: number): [Acc, Acc] => {
+  const byShape = new Map<number, Acc>();
+  const SHAPE_STRIDE = 2 ** 26;
+  const shapeKey = (i: number) => cpu.name[i]! * SHAPE_STRIDE + cpu.inputDims[i]! + 1;
+  const nameAcc = (i: number): Acc => {
     let a = byName.get(cpu.name[i]!);
     if (!a) byName.set(cpu.name[i]!, (a = newAcc()));
+    return a;
+  };
+  const shapeAcc = (i: number): Acc => {
     const key = shapeKey(i);
     let b = byShape.get(key);
     if (!b) byShape.set(key, (b = newAcc()));
-    return [a, b];
+    return b;
   };
+  const accOf = (i: number): [Acc, Acc] => [nameAcc(i), shapeAcc(i)];
 
   for (let i = 0; i < cpu.length; i++) {
     if (cpu.kind[i] !== CpuKind.Op) continue;
@@ -115,7 +121,7 @@ export function operatorBreakdown(ctx: AnalysisContext, attr: Attribution, maxSh
   let total = 0;
   let withoutOp = 0;
   const seenName = new Map<number, number>();
-  const seenShape = new Map<string, number>();
+  const seenShape = new Map<number, number>();
   for (let j = 0; j < windowRows.length; j++) {
     const g = windowRows[j]!;
     const d = gpu.end[g]! - gpu.start[g]!;
@@ -125,11 +131,10 @@ export function operatorBreakdown(ctx: AnalysisContext, attr: Attribution, maxSh
       withoutOp += d;
       continue;
     }
-    const [a, b] = accOf(op);
-    for (const acc of [a, b]) {
+    const ph = attr.phaseOfSlice[op];
+    for (const acc of accOf(op)) {
       acc.gpuSelf += d;
       acc.kernels++;
-      const ph = attr.phaseOfSlice[op];
       if (ph === Phase.Forward) acc.fwdGpu += d;
       else if (ph === Phase.Backward) acc.bwdGpu += d;
     }
@@ -138,12 +143,12 @@ export function operatorBreakdown(ctx: AnalysisContext, attr: Attribution, maxSh
       const nameId = cpu.name[o]!;
       if (seenName.get(nameId) !== j) {
         seenName.set(nameId, j);
-        accOf(o)[0].gpuTotal += d;
+        nameAcc(o).gpuTotal += d;
       }
       const key = shapeKey(o);
       if (seenShape.get(key) !== j) {
         seenShape.set(key, j);
-        accOf(o)[1].gpuTotal += d;
+        shapeAcc(o).gpuTotal += d;
       }
     }
   }
@@ -170,7 +175,8 @@ export function operatorBreakdown(ctx: AnalysisContext, attr: Attribution, maxSh
   const names = [...byName].map(([id, a]) => row(strings.get(id), a)).filter((r) => r.calls > 0 || r.kernels > 0).sort(order);
   const shapes = [...byShape]
     .map(([key, a]) => {
-      const [nameId, dimsId] = key.split("|").map(Number) as [number, number];
+      const nameId = Math.floor(key / SHAPE_STRIDE);
+      const dimsId = (key % SHAPE_STRIDE) - 1;
       return row(strings.get(nameId), a, dimsId >= 0 ? strings.get(dimsId) : "");
     })
     .filter((r) => r.calls > 0 || r.kernels > 0)
