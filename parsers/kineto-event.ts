@@ -25,6 +25,7 @@ const A = {
 const ARG_KEYS = new KeyMatcher({
   "External id": A.externalId,
   correlation: A.correlation,
+  correlation_id: A.correlation,
   "Sequence number": A.seq,
   "Fwd thread id": A.fwdThread,
   "Python id": A.pythonId,
@@ -87,6 +88,8 @@ const CATS = new KeyMatcher({
 });
 
 const MODULE_PREFIX = Buffer.from("nn.Module: ");
+const MEMCPY_PREFIX = Buffer.from("Memcpy");
+const MEMSET_PREFIX = Buffer.from("Memset");
 const MEMORY_NAME = Buffer.from("[memory]");
 const PH_X = 88, PH_B = 66, PH_E = 69, PH_I = 105, PH_I2 = 73, PH_S = 115, PH_F = 102, PH_M = 77;
 
@@ -160,6 +163,8 @@ export class KinetoEventReader {
   private lastTidKey = NaN;
   private lastThread = -1;
   private readonly threadsByPid = new Map<number, Map<number, number>>();
+  /** Processes named "/device:GPU:N" (JAX/TensorFlow Chrome traces): pid -> device. */
+  private readonly deviceOfPid = new Map<number, number>();
   /** Open B events per thread: [thread, name, startNs] triples. */
   private readonly openBegins: number[] = [];
 
@@ -419,7 +424,8 @@ export class KinetoEventReader {
       return;
     }
     if (!this.tsOk) {
-      b.diag("bad-timestamp", this.describe());
+      // an empty object (TensorFlow/JAX writers end the array with `{}`) carries nothing to lose
+      if (ph !== 0 || this.nameS >= 0) b.diag("bad-timestamp", this.describe());
       return;
     }
     let dur = this.durNs;
@@ -462,8 +468,14 @@ export class KinetoEventReader {
         if ((ph === PH_I || ph === PH_I2) && this.isName(MEMORY_NAME)) this.commitMemory();
         return;
       case Cat.none:
-        // Chrome traces from other tools: plain X / B / E slices become annotations
-        if (ph === PH_X) this.commitCpu(Cat.userAnnotation, this.tsNs, this.tsNs + dur);
+        // Chrome traces from other tools (JAX/TensorFlow trace.json): events of a
+        // "/device:GPU:N" process are GPU activity (tid = stream); host events named
+        // like a CUDA API call with a correlation id are launch calls; the rest annotations
+        if (ph === PH_X && Number.isFinite(this.pid) && this.deviceOfPid.has(this.pid)) {
+          this.device = this.deviceOfPid.get(this.pid)!;
+          this.commitGpu(this.isPrefix(MEMCPY_PREFIX) ? Cat.memcpy : this.isPrefix(MEMSET_PREFIX) ? Cat.memset : Cat.kernel, dur);
+        } else if (ph === PH_X && !Number.isNaN(this.correlation) && this.isCudaApiName()) this.commitRuntime(Cat.runtime, dur);
+        else if (ph === PH_X) this.commitCpu(Cat.userAnnotation, this.tsNs, this.tsNs + dur);
         else if (ph === PH_B || ph === PH_E) this.beginEnd(Cat.userAnnotation);
         return;
       default:
@@ -588,7 +600,20 @@ export class KinetoEventReader {
     if (kind === "thread_name") {
       const value = sc.buf.toString("utf8", this.argNameS, this.argNameE);
       this.builder.nameThread(this.threadOf(), value);
+    } else if (kind === "process_name" && Number.isFinite(this.pid)) {
+      const m = /^\/device:GPU:(\d+)/.exec(sc.buf.toString("utf8", this.argNameS, Math.min(this.argNameE, this.argNameS + 64)));
+      if (m) this.deviceOfPid.set(this.pid, Number(m[1]));
     }
+  }
+
+  /** cuLaunchKernel, cudaMemcpyAsync...: a CUDA driver/runtime API name. */
+  private isCudaApiName(): boolean {
+    const b = this.sc.buf;
+    const s = this.nameS;
+    if (s < 0 || this.nameE - s < 3) return false;
+    if (b[s] !== 99 || b[s + 1] !== 117) return false; // "cu"
+    const c = b[s + 2]!;
+    return (c >= 65 && c <= 90) || (c === 100 && b[s + 3] === 97); // cuX... or cuda...
   }
 
   private collective(): number {

@@ -159,3 +159,20 @@ describe("XPlane parser (JAX)", () => {
     expect(s.kernels.totalNs).toBe(2e5);
   });
 });
+
+describe("JAX / TensorFlow Chrome trace JSON (the same run as the XPlane file)", () => {
+  it("reads the /device:GPU:N process's events as GPU activity: kernel count and time equal the raw JSON's", async () => {
+    const { loadTraces } = await import("../../parsers/registry.js");
+    const { readRaw: read } = await import("../helpers/raw.js");
+    const path = fixture("jax/vm.trace.json.gz");
+    const [m] = await loadTraces([path]);
+    const raw = read(path);
+    const gpuPid = raw.traceEvents.find((e) => e.ph === "M" && e.name === "process_name" && String(e.args?.["name"]).startsWith("/device:GPU:"))!.pid;
+    const kernels = raw.traceEvents.filter((e) => e.ph === "X" && e.pid === gpuPid);
+    expect(m!.gpu.length).toBe(kernels.length);
+    let total = 0;
+    for (let i = 0; i < m!.gpu.length; i++) total += m!.gpu.end[i]! - m!.gpu.start[i]!;
+    expect(Math.abs(total - kernels.reduce((a, e) => a + e.dur! * 1000, 0))).toBeLessThan(kernels.length);
+    expect(m!.meta.partial).toBe(false);
+  });
+});
