@@ -7,13 +7,12 @@
  * allows only the inlined d3, client script and style by hash, data as a JSON
  * block, no trace string ever becomes markup.
  */
-import { createHash } from "node:crypto";
 import type { Row } from "../src/batch/columns.js";
 import type { Shard } from "../src/batch/naming.js";
 import { VERSION } from "../src/version.js";
 import { BATCH_INDEX_CLIENT, BATCH_INDEX_CSS } from "./batch-index-client.js";
 import { readD3 } from "./html/assets.js";
-import { escapeHtml, jsonScript } from "./html/embed.js";
+import { renderPage } from "./html/page.js";
 
 export interface BatchIndexInput {
   rows: readonly Row[];
@@ -44,46 +43,14 @@ export function renderBatchIndex(input: BatchIndexInput): string {
     }),
     errors: input.errors.map((r) => pick(r, ERROR_FIELDS)),
   };
-  const scripts = [readD3(), BATCH_INDEX_CLIENT].map(normalize);
-  for (const s of scripts) if (/<\/script/i.test(s)) throw new Error("llmprof: an inlined index script contains </script");
-  const css = normalize(BATCH_INDEX_CSS);
-  const csp = [
-    "default-src 'none'",
-    `script-src ${scripts.map(hashSource).join(" ")}`,
-    `style-src ${hashSource(css)}`,
-    "img-src data:",
-    "base-uri 'none'",
-    "form-action 'none'",
-  ].join("; ");
-  const title = `llmprof batch${data.shard ? ` (shard ${data.shard})` : ""}`;
-  return [
-    "<!DOCTYPE html>",
-    `<!-- llmprof ${escapeHtml(VERSION)} batch index: one self-contained file, no network access; the rows are in the #llmprof-batch JSON block -->`,
-    '<html lang="en">',
-    "<head>",
-    '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="${csp}">`,
-    '<meta name="referrer" content="no-referrer">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<title>${escapeHtml(title)}</title>`,
-    '<link rel="icon" href="data:,">',
-    `<style>${css}</style>`,
-    "</head>",
-    "<body>",
-    '<noscript><p>This index draws its charts and tables with JavaScript. The data is also in traces.parquet / traces.csv next to it.</p></noscript>',
-    '<div id="app"></div>',
-    jsonScript("llmprof-batch", data),
-    ...scripts.map((s) => `<script>${s}</script>`),
-    "</body>",
-    "</html>",
-    "",
-  ].join("\n");
-}
-
-function normalize(text: string): string {
-  return text.replace(/\r\n?/g, "\n");
-}
-
-function hashSource(text: string): string {
-  return `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'`;
+  return renderPage({
+    kind: "batch index",
+    version: VERSION,
+    title: `llmprof batch${data.shard ? ` (shard ${data.shard})` : ""}`,
+    dataId: "llmprof-batch",
+    data,
+    scripts: [readD3(), BATCH_INDEX_CLIENT],
+    css: BATCH_INDEX_CSS,
+    noscript: "This index draws its charts and tables with JavaScript. The data is also in traces.parquet / traces.csv next to it.",
+  });
 }

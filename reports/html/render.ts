@@ -9,13 +9,12 @@
  * add <name> to VIEWS in page order, and point the Summary sections it shows
  * at it in SECTION_VIEWS (which fails to compile while a section is missing).
  */
-import { createHash } from "node:crypto";
 import { basename } from "node:path";
 import type { Summary } from "../../src/analysis/summary.js";
 import type { Timeline } from "../../src/analysis/timeline.js";
 import { shortKernelName } from "../format.js";
 import { readAsset, readD3 } from "./assets.js";
-import { escapeHtml, jsonScript } from "./embed.js";
+import { renderPage } from "./page.js";
 
 /** Client views, in page order. */
 export const VIEWS = ["overview", "findings", "notes", "steps", "phases", "modules", "operators", "kernels", "idle", "launch", "overlap", "ranks", "memory", "inference", "efficiency", "timeline"] as const;
@@ -68,55 +67,17 @@ export function reportData(summary: Summary, extras: ReportExtras = {}): ReportD
 }
 
 export function renderHtml(summary: Summary, extras: ReportExtras = {}): string {
-  const scripts = [readD3(), readAsset("core.js"), ...VIEWS.map((v) => readAsset(`views/${v}.js`)), readAsset("main.js")].map(normalize);
-  const css = normalize(readAsset("styles.css"));
-  for (const s of scripts) {
-    // an inlined script must not be able to close its own element
-    if (/<\/script/i.test(s)) throw new Error("llmprof: an inlined report script contains </script");
-  }
-  const csp = [
-    "default-src 'none'",
-    `script-src ${scripts.map(hashSource).join(" ")}`,
-    `style-src ${hashSource(css)}`,
-    "img-src data:",
-    "base-uri 'none'",
-    "form-action 'none'",
-  ].join("; ");
-  // hashes are base64 and the rest is fixed text: nothing to escape in the attribute
-  if (/["<>&]/.test(csp)) throw new Error("llmprof: unexpected character in the report's CSP");
   const name = summary.trace.traceName ?? summary.trace.files[0] ?? "trace";
-  const title = `llmprof report — ${basename(name)}`;
-  const version = escapeHtml(summary.generator.version);
-  return [
-    "<!DOCTYPE html>",
-    `<!-- llmprof ${version} report: one self-contained file, no network access; the figures are in the #llmprof-data JSON block -->`,
-    '<html lang="en">',
-    "<head>",
-    '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="${csp}">`,
-    '<meta name="referrer" content="no-referrer">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<meta name="generator" content="llmprof ${version}">`,
-    `<title>${escapeHtml(title)}</title>`,
-    '<link rel="icon" href="data:,">',
-    `<style>${css}</style>`,
-    "</head>",
-    "<body>",
-    '<noscript><p class="noscript">This report draws its tables and charts with JavaScript; please open it in a browser with JavaScript enabled. The numbers are also in summary.json (llmprof analyze -o out/).</p></noscript>',
-    '<div id="app"></div>',
-    jsonScript("llmprof-data", reportData(summary, extras)),
-    ...scripts.map((s) => `<script>${s}</script>`),
-    "</body>",
-    "</html>",
-    "",
-  ].join("\n");
+  return renderPage({
+    kind: "report",
+    version: summary.generator.version,
+    title: `llmprof report — ${basename(name)}`,
+    dataId: "llmprof-data",
+    data: reportData(summary, extras),
+    scripts: [readD3(), readAsset("core.js"), ...VIEWS.map((v) => readAsset(`views/${v}.js`)), readAsset("main.js")],
+    css: readAsset("styles.css"),
+    noscript: "This report draws its tables and charts with JavaScript; please open it in a browser with JavaScript enabled. The numbers are also in summary.json (llmprof analyze -o out/).",
+  });
 }
 
-/** The HTML parser turns CR LF into LF before the browser hashes a script; do it first. */
-function normalize(text: string): string {
-  return text.replace(/\r\n?/g, "\n");
-}
 
-function hashSource(text: string): string {
-  return `'sha256-${createHash("sha256").update(text, "utf8").digest("base64")}'`;
-}
