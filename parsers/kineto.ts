@@ -21,7 +21,7 @@ import type { TraceModel } from "../src/model/tables.js";
 import { LlmprofError } from "../src/errors.js";
 import { KinetoEventReader } from "./kineto-event.js";
 import { COMMA, JsonSyntaxError, LBRACE, LBRACKET, NEED_MORE, RBRACE, RBRACKET, Scanner, describeByte } from "./json/scanner.js";
-import { TruncatedGzipError, openSource, type SourceOptions } from "./source.js";
+import { BlockReader, openSource, type SourceOptions } from "./source.js";
 import { readTopLevelMeta } from "./kineto-meta.js";
 
 export const KINETO_FORMAT = "kineto-json";
@@ -58,40 +58,22 @@ export async function parseKineto(path: string, options: ParseOptions = {}): Pro
   const sc = new Scanner();
   const events = new KinetoEventReader(builder, sc);
   const maxUnit = options.maxUnitBytes ?? 1 << 30;
-  let buf = Buffer.allocUnsafe(options.blockBytes ?? 8 << 20);
-  let filled = 0;
-  let eof = false;
+  const reader = new BlockReader(source, path, options.blockBytes ?? 8 << 20, maxUnit, "a single event or value");
   let state = State.Root;
   let sawEvents = false;
   let eventsDone = false;
   let rootIsArray = false;
-    let consumedBefore = 0; // bytes of text discarded before buf[0]
-  let truncatedGzip = false;
   const meta: Record<string, string> = {};
 
   try {
     for (;;) {
       // refill: keep the unread tail, read more behind it
-      if (!eof) {
-        if (filled === buf.length) {
-          if (buf.length * 2 > maxUnit) throw new LlmprofError(path, `a single event or value exceeds ${maxUnit} bytes`);
-          const bigger = Buffer.allocUnsafe(buf.length * 2);
-          buf.copy(bigger, 0, 0, filled);
-          buf = bigger;
-        }
-        let n: number;
-        try {
-          n = await source.read(buf, filled);
-        } catch (e) {
-          if (e instanceof TruncatedGzipError) {
-            truncatedGzip = true;
-            n = 0;
-          } else throw e;
-        }
-        if (n === 0) eof = true;
-        filled += n;
-        options.onProgress?.(consumedBefore + filled);
-      }
+      await reader.fill();
+      options.onProgress?.(reader.consumedBefore + reader.filled);
+      const buf = reader.buf;
+      const filled = reader.filled;
+      const consumedBefore = reader.consumedBefore;
+      const eof = reader.eof;
       sc.reset(buf, 0, filled);
       let unitStart = 0;
       try {
@@ -189,18 +171,13 @@ export async function parseKineto(path: string, options: ParseOptions = {}): Pro
           throw notATrace(path, filled - sc.pos > 0 || state !== State.Root ? "ends before any `traceEvents` array" : "has no JSON content");
         }
         if (!eventsDone) {
-          builder.diag("truncated-input", `the text ends at byte ${consumedBefore + filled} inside the events array${truncatedGzip ? " (truncated gzip stream)" : ""}`);
+          builder.diag("truncated-input", `the text ends at byte ${consumedBefore + filled} inside the events array${reader.truncated ? " (truncated gzip stream)" : ""}`);
           builder.meta.partial = true;
         } else builder.diag("unterminated-root");
         break;
       }
       // move the unread tail to the front
-      const tail = filled - sc.pos;
-      if (sc.pos > 0) {
-        buf.copy(buf, 0, sc.pos, filled);
-        consumedBefore += sc.pos;
-      }
-      filled = tail;
+      reader.compact(sc.pos);
     }
     // trailing non-whitespace after a complete root is ignored (some writers append newlines/garbage)
   } finally {

@@ -19,7 +19,7 @@
 import { LlmprofError } from "../src/errors.js";
 import type { TraceModel } from "../src/model/tables.js";
 import { NsysSink, SENSITIVE } from "./nsys-common.js";
-import { TruncatedGzipError, openSource, type SourceOptions } from "./source.js";
+import { BlockReader, openSource, type SourceOptions } from "./source.js";
 
 export const NSYS_JSON_FORMAT = "nsys-json";
 
@@ -54,9 +54,8 @@ export async function parseNsysJson(path: string, options: SourceOptions & { max
   const source = openSource(path, options);
   const sink = new NsysSink(NSYS_JSON_FORMAT, path);
   const maxLine = options.maxUnitBytes ?? 1 << 30;
-  let buf = Buffer.allocUnsafe(8 << 20);
-  let filled = 0;
-  let eof = false;
+  const reader = new BlockReader(source, path, 8 << 20, maxLine, "a line");
+  let buf = reader.buf;
   let lineNo = 0;
   let malformed = 0;
   let firstMalformed = "";
@@ -95,24 +94,10 @@ export async function parseNsysJson(path: string, options: SourceOptions & { max
 
   try {
     for (;;) {
-      if (!eof) {
-        if (filled === buf.length) {
-          if (buf.length * 2 > maxLine) throw new LlmprofError(path, `a line exceeds ${maxLine} bytes`);
-          const bigger = Buffer.allocUnsafe(buf.length * 2);
-          buf.copy(bigger, 0, 0, filled);
-          buf = bigger;
-        }
-        let n: number;
-        try {
-          n = await source.read(buf, filled);
-        } catch (e) {
-          if (!(e instanceof TruncatedGzipError)) throw e;
-          truncated = true;
-          n = 0;
-        }
-        if (n === 0) eof = true;
-        filled += n;
-      }
+      await reader.fill();
+      buf = reader.buf;
+      const filled = reader.filled;
+      if (reader.truncated) truncated = true;
       let pos = 0;
       for (;;) {
         const nl = buf.indexOf(10, pos);
@@ -120,7 +105,7 @@ export async function parseNsysJson(path: string, options: SourceOptions & { max
         handle(pos, nl);
         pos = nl + 1;
       }
-      if (eof) {
+      if (reader.eof) {
         if (pos < filled) {
           // no newline at the end: a cut file unless the last line is complete JSON
           try {
@@ -132,8 +117,7 @@ export async function parseNsysJson(path: string, options: SourceOptions & { max
         }
         break;
       }
-      buf.copy(buf, 0, pos, filled);
-      filled -= pos;
+      reader.compact(pos);
     }
   } finally {
     source.close();

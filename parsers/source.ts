@@ -183,3 +183,56 @@ export function describeFsError(e: unknown): string {
   if (code === "EISDIR") return "is a directory, expected a trace file";
   return e instanceof Error ? e.message : String(e);
 }
+
+/**
+ * The text of a source in one reusable buffer: `fill()` reads more behind the
+ * unread tail (growing the buffer when a single unit fills it), `compact(pos)`
+ * drops what was consumed. Streaming parsers scan buf[0, filled).
+ */
+export class BlockReader {
+  buf: Buffer;
+  filled = 0;
+  eof = false;
+  /** The gzip stream ended early (the text is cut, not corrupt). */
+  truncated = false;
+  /** Bytes of text discarded before buf[0]. */
+  consumedBefore = 0;
+
+  constructor(
+    private readonly source: ByteSource,
+    private readonly path: string,
+    initialBytes: number,
+    private readonly maxUnitBytes: number,
+    /** What a unit is, for the error message ("a single event or value", "a line"). */
+    private readonly unitName: string,
+  ) {
+    this.buf = Buffer.allocUnsafe(initialBytes);
+  }
+
+  async fill(): Promise<void> {
+    if (this.eof) return;
+    if (this.filled === this.buf.length) {
+      if (this.buf.length * 2 > this.maxUnitBytes) throw new LlmprofError(this.path, `${this.unitName} exceeds ${this.maxUnitBytes} bytes`);
+      const bigger = Buffer.allocUnsafe(this.buf.length * 2);
+      this.buf.copy(bigger, 0, 0, this.filled);
+      this.buf = bigger;
+    }
+    let n: number;
+    try {
+      n = await this.source.read(this.buf, this.filled);
+    } catch (e) {
+      if (!(e instanceof TruncatedGzipError)) throw e;
+      this.truncated = true;
+      n = 0;
+    }
+    if (n === 0) this.eof = true;
+    this.filled += n;
+  }
+
+  compact(pos: number): void {
+    if (pos <= 0) return;
+    this.buf.copy(this.buf, 0, pos, this.filled);
+    this.consumedBefore += pos;
+    this.filled -= pos;
+  }
+}
