@@ -10,7 +10,7 @@
  * sequence must be drained before the next one opens.
  */
 import { closeSync, createReadStream, openSync, readSync, statSync } from "node:fs";
-import { Transform, pipeline, type Readable } from "node:stream";
+import { pipeline, type Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
 import { DataType, RecordBatchReader, type RecordBatch, type Vector } from "apache-arrow";
 import { LlmprofError } from "../src/errors.js";
@@ -18,7 +18,7 @@ import type { TraceModel } from "../src/model/tables.js";
 import { NsysSink } from "./nsys-common.js";
 import { toFloat64 } from "./nsys-columns.js";
 import { TABLES, checkNsysTables, mapChunk, missingColumns, type TableChunk } from "./nsys-tables.js";
-import { describeFsError, isGzip, type SourceOptions } from "./source.js";
+import { byteLimit, describeFsError, isGzip, type SourceOptions } from "./source.js";
 
 export const NSYS_ARROW_FORMAT = "nsys-arrow";
 
@@ -80,14 +80,7 @@ function openStream(path: string, limit: number): Readable {
   }
   const file = createReadStream(path, { highWaterMark: 4 << 20 });
   if (!gz) return file;
-  let total = 0;
-  const guard = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      total += chunk.length;
-      if (total > limit) done(new LlmprofError(path, `decompresses to more than ${limit} bytes; refusing to read further`));
-      else done(null, chunk);
-    },
-  });
+  const guard = byteLimit(path, limit);
   // errors (a corrupt or cut gzip stream) surface through `guard`, which the Arrow reader consumes
   return pipeline(file, createGunzip({ chunkSize: 1 << 20 }), guard, () => {});
 }

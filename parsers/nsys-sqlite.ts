@@ -14,7 +14,6 @@
 import { closeSync, createReadStream, createWriteStream, mkdtempSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { Transform } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { createGunzip } from "node:zlib";
 import Database from "better-sqlite3";
@@ -22,7 +21,7 @@ import { LlmprofError } from "../src/errors.js";
 import type { TraceModel } from "../src/model/tables.js";
 import { NsysSink } from "./nsys-common.js";
 import { READ_ORDER, TABLES, checkNsysTables, mapChunk, type TableChunk } from "./nsys-tables.js";
-import { describeFsError, isGzip, readHead, type SourceOptions } from "./source.js";
+import { byteLimit, describeFsError, isGzip, readHead, type SourceOptions } from "./source.js";
 
 export const NSYS_SQLITE_FORMAT = "nsys-sqlite";
 const SQLITE_MAGIC = "SQLite format 3\0";
@@ -62,14 +61,7 @@ function rawMagic(path: string): Buffer {
 }
 
 async function inflate(path: string, target: string, limit: number): Promise<void> {
-  let total = 0;
-  const guard = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      total += chunk.length;
-      if (total > limit) done(new LlmprofError(path, `decompresses to more than ${limit} bytes; refusing to read further`));
-      else done(null, chunk);
-    },
-  });
+  const guard = byteLimit(path, limit);
   try {
     await pipeline(createReadStream(path), createGunzip(), guard, createWriteStream(target, { mode: 0o600 }));
   } catch (e) {

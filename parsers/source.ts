@@ -5,7 +5,7 @@
  */
 import { createReadStream, openSync, readSync, closeSync, statSync } from "node:fs";
 import { createGunzip } from "node:zlib";
-import type { Readable } from "node:stream";
+import { Transform, type Readable } from "node:stream";
 import { LlmprofError } from "../src/errors.js";
 
 export interface ByteSource {
@@ -235,4 +235,16 @@ export class BlockReader {
     this.consumedBefore += pos;
     this.filled -= pos;
   }
+}
+
+/** A pass-through stream that fails with a clear error once more than `limit` bytes went through (gzip bombs). */
+export function byteLimit(path: string, limit: number): Transform {
+  let total = 0;
+  return new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      total += chunk.length;
+      if (total > limit) done(new LlmprofError(path, `decompresses to more than ${limit} bytes; refusing to read further`));
+      else done(null, chunk);
+    },
+  });
 }
