@@ -13,7 +13,7 @@ export function renderTerminal(s: Summary): string {
   if (ranks.length) out.push(`ranks: ${ranks.map((r) => r.rank).join(", ")} of world size ${ranks[0]!.worldSize ?? "?"}`);
   out.push("");
 
-  out.push(...findingsText(s));
+  out.push(...headlineText(s), ...findingsText(s));
 
   if (s.steps.available) {
     const st = s.steps;
@@ -255,4 +255,20 @@ function findingsText(s: Summary): string[] {
   }
   out.push("");
   return out;
+}
+
+/** One block of the numbers people look for first. */
+function headlineText(s: Summary): string[] {
+  const parts: string[] = [];
+  if (s.steps.available) parts.push(`step ${formatNs(s.steps.stepTimeMedianNs)} (median of ${s.steps.count})`);
+  if (s.temporal.available && s.temporal.devices.length) {
+    const t = s.temporal.devices[0]!.total;
+    parts.push(`GPU busy ${formatPct(t.busyPct)}`, `idle ${formatPct(t.idlePct)}`);
+    if (t.communicationNs > 0) parts.push(`exposed comm ${formatPct(t.exposedCommunicationPct)}`);
+  }
+  if (s.throughput.available) parts.push(`${formatCount(s.throughput.ranks[0]!.tokensPerSMedian)} tokens/s per GPU`);
+  if (s.efficiency.available && s.efficiency.window.mfuPct !== null) parts.push(`MFU ${formatPct(s.efficiency.window.mfuPct)}`);
+  if (s.memory.available && s.memory.devices.length) parts.push(`peak memory ${formatBytes(s.memory.devices[0]!.peakAllocatedBytes)}`);
+  if (s.kernels.available && s.kernels.byCategory.length) parts.push(`top kernels: ${s.kernels.byCategory[0]!.label} ${formatPct(s.kernels.byCategory[0]!.pctOfKernelTime)}`);
+  return parts.length ? [`Headline: ${parts.join(" · ")}`, ""] : [];
 }
