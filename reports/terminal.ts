@@ -266,7 +266,11 @@ function headlineText(s: Summary): string[] {
     parts.push(`GPU busy ${formatPct(t.busyPct)}`, `idle ${formatPct(t.idlePct)}`);
     if (t.communicationNs > 0) parts.push(`exposed comm ${formatPct(t.exposedCommunicationPct)}`);
   }
-  if (s.throughput.available) parts.push(`${formatCount(s.throughput.ranks[0]!.tokensPerSMedian)} tokens/s per GPU`);
+  if (s.inference.available) {
+    const i = s.inference;
+    parts.push(`TTFT ${formatNs(i.ttftNs)}`, `TPOT ${i.tpotNs === null ? "n/a" : formatNs(i.tpotNs)}`);
+    if (i.tokensPerS.decode !== null) parts.push(`${formatCount(i.tokensPerS.decode)} tokens/s in decode`);
+  } else if (s.throughput.available) parts.push(`${formatCount(s.throughput.ranks[0]!.tokensPerSMedian)} tokens/s per GPU`);
   if (s.efficiency.available && s.efficiency.window.mfuPct !== null) parts.push(`MFU ${formatPct(s.efficiency.window.mfuPct)}`);
   if (s.memory.available && s.memory.devices.length) parts.push(`peak memory ${formatBytes(s.memory.devices[0]!.peakAllocatedBytes)}`);
   if (s.kernels.available && s.kernels.byCategory.length) parts.push(`top kernels: ${s.kernels.byCategory[0]!.label} ${formatPct(s.kernels.byCategory[0]!.pctOfKernelTime)}`);
