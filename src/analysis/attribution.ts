@@ -19,6 +19,8 @@
  *               and activities with no launch record: queued before the trace).
  */
 import { CpuKind, type TraceModel } from "../model/tables.js";
+import { upperBound } from "../model/search.js";
+import { STEP_NAME } from "./steps.js";
 
 export const Phase = { Forward: 0, Backward: 1, Optimizer: 2, Other: 3 } as const;
 export type Phase = (typeof Phase)[keyof typeof Phase];
@@ -61,7 +63,6 @@ export interface Attribution {
 
 const ENGINE_PREFIX = "autograd::engine::evaluate_function";
 const OPTIMIZER_PREFIX = "Optimizer.step";
-const STEP_NAME = /^ProfilerStep#\d+$/;
 
 export function attribute(model: TraceModel): Attribution {
   const { cpu, gpu, runtime, strings } = model;
@@ -115,16 +116,8 @@ export function attribute(model: TraceModel): Attribution {
       firstBackward.push(Infinity);
     }
   }
-  const stepOf = (t: number): number => {
-    let lo = 0;
-    let hi = stepStarts.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (stepStarts[mid]! <= t) lo = mid + 1;
-      else hi = mid;
-    }
-    return lo - 1; // -1 before the first step: treated as one region
-  };
+  // -1 before the first step: treated as one region
+  const stepOf = (t: number): number => upperBound(stepStarts.length, (i) => stepStarts[i]!, t) - 1;
   let firstBackwardNoStep = Infinity;
   for (let i = 0; i < n; i++) {
     if (!(state[i]! & 1)) continue;

@@ -36,6 +36,7 @@ import { bytesPerElement, peakDtypeOf, resolveHardware, type Hardware } from "./
 import type { Section } from "./summary.js";
 import type { PeakDtype } from "./gpu-peaks.js";
 import { parseDims } from "./shapes.js";
+import { upperBound } from "../model/search.js";
 
 export interface EfficiencyStep {
   step: number;
@@ -247,14 +248,7 @@ export function moduleClassName(spanName: string): string {
 }
 
 function stepIndex(steps: readonly { startNs: number; endNs: number }[], t: number): number {
-  let lo = 0;
-  let hi = steps.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (steps[mid]!.startNs <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  const k = lo - 1;
+  const k = upperBound(steps.length, (i) => steps[i]!.startNs, t) - 1;
   return k >= 0 && t < steps[k]!.endNs ? k : -1;
 }
 

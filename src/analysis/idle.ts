@@ -23,6 +23,9 @@
 import { CpuKind, type TraceModel } from "../model/tables.js";
 import type { AnalysisContext } from "./context.js";
 import { gaps, type IntervalSet } from "./intervals.js";
+import { SliceLocator } from "./slice-at.js";
+import { lowerBound, upperBound } from "../model/search.js";
+import { STEP_NAME } from "./steps.js";
 
 export const IDLE_CAUSES = [
   "host-bound",
@@ -92,8 +95,8 @@ export interface IdleResult {
   verdict: string;
 }
 
-const SYNC_NAME = /Synchronize|^cudaMemcpy$|^cudaMemcpy2D$|^cudaMemcpyToSymbol$|^cuMemcpyDtoH(_v2)?$|^cuMemcpyHtoD(_v2)?$|^cudaMemcpyFromSymbol$/;
-const STEP_NAME = /^ProfilerStep#\d+$/;
+/** Runtime/driver calls that block the CPU until the GPU (or a stream) has drained. */
+export const SYNC_NAME = /Synchronize|^cudaMemcpy$|^cudaMemcpy2D$|^cudaMemcpyToSymbol$|^cuMemcpyDtoH(_v2)?$|^cuMemcpyHtoD(_v2)?$|^cudaMemcpyFromSymbol$/;
 
 const BINS: [string, number, number][] = [
   ["< 1 µs", 0, 1e3],
@@ -213,13 +216,7 @@ function verdictOf(byCause: CauseTotal[], idleNs: number, windowNs: number): str
 
 /** First GPU row of `device` starting at time t (rows are sorted by start). */
 function firstActivityAt(start: Float64Array, device: Int32Array, dev: number, t: number): number {
-  let lo = 0;
-  let hi = start.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (start[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = lowerBound(start.length, (i) => start[i]!, t);
   for (let i = lo; i < start.length && start[i]! <= t; i++) if (device[i] === dev) return i;
   // the gap may end where an activity of this device starts at exactly t; search a little further for robustness
   for (let i = lo; i < start.length; i++) if (device[i] === dev) return i;
@@ -248,13 +245,7 @@ function syncIntervals(model: TraceModel): SyncSet {
 /** A sync call in progress at time t (start <= t <= end), -1 none. */
 function syncActiveAt(set: SyncSet, t: number): number {
   // last call starting at or before t; sync calls rarely nest, so look back a little
-  let lo = 0;
-  let hi = set.starts.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (set.starts[mid]! <= t) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = upperBound(set.starts.length, (i) => set.starts[i]!, t);
   for (let k = lo - 1; k >= 0 && k >= lo - 64; k--) if (set.ends[k]! >= t) return set.rows[k]!;
   return -1;
 }
@@ -265,31 +256,9 @@ function syncActiveAt(set: SyncSet, t: number): number {
  */
 function culpritFinder(model: TraceModel): (thread: number, t: number, fallback: string | null) => string {
   const { cpu, strings } = model;
-  const byThread = new Map<number, number[]>();
-  for (let i = 0; i < cpu.length; i++) {
-    const t = cpu.thread[i]!;
-    let list = byThread.get(t);
-    if (!list) byThread.set(t, (list = []));
-    list.push(i);
-  }
+  const locate = new SliceLocator(model);
   return (thread, t, fallback) => {
-    const list = byThread.get(thread) ?? [];
-    // innermost slice containing t: the last slice starting at or before t that still runs
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (cpu.start[list[mid]!]! <= t) lo = mid + 1;
-      else hi = mid;
-    }
-    let inner = -1;
-    for (let k = lo - 1; k >= 0 && k >= lo - 4096; k--) {
-      const i = list[k]!;
-      if (cpu.end[i]! >= t) {
-        inner = i;
-        break;
-      }
-    }
+    const inner = locate.innermostAt(thread, t);
     // walk up from whatever encloses t: outermost operator, else outermost annotation
     // (not the step), else the innermost module (by class), else the innermost Python frame
     let op = -1;

@@ -42,6 +42,8 @@ import { CATEGORIES } from "./categories.js";
 import type { AnalysisContext } from "./context.js";
 import { measureWithin } from "./intervals.js";
 import type { Section } from "./summary.js";
+import { lowerBound, upperBound } from "../model/search.js";
+import { STEP_NAME } from "./steps.js";
 
 export interface InferenceOptions {
   /** A decode step is CPU-bound when its GPU idle share exceeds this (percent). */
@@ -120,7 +122,6 @@ export interface InferenceResult {
 }
 
 const GENERATE_NAME = /(^|[^A-Za-z])generat(e|ion)([^A-Za-z]|$)/i;
-const STEP_NAME = /^ProfilerStep#\d+$/;
 const ATTENTION_CLASS = /attention|attn/i;
 const MLP_CLASS = /mlp|feedforward|ffn|expert|moe/i;
 
@@ -331,7 +332,7 @@ function outermost(list: Region[]): Region[] {
 /** [batch, seq] of the first aten::embedding op on the thread inside [start, end). */
 function embeddingShape(ctx: AnalysisContext, thread: number, start: number, end: number): { batch: number; tokens: number } | null {
   const { cpu, strings } = ctx.model;
-  let i = lowerBound(cpu.start, start);
+  let i = lowerBoundOf(cpu.start, start);
   for (; i < cpu.length && cpu.start[i]! < end; i++) {
     if (cpu.thread[i] !== thread || cpu.kind[i] !== CpuKind.Op || cpu.inputDims[i]! < 0) continue;
     if (strings.get(cpu.name[i]!) !== "aten::embedding") continue;
@@ -348,15 +349,8 @@ function embeddingShape(ctx: AnalysisContext, thread: number, start: number, end
   return null;
 }
 
-function lowerBound(a: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid]! < t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+function lowerBoundOf(a: Float64Array, t: number): number {
+  return lowerBound(a.length, (i) => a[i]!, t);
 }
 
 interface GpuWork {
@@ -376,7 +370,7 @@ function gpuWorkOf(ctx: AnalysisContext, spans: readonly Span[]): GpuWork[] {
     const r = gpu.launch[g]!;
     if (r < 0) continue;
     const t = runtime.start[r]!;
-    const k = upperBound(starts, t) - 1;
+    const k = upperBoundOf(starts, t) - 1;
     if (k < 0) continue;
     const s = spans[k]!;
     if (t >= s.end || runtime.thread[r] !== s.thread) continue;
@@ -390,15 +384,8 @@ function gpuWorkOf(ctx: AnalysisContext, spans: readonly Span[]): GpuWork[] {
   return out;
 }
 
-function upperBound(a: Float64Array, t: number): number {
-  let lo = 0;
-  let hi = a.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (a[mid]! <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+function upperBoundOf(a: Float64Array, t: number): number {
+  return upperBound(a.length, (i) => a[i]!, t);
 }
 
 function primaryDevice(ctx: AnalysisContext, work: readonly GpuWork[]): number {
@@ -453,7 +440,7 @@ function decodeBreakdown(
   for (const s of steps) idle += s.gpuIdleNs;
   const starts = Float64Array.from(steps, (s) => s.startNs);
   for (let g = 0; g < gpu.length; g++) {
-    const k = upperBound(starts, gpu.start[g]!) - 1;
+    const k = upperBoundOf(starts, gpu.start[g]!) - 1;
     if (k < 0 || gpu.start[g]! >= steps[k]!.endNs) continue;
     const d = gpu.end[g]! - gpu.start[g]!;
     if (!modules) {

@@ -17,6 +17,7 @@
 import { CpuKind } from "../model/tables.js";
 import { Phase } from "./attribution.js";
 import type { AnalysisContext } from "./context.js";
+import { upperBound } from "../model/search.js";
 
 /** Bounds of the period search (operators; a layer of 1,500 top-level operators is far beyond real models). */
 const MAX_OPS = 8000;
@@ -92,14 +93,7 @@ export function inferLayers(ctx: AnalysisContext): InferredLayersResult | null {
   const layerAt = (t: number, th: number): number => {
     if (th !== thread) return -1;
     // spans are disjoint and sorted: the last one starting at or before t
-    let lo = 0;
-    let hi = spans.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (spans[mid]!.from <= t) lo = mid + 1;
-      else hi = mid;
-    }
-    const s = spans[lo - 1];
+    const s = spans[upperBound(spans.length, (i) => spans[i]!.from, t) - 1];
     return s && t <= s.to ? s.layer : -1;
   };
 

@@ -3,6 +3,7 @@
  * operations the temporal figures are defined with (union, intersection,
  * difference, clipping, measure).
  */
+import { upperBound } from "../model/search.js";
 
 export interface IntervalSet {
   readonly starts: Float64Array;
@@ -173,14 +174,7 @@ export function clip(set: IntervalSet, from: number, to: number): IntervalSet {
 
 /** First interval whose end is after t. */
 function lowerBoundEnd(set: IntervalSet, t: number): number {
-  let lo = 0;
-  let hi = set.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (set.ends[mid]! <= t) lo = mid + 1;
-    else hi = mid;
-  }
-  return lo;
+  return upperBound(set.length, (i) => set.ends[i]!, t);
 }
 
 /** Gaps of the complement of `set` inside [from, to). */

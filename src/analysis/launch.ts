@@ -12,6 +12,7 @@ import { GpuKind } from "../model/tables.js";
 import type { AnalysisContext } from "./context.js";
 import type { IdleResult } from "./idle.js";
 import { distribution, type Distribution } from "./stats.js";
+import { upperBound } from "../model/search.js";
 
 export interface LaunchResult {
   kernels: number;
@@ -58,14 +59,7 @@ export function launchOverhead(ctx: AnalysisContext, idle: IdleResult | null, ti
     const t = runtime.start[r]!;
     // CPU step spans are sorted and disjoint: binary search the last one starting at or before t
     const list = steps.steps;
-    let lo = 0;
-    let hi = list.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (list[mid]!.cpuStartNs <= t) lo = mid + 1;
-      else hi = mid;
-    }
-    const s = list[lo - 1];
+    const s = list[upperBound(list.length, (i) => list[i]!.cpuStartNs, t) - 1];
     if (s && t < s.cpuEndNs) launchesPerStep.set(s.number, (launchesPerStep.get(s.number) ?? 0) + 1);
   }
   const withLaunch = latency.length;

@@ -14,6 +14,7 @@
  * Without steps the window is the span of all GPU activity (one pseudo-step).
  */
 import { CpuKind, type TraceModel } from "../model/tables.js";
+import { upperBound } from "../model/search.js";
 
 export interface Step {
   /** ProfilerStep number N, or 0 for the whole-trace pseudo-step. */
@@ -34,7 +35,8 @@ export interface StepSet {
   readonly windowEndNs: number;
 }
 
-const STEP_NAME = /^ProfilerStep#(\d+)$/;
+/** The name of a profiled step (Kineto annotation or NVTX range); group 1 is N. */
+export const STEP_NAME = /^ProfilerStep#(\d+)$/;
 
 export function findSteps(model: TraceModel, select?: StepSelection): StepSet {
   const cpu = model.cpu;
@@ -123,14 +125,7 @@ function lastLaunchedEnds(model: TraceModel, rows: readonly number[]): Float64Ar
     if (r < 0) continue;
     const t = runtime.start[r]!;
     // CPU step spans are sorted and disjoint: the last one starting at or before t
-    let lo = 0;
-    let hi = rows.length;
-    while (lo < hi) {
-      const mid = (lo + hi) >> 1;
-      if (starts[mid]! <= t) lo = mid + 1;
-      else hi = mid;
-    }
-    const k = lo - 1;
+    const k = upperBound(rows.length, (i) => starts[i]!, t) - 1;
     if (k >= 0 && t < ends[k]! && gpu.end[g]! > out[k]!) out[k] = gpu.end[g]!;
   }
   return out;

@@ -21,6 +21,7 @@ import type {
   TraceMeta,
   TraceModel,
 } from "./tables.js";
+import { lowerBound } from "./search.js";
 
 /** Scratch row for a CPU slice; fields reset to "none" after each commit. */
 export class CpuRow {
@@ -742,13 +743,7 @@ function linkLaunches(
 
 /** The slice in `list` (time-ordered rows of one thread) starting exactly at `t`; prefers one with a sequence number. */
 function sliceStartingAt(cpu: Omit<CpuSliceTable, "parent" | "depth">, list: Int32Array, t: number): number {
-  let lo = 0;
-  let hi = list.length;
-  while (lo < hi) {
-    const mid = (lo + hi) >> 1;
-    if (cpu.start[list[mid]!]! < t) lo = mid + 1;
-    else hi = mid;
-  }
+  const lo = lowerBound(list.length, (k) => cpu.start[list[k]!]!, t);
   let best = -1;
   for (let k = lo; k < list.length && cpu.start[list[k]!]! === t; k++) {
     const i = list[k]!;
