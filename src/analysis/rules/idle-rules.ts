@@ -1,5 +1,6 @@
 /** Rules over the idle-gap analysis: host-bound GPU, synchronisations, waiting at step start. */
 import { CpuKind } from "../../model/tables.js";
+import { SYNC_NAME } from "../idle.js";
 import { timeCost, type Evidence, type Rule, type RuleInput } from "../findings.js";
 import { formatMs, formatPct } from "../../units.js";
 
@@ -41,7 +42,6 @@ export const hostBound: Rule = {
   },
 };
 
-const SYNC_NAME = /Synchronize|^cudaMemcpy$|^cudaMemcpy2D$|^cuMemcpyDtoH(_v2)?$/;
 
 export const synchronization: Rule = {
   id: "synchronization",
