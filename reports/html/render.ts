@@ -10,6 +10,7 @@
  * at it in SECTION_VIEWS (which fails to compile while a section is missing).
  */
 import { basename } from "node:path";
+import { CATEGORY_LABELS } from "../../src/analysis/categories.js";
 import type { Summary } from "../../src/analysis/summary.js";
 import type { Timeline } from "../../src/analysis/timeline.js";
 import { shortKernelName } from "../format.js";
@@ -55,14 +56,18 @@ export interface ReportData {
   summary: Summary;
   timeline: Timeline | null;
   /** Display names made with reports/format.ts, aligned with the rows they label. */
-  labels: { kernels: string[] };
+  labels: { kernels: string[]; categories: Readonly<Record<string, string>> };
 }
 
 export function reportData(summary: Summary, extras: ReportExtras = {}): ReportData {
   return {
     summary,
     timeline: extras.timeline ?? null,
-    labels: { kernels: summary.kernels.available ? summary.kernels.byName.map((r) => shortKernelName(r.name, 90)) : [] },
+    labels: {
+      kernels: summary.kernels.available ? summary.kernels.byName.map((r) => shortKernelName(r.name, 90)) : [],
+      // the category names of src/analysis/categories.ts, so the page never keeps its own copy
+      categories: CATEGORY_LABELS,
+    },
   };
 }
 

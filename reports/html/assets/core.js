@@ -22,19 +22,11 @@
     triton: "#17becf",
     other: "#bab0ac",
   };
-  var CATEGORY_LABELS = {
-    gemm: "GEMM",
-    attention: "Attention",
-    elementwise: "Elementwise",
-    reduction: "Reduction / normalisation",
-    softmax: "Softmax",
-    embedding: "Embedding / index",
-    optimizer: "Optimizer",
-    communication: "Communication",
-    memory: "Memory (copy / set)",
-    triton: "Triton / compiled",
-    other: "Other",
-  };
+  /** Category names come with the report's data (src/analysis/categories.ts): see setCategoryLabels. */
+  var CATEGORY_LABELS = {};
+  function setCategoryLabels(labels) {
+    CATEGORY_LABELS = labels || {};
+  }
 
   /** The parts of a step (temporal breakdown); they add up to the step time. */
   var STEP_PARTS = [
@@ -481,6 +473,7 @@
     segmented: segmented,
     categoryColor: categoryColor,
     categoryLabel: categoryLabel,
+    setCategoryLabels: setCategoryLabels,
     fmt: { ns: fmtNs, ms: fmtMs, us: fmtUs, pct: fmtPct, count: fmtCount, bytes: fmtBytes, isNum: isNum },
     el: el,
     card: card,

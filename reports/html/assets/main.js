@@ -10,6 +10,7 @@
   var L = window.llmprof;
   var el = L.el;
   var data = JSON.parse(document.getElementById("llmprof-data").textContent);
+  L.setCategoryLabels(data.labels.categories);
   var s = data.summary;
   var app = document.getElementById("app");
 
