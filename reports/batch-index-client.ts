@@ -4,23 +4,15 @@
  * and textContent only (trace paths are data, never markup) and sets
  * body[data-ready] when done, as report.html does.
  */
+import { CLIENT_DOM_HELPERS } from "./html/client-dom.js";
+
 export const BATCH_INDEX_CLIENT = String.raw`(function () {
   "use strict";
   var data = JSON.parse(document.getElementById("llmprof-batch").textContent);
   var app = document.getElementById("app");
   var MAX_TABLE_ROWS = 5000;
 
-  function el(tag, attrs, children) {
-    var e = document.createElement(tag);
-    if (attrs) Object.keys(attrs).forEach(function (k) {
-      if (k === "text") e.textContent = attrs[k];
-      else e.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) { e.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
-    return e;
-  }
-  function isNum(v) { return typeof v === "number" && isFinite(v); }
-  function fmt(v, digits) { return isNum(v) ? v.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "–"; }
+${CLIENT_DOM_HELPERS}  function fmt(v, digits) { return isNum(v) ? v.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "–"; }
   function day(ms) { return isNum(ms) ? new Date(ms).toISOString().slice(0, 10) : "–"; }
   function seriesKey(r) { return r.series + (r.rank === null ? "" : " · rank " + r.rank); }
 

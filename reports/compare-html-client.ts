@@ -4,23 +4,15 @@
  * textContent and d3's .text() only (labels and GPU names are data, never
  * markup); sets body[data-ready] when done, as report.html does.
  */
+import { CLIENT_DOM_HELPERS } from "./html/client-dom.js";
+
 export const COMPARE_CLIENT = String.raw`(function () {
   "use strict";
   var data = JSON.parse(document.getElementById("llmprof-compare").textContent);
   var app = document.getElementById("app");
   var labels = data.labels;
 
-  function el(tag, attrs, children) {
-    var e = document.createElement(tag);
-    if (attrs) Object.keys(attrs).forEach(function (k) {
-      if (k === "text") e.textContent = attrs[k];
-      else e.setAttribute(k, attrs[k]);
-    });
-    (children || []).forEach(function (c) { e.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
-    return e;
-  }
-  function isNum(v) { return typeof v === "number" && isFinite(v); }
-
+${CLIENT_DOM_HELPERS}
   app.appendChild(el("header", { class: "page" }, [
     el("h1", { text: "llmprof compare: " + labels.length + " runs" }),
     el("ul", { class: "runs" }, labels.map(function (l, i) {
