@@ -274,6 +274,23 @@
     if (tipNode) tipNode.style.display = "none";
   }
 
+  /**
+   * An SVG chart of width x height (role img, aria-label) with margins {top, right,
+   * bottom, left}: returns the plotting group g (already shifted by the margins) and
+   * its inner size w x h.
+   */
+  function plot(container, width, height, margin, label) {
+    var svg = d3.select(container).append("svg").attr("width", width).attr("height", height).attr("role", "img").attr("aria-label", label);
+    var g = svg.append("g").attr("transform", "translate(" + margin.left + "," + margin.top + ")");
+    return { svg: svg, g: g, w: width - margin.left - margin.right, h: height - margin.top - margin.bottom };
+  }
+
+  /** Axis titles: y rotated, yOffset px left of the plot; x centred, xOffset px below its top. */
+  function axisTitles(g, w, h, xTitle, yTitle, yOffset, xOffset) {
+    g.append("text").attr("class", "axis-label").attr("transform", "rotate(-90)").attr("x", -h / 2).attr("y", -yOffset).attr("text-anchor", "middle").text(yTitle);
+    g.append("text").attr("class", "axis-label").attr("x", w / 2).attr("y", h + xOffset).attr("text-anchor", "middle").text(xTitle);
+  }
+
   /** Calls draw(width) now and again whenever the container's width changes. */
   function responsive(container, draw) {
     var last = -1;
@@ -485,6 +502,8 @@
     moveTooltip: moveTooltip,
     hideTooltip: hideTooltip,
     responsive: responsive,
+    plot: plot,
+    axisTitles: axisTitles,
     table: table,
     views: views,
     registerView: registerView,

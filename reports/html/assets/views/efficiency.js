@@ -20,20 +20,17 @@
     if (!rows.length) return;
     L.responsive(container, function (width) {
       container.textContent = "";
-      var margin = { top: 10, right: 20, bottom: 44, left: 64 };
-      var height = 300;
-      var w = width - margin.left - margin.right;
-      var h = height - margin.top - margin.bottom;
+      var frame = L.plot(container, width, 300, { top: 10, right: 20, bottom: 44, left: 64 }, "Roofline");
+      var g = frame.g;
+      var w = frame.w;
+      var h = frame.h;
       var xs = rows.map(function (r) { return r.arithmeticIntensityFlopsPerByte; });
       var x = d3.scaleLog().domain([Math.max(0.1, d3.min(xs) / 2), d3.max(xs) * 4]).range([0, w]);
       var ymax = Math.max(peak || 0, d3.max(rows, function (r) { return r.achievedTflopsPerS; })) * 1.5;
       var y = d3.scaleLog().domain([Math.max(0.01, d3.min(rows, function (r) { return r.achievedTflopsPerS; }) / 3), ymax]).range([h, 0]);
-      var svg = d3.select(container).append("svg").attr("width", width).attr("height", height).attr("role", "img").attr("aria-label", "Roofline");
-      var g = svg.append("g").attr("transform", "translate(" + margin.left + "," + margin.top + ")");
       g.append("g").attr("class", "axis").call(d3.axisLeft(y).ticks(5, "~g"));
       g.append("g").attr("class", "axis").attr("transform", "translate(0," + h + ")").call(d3.axisBottom(x).ticks(6, "~g"));
-      g.append("text").attr("class", "axis-label").attr("transform", "rotate(-90)").attr("x", -h / 2).attr("y", -46).attr("text-anchor", "middle").text("achieved TFLOP/s");
-      g.append("text").attr("class", "axis-label").attr("x", w / 2).attr("y", h + 36).attr("text-anchor", "middle").text("arithmetic intensity (FLOP/byte)");
+      L.axisTitles(g, w, h, "arithmetic intensity (FLOP/byte)", "achieved TFLOP/s", 46, 36);
       if (peak && bw) {
         // the roof: min(peak, intensity × bandwidth)
         var pts = d3.range(0, 101).map(function (i) {

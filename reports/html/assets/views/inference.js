@@ -14,20 +14,17 @@
     if (!steps.length) return;
     L.responsive(container, function (width) {
       container.textContent = "";
-      var margin = { top: 10, right: 16, bottom: 42, left: 64 };
-      var height = 220;
-      var w = width - margin.left - margin.right;
-      var h = height - margin.top - margin.bottom;
+      var frame = L.plot(container, width, 220, { top: 10, right: 16, bottom: 42, left: 64 }, "Decode step times");
+      var g = frame.g;
+      var w = frame.w;
+      var h = frame.h;
       var x = d3.scaleBand().domain(steps.map(function (s) { return s.forward; })).range([0, w]).padding(0.2);
       var y = d3.scaleLinear().domain([0, d3.max(steps, function (s) { return s.durationNs; }) / 1e6 || 1]).nice().range([h, 0]);
-      var svg = d3.select(container).append("svg").attr("width", width).attr("height", height).attr("role", "img").attr("aria-label", "Decode step times");
-      var g = svg.append("g").attr("transform", "translate(" + margin.left + "," + margin.top + ")");
       g.append("g").attr("class", "grid").call(d3.axisLeft(y).ticks(5).tickSize(-w).tickFormat(""));
       g.append("g").attr("class", "axis").call(d3.axisLeft(y).ticks(5));
       var every = Math.ceil(steps.length / 20);
       g.append("g").attr("class", "axis").attr("transform", "translate(0," + h + ")").call(d3.axisBottom(x).tickValues(x.domain().filter(function (_, i) { return i % every === 0; })));
-      g.append("text").attr("class", "axis-label").attr("transform", "rotate(-90)").attr("x", -h / 2).attr("y", -46).attr("text-anchor", "middle").text("decode step (ms)");
-      g.append("text").attr("class", "axis-label").attr("x", w / 2).attr("y", h + 34).attr("text-anchor", "middle").text("forward call");
+      L.axisTitles(g, w, h, "forward call", "decode step (ms)", 46, 34);
       steps.forEach(function (s) {
         var busy = s.durationNs - s.gpuIdleNs;
         [["busy", busy, "#3b6ea5", 0], ["idle", s.gpuIdleNs, "#cfd6de", busy]].forEach(function (part) {

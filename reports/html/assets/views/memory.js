@@ -17,20 +17,17 @@
     if (!pts.length) return;
     L.responsive(container, function (width) {
       container.textContent = "";
-      var margin = { top: 10, right: 16, bottom: 42, left: 72 };
-      var height = 240;
-      var w = width - margin.left - margin.right;
-      var h = height - margin.top - margin.bottom;
+      var frame = L.plot(container, width, 240, { top: 10, right: 16, bottom: 42, left: 72 }, "GPU memory over time");
+      var g = frame.g;
+      var w = frame.w;
+      var h = frame.h;
       var t0 = pts[0].timeNs;
       var x = d3.scaleLinear().domain([0, (pts[pts.length - 1].timeNs - t0) / 1e6 || 1]).range([0, w]);
       var y = d3.scaleLinear().domain([0, d3.max(pts, function (p) { return Math.max(p.reservedBytes, p.allocatedBytes); }) / 2 ** 30 || 1]).nice().range([h, 0]);
-      var svg = d3.select(container).append("svg").attr("width", width).attr("height", height).attr("role", "img").attr("aria-label", "GPU memory over time");
-      var g = svg.append("g").attr("transform", "translate(" + margin.left + "," + margin.top + ")");
       g.append("g").attr("class", "grid").call(d3.axisLeft(y).ticks(5).tickSize(-w).tickFormat(""));
       g.append("g").attr("class", "axis").call(d3.axisLeft(y).ticks(5));
       g.append("g").attr("class", "axis").attr("transform", "translate(0," + h + ")").call(d3.axisBottom(x).ticks(8));
-      g.append("text").attr("class", "axis-label").attr("transform", "rotate(-90)").attr("x", -h / 2).attr("y", -52).attr("text-anchor", "middle").text("GiB");
-      g.append("text").attr("class", "axis-label").attr("x", w / 2).attr("y", h + 34).attr("text-anchor", "middle").text("time since the window start (ms)");
+      L.axisTitles(g, w, h, "time since the window start (ms)", "GiB", 52, 34);
       ["reserved", "allocated"].forEach(function (k) {
         var line = d3.line().curve(d3.curveStepAfter)
           .x(function (p) { return x((p.timeNs - t0) / 1e6); })
