@@ -3,7 +3,7 @@ import { analyzeModels } from "../../src/analysis/analyze.js";
 import type { Summary } from "../../src/analysis/summary.js";
 import { parseKineto } from "../../parsers/kineto.js";
 import { fixture, sharedTrace } from "../helpers/paths.js";
-import { isComm, isGpu, readRaw, referenceSteps, referenceTemporal, type RawTrace } from "../helpers/raw.js";
+import { type RawTrace, isComm, readRaw, referenceGapCauses, referenceSteps, referenceTemporal } from "../helpers/raw.js";
 
 const near = (a: number, b: number) => expect(Math.abs(a - b)).toBeLessThanOrEqual(Math.max(1, Math.abs(b) * 1e-3));
 
@@ -11,44 +11,9 @@ async function summarize(paths: string[]): Promise<Summary> {
   return analyzeModels(await Promise.all(paths.map((p) => parseKineto(p))));
 }
 
-/**
- * Reference host-bound idle of one device: gaps between the union of its
- * activities inside each step, where the activity ending the gap was launched
- * by a runtime call that ended after the gap began, and no synchronising call
- * was in progress when the gap began. Plain loops over the raw events.
- */
+/** Host-bound idle of one device by the plain reference of test/helpers/raw.ts. */
 function referenceHostBound(raw: RawTrace, device: number): number {
-  const steps = referenceSteps(raw);
-  const runtime = new Map<unknown, { ts: number; end: number }>();
-  const syncs: { ts: number; end: number }[] = [];
-  for (const e of raw.traceEvents) {
-    if (e.cat !== "cuda_runtime" && e.cat !== "cuda_driver") continue;
-    runtime.set(e.args!["correlation"], { ts: e.ts!, end: e.ts! + e.dur! });
-    if (/Synchronize|^cudaMemcpy$/.test(e.name ?? "")) syncs.push({ ts: e.ts!, end: e.ts! + e.dur! });
-  }
-  const acts = raw.traceEvents.filter((e) => isGpu(e) && ((e.args?.["device"] as number) ?? e.pid) === device).sort((a, b) => a.ts! - b.ts!);
-  let total = 0;
-  for (const st of steps) {
-    let busyUntil = st.start;
-    let first = true;
-    for (const a of acts) {
-      const s = a.ts!;
-      const e = a.ts! + a.dur!;
-      if (e <= st.start || s >= st.end) continue;
-      if (s > busyUntil) {
-        const gapStart = busyUntil;
-        const gapEnd = s;
-        if (!first) {
-          const r = runtime.get(a.args?.["correlation"]);
-          const syncing = syncs.some((y) => y.ts <= gapStart && gapStart <= y.end);
-          if (r && !syncing && r.end > gapStart) total += gapEnd - gapStart;
-        }
-      }
-      first = false;
-      busyUntil = Math.max(busyUntil, e);
-    }
-  }
-  return total * 1000;
+  return referenceGapCauses(raw, device).hostBound;
 }
 
 describe("idle time and its causes", () => {

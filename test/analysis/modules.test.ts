@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { analyzeModels } from "../../src/analysis/analyze.js";
 import type { Summary } from "../../src/analysis/summary.js";
 import { parseKineto } from "../../parsers/kineto.js";
-import { classOf, containing, indexRaw, innermost, isModule } from "../helpers/containment.js";
+import { attributeRaw } from "../helpers/containment.js";
 import { fixture, sharedTrace } from "../helpers/paths.js";
 import { isGpu, readRaw, referenceSteps, type RawTrace } from "../helpers/raw.js";
 
@@ -16,59 +16,18 @@ function windowOf(raw: RawTrace): [number, number] {
 }
 
 /**
- * Forward self GPU time of a module class, by containment on the raw events:
- * kernels launched on the forward (main) thread whose innermost enclosing module
- * span is of that class, and that are not inside an Optimizer.step annotation.
+ * Forward / backward self GPU time of a module class, from the plain containment
+ * attribution of test/helpers (attributeRaw: innermost module span around the
+ * launch; for backward, the module of the forward op the raw fwdbwd flow leads to).
  */
-function referenceForwardSelf(raw: RawTrace, className: string): number {
-  const index = indexRaw(raw);
+function referenceSelf(raw: RawTrace, phase: "forward" | "backward", className: string): number {
   const [from, to] = windowOf(raw);
-  let total = 0;
-  for (const g of raw.traceEvents) {
-    if (!isGpu(g) || g.ts! < from || g.ts! >= to) continue;
-    const r = index.launch.get(g.args?.["correlation"]);
-    if (!r) continue;
-    const enc = containing(index, r.tid, r.ts!);
-    if (enc.some((e) => (e.name ?? "").startsWith("autograd::engine::evaluate_function") || (e.name ?? "").startsWith("Optimizer.step"))) continue;
-    const m = innermost(enc, isModule);
-    if (m && classOf(m) === className) total += g.dur!;
-  }
-  return total * 1000;
+  return attributeRaw(raw, from, to)
+    .filter((k) => k.launch && k.phase === phase && k.className === className)
+    .reduce((a, k) => a + k.durNs, 0);
 }
-
-/**
- * Backward self GPU time of a module class, following the raw fwdbwd flows: the
- * innermost flow-target op enclosing the launch on the autograd thread -> the
- * flow's source op on the forward thread -> its innermost module span.
- */
-function referenceBackwardSelf(raw: RawTrace, className: string): number {
-  const index = indexRaw(raw);
-  const [from, to] = windowOf(raw);
-  const flowStart = new Map<unknown, { tid: unknown; ts: number }>();
-  const flowEndAt = new Map<string, unknown>(); // "tid|ts" -> flow id
-  for (const e of raw.traceEvents) {
-    if (e.cat !== "fwdbwd") continue;
-    if (e.ph === "s") flowStart.set(e.id, { tid: e.tid, ts: e.ts! });
-    if (e.ph === "f") flowEndAt.set(`${e.tid}|${e.ts}`, e.id);
-  }
-  let total = 0;
-  for (const g of raw.traceEvents) {
-    if (!isGpu(g) || g.ts! < from || g.ts! >= to) continue;
-    const r = index.launch.get(g.args?.["correlation"]);
-    if (!r) continue;
-    const enc = containing(index, r.tid, r.ts!);
-    if (enc.some((e) => (e.name ?? "").startsWith("Optimizer.step"))) continue;
-    const bwd = innermost(enc, (e) => e.cat === "cpu_op" && flowEndAt.has(`${e.tid}|${e.ts}`));
-    if (!bwd) continue;
-    // a module span between the backward op and the launch means recomputation, not backward
-    if (enc.some((e) => isModule(e) && e.ts! >= bwd.ts!)) continue;
-    const src = flowStart.get(flowEndAt.get(`${bwd.tid}|${bwd.ts}`));
-    if (!src) continue;
-    const m = innermost(containing(index, src.tid, src.ts), isModule);
-    if (m && classOf(m) === className) total += g.dur!;
-  }
-  return total * 1000;
-}
+const referenceForwardSelf = (raw: RawTrace, c: string) => referenceSelf(raw, "forward", c);
+const referenceBackwardSelf = (raw: RawTrace, c: string) => referenceSelf(raw, "backward", c);
 
 function expectClose(actual: number, expected: number): void {
   expect(Math.abs(actual - expected)).toBeLessThanOrEqual(Math.max(2, expected * 1e-6));
@@ -113,17 +72,8 @@ describe("module breakdown", () => {
     expect(layer.recomputeNs).toBeGreaterThan(0);
     // independent: kernels launched on the autograd thread under a module span that is itself under the backward engine
     const raw = readRaw(path);
-    const index = indexRaw(raw);
     const [from, to] = windowOf(raw);
-    let expected = 0;
-    for (const g of raw.traceEvents) {
-      if (!isGpu(g) || g.ts! < from || g.ts! >= to) continue;
-      const r = index.launch.get(g.args?.["correlation"]);
-      if (!r) continue;
-      const enc = containing(index, r.tid, r.ts!);
-      const engine = innermost(enc, (e) => (e.name ?? "").startsWith("autograd::engine::evaluate_function"));
-      if (engine && enc.some((e) => isModule(e) && e.ts! >= engine.ts!)) expected += g.dur! * 1000;
-    }
+    const expected = attributeRaw(raw, from, to).filter((k) => k.phase === "recompute").reduce((a, k) => a + k.durNs, 0);
     const recompute = s.phases.total.find((p) => p.phase === "recompute")!;
     expectClose(recompute.kernelNs, expected);
     expect(recompute.kernelNs).toBeGreaterThan(0);
