@@ -24,7 +24,7 @@ import { runRules, type FindingsOptions } from "./findings.js";
 import { RULES } from "./rules/index.js";
 import { COMMUNICATION } from "./categories.js";
 import { SUMMARY_SCHEMA, type OverlapSection, type StepRow, type StepsSection, type Summary, type TraceSection, type Section } from "./summary.js";
-import { temporalBreakdown } from "./temporal.js";
+import { temporalBreakdown, type DeviceTemporal } from "./temporal.js";
 import { inferenceSection } from "./inference.js";
 import { efficiencySection } from "./efficiency.js";
 
@@ -35,12 +35,14 @@ export function analyzeModels(models: readonly TraceModel[], options: AnalysisOp
   const primary = contexts[0]!;
   const idleOf = (ctx: AnalysisContext) => (ctx.model.gpu.length > 0 && ctx.steps.steps.length > 0 ? idleBreakdown(ctx, options.idle) : null);
   const idle = idleOf(primary);
+  // the per-device breakdown of every rank, shared by the temporal and overlap sections
+  const temporal = contexts.map((ctx) => ({ rank: ctx.model.meta.rank, devices: temporalBreakdown(ctx.devices, ctx.steps.steps, ctx.steps.windowStartNs, ctx.steps.windowEndNs) }));
   const sections = {
     schema: SUMMARY_SCHEMA,
     generator: { name: "llmprof", version: VERSION },
     trace: traceSection(ordered),
     steps: stepsSection(contexts),
-    temporal: temporalSection(contexts),
+    temporal: temporalSection(contexts, temporal),
     kernels: kernelsSection(primary),
     modules: modulesSection(primary),
     inferredLayers: inferredLayersSection(primary),
@@ -48,7 +50,7 @@ export function analyzeModels(models: readonly TraceModel[], options: AnalysisOp
     phases: phasesSection(primary),
     idle: idleSection(primary, idle),
     launch: launchSection(primary, idle),
-    overlap: overlapSection(contexts),
+    overlap: overlapSection(contexts, temporal),
     collectives: collectivesSection(contexts),
     memory: memorySection(primary),
     throughput: throughputSection(contexts, options.tokensPerStep),
@@ -124,14 +126,11 @@ function stepsSection(contexts: readonly AnalysisContext[]): Section<StepsSectio
   };
 }
 
-function temporalSection(contexts: readonly AnalysisContext[]): Summary["temporal"] {
+type RankTemporal = { rank: number | null; devices: DeviceTemporal[] };
+
+function temporalSection(contexts: readonly AnalysisContext[], temporal: readonly RankTemporal[]): Summary["temporal"] {
   if (contexts.every((c) => c.model.gpu.length === 0)) return { available: false, reason: "the trace has no GPU activity (recorded without CUDA activities?)" };
-  return {
-    available: true,
-    devices: contexts.flatMap((ctx) =>
-      temporalBreakdown(ctx.devices, ctx.steps.steps, ctx.steps.windowStartNs, ctx.steps.windowEndNs).map((d) => ({ rank: ctx.model.meta.rank, ...d })),
-    ),
-  };
+  return { available: true, devices: temporal.flatMap((r) => r.devices.map((d) => ({ rank: r.rank, ...d }))) };
 }
 
 function kernelsSection(ctx: AnalysisContext): Summary["kernels"] {
@@ -184,13 +183,13 @@ function hasCommunication(ctx: AnalysisContext): boolean {
   return false;
 }
 
-function overlapSection(contexts: readonly AnalysisContext[]): Summary["overlap"] {
+function overlapSection(contexts: readonly AnalysisContext[], temporal: readonly RankTemporal[]): Summary["overlap"] {
   if (!contexts.some(hasCommunication)) return { available: false, reason: "the trace has no communication kernels (single GPU, or no NCCL/RCCL activity recorded)" };
   const rows: OverlapSection["rows"] = [];
-  for (const ctx of contexts) {
-    for (const d of temporalBreakdown(ctx.devices, ctx.steps.steps, ctx.steps.windowStartNs, ctx.steps.windowEndNs)) {
+  for (const { rank, devices } of temporal) {
+    for (const d of devices) {
       const row = (step: number | null, f: typeof d.total) => ({
-        rank: ctx.model.meta.rank,
+        rank,
         device: d.device,
         step,
         communicationNs: f.communicationNs,
