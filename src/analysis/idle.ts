@@ -23,7 +23,7 @@
 import { CpuKind, type TraceModel } from "../model/tables.js";
 import type { AnalysisContext } from "./context.js";
 import { gaps, type IntervalSet } from "./intervals.js";
-import { SliceLocator } from "./slice-at.js";
+import { slicesOf } from "./slice-at.js";
 import { lowerBound, upperBound } from "../model/search.js";
 import { STEP_NAME } from "./steps.js";
 
@@ -256,7 +256,7 @@ function syncActiveAt(set: SyncSet, t: number): number {
  */
 function culpritFinder(model: TraceModel): (thread: number, t: number, fallback: string | null) => string {
   const { cpu, strings } = model;
-  const locate = new SliceLocator(model);
+  const locate = slicesOf(model);
   return (thread, t, fallback) => {
     const inner = locate.innermostAt(thread, t);
     // walk up from whatever encloses t: outermost operator, else outermost annotation

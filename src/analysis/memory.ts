@@ -16,7 +16,7 @@
 import { CpuKind } from "../model/tables.js";
 import { Phase } from "./attribution.js";
 import type { AnalysisContext } from "./context.js";
-import { SliceLocator } from "./slice-at.js";
+import { slicesOf } from "./slice-at.js";
 
 export interface MemoryDevice {
   device: number;
@@ -60,7 +60,7 @@ export function memoryBreakdown(ctx: AnalysisContext, maxPoints = 1500): MemoryR
   const ws = steps.windowStartNs;
   const we = steps.windowEndNs;
   const windowS = Math.max(1e-9, (we - ws) / 1e9);
-  const locate = new SliceLocator(model);
+  const locate = slicesOf(model);
 
   const devices = new Map<number, number[]>();
   for (let i = 0; i < memory.length; i++) {

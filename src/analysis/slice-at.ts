@@ -34,3 +34,12 @@ export class SliceLocator {
     return -1;
   }
 }
+
+const locators = new WeakMap<TraceModel, SliceLocator>();
+
+/** The model's slice locator, built once and shared by the analyses that need it. */
+export function slicesOf(model: TraceModel): SliceLocator {
+  let l = locators.get(model);
+  if (!l) locators.set(model, (l = new SliceLocator(model)));
+  return l;
+}
