@@ -1,5 +1,9 @@
 /** `llmprof analyze <trace|dir>... [-o out] [--format ...] [--steps a-b]` */
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { PassThrough, type Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { constants as zlibConstants, createGzip, gunzipSync } from "node:zlib";
 import type { Command } from "commander";
 import { analyzeModels } from "../analysis/analyze.js";
 import { parseStepSelection } from "../analysis/steps.js";
@@ -14,14 +18,15 @@ import { renderJson } from "../../reports/json.js";
 import { renderMarkdown } from "../../reports/markdown.js";
 import { csvTables, renderCsv } from "../../reports/csv.js";
 import { renderTerminal } from "../../reports/terminal.js";
-import { outputTargets, writeOutput } from "./output.js";
+import { outputTargets, writeOutput, writeOutputStream } from "./output.js";
+import { writeAnnotatedTrace } from "../../reports/trace-export.js";
 import { Progress } from "./progress.js";
 
-export const OUTPUT_FORMATS = ["json", "text", "html", "md", "csv"] as const;
+export const OUTPUT_FORMATS = ["json", "text", "html", "md", "csv", "trace"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 
 const EXTENSIONS: Record<string, OutputFormat> = { ".json": "json", ".txt": "text", ".html": "html", ".htm": "html", ".md": "md" };
-const FILE_NAMES: Record<OutputFormat, string> = { json: "summary.json", text: "summary.txt", html: "report.html", md: "summary.md", csv: "csv" };
+const FILE_NAMES: Record<OutputFormat, string> = { json: "summary.json", text: "summary.txt", html: "report.html", md: "summary.md", csv: "csv", trace: "trace.json.gz" };
 
 interface AnalyzeFlags {
   output?: string;
@@ -33,6 +38,7 @@ interface AnalyzeFlags {
   peakTflops?: string;
   peaks?: string;
   config?: string;
+  overlayOnly?: boolean;
 }
 
 export function registerAnalyzeCommand(program: Command): void {
@@ -48,11 +54,12 @@ export function registerAnalyzeCommand(program: Command): void {
     .option("--tokens-per-step <n>", "tokens processed per step (default: from the token embedding's input shape)")
     .option("--gpu-info <file>", "`nvidia-smi -q -x` output of the GPU the trace ran on (its model picks the peak FLOP/s for MFU)")
     .option("--peak-tflops <n>", "peak dense TFLOP/s to measure MFU against (overrides the datasheet table)")
+    .option("--overlay-only", "with --format trace: only llmprof's tracks, to load beside the original trace")
     .option("--peaks <file>", "YAML/JSON file with peak figures: { tflops: { bf16: 989.4, ... }, memoryBandwidthGBps: 3350 }")
     .action(async (traces: string[], flags: AnalyzeFlags) => {
       const steps = flags.steps === undefined ? undefined : parseStepSelection(flags.steps);
       if (steps === null) throw new LlmprofError(null, `--steps: expected a step number or range such as 2-5, got "${flags.steps}"`);
-      const formats = parseFormats(flags.format);
+      const formats = parseFormats(flags.format) ?? traceByName(flags.output);
       const progress = new Progress("reading");
       const models = await loadTraces(traces, { onProgress: (b) => progress.update(b) });
       progress.done();
@@ -69,7 +76,8 @@ export function registerAnalyzeCommand(program: Command): void {
       const summary = analyzeModels(models, options);
       // the HTML timeline is drawn from the models, not from summary.json
       const html = () => renderHtml(summary, { timeline: gpuTimeline(models, options) });
-      writeResults(summary, flags, formats, traces, html);
+      const trace: TraceWriter = (out) => writeAnnotatedTrace(models, summary, out, { analysis: options, overlayOnly: Boolean(flags.overlayOnly) }).then(() => undefined);
+      await writeResults(summary, flags, formats, traces, html, trace);
     });
 }
 
@@ -95,6 +103,8 @@ function render(summary: Summary, format: OutputFormat, html: () => string): str
       return html();
     case "md":
       return renderMarkdown(summary);
+    case "trace":
+      throw new LlmprofError(null, "--format trace is written as a stream, not rendered");
     case "csv":
       throw new LlmprofError(null, "--format csv writes one file per table: give a directory with -o (e.g. -o out/)");
   }
@@ -110,17 +120,60 @@ function writeCsv(summary: Summary, dir: string, write: { inputs: string[]; forc
   process.stderr.write(`wrote ${join(dir, "csv")}/*.csv\n`);
 }
 
-function writeResults(summary: Summary, flags: AnalyzeFlags, formats: OutputFormat[] | null, inputs: string[], html: () => string): void {
+/** `-o x.json.gz` / `-o x.trace.json` without --format: the annotated trace (summaries are never gzipped). */
+function traceByName(output: string | undefined): OutputFormat[] | null {
+  return output !== undefined && /\.json\.gz$|\.trace\.json$/i.test(output) ? ["trace"] : null;
+}
+
+type TraceWriter = (out: Writable) => Promise<void>;
+
+/** The annotated trace, streamed through gzip when the name ends in .gz; re-runs replace our own file. */
+async function writeTrace(path: string, write: { inputs: string[]; force: boolean }, trace: TraceWriter): Promise<void> {
+  const gzip = /\.gz$/i.test(path);
+  const recognise = () => isOurTrace(path, gzip);
+  await writeOutputStream(path, { ...write, recognise }, async (file) => {
+    const source = gzip ? createGzip() : new PassThrough();
+    const done = pipeline(source, file);
+    await trace(source);
+    await done;
+  });
+  process.stderr.write(`wrote ${path}\n`);
+}
+
+/** True when the file starts like a trace llmprof wrote (gzip hides the marker from the plain check). */
+function isOurTrace(path: string, gzip: boolean): boolean {
+  try {
+    const head = readFileSync(path).subarray(0, 1 << 20);
+    const text = gzip ? gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).toString("utf8", 0, 4096) : head.toString("utf8", 0, 4096);
+    return text.startsWith('{"displayTimeUnit":"ns","otherData":{"generator":"llmprof');
+  } catch {
+    return false;
+  }
+}
+
+async function writeResults(summary: Summary, flags: AnalyzeFlags, formats: OutputFormat[] | null, inputs: string[], html: () => string, trace: TraceWriter): Promise<void> {
   const write = { inputs, force: Boolean(flags.force) };
   const targets = outputTargets(flags.output, formats, { extensions: EXTENSIONS, fileNames: FILE_NAMES, stdoutDefault: ["text"], dirDefault: ["html", "json", "md"] });
   if (targets.kind === "stdout") {
-    for (const f of targets.formats) process.stdout.write(render(summary, f, html));
+    for (const f of targets.formats) {
+      if (f === "trace") {
+        // stdout cannot be ended: the writer ends a pass-through instead
+        const pass = new PassThrough();
+        pass.pipe(process.stdout, { end: false });
+        await trace(pass);
+      }
+      else process.stdout.write(render(summary, f, html));
+    }
     return;
   }
   const files = targets.kind === "file" ? [{ format: targets.format, path: targets.path }] : targets.files;
   for (const { format, path } of files) {
     if (format === "csv" && targets.kind === "dir") {
       writeCsv(summary, targets.dir, write);
+      continue;
+    }
+    if (format === "trace") {
+      await writeTrace(path, write, trace);
       continue;
     }
     writeOutput(path, render(summary, format, html), write);

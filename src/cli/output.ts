@@ -3,8 +3,9 @@
  * not an earlier llmprof output unless --force, and atomically (temp file +
  * rename) so an interrupted run leaves no half-written file.
  */
-import { existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync, openSync, readSync, closeSync, unlinkSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync, openSync, readSync, closeSync, unlinkSync } from "node:fs";
 import { dirname, resolve, basename, extname, join } from "node:path";
+import type { Writable } from "node:stream";
 import { LlmprofError } from "../errors.js";
 
 export interface WriteOptions {
@@ -19,6 +20,23 @@ export interface WriteOptions {
 export const OUTPUT_MARKER = "llmprof";
 
 export function writeOutput(path: string, content: string | Buffer, options: WriteOptions): void {
+  const target = checkTarget(path, options);
+  const tmp = tempPathOf(target);
+  try {
+    writeFileSync(tmp, content);
+    renameSync(tmp, target);
+  } catch (e) {
+    try {
+      unlinkSync(tmp);
+    } catch {
+      // nothing to clean
+    }
+    throw new LlmprofError(path, `cannot write: ${e instanceof Error ? e.message : String(e)}`);
+  }
+}
+
+/** The checks every write passes: not an input, not a directory, not someone else's file. */
+function checkTarget(path: string, options: WriteOptions): string {
   const target = resolve(path);
   for (const input of options.inputs) {
     if (samePath(input, target)) throw new LlmprofError(path, "is one of the inputs; refusing to overwrite it");
@@ -30,9 +48,23 @@ export function writeOutput(path: string, content: string | Buffer, options: Wri
     }
   }
   mkdirSync(dirname(target), { recursive: true });
-  const tmp = join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+  return target;
+}
+
+function tempPathOf(target: string): string {
+  return join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
+}
+
+/**
+ * The streaming form of writeOutput, for outputs too large to hold in memory:
+ * `produce` writes into a stream on the temporary file (and ends it); the file is
+ * renamed into place only when it resolves.
+ */
+export async function writeOutputStream(path: string, options: WriteOptions, produce: (out: Writable) => Promise<void>): Promise<void> {
+  const target = checkTarget(path, options);
+  const tmp = tempPathOf(target);
   try {
-    writeFileSync(tmp, content);
+    await produce(createWriteStream(tmp));
     renameSync(tmp, target);
   } catch (e) {
     try {
@@ -40,6 +72,7 @@ export function writeOutput(path: string, content: string | Buffer, options: Wri
     } catch {
       // nothing to clean
     }
+    if (e instanceof LlmprofError) throw e;
     throw new LlmprofError(path, `cannot write: ${e instanceof Error ? e.message : String(e)}`);
   }
 }
