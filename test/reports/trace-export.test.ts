@@ -261,3 +261,16 @@ describe("trace event writer", () => {
     expectCleanError(runCli(["analyze", TINY, "-o", other]), other, /not an llmprof output/);
   });
 });
+
+describe("analyze --format trace (XPlane)", () => {
+  it("holds every GPU activity of the XPlane model and passes the format check", async () => {
+    const path = fixture("jax/vm.xplane.pb");
+    const out = analyse([path]);
+    expect(checkTraceEventFormat(out.file, ours)).toEqual([]);
+    const [model] = await loadTraces([path]);
+    const durations = Array.from(model!.gpu.end, (e, i) => Math.round(e - model!.gpu.start[i]!)).sort((a, b) => a - b);
+    expect(durations.length).toBeGreaterThan(0);
+    expect(gpuDurations(out.file.traceEvents)).toEqual(durations);
+    expect(onTrack(out, /idle/).length).toBe(out.summary["idle"].gapCount);
+  });
+});
