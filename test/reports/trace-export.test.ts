@@ -156,6 +156,19 @@ describe("analyze --format trace (Kineto)", () => {
     });
   });
 
+  it("writes the GPU memory allocated counter from every allocator event, and achieved TFLOP/s per step", () => {
+    const mem = raw.traceEvents
+      .filter((e) => e.name === "[memory]" && e.args!["Device Type"] === 1)
+      .sort((a, b) => a.ts! - b.ts!);
+    const counter = out.file.traceEvents.filter((e) => e.ph === "C" && e.name === "GPU 0 memory allocated");
+    expect(mem.length).toBeGreaterThan(0);
+    expect(counter.map((c) => c.args!["bytes"])).toEqual(mem.map((m) => m.args!["Total Allocated"]));
+    const tflops = out.file.traceEvents.filter((e) => e.ph === "C" && e.name === "achieved TFLOP/s");
+    const steps = out.summary["efficiency"].steps as { achievedTflopsPerS: number }[];
+    expect(tflops.length).toBe(steps.length + 1);
+    steps.forEach((s, i) => expect(tflops[i]!.args!["tflopsPerS"]).toBe(s.achievedTflopsPerS));
+  });
+
   it("places each finding at the evidence it cites", () => {
     const findings = out.summary["findings"].findings as { title: string; evidence: { startNs?: number; step?: number }[] }[];
     const expected = findings.reduce((n, f) => n + Math.max(1, f.evidence.filter((e) => e.startNs !== undefined || e.step !== undefined).length), 0);
