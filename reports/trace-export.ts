@@ -92,6 +92,8 @@ function* rankEvents(ctx: AnalysisContext, pid: number, summary: Summary | null,
   const { gpu, cpu, runtime, threads, strings, gpuRanges } = model;
   const origin = BigInt(model.meta.originNs);
   const abs = (ns: number): bigint => origin + BigInt(Math.round(ns));
+  // ts and dur from the rounded ends, so slices that abut in the model abut exactly in the file
+  const span = (startNs: number, endNs: number) => ({ tsNs: abs(startNs), durNs: Number(abs(endNs) - abs(startNs)) });
   const overlayOnly = Boolean(options.overlayOnly);
   const tids = new Tids();
   let sort = 0;
@@ -145,14 +147,14 @@ function* rankEvents(ctx: AnalysisContext, pid: number, summary: Summary | null,
   // steps
   for (const s of ctx.steps.steps) {
     yield {
-      ph: "X", cat: "llmprof.step", name: s.name, pid, tid: stepTid, tsNs: abs(s.startNs), durNs: s.endNs - s.startNs,
+      ph: "X", cat: "llmprof.step", name: s.name, pid, tid: stepTid, ...span(s.startNs, s.endNs),
       args: { step: s.number, cpuStartUs: Number(abs(s.cpuStartNs)) / 1e3, cpuDurationNs: s.cpuEndNs - s.cpuStartNs },
     };
   }
   // phases
   if (ctx.steps.source === "profiler-steps") {
     for (const p of phaseSpans(ctx)) {
-      yield { ph: "X", cat: "llmprof.phase", name: p.phase, pid, tid: phaseTid.get(p.phase)!, tsNs: abs(p.startNs), durNs: p.endNs - p.startNs, args: { step: p.step, activities: p.count, kernelNs: p.kernelNs } };
+      yield { ph: "X", cat: "llmprof.phase", name: p.phase, pid, tid: phaseTid.get(p.phase)!, ...span(p.startNs, p.endNs), args: { step: p.step, activities: p.count, kernelNs: p.kernelNs } };
     }
   }
   // idle gaps, each named by its cause
@@ -161,7 +163,7 @@ function* rankEvents(ctx: AnalysisContext, pid: number, summary: Summary | null,
     const list: IdleGap[] = [...idle.largestGaps].sort((a, b) => a.startNs - b.startNs || a.device - b.device);
     for (const g of list) {
       yield {
-        ph: "X", cat: "llmprof.idle", name: g.cause, pid, tid: idleTid.get(g.device)!, tsNs: abs(g.startNs), durNs: g.durationNs,
+        ph: "X", cat: "llmprof.idle", name: g.cause, pid, tid: idleTid.get(g.device)!, ...span(g.startNs, g.endNs),
         args: { cause: g.cause, culprit: g.culprit === null ? null : scrubPaths(g.culprit), nextActivity: g.nextActivity, step: g.step, durationNs: g.durationNs },
       };
     }
@@ -173,7 +175,7 @@ function* rankEvents(ctx: AnalysisContext, pid: number, summary: Summary | null,
     const exposed = clip(subtract(d.communication, d.compute), ws, we);
     for (let k = 0; k < exposed.length; k++) {
       const dur = exposed.ends[k]! - exposed.starts[k]!;
-      yield { ph: "X", cat: "llmprof.comm", name: "exposed communication", pid, tid: exposedTid.get(d.device)!, tsNs: abs(exposed.starts[k]!), durNs: dur, args: { durationNs: dur } };
+      yield { ph: "X", cat: "llmprof.comm", name: "exposed communication", pid, tid: exposedTid.get(d.device)!, ...span(exposed.starts[k]!, exposed.ends[k]!), args: { durationNs: dur } };
     }
   }
   // findings, at the evidence they cite
@@ -184,7 +186,7 @@ function* rankEvents(ctx: AnalysisContext, pid: number, summary: Summary | null,
     for (const s of extras[k]!.slices(ctx)) {
       yield s.durNs === undefined
         ? { ph: "i", s: "t", cat: "llmprof.extra", name: s.name, pid, tid: extraTid[k]!, tsNs: abs(s.startNs), ...(s.args ? { args: s.args } : {}) }
-        : { ph: "X", cat: "llmprof.extra", name: s.name, pid, tid: extraTid[k]!, tsNs: abs(s.startNs), durNs: s.durNs, ...(s.args ? { args: s.args } : {}) };
+        : { ph: "X", cat: "llmprof.extra", name: s.name, pid, tid: extraTid[k]!, ...span(s.startNs, s.startNs + s.durNs), ...(s.args ? { args: s.args } : {}) };
     }
   }
   yield* counterEvents(ctx, pid, abs);
@@ -199,20 +201,20 @@ function* rankEvents(ctx: AnalysisContext, pid: number, summary: Summary | null,
     if (cpu.inputDims[i]! >= 0) args["Input Dims"] = strings.get(cpu.inputDims[i]!);
     const phase = ctx.attribution.phaseOfSlice[i]!;
     args["llmprof"] = { phase: ["forward", "backward", "optimizer", "other"][phase] };
-    yield { ph: "X", cat: CPU_CAT[cpu.kind[i] as CpuKind], name: scrubPaths(strings.get(cpu.name[i]!)), pid, tid: threadTid[cpu.thread[i]!]!, tsNs: abs(cpu.start[i]!), durNs: cpu.end[i]! - cpu.start[i]!, args };
+    yield { ph: "X", cat: CPU_CAT[cpu.kind[i] as CpuKind], name: scrubPaths(strings.get(cpu.name[i]!)), pid, tid: threadTid[cpu.thread[i]!]!, ...span(cpu.start[i]!, cpu.end[i]!), args };
   }
   for (let r = 0; r < runtime.length; r++) {
     const args: Record<string, unknown> = {};
     if (!Number.isNaN(runtime.correlation[r]!)) args["correlation"] = runtime.correlation[r];
     if (!Number.isNaN(runtime.externalId[r]!)) args["External id"] = runtime.externalId[r];
-    yield { ph: "X", cat: runtime.kind[r] === 1 ? "cuda_driver" : "cuda_runtime", name: strings.get(runtime.name[r]!), pid, tid: threadTid[runtime.thread[r]!]!, tsNs: abs(runtime.start[r]!), durNs: runtime.end[r]! - runtime.start[r]!, args };
+    yield { ph: "X", cat: runtime.kind[r] === 1 ? "cuda_driver" : "cuda_runtime", name: strings.get(runtime.name[r]!), pid, tid: threadTid[runtime.thread[r]!]!, ...span(runtime.start[r]!, runtime.end[r]!), args };
   }
   // original GPU activities, with llmprof's attribution, and launch -> activity flows
   const GPU_CAT = { [GpuKind.Kernel]: "kernel", [GpuKind.Memcpy]: "gpu_memcpy", [GpuKind.Memset]: "gpu_memset" } as const;
   const attributionOf = kernelAttributionArgs(ctx);
   for (let g = 0; g < gpu.length; g++) {
     const tid = streamTid.get(`${gpu.device[g]}:${gpu.stream[g]}`)!;
-    yield { ph: "X", cat: GPU_CAT[gpu.kind[g] as GpuKind], name: strings.get(gpu.name[g]!), pid, tid, tsNs: abs(gpu.start[g]!), durNs: gpu.end[g]! - gpu.start[g]!, args: attributionOf(g) };
+    yield { ph: "X", cat: GPU_CAT[gpu.kind[g] as GpuKind], name: strings.get(gpu.name[g]!), pid, tid, ...span(gpu.start[g]!, gpu.end[g]!), args: attributionOf(g) };
     const launch = gpu.launch[g]!;
     if (launch >= 0 && threadTid[runtime.thread[launch]!]! >= 0) {
       const id = flowIds.next++;
@@ -222,7 +224,7 @@ function* rankEvents(ctx: AnalysisContext, pid: number, summary: Summary | null,
   }
   for (let r = 0; r < gpuRanges.length; r++) {
     const tid = rangeTid.get(`${gpuRanges.device[r]}:${gpuRanges.stream[r]}`)!;
-    yield { ph: "X", cat: "gpu_user_annotation", name: strings.get(gpuRanges.name[r]!), pid, tid, tsNs: abs(gpuRanges.start[r]!), durNs: gpuRanges.end[r]! - gpuRanges.start[r]!, args: { device: gpuRanges.device[r], stream: gpuRanges.stream[r] } };
+    yield { ph: "X", cat: "gpu_user_annotation", name: strings.get(gpuRanges.name[r]!), pid, tid, ...span(gpuRanges.start[r]!, gpuRanges.end[r]!), args: { device: gpuRanges.device[r], stream: gpuRanges.stream[r] } };
   }
 }
 

@@ -17,7 +17,8 @@
  *    (an X on the same pid/tid enclosing ts; `bp: "e"` on f binds to the enclosing slice);
  *  - every process and every thread that carries events is named by an M event.
  * Also (Perfetto's rule for thread slices): the slices of one thread nest, they
- * never partially overlap; checked for the threads `nestedTids` selects.
+ * never partially overlap; checked for the threads `nested` selects, within 1 ns
+ * (µs doubles near 1e12, the source clocks' magnitude, resolve about 1 ns).
  */
 export interface TraceFile {
   displayTimeUnit?: string;
@@ -146,8 +147,8 @@ export function checkTraceEventFormat(file: unknown, nested: (threadName: string
     if (!nested(threadNames.get(thread) ?? "")) continue;
     const stack: number[] = [];
     for (const [s, e] of list) {
-      while (stack.length > 0 && stack[stack.length - 1]! <= s) stack.pop();
-      if (stack.length > 0 && e > stack[stack.length - 1]!) err(`${thread} (${threadNames.get(thread)}): slice ${s}-${e} overlaps its neighbour partially`);
+      while (stack.length > 0 && stack[stack.length - 1]! <= s + 0.001) stack.pop();
+      if (stack.length > 0 && e > stack[stack.length - 1]! + 0.001) err(`${thread} (${threadNames.get(thread)}): slice ${s}-${e} overlaps its neighbour partially`);
       stack.push(e);
     }
   }
