@@ -60,6 +60,7 @@ export function registerAnalyzeCommand(program: Command): void {
       const steps = flags.steps === undefined ? undefined : parseStepSelection(flags.steps);
       if (steps === null) throw new LlmprofError(null, `--steps: expected a step number or range such as 2-5, got "${flags.steps}"`);
       const formats = parseFormats(flags.format) ?? traceByName(flags.output);
+      if (flags.overlayOnly && !formats?.includes("trace")) throw new LlmprofError(null, "--overlay-only applies to the annotated trace: add --format trace (or -o x.json.gz)");
       const progress = new Progress("reading");
       const models = await loadTraces(traces, { onProgress: (b) => progress.update(b) });
       progress.done();

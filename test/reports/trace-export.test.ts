@@ -264,6 +264,16 @@ describe("trace event writer", () => {
     expect(scrubPaths("jit(train)/while/body/dot")).toBe("jit(train)/while/body/dot");
   });
 
+  it("streams the trace to stdout, and rejects --overlay-only without it", () => {
+    const r = runCli(["analyze", TINY, "--format", "trace", "--overlay-only"]); // small enough for spawnSync's buffer
+    expect(r.status, r.stderr).toBe(0);
+    expect(checkTraceEventFormat(JSON.parse(r.stdout), ours)).toEqual([]);
+    const bad = runCli(["analyze", TINY, "--overlay-only"]);
+    expect(bad.status).toBe(2);
+    expect(bad.stderr.trim().split("\n")).toHaveLength(1);
+    expect(bad.stderr).toMatch(/--overlay-only/);
+  });
+
   it("refuses to write over an input, with one clean line", () => {
     const dir = tempDir("llmprof-trace-");
     const copy = join(dir, "in.json.gz");
