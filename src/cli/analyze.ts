@@ -134,9 +134,8 @@ async function writeTrace(path: string, write: { inputs: string[]; force: boolea
   const recognise = () => isOurTrace(path, gzip);
   await writeOutputStream(path, { ...write, recognise }, async (file) => {
     const source = gzip ? createGzip() : new PassThrough();
-    const done = pipeline(source, file);
-    await trace(source);
-    await done;
+    // together: a failing file stream rejects at once instead of leaving the writer waiting for 'drain'
+    await Promise.all([trace(source), pipeline(source, file)]);
   });
   process.stderr.write(`wrote ${path}\n`);
 }

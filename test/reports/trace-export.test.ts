@@ -279,6 +279,11 @@ describe("trace event writer", () => {
     const copy = join(dir, "in.json.gz");
     writeFileSync(copy, readFileSync(TINY));
     expectCleanError(runCli(["analyze", copy, "-o", copy]), copy, /one of the inputs/);
+    // a re-run replaces its own gzip output (recognised through the gzip layer)
+    const mine = join(dir, "mine.json.gz");
+    expect(runCli(["analyze", TINY, "-o", mine, "--overlay-only"]).status).toBe(0);
+    const again = runCli(["analyze", TINY, "-o", mine, "--overlay-only"]);
+    expect(again.status, again.stderr).toBe(0);
     const other = join(dir, "other.json.gz");
     writeFileSync(other, "not ours");
     expectCleanError(runCli(["analyze", TINY, "-o", other]), other, /not an llmprof output/);
