@@ -8,6 +8,7 @@ import { CpuKind, GpuKind } from "../src/model/tables.js";
 import { PHASE_NAMES, NoModule } from "../src/analysis/attribution.js";
 import { CATEGORIES, DEFAULT_RULES } from "../src/analysis/categories.js";
 import type { AnalysisContext } from "../src/analysis/context.js";
+import { upperBound } from "../src/model/search.js";
 
 const NO_MODULE: Record<number, string> = {
   [NoModule.ForwardOutside]: "(forward, outside any module)",
@@ -35,9 +36,11 @@ export function kernelAttributionArgs(ctx: AnalysisContext): (g: number) => Reco
     }
     return p;
   };
+  // step windows tile time in order: the last one starting at or before t, if t is inside it
+  const list = steps.steps;
   const stepOf = (t: number): number | null => {
-    for (const s of steps.steps) if (t >= s.startNs && t < s.endNs) return s.number;
-    return null;
+    const k = upperBound(list.length, (i) => list[i]!.startNs, t) - 1;
+    return k >= 0 && t < list[k]!.endNs ? list[k]!.number : null;
   };
   return (g) => {
     const args: Record<string, unknown> = { device: gpu.device[g], stream: gpu.stream[g] };

@@ -137,6 +137,12 @@ describe("analyze --format trace (Kineto)", () => {
       expect((k.args!["llmprof"] as Record<string, unknown>)["phase"] === "optimizer", k.name).toBe(inOpt);
     }
     expect(optimizer).toBeGreaterThan(0);
+    // step: the raw step window holding the kernel's start
+    const steps = referenceSteps(raw);
+    for (const k of kernels) {
+      const s = steps.find((x) => x.start <= k.ts! && k.ts! < x.end);
+      expect((k.args!["llmprof"] as Record<string, unknown>)["step"]).toBe(s ? s.number : null);
+    }
   });
 
   it("writes phase slices that never leave their step, and a busy % counter per step equal to the raw sweep", () => {
