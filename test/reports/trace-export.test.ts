@@ -308,3 +308,28 @@ describe("analyze --format trace (XPlane)", () => {
     expect(onTrack(out, /idle/).length).toBe(out.summary["idle"].gapCount);
   });
 });
+
+describe("overlay track seam", () => {
+  it("adds one named track per source (graph replays, critical path plug in here)", async () => {
+    const { analyzeModels } = await import("../../src/analysis/analyze.js");
+    const { writeAnnotatedTrace } = await import("../../reports/trace-export.js");
+    const { PassThrough } = await import("node:stream");
+    const models = await loadTraces([TINY]);
+    const summary = analyzeModels(models);
+    const sink = new PassThrough();
+    const chunks: Buffer[] = [];
+    sink.on("data", (c: Buffer) => chunks.push(c));
+    const first = models[0]!.gpu;
+    await writeAnnotatedTrace(models, summary, sink, {
+      overlayOnly: true,
+      extraTracks: [{ track: "graph replays", slices: () => [{ name: "replay", startNs: first.start[0]!, durNs: first.end[0]! - first.start[0]! }, { name: "mark", startNs: first.start[1]! }] }],
+    });
+    const file = JSON.parse(Buffer.concat(chunks).toString("utf8"));
+    expect(checkTraceEventFormat(file, ours)).toEqual([]);
+    const names = new Map<number, string>();
+    for (const e of file.traceEvents) if (e.ph === "M" && e.name === "thread_name") names.set(e.tid, e.args.name);
+    const extra = file.traceEvents.filter((e: Ev) => e.ph !== "M" && names.get(e.tid as number) === "llmprof: graph replays");
+    expect(extra.map((e: Ev) => e.ph).sort()).toEqual(["X", "i"]);
+    expect(extra.find((e: Ev) => e.ph === "X").dur).toBeCloseTo((first.end[0]! - first.start[0]!) / 1000, 3);
+  });
+});
