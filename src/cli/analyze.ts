@@ -1,5 +1,5 @@
 /** `llmprof analyze <trace|dir>... [-o out] [--format ...] [--steps a-b]` */
-import { readFileSync } from "node:fs";
+import { closeSync, openSync, readSync } from "node:fs";
 import { join } from "node:path";
 import { PassThrough, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
@@ -54,8 +54,8 @@ export function registerAnalyzeCommand(program: Command): void {
     .option("--tokens-per-step <n>", "tokens processed per step (default: from the token embedding's input shape)")
     .option("--gpu-info <file>", "`nvidia-smi -q -x` output of the GPU the trace ran on (its model picks the peak FLOP/s for MFU)")
     .option("--peak-tflops <n>", "peak dense TFLOP/s to measure MFU against (overrides the datasheet table)")
-    .option("--overlay-only", "with --format trace: only llmprof's tracks, to load beside the original trace")
     .option("--peaks <file>", "YAML/JSON file with peak figures: { tflops: { bf16: 989.4, ... }, memoryBandwidthGBps: 3350 }")
+    .option("--overlay-only", "with --format trace: only llmprof's tracks, to load beside the original trace")
     .action(async (traces: string[], flags: AnalyzeFlags) => {
       const steps = flags.steps === undefined ? undefined : parseStepSelection(flags.steps);
       if (steps === null) throw new LlmprofError(null, `--steps: expected a step number or range such as 2-5, got "${flags.steps}"`);
@@ -143,8 +143,13 @@ async function writeTrace(path: string, write: { inputs: string[]; force: boolea
 /** True when the file starts like a trace llmprof wrote (gzip hides the marker from the plain check). */
 function isOurTrace(path: string, gzip: boolean): boolean {
   try {
-    const head = readFileSync(path).subarray(0, 1 << 20);
-    const text = gzip ? gunzipSync(head, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).toString("utf8", 0, 4096) : head.toString("utf8", 0, 4096);
+    // the first 64 KiB of gzip hold far more than the 4 KiB of text we look at
+    const head = Buffer.alloc(1 << 16);
+    const fd = openSync(path, "r");
+    const n = readSync(fd, head, 0, head.length, 0);
+    closeSync(fd);
+    const bytes = head.subarray(0, n);
+    const text = gzip ? gunzipSync(bytes, { finishFlush: zlibConstants.Z_SYNC_FLUSH }).toString("utf8", 0, 4096) : bytes.toString("utf8", 0, 4096);
     return text.startsWith('{"displayTimeUnit":"ns","otherData":{"generator":"llmprof');
   } catch {
     return false;
@@ -161,8 +166,7 @@ async function writeResults(summary: Summary, flags: AnalyzeFlags, formats: Outp
         const pass = new PassThrough();
         pass.pipe(process.stdout, { end: false });
         await trace(pass);
-      }
-      else process.stdout.write(render(summary, f, html));
+      } else process.stdout.write(render(summary, f, html));
     }
     return;
   }
