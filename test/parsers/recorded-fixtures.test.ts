@@ -80,6 +80,37 @@ describe("pipeline parallel, 2 stages, Schedule1F1B (fixtures/distributed/pp2-1f
   }
 });
 
+/** Share of the step window (µs) in which rank's GPU runs no compute kernel (NCCL waits count as idle), from the raw JSON. */
+function rawComputeIdleShare(raw: RawTrace): number {
+  const st = referenceSteps(raw)[0]!;
+  const spans = raw.traceEvents
+    .filter((e) => e.cat === "kernel" && !isComm(e) && e.ts! >= st.start && e.ts! < st.end)
+    .map((e) => [e.ts!, Math.min(e.ts! + e.dur!, st.end)] as const)
+    .sort((a, b) => a[0] - b[0]);
+  let busy = 0;
+  let cur: [number, number] | null = null;
+  for (const [a, b] of spans) {
+    if (cur && a <= cur[1]) cur[1] = Math.max(cur[1], b);
+    else {
+      if (cur) busy += cur[1] - cur[0];
+      cur = [a, b];
+    }
+  }
+  if (cur) busy += cur[1] - cur[0];
+  return 1 - busy / (st.end - st.start);
+}
+
+describe("pipeline bubbles in the recordings (raw JSON only)", () => {
+  it("each stage's GPU is idle for a smaller share of the step with m=8 than with m=4 (1F1B ideal: 1/5 -> 1/9)", () => {
+    for (const r of [0, 1]) {
+      const [m4, m8] = [4, 8].map((m) => rawComputeIdleShare(readRaw(fixture(`distributed/pp2-1f1b-m${m}-rank${r}.json.gz`))));
+      expect(m8!, `rank ${r}`).toBeLessThan(m4!);
+      expect(m4!).toBeGreaterThan(0);
+      expect(m4!).toBeLessThan(1);
+    }
+  });
+});
+
 describe("tensor parallel, TP=2 (fixtures/distributed/tp2-*)", () => {
   it("two all-reduces per decoder layer forward and two backward; llmprof's NCCL counts per rank equal the raw JSON's", async () => {
     const paths = ranks("tp2");
