@@ -12,7 +12,7 @@ nvidia-smi -L; nvidia-smi -q -x > out/h200-nvidia-smi-q.xml
 python3 -c 'import torch, transformers, jax; print(torch.__version__, transformers.__version__, jax.__version__)'
 TR="torchrun --nproc-per-node 2 --master-port 29511"
 pack() { local name=$1; shift; (cd out && tar -cf - $* 2>/dev/null) | xz -T16 -6 > $OUT/$name.tar.xz; }  # globs expand inside out/
-PHASE=${1:-all}   # kineto (1-3, 5), nsys (4), hooks (4b alone), compact (small fixtures of 1-3), or all
+PHASE=${1:-all}   # kineto (1-3, 5), nsys (4), hooks (4b alone), compact (small fixtures of 1-3), ppwide (GPU-bound PP), or all
 if [ $PHASE = kineto -o $PHASE = all ]; then
 # 1. pipeline parallel, m=4 and m=8
 for m in 4 8; do timeout 150 $TR record_pp.py out $m 2>&1 | grep -v Warning | tail -15; done
@@ -40,6 +40,11 @@ if [ $PHASE = compact ]; then   # fixture-size variants: 2 decoder/MoE layers, o
   MOE_LAYERS=2 PROFILE_ACTIVE=1 TAG=-compact timeout 120 $TR record_moe.py out 2>&1 | grep -v Warning | tail -8
   TP_LAYERS=2 PROFILE_ACTIVE=1 TAG=-compact timeout 120 $TR record_tp.py out 2>&1 | grep -v Warning | tail -8
   pack compact '*-compact-*.json'
+fi
+if [ $PHASE = ppwide ]; then   # GPU-bound pipeline: hidden 1024, micro-batch 8 x 4096 tokens
+  for m in 4 8; do PP_WIDE=1 PP_MB=8 PP_SEQ=4096 PP_LAYERS=2 PROFILE_ACTIVE=1 PP_TAG=-wide timeout 200 $TR record_pp.py out $m 2>&1 | grep -v Warning | tail -8; done
+  for m in 4 8; do PP_WIDE=1 PP_MB=8 PP_SEQ=4096 PP_TAG=-wide4 timeout 200 $TR record_pp.py out $m 2>&1 | grep -v Warning | tail -8; done
+  pack ppwide 'pp-wide*.json'
 fi
 if [ $PHASE = nsys -o $PHASE = all ]; then
 # 4. Nsight Systems, minimal environment (reports record the environment)

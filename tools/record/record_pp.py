@@ -15,9 +15,12 @@ from torch.distributed.pipelining import PipelineStage, Schedule1F1B
 from rec_common import SMALL, llama, init_dist, kineto
 
 out, m = sys.argv[1], int(sys.argv[2])
-MB, SEQ = 2, 256
+MB, SEQ = int(os.environ.get("PP_MB", "2")), int(os.environ.get("PP_SEQ", "256"))
+# PP_WIDE=1: hidden 1024, MLP 2816, 16 heads, 8 KV heads, so that with PP_MB=8 PP_SEQ=4096
+# each micro-batch is GPU-bound (the 512-wide model's steps are dominated by host launches)
+WIDE = dict(hidden_size=1024, intermediate_size=2816, num_attention_heads=16, num_key_value_heads=8, max_position_embeddings=4096)
 rank, world, dev = init_dist()
-SMALL = dict(SMALL, num_hidden_layers=int(os.environ.get("PP_LAYERS", "4")))  # 2 for the compact fixtures
+SMALL = dict(SMALL, **(WIDE if os.environ.get("PP_WIDE") else {}), num_hidden_layers=int(os.environ.get("PP_LAYERS", "4")))  # 2: compact fixtures
 full = llama(SMALL)
 
 
