@@ -8,7 +8,7 @@
 import { analyzeModels } from "../analysis/analyze.js";
 import { median } from "../analysis/stats.js";
 import { loadTraces } from "../../parsers/registry.js";
-import type { Run } from "../runs/runs.js";
+import { rankRanges, type Run } from "../runs/runs.js";
 import { VERSION } from "../version.js";
 import { RUN_AGGREGATED, RUN_COLUMNS, emptyRow, type Row } from "./columns.js";
 
@@ -62,7 +62,7 @@ export function runRow(run: Run, rankRows: readonly Row[], failed: number, strag
     size_bytes: run.sizeBytes,
     world_size: run.worldSize,
     ranks_found: Math.max(run.ranksFound.length, rankRows.length),
-    ranks_missing: run.ranksMissing.length > 0 ? run.ranksMissing.join(",") : null,
+    ranks_missing: run.ranksMissing.length > 0 ? rankRanges(run.ranksMissing) : null,
     complete: run.ranksMissing.length === 0 && failed === 0,
     ranks_analysed: rankRows.length,
     files_failed: failed,

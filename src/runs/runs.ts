@@ -19,6 +19,8 @@ export const RUN_WINDOW_MS = 5 * 60 * 1000;
 
 /** tensorboard_trace_handler names files `<host>_<pid>.<epoch ms>.pt.trace.json[.gz]`. */
 const HANDLER_NAME = /\.(\d{13})\.pt\.trace\.json(\.gz)?$/i;
+/** Trace extensions left out of a run named by its file. */
+const TRACE_SUFFIX = /(\.pt\.trace)?\.(json|sqlite3?|arrow|pb|nsys-rep|qdrep|xplane\.pb)(\.(gz|xz|zst|bz2))?$/i;
 /** The handler's layout: `<run>/plugins/profile/<timestamp>/`. */
 const PROFILE_DIR = /^(.*?)\/?plugins\/profile\/([^/]+)$/;
 
@@ -29,6 +31,18 @@ export interface RunFile {
   meta: HeadMeta;
   startMs: number;
   startSource: DateSource;
+}
+
+/** Rank lists as ranges: [0,1,2,5,7,8] -> "0-2,5,7-8". */
+export function rankRanges(ranks: readonly number[]): string {
+  const parts: string[] = [];
+  for (let i = 0; i < ranks.length; ) {
+    let j = i;
+    while (j + 1 < ranks.length && ranks[j + 1] === ranks[j]! + 1) j++;
+    parts.push(j === i ? String(ranks[i]) : `${ranks[i]}-${ranks[j]}`);
+    i = j + 1;
+  }
+  return parts.join(",");
 }
 
 export interface Run {
@@ -77,6 +91,17 @@ export function groupRuns(files: readonly RunFile[]): Run[] {
       else sets.push((current = [f]));
     }
     sets.forEach((set, i) => runs.push(makeRun(set, sets.length > 1 ? i + 1 : 0)));
+  }
+  // a directory of single traces: each is named by its file, not by a number
+  const taken = new Set<string>();
+  for (const run of runs) {
+    if (/#\d+$/.test(run.name) && run.files.length === 1) {
+      const base = posix.basename(run.files[0]!.entry.file);
+      const dir = run.name.replace(/#\d+$/, "");
+      const named = [base.replace(TRACE_SUFFIX, ""), base].map((n) => (dir ? `${dir}/${n}` : n)).find((n) => !taken.has(n));
+      if (named) run.name = named;
+    }
+    taken.add(run.name);
   }
   return runs.sort((a, b) => b.dateMs - a.dateMs || cmp(a.name, b.name));
 }

@@ -8,7 +8,7 @@ import { FORMATS } from "../../parsers/registry.js";
 import { LlmprofError } from "../errors.js";
 import { formatBytes } from "../units.js";
 import { findRuns } from "./find.js";
-import { matchRuns, type Run } from "./runs.js";
+import { matchRuns, rankRanges, type Run } from "./runs.js";
 
 export interface SelectOptions {
   /** --run NAME. */
@@ -53,7 +53,7 @@ async function selectRun(dir: string, options: SelectOptions): Promise<string[]>
     for (const line of runListing(runs, chosen)) log(line);
   }
   if (chosen.ranksMissing.length > 0) {
-    log(`llmprof: warning: run ${JSON.stringify(chosen.name)} has world size ${chosen.worldSize} but no file for rank${chosen.ranksMissing.length > 1 ? "s" : ""} ${chosen.ranksMissing.join(", ")}: analysing ${chosen.ranksFound.length} of ${chosen.worldSize} ranks`);
+    log(`llmprof: warning: run ${JSON.stringify(chosen.name)} has world size ${chosen.worldSize} but no file for rank${chosen.ranksMissing.length > 1 ? "s" : ""} ${rankRanges(chosen.ranksMissing)}: analysing ${chosen.ranksFound.length} of ${chosen.worldSize} ranks`);
   }
   return chosen.files.map((f) => f.entry.path);
 }
@@ -62,7 +62,7 @@ async function selectRun(dir: string, options: SelectOptions): Promise<string[]>
 export function runListing(runs: readonly Run[], chosen: Run | null): string[] {
   const width = Math.max(...runs.map((r) => printable(r.name).length));
   return runs.map((r) => {
-    const ranks = r.ranksMissing.length > 0 ? `${r.ranksFound.length}/${r.worldSize} ranks (missing ${r.ranksMissing.join(",")})` : `${r.worldSize} rank${r.worldSize > 1 ? "s" : ""}`;
+    const ranks = r.ranksMissing.length > 0 ? `${r.ranksFound.length}/${r.worldSize} ranks (missing ${rankRanges(r.ranksMissing)})` : `${r.worldSize} rank${r.worldSize > 1 ? "s" : ""}`;
     const date = new Date(r.dateMs).toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
     return `${r === chosen ? "*" : " "} ${printable(r.name).padEnd(width)}  ${date}  ${ranks}  ${formatBytes(r.sizeBytes)}`;
   });

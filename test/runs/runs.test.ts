@@ -14,7 +14,7 @@ import { loadTraces } from "../../parsers/registry.js";
 import { analyzeModels } from "../../src/analysis/analyze.js";
 import { median } from "../../src/analysis/stats.js";
 import { headMetaOf } from "../../src/runs/head-meta.js";
-import { groupRuns, type RunFile } from "../../src/runs/runs.js";
+import { groupRuns, rankRanges, type RunFile } from "../../src/runs/runs.js";
 import { readParquet, tempRoot, type TableRow } from "../batch/helpers.js";
 import { expectCleanError, runCli } from "../helpers/cli.js";
 import { fixture } from "../helpers/paths.js";
@@ -167,5 +167,12 @@ describe("grouping rank files into runs", () => {
     expect(runs.find((r) => r.files.length === 2)!.ranksMissing).toEqual([]);
     expect(runs.find((r) => r.files[0]!.entry.file === "job/c1")!.ranksMissing).toEqual([0, 2, 3]);
     expect(new Set(runs.map((r) => r.name)).size).toBe(runs.length); // names stay unique
+  });
+
+  it("names single traces of one directory by their file, and missing ranks as ranges", () => {
+    const t = Date.UTC(2026, 0, 1);
+    const names = groupRuns([file("a.json.gz", null, null, t), file("a.sqlite.gz", null, null, t), file("b.pt.trace.json", null, null, t)]).map((r) => r.name).sort();
+    expect(names).toEqual(["job/a", "job/a.sqlite.gz", "job/b"]);
+    expect(rankRanges([0, 1, 2, 5, 7, 8])).toBe("0-2,5,7-8");
   });
 });
