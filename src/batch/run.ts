@@ -19,8 +19,8 @@ import { runJobs, type PoolMode } from "./pool.js";
 import { groupPrevious, reusableRows } from "./resume.js";
 import type { TraceFileInfo } from "./rows.js";
 import { runRows } from "./run-rows.js";
-import { recognised, runFileOf } from "../runs/find.js";
-import { groupRuns, type RunFile } from "../runs/runs.js";
+import { recognisedRunFiles } from "../runs/find.js";
+import { groupRuns } from "../runs/runs.js";
 import { csvTable, parquetTable, parquetTableName, readParquetTable } from "./tables.js";
 
 export interface BatchOptions {
@@ -115,9 +115,8 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
 
   rows.sort(byTraceAndRank);
   errors.sort(byTraceAndRank);
-  const runFiles: RunFile[] = [];
   // files that only look like traces by name (a config.json) fail in the errors table but are no run
-  for (const t of traces) if (await recognised(t)) runFiles.push(await runFileOf(t));
+  const runFiles = await recognisedRunFiles(traces);
   const failedFiles = new Set(errors.map((e) => `${String(e["root"])}\u0000${String(e["file"])}`));
   const runs = await runRows(groupRuns(runFiles), rows, failedFiles);
   const outputs = writeTables(outDir, shard, { rows, errors, runs }, traces.map((t) => t.path), force);

@@ -3,20 +3,11 @@
  * 64 KiB only: Kineto writes distributedInfo and baseTimeNanoseconds before
  * traceEvents, so the whole file is never parsed to group ranks into runs.
  */
-import { readHead } from "../../parsers/source.js";
-
 export interface HeadMeta {
   rank: number | null;
   worldSize: number | null;
   /** Kineto baseTimeNanoseconds as epoch milliseconds, or null. */
   baseTimeMs: number | null;
-}
-
-const HEAD_BYTES = 64 * 1024;
-
-export async function readHeadMeta(path: string): Promise<HeadMeta> {
-  const text = (await readHead(path, HEAD_BYTES)).toString("utf8");
-  return headMetaOf(text);
 }
 
 export function headMetaOf(text: string): HeadMeta {
