@@ -20,6 +20,9 @@ export interface SelectOptions {
 export async function selectRunInputs(inputs: readonly string[], options: SelectOptions = {}): Promise<string[]> {
   const out: string[] = [];
   for (const input of inputs) out.push(...(isRunDirectory(input) ? await selectRun(input, options) : [input]));
+  if (options.run !== undefined && !inputs.some(isRunDirectory)) {
+    throw new LlmprofError(null, `--run ${JSON.stringify(options.run)}: --run chooses among the runs of a directory, and no directory was given`);
+  }
   return out;
 }
 

@@ -73,6 +73,9 @@ describe("analyze of a log directory", () => {
     const { stderr } = analyzeJson([logdir]);
     expect(stderr).toMatch(/world size 2 but no file for rank 1/);
     expectCleanError(runCli(["analyze", logdir, "--run", "nope"]), logdir, /no run named "nope"/);
+    const onFile = runCli(["analyze", SINGLE, "--run", "single"]);
+    expect([onFile.status, onFile.stderr.trim().split("\n").length]).toEqual([2, 1]);
+    expect(onFile.stderr).toMatch(/--run chooses among the runs of a directory/);
   });
 });
 
