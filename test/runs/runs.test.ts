@@ -17,7 +17,7 @@ import { headMetaOf } from "../../src/runs/head-meta.js";
 import { groupRuns, rankRanges, type RunFile } from "../../src/runs/runs.js";
 import { readParquet, tempRoot, type TableRow } from "../batch/helpers.js";
 import { expectCleanError, runCli } from "../helpers/cli.js";
-import { fixture } from "../helpers/paths.js";
+import { ROOT, fixture } from "../helpers/paths.js";
 import { readRaw, referenceSteps } from "../helpers/raw.js";
 
 const RANK = [0, 1].map((r) => fixture(`multi-gpu/l2-ddp-straggler-2gpu-rank${r}.json.gz`));
@@ -76,6 +76,18 @@ describe("analyze of a log directory", () => {
     const onFile = runCli(["analyze", SINGLE, "--run", "single"]);
     expect([onFile.status, onFile.stderr.trim().split("\n").length]).toEqual([2, 1]);
     expect(onFile.stderr).toMatch(/--run chooses among the runs of a directory/);
+  });
+});
+
+describe("check and diff of a log directory", () => {
+  it("check --run single gives the verdicts of the single trace itself", () => {
+    const budget = join(ROOT, "examples/budget.yml");
+    const fromDir = runCli(["check", makeLogdir(), "--run", "single", "--budget", budget]);
+    const fromFile = runCli(["check", SINGLE, "--budget", budget]);
+    expect(fromDir.status).toBe(fromFile.status);
+    const verdicts = (out: string) => out.split("\n").filter((l) => /^(PASS|FAIL|WARN)/.test(l));
+    expect(verdicts(fromDir.stdout).length).toBeGreaterThan(0);
+    expect(verdicts(fromDir.stdout)).toEqual(verdicts(fromFile.stdout));
   });
 });
 
