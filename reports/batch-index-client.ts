@@ -169,6 +169,26 @@ ${CLIENT_DOM_HELPERS}  function fmt(v, digits) { return isNum(v) ? v.toLocaleStr
   }
   draw();
 
+  // ---- runs: the rank files of one job; an incomplete run is flagged, not shown as a smaller job
+  var runs = data.runs || [];
+  var runSection = el("section", { class: "view", id: "runs" }, [el("h2", { text: "Runs (" + runs.length + ")" })]);
+  main.appendChild(runSection);
+  if (runs.length > 0) {
+    var rt = el("table", { class: "data" }, [el("thead", null, [el("tr", null, ["Run", "Date", "Ranks", "Slowest rank", "Step time of slowest rank (ms)", "Straggler", "Straggler delay (ms)", "Exposed comm, all ranks (ms/step)"].map(function (t) { return el("th", { text: t, scope: "col" }); }))])]);
+    var rb = el("tbody");
+    runs.forEach(function (r) {
+      var ranks = r.ranks_found + " of " + r.world_size + (r.ranks_missing ? " (missing " + r.ranks_missing + ")" : "") + (r.files_failed ? ", " + r.files_failed + " failed" : "");
+      rb.appendChild(el("tr", { class: r.complete ? "" : "incomplete" }, [
+        el("td", { class: "path", text: r.run }), el("td", { class: "num", text: day(r.run_date) }),
+        el("td", { text: (r.complete ? "" : "⚠ incomplete: ") + ranks }), el("td", { class: "num", text: r.slowest_rank === null ? "–" : String(r.slowest_rank) }),
+        el("td", { class: "num", text: fmt(r.step_time_slowest_rank_ms, 2) }), el("td", { class: "num", text: r.straggler_rank === null ? "–" : String(r.straggler_rank) }),
+        el("td", { class: "num", text: fmt(r.straggler_delay_ms, 2) }), el("td", { class: "num", text: fmt(r.exposed_comm_ms_per_step_all_ranks, 2) }),
+      ]));
+    });
+    rt.appendChild(rb);
+    runSection.appendChild(el("div", { class: "scroll" }, [rt]));
+  }
+
   // ---- failed traces
   var errSection = el("section", { class: "view", id: "errors" }, [el("h2", { text: "Failed traces (" + data.errors.length + ")" })]);
   main.appendChild(errSection);

@@ -17,6 +17,8 @@ import { renderPage } from "./html/page.js";
 export interface BatchIndexInput {
   rows: readonly Row[];
   errors: readonly Row[];
+  /** The runs table (one row per run); absent for callers that have none. */
+  runs?: readonly Row[];
   shard: Shard | null;
   generatedAtMs: number;
 }
@@ -27,6 +29,10 @@ const ROW_FIELDS = [
   "step_time_median_ms", "gpu_busy_pct", "gpu_compute_pct", "gpu_idle_pct", "exposed_comm_pct", "report",
 ] as const;
 const ERROR_FIELDS = ["file", "size_bytes", "mtime", "error"] as const;
+const RUN_FIELDS = [
+  "run", "run_date", "world_size", "ranks_found", "ranks_missing", "complete", "files_failed", "slowest_rank",
+  "step_time_slowest_rank_ms", "straggler_rank", "straggler_delay_ms", "exposed_comm_ms_per_step_all_ranks",
+] as const;
 // only links the batch itself makes: reports/<sanitised folder>/report.html
 const REPORT_LINK = /^reports\/[A-Za-z0-9._-]+\/report\.html$/;
 
@@ -42,6 +48,7 @@ export function renderBatchIndex(input: BatchIndexInput): string {
       return o;
     }),
     errors: input.errors.map((r) => pick(r, ERROR_FIELDS)),
+    runs: (input.runs ?? []).map((r) => pick(r, RUN_FIELDS)),
   };
   return renderPage({
     kind: "batch index",

@@ -51,3 +51,6 @@ export async function analyze(inputs: string | readonly string[], options: Analy
   const models = await loadTraces(typeof inputs === "string" ? [inputs] : inputs, options);
   return analyzeModels(models, options);
 }
+export { findRuns } from "./runs/find.js";
+export { selectRunInputs } from "./runs/select.js";
+export type { Run, RunFile } from "./runs/runs.js";

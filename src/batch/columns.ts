@@ -96,6 +96,36 @@ export const ERROR_COLUMNS: readonly Column[] = [
   c("llmprof_version", "string"),
 ];
 
+/** Per-rank figures (traces-table columns) that the runs table aggregates as min/median/max over a run's ranks. */
+export const RUN_AGGREGATED = ["step_time_median_ms", "gpu_busy_pct", "gpu_idle_pct", "exposed_comm_pct", "exposed_comm_ms_per_step", "comm_ms_per_step"] as const;
+
+/** One row per run (README "Runs"): the rank files of one job, see src/runs/runs.ts. */
+export const RUN_COLUMNS: readonly Column[] = [
+  c("run", "string"),
+  c("root", "string"),
+  c("directory", "string"),
+  c("files", "int"),
+  c("run_date", "timestamp"),
+  c("run_date_source", "string"),
+  c("size_bytes", "bigint"),
+  c("world_size", "int"),
+  c("ranks_found", "int"),
+  c("ranks_missing", "string"),
+  c("complete", "bool"),
+  c("ranks_analysed", "int"),
+  c("files_failed", "int"),
+  c("slowest_rank", "int"),
+  c("step_time_slowest_rank_ms", "double"),
+  c("straggler_rank", "int"),
+  c("straggler_steps", "int"),
+  c("straggler_delay_ms", "double"),
+  c("matched_collectives", "int"),
+  c("exposed_comm_ms_per_step_all_ranks", "double"),
+  ...RUN_AGGREGATED.flatMap((f) => [c(`${f}_min`, "double"), c(`${f}_median`, "double"), c(`${f}_max`, "double")]),
+  c("analysed_at", "timestamp"),
+  c("llmprof_version", "string"),
+];
+
 /** A row with every column null: rows start from it so none is ever missing. */
 export function emptyRow(columns: readonly Column[]): Row {
   const row: Row = {};

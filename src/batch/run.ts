@@ -11,13 +11,16 @@ import { LlmprofError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { renderBatchIndex } from "../../reports/batch-index.js";
 import { writeOutput } from "../cli/output.js";
-import { ERROR_COLUMNS, TRACE_COLUMNS, emptyRow, type Row } from "./columns.js";
+import { ERROR_COLUMNS, RUN_COLUMNS, TRACE_COLUMNS, emptyRow, type Row } from "./columns.js";
 import { reportTarget, type TraceJob } from "./analyse-one.js";
 import { looksLikeTrace, walkInputs, type ListedTrace } from "./listing.js";
 import { dateInPath, safeFolderName, seriesOf, shardOf, shardedName, type Shard } from "./naming.js";
 import { runJobs, type PoolMode } from "./pool.js";
 import { groupPrevious, reusableRows } from "./resume.js";
 import type { TraceFileInfo } from "./rows.js";
+import { runRows } from "./run-rows.js";
+import { recognisedRunFiles } from "../runs/find.js";
+import { groupRuns } from "../runs/runs.js";
 import { csvTable, parquetTable, parquetTableName, readParquetTable } from "./tables.js";
 
 export interface BatchOptions {
@@ -52,6 +55,8 @@ export interface BatchResult {
   failed: number;
   rows: Row[];
   errors: Row[];
+  /** One row per run: the rank files of one job (src/runs/runs.ts). */
+  runs: Row[];
   /** Paths written, relative to the output directory. */
   outputs: string[];
   mode: PoolMode;
@@ -110,7 +115,11 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
 
   rows.sort(byTraceAndRank);
   errors.sort(byTraceAndRank);
-  const outputs = writeTables(outDir, shard, rows, errors, traces.map((t) => t.path), force);
+  // files that only look like traces by name (a config.json) fail in the errors table but are no run
+  const runFiles = await recognisedRunFiles(traces);
+  const failedFiles = new Set(errors.map((e) => `${String(e["root"])}\u0000${String(e["file"])}`));
+  const runs = await runRows(groupRuns(runFiles), rows, failedFiles);
+  const outputs = writeTables(outDir, shard, { rows, errors, runs }, traces.map((t) => t.path), force);
   return {
     traces: traces.length,
     analysed: jobs.length - progress.failed,
@@ -118,6 +127,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     failed: errors.length,
     rows,
     errors,
+    runs,
     outputs,
     mode,
     threads: mode === "threads" ? Math.min(threads, Math.max(1, jobs.length)) : 1,
@@ -167,18 +177,19 @@ function byTraceAndRank(a: Row, b: Row): number {
   return Number(a["rank"] ?? -1) - Number(b["rank"] ?? -1);
 }
 
-function writeTables(outDir: string, shard: Shard | null, rows: Row[], errors: Row[], inputs: string[], force: boolean): string[] {
+function writeTables(outDir: string, shard: Shard | null, tables: { rows: Row[]; errors: Row[]; runs: Row[] }, inputs: string[], force: boolean): string[] {
+  const { rows, errors, runs } = tables;
   const written: string[] = [];
   const write = (name: string, content: string | Buffer, recognise: (head: string) => boolean) => {
     writeOutput(join(outDir, name), content, { inputs, force, recognise });
     written.push(name);
   };
   const csvHeader = (cols: readonly { name: string }[]) => cols.map((c) => c.name).join(",");
-  for (const [stem, table, cols, data] of [["traces", "traces", TRACE_COLUMNS, rows], ["errors", "errors", ERROR_COLUMNS, errors]] as const) {
+  for (const [stem, table, cols, data] of [["traces", "traces", TRACE_COLUMNS, rows], ["runs", "runs", RUN_COLUMNS, runs], ["errors", "errors", ERROR_COLUMNS, errors]] as const) {
     const parquet = shardedName(stem, shard, ".parquet");
     write(parquet, parquetTable(table, cols, data), () => parquetTableName(join(outDir, parquet)) === table);
     write(shardedName(stem, shard, ".csv"), csvTable(cols, data), (head) => head.startsWith(csvHeader(cols)));
   }
-  write(shardedName("index", shard, ".html"), renderBatchIndex({ rows, errors, shard, generatedAtMs: Date.now() }), () => false);
+  write(shardedName("index", shard, ".html"), renderBatchIndex({ rows, errors, runs, shard, generatedAtMs: Date.now() }), () => false);
   return written;
 }

@@ -12,6 +12,7 @@ import { gpuTimeline } from "../analysis/timeline.js";
 import { LlmprofError } from "../errors.js";
 import { loadConfig } from "../config.js";
 import { loadTraces } from "../../parsers/registry.js";
+import { selectRunInputs } from "../runs/select.js";
 import { hardwareOptionsFromFlags } from "../../parsers/peaks-file.js";
 import { renderHtml } from "../../reports/html/render.js";
 import { renderJson } from "../../reports/json.js";
@@ -39,15 +40,17 @@ interface AnalyzeFlags {
   peaks?: string;
   config?: string;
   overlayOnly?: boolean;
+  run?: string;
 }
 
 export function registerAnalyzeCommand(program: Command): void {
   program
     .command("analyze")
     .description("analyse one trace (or one per rank) and write the summary")
-    .argument("<traces...>", "trace files, or directories holding one trace per rank")
+    .argument("<traces...>", "trace files, or directories (searched recursively for runs: one trace per rank)")
     .option("-o, --output <path>", "output file (format from its extension) or directory (one file per format)")
     .option("-f, --format <list>", `comma-separated output formats: ${OUTPUT_FORMATS.join(", ")}`)
+    .option("--run <name>", "in a directory holding several runs (a TensorBoard log directory), analyse this one (default: the newest)")
     .option("--steps <range>", "ProfilerStep numbers to analyse, e.g. 3 or 2-5")
     .option("--force", "overwrite existing files that are not llmprof outputs")
     .option("--config <file>", "YAML/JSON config: extra kernel category rules, findings to disable, thresholds")
@@ -62,7 +65,8 @@ export function registerAnalyzeCommand(program: Command): void {
       const formats = parseFormats(flags.format) ?? traceByName(flags.output);
       if (flags.overlayOnly && !formats?.includes("trace")) throw new LlmprofError(null, "--overlay-only applies to the annotated trace: add --format trace (or -o x.json.gz)");
       const progress = new Progress("reading");
-      const models = await loadTraces(traces, { onProgress: (b) => progress.update(b) });
+      const files = await selectRunInputs(traces, { run: flags.run });
+      const models = await loadTraces(files, { onProgress: (b) => progress.update(b) });
       progress.done();
       const tokensPerStep = flags.tokensPerStep === undefined ? undefined : Number(flags.tokensPerStep);
       if (tokensPerStep !== undefined && !(Number.isFinite(tokensPerStep) && tokensPerStep > 0)) {
@@ -78,7 +82,7 @@ export function registerAnalyzeCommand(program: Command): void {
       // the HTML timeline is drawn from the models, not from summary.json
       const html = () => renderHtml(summary, { timeline: gpuTimeline(models, options) });
       const trace: TraceWriter = (out) => writeAnnotatedTrace(models, summary, out, { analysis: options, overlayOnly: Boolean(flags.overlayOnly) }).then(() => undefined);
-      await writeResults(summary, flags, formats, traces, html, trace);
+      await writeResults(summary, flags, formats, [...traces, ...files], html, trace);
     });
 }
 

@@ -22,6 +22,7 @@ interface CheckFlags {
   markdown?: string;
   failOn?: string;
   steps?: string;
+  run?: string;
   force?: boolean;
 }
 
@@ -37,6 +38,7 @@ export function registerCheckCommand(program: Command): void {
     .option("--fail-on <severity>", `fail on findings of this severity or worse (${SEVERITIES.join(", ")}); applies when the summary has findings`)
     .option("--junit <file>", "write JUnit XML (one testcase per check)")
     .option("--markdown <file>", "write the verdict as Markdown for a pull-request comment")
+    .option("--run <name>", "in a directory holding several runs (a TensorBoard log directory), use this one (default: the newest)")
     .option("--steps <range>", "ProfilerStep numbers to analyse in trace inputs, e.g. 3 or 2-5")
     .option("--force", "overwrite existing files that are not llmprof outputs")
     .action(async (run: string, flags: CheckFlags) => {
@@ -51,12 +53,12 @@ export function registerCheckCommand(program: Command): void {
       const steps = parseStepsFlag(flags.steps);
       // the budget is read first: a malformed one fails fast, before any trace is parsed
       const lines = flags.budget ? parseBudget(readText(flags.budget), flags.budget) : null;
-      const summary = await loadRun(run, steps);
+      const summary = await loadRun(run, steps, flags.run);
       const items: CheckItem[] = [];
       const notes: string[] = [];
       if (lines) items.push(...evaluateBudget(summary, lines));
       if (flags.baseline) {
-        const base = await loadRun(flags.baseline, steps);
+        const base = await loadRun(flags.baseline, steps, flags.run);
         items.push(...evaluateBaseline(base, summary, { maxRegressionPct, strict: Boolean(flags.strict) }));
       }
       if (severity) {

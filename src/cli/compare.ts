@@ -32,9 +32,9 @@ export function runPaths(arg: string): string[] {
 }
 
 /** A run's summary: loadRun (trace, rank directory or summary.json), or several trace files as one run. */
-export async function loadCompareRun(arg: string, steps?: StepSelection): Promise<Summary> {
+export async function loadCompareRun(arg: string, steps?: StepSelection, run?: string): Promise<Summary> {
   const paths = runPaths(arg);
-  if (paths.length === 1) return loadRun(paths[0]!, steps);
+  if (paths.length === 1) return loadRun(paths[0]!, steps, run);
   for (const p of paths) if (!existsSync(p)) throw new LlmprofError(p, "no such file or directory");
   return analyzeModels(await loadTraces(paths), steps ? { steps } : {});
 }
@@ -65,6 +65,7 @@ interface CompareFlags {
   output?: string;
   format?: string;
   steps?: string;
+  run?: string;
   force?: boolean;
 }
 
@@ -76,6 +77,7 @@ export function registerCompareCommand(program: Command): void {
     .option("--label <name>", "name of the next run's column (repeat, in run order; default: the file name)", (v: string, acc: string[]) => [...acc, v], [] as string[])
     .option("-o, --output <path>", "output file (format from its extension) or directory (compare.html, compare.json, compare.md)")
     .option("-f, --format <list>", `comma-separated output formats: ${COMPARE_FORMATS.join(", ")}`)
+    .option("--run <name>", "in a directory holding several runs (a TensorBoard log directory), use this one (default: the newest)")
     .option("--steps <range>", "ProfilerStep numbers to analyse in trace inputs, e.g. 3 or 2-5")
     .option("--force", "overwrite existing files that are not llmprof outputs")
     .action(async (runs: string[], flags: CompareFlags) => {
@@ -84,7 +86,7 @@ export function registerCompareCommand(program: Command): void {
       if (runs.length < 2) throw new LlmprofError(null, "compare needs at least two runs (trace files, rank directories or summary.json files)");
       if (flags.label.length > runs.length) throw new LlmprofError(null, `--label given ${flags.label.length} times for ${runs.length} runs`);
       const inputs: LabelledSummary[] = [];
-      for (const [k, arg] of runs.entries()) inputs.push({ label: flags.label[k] ?? defaultLabel(arg), summary: await loadCompareRun(arg, steps) });
+      for (const [k, arg] of runs.entries()) inputs.push({ label: flags.label[k] ?? defaultLabel(arg), summary: await loadCompareRun(arg, steps, flags.run) });
       writeCompare(compareSummaries(inputs), flags, formats, runs.flatMap(runPaths));
     });
 }

@@ -12,6 +12,7 @@ import type { Summary } from "../analysis/summary.js";
 import { loadSummary, looksLikeLlmprofJson } from "../analysis/summary-io.js";
 import { LlmprofError } from "../errors.js";
 import { detectFormat, loadTraces } from "../../parsers/registry.js";
+import { selectRunInputs } from "../runs/select.js";
 import { readHead } from "../../parsers/source.js";
 import { renderDiffHtml } from "../../reports/diff-html.js";
 import { renderDiffJson } from "../../reports/diff-json.js";
@@ -29,7 +30,7 @@ const FILE_NAMES: Record<DiffFormat, string> = { json: "diff.json", text: "diff.
  * "schema": "llmprof.…" key, or any JSON object that is not a trace), else
  * trace files / rank directories, analysed as `llmprof analyze` would.
  */
-export async function loadRun(path: string, steps?: StepSelection): Promise<Summary> {
+export async function loadRun(path: string, steps?: StepSelection, run?: string): Promise<Summary> {
   let isFile = false;
   try {
     isFile = statSync(path).isFile();
@@ -48,7 +49,7 @@ export async function loadRun(path: string, steps?: StepSelection): Promise<Summ
       throw e;
     }
   }
-  const models = await loadTraces([path]);
+  const models = await loadTraces(await selectRunInputs([path], { run }));
   return analyzeModels(models, steps ? { steps } : {});
 }
 
@@ -76,6 +77,7 @@ interface DiffFlags {
   output?: string;
   format?: string;
   steps?: string;
+  run?: string;
   force?: boolean;
   rows?: string;
   noiseFactor?: string;
@@ -90,6 +92,7 @@ export function registerDiffCommand(program: Command): void {
     .argument("<head>", "the run to compare with it")
     .option("-o, --output <path>", "output file (format from its extension) or directory (diff.html, diff.json, diff.md)")
     .option("-f, --format <list>", `comma-separated output formats: ${DIFF_FORMATS.join(", ")}`)
+    .option("--run <name>", "in a directory holding several runs (a TensorBoard log directory), use this one (default: the newest)")
     .option("--steps <range>", "ProfilerStep numbers to analyse in trace inputs, e.g. 3 or 2-5")
     .option("--rows <n>", "rows per table in text and HTML output (largest changes first)")
     .option("--noise-factor <x>", "a change must exceed x times the pooled per-step standard deviation (default 2)")
@@ -102,8 +105,8 @@ export function registerDiffCommand(program: Command): void {
       if (flags.noiseFactor !== undefined) noise.factor = parsePositive("--noise-factor", flags.noiseFactor);
       if (flags.minChange !== undefined) noise.minRelativePct = parsePercent("--min-change", flags.minChange);
       const rows = flags.rows === undefined ? undefined : Math.max(1, Math.floor(parsePositive("--rows", flags.rows)));
-      const b = await loadRun(base, steps);
-      const h = await loadRun(head, steps);
+      const b = await loadRun(base, steps, flags.run);
+      const h = await loadRun(head, steps, flags.run);
       const diff = diffSummaries(b, h, { noise });
       writeDiff(diff, flags, formats, [base, head], rows);
     });

@@ -46,6 +46,14 @@ describe.skipIf(!hasChromium)("batch index.html in Chromium", () => {
     expect(points).toBe(result.rows.filter((r) => typeof r["step_time_median_ms"] === "number").length);
   });
 
+  it("lists the runs: the two DDP rank files as one complete run of 2 ranks", async () => {
+    const rows = opened.page.locator("#runs tbody tr");
+    expect(await rows.count()).toBe(result.runs.length);
+    const ddp = rows.filter({ has: opened.page.locator("td:first-child", { hasText: /^multi-gpu$/ }) });
+    expect(await ddp.locator("td").nth(2).textContent()).toBe("2 of 2");
+    expect(await opened.page.locator("#runs").textContent()).not.toContain("incomplete");
+  });
+
   it("lists every row, the odd name as text, with links to reports that exist", async () => {
     const cells = await opened.page.locator("#traces tbody tr td:first-child").allTextContents();
     expect(cells.length).toBe(result.rows.length);
