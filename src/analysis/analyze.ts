@@ -250,9 +250,9 @@ function throughputSection(contexts: readonly AnalysisContext[], tokensPerStep: 
 }
 
 function inferredLayersSection(ctx: AnalysisContext): Summary["inferredLayers"] {
-  if (ctx.steps.source !== "profiler-steps") return { available: false, reason: "layers are inferred per step and the trace has no ProfilerStep#N ranges" };
+  if (ctx.model.gpu.length === 0) return { available: false, reason: NO_GPU };
   if (ctx.attribution.hasModules) return { available: false, reason: "not needed: the trace has module spans (see modules)" };
   const r = inferLayers(ctx);
-  if (!r) return { available: false, reason: "no operator block repeats in the forward pass (at least 3 times, or twice for blocks of 10+ operators)" };
+  if (!r) return { available: false, reason: "neither the operator nor the kernel sequence repeats (a block of 3+ at least 3 times in a row, or twice for blocks of 10+)" };
   return { available: true, rank: ctx.model.meta.rank, ...r };
 }

@@ -281,7 +281,7 @@ function forwardsFromModules(ctx: AnalysisContext): { source: "module-spans"; mo
 }
 
 /** Each outermost aten::embedding call starts a forward that lasts until the next one (or its region's end). */
-function forwardsFromEmbeddings(ctx: AnalysisContext): { source: "embedding-ops"; modelClass: null; spans: Span[] } | null {
+export function forwardsFromEmbeddings(ctx: AnalysisContext): { source: "embedding-ops"; modelClass: null; spans: Span[] } | null {
   const { cpu, strings } = ctx.model;
   const rows: number[] = [];
   for (let i = 0; i < cpu.length; i++) {
