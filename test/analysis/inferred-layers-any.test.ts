@@ -1,0 +1,141 @@
+/**
+ * Layers inferred from repeats anywhere: the search on hand-made sequences, then
+ * on real Nsight Systems and JAX traces, with the layers' kernel time recomputed
+ * from the raw files (SQL over the SQLite export; the JAX Chrome JSON).
+ */
+import { describe, expect, it } from "vitest";
+import { analyzeModels } from "../../src/analysis/analyze.js";
+import { loadTraces } from "../../parsers/registry.js";
+import { blockRuns, findPeriod, innermostPeriod } from "../../src/analysis/repeats.js";
+import { fixture, sharedTrace } from "../helpers/paths.js";
+import { readRaw } from "../helpers/raw.js";
+import { readNsysSqlite, topLevelOps, type RawNsys } from "../helpers/nsys-raw.js";
+import type { Summary } from "../../src/analysis/summary.js";
+
+const layersOf = (s: Summary) => {
+  if (!s.inferredLayers.available) throw new Error(s.inferredLayers.reason);
+  return s.inferredLayers;
+};
+
+describe("repeat search", () => {
+  const enough = (p: { repeats: number; period: number }) => p.repeats >= 3;
+  it("finds the period and the run of a repeated block", () => {
+    // 9 (embedding), then 4 copies of [1 2 3 4], then 8 (head)
+    const seq = [9, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 1, 2, 3, 4, 8];
+    expect(findPeriod(seq, 3, 100)).toEqual({ period: 4, start: 1, repeats: 4 });
+    expect(blockRuns(seq, [1, 2, 3, 4], 2)).toEqual([{ start: 1, repeats: 4 }]);
+    expect(findPeriod([1, 2, 3, 4, 5, 6], 3, 100)).toBeNull();
+  });
+
+  it("descends from repeated forward passes to the layers inside them", () => {
+    // a forward = 7, three layers [1 2 3], 8; four forwards in a row
+    const forward = [7, 1, 2, 3, 1, 2, 3, 1, 2, 3, 8];
+    const seq = [...forward, ...forward, ...forward, ...forward];
+    expect(findPeriod(seq, 3, 100)!.period).toBe(forward.length);
+    const p = innermostPeriod(seq, 3, 100, enough)!;
+    expect(p.period).toBe(3);
+    expect(p.repeats).toBe(3);
+    expect(blockRuns(seq, seq.slice(p.start, p.start + 3), 2)).toEqual([0, 1, 2, 3].map((f) => ({ start: f * 11 + 1, repeats: 3 })));
+  });
+});
+
+/**
+ * From the raw export: in each ProfilerStep, the main thread's top-level operator ranges; every run of
+ * consecutive copies of the inferred block; the kernels launched (on that thread) between the first
+ * operator's start and the last one's end of each copy.
+ */
+function rawLayerKernelNs(raw: RawNsys, block: readonly string[]): { perStepRepeats: number[]; forwardNs: number } {
+  const tid = raw.steps[0]!.tid;
+  const perStepRepeats: number[] = [];
+  let forwardNs = 0;
+  for (const step of raw.steps) {
+    const ops = topLevelOps(raw, tid, step.start, step.end);
+    let repeats = 0;
+    for (let i = 0; i + block.length <= ops.length; ) {
+      const copy = block.every((name, j) => ops[i + j]!.name === name);
+      if (!copy) {
+        i++;
+        continue;
+      }
+      const from = ops[i]!.start;
+      const to = ops[i + block.length - 1]!.end;
+      for (const l of raw.launches) if (l.tid === tid && l.start >= from && l.start <= to) forwardNs += l.kernelNs;
+      repeats++;
+      i += block.length;
+    }
+    perStepRepeats.push(repeats);
+  }
+  return { perStepRepeats, forwardNs };
+}
+
+describe("inferred layers from Nsight Systems exports", () => {
+  it("tiny 2-layer model (fixture): 2 layers in every step; forward kernel time equals a raw SQL recomputation", async () => {
+    const path = fixture("nsys/nsys-tiny-train.sqlite.gz");
+    const l = layersOf(analyzeModels(await loadTraces([path])));
+    const raw = readNsysSqlite(path);
+    expect(l.unit).toBe("operators");
+    expect(l.windowKind).toBe("steps");
+    expect(l.layers).toHaveLength(2);
+    const ref = rawLayerKernelNs(raw, l.layerOps);
+    expect(ref.perStepRepeats).toEqual(raw.steps.map(() => 2));
+    expect(l.windows).toBe(raw.steps.length);
+    expect(l.windowsMatched).toBe(raw.steps.length);
+    expect(l.layers.reduce((a, x) => a + x.forwardNs, 0)).toBe(ref.forwardNs);
+    // shares and costs are physically possible
+    expect(l.pctOfKernelTime).toBeGreaterThan(0);
+    expect(l.pctOfKernelTime).toBeLessThanOrEqual(100);
+    for (const x of l.layers) expect(Object.values(x.categories).reduce((a, b) => a + b!, 0)).toBeCloseTo(x.totalNs, 3);
+  });
+
+  const train = sharedTrace("nsys/nsys-llama-1b-train.sqlite.gz");
+  it.skipIf(!train)("1.1B training (shared): the 22 decoder layers in every step, forward kernel time recomputed from SQL", async () => {
+    const l = layersOf(analyzeModels(await loadTraces([train!])));
+    const raw = readNsysSqlite(train!);
+    expect(l.layers).toHaveLength(22);
+    const ref = rawLayerKernelNs(raw, l.layerOps);
+    expect(ref.perStepRepeats).toEqual(raw.steps.map(() => 22));
+    expect(l.windowsMatched).toBe(raw.steps.length);
+    expect(l.layers.reduce((a, x) => a + x.forwardNs, 0)).toBe(ref.forwardNs);
+  });
+
+  const infer = sharedTrace("nsys/nsys-llama-1b-infer-bs8.arrow.gz");
+  it.skipIf(!infer)("1.1B generate() (shared, no ProfilerStep ranges): 22 layers in every forward pass", async () => {
+    const s = analyzeModels(await loadTraces([infer!]));
+    const l = layersOf(s);
+    expect(l.windowKind).toBe("forward passes");
+    expect(l.layers).toHaveLength(22);
+    if (!s.inference.available) throw new Error(s.inference.reason);
+    expect(l.windows).toBe(s.inference.forwards.length);
+    expect(l.windowsMatched).toBe(l.windows);
+  });
+});
+
+describe("inferred layers from kernels (JAX, no operator events)", () => {
+  it("the 8-layer MLP's repeated kernel block; layer kernel time equals the raw JSON's kernels at the repeats", async () => {
+    const path = fixture("jax/vm.trace.json.gz");
+    const l = layersOf(analyzeModels(await loadTraces([path])));
+    expect(l.unit).toBe("kernels");
+    // the raw GPU events in start order, and every run of ≥ 2 consecutive copies of the block
+    const raw = readRaw(path);
+    const gpuPid = raw.traceEvents.find((e) => e.ph === "M" && e.name === "process_name" && e.args?.["name"] === "/device:GPU:0")!.pid;
+    const kernels = raw.traceEvents.filter((e) => e.ph === "X" && e.pid === gpuPid).sort((a, b) => a.ts! - b.ts!);
+    const p = l.layerOps.length;
+    let us = 0;
+    let copies = 0;
+    for (let i = 0; i + p <= kernels.length; ) {
+      let k = 0;
+      while (i + (k + 1) * p <= kernels.length && l.layerOps.every((n, j) => kernels[i + k * p + j]!.name === n)) k++;
+      if (k < 2) {
+        i++;
+        continue;
+      }
+      for (let j = i; j < i + k * p; j++) us += kernels[j]!.dur!;
+      copies += k;
+      i += k * p;
+    }
+    expect(copies).toBeGreaterThanOrEqual(l.repeats);
+    const total = l.layers.reduce((a, x) => a + x.totalNs, 0);
+    expect(Math.abs(total - us * 1000)).toBeLessThanOrEqual(Math.max(5, us * 1e-6));
+    expect(l.pctOfKernelTime).toBeLessThanOrEqual(100);
+  });
+});
