@@ -11,6 +11,7 @@ import { fixture, sharedTrace } from "../helpers/paths.js";
 import { readRaw } from "../helpers/raw.js";
 import { readNsysSqlite, topLevelOps, type RawNsys } from "../helpers/nsys-raw.js";
 import type { Summary } from "../../src/analysis/summary.js";
+import { CpuKind } from "../../src/model/tables.js";
 
 const layersOf = (s: Summary) => {
   if (!s.inferredLayers.available) throw new Error(s.inferredLayers.reason);
@@ -85,6 +86,38 @@ describe("inferred layers from Nsight Systems exports", () => {
     expect(l.pctOfKernelTime).toBeGreaterThan(0);
     expect(l.pctOfKernelTime).toBeLessThanOrEqual(100);
     for (const x of l.layers) expect(Object.values(x.categories).reduce((a, b) => a + b!, 0)).toBeCloseTo(x.totalNs, 3);
+  });
+
+  it("without operator events (plain nsys), the layers come from the kernel sequence; their time equals the raw kernels at the repeats", async () => {
+    const path = fixture("nsys/nsys-tiny-train.sqlite.gz");
+    const [model] = await loadTraces([path]);
+    // what a plain `nsys profile` (no emit_nvtx) gives: the same kernels and steps, no operator ranges
+    const kind = model!.cpu.kind as Uint8Array;
+    for (let i = 0; i < kind.length; i++) if (kind[i] === CpuKind.Op) kind[i] = CpuKind.Annotation;
+    const l = layersOf(analyzeModels([model!]));
+    expect(l.unit).toBe("kernels");
+    expect(l.windowKind).toBe("steps");
+    const raw = readNsysSqlite(path);
+    // the kernels launched inside the profiled steps (CPU spans of the ProfilerStep ranges), in start order
+    const inSteps = raw.kernels.filter((k) => k.launchedAt !== null && raw.steps.some((s) => k.launchedAt! >= s.start && k.launchedAt! < s.end));
+    // every run of ≥ 2 consecutive copies of the block in that sequence, and the time of its kernels
+    const p = l.layerOps.length;
+    const runs: number[] = [];
+    let ns = 0;
+    for (let i = 0; i + p <= inSteps.length; ) {
+      let k = 0;
+      while (i + (k + 1) * p <= inSteps.length && l.layerOps.every((n, j) => inSteps[i + k * p + j]!.name === n)) k++;
+      if (k < 2) {
+        i++;
+        continue;
+      }
+      for (let j = i; j < i + k * p; j++) ns += inSteps[j]!.end - inSteps[j]!.start;
+      runs.push(k);
+      i += k * p;
+    }
+    expect(runs.length).toBeGreaterThanOrEqual(raw.steps.length);
+    expect(l.windowsMatched).toBe(raw.steps.length);
+    expect(l.layers.reduce((a, x) => a + x.totalNs, 0)).toBe(ns);
   });
 
   const train = sharedTrace("nsys/nsys-llama-1b-train.sqlite.gz");

@@ -22,6 +22,8 @@ export interface RawNsys {
   steps: RawRange[];
   /** CUDA runtime calls with the GPU activity (kernel, memcpy, memset) they launched: launch thread and time, its duration. */
   launches: { tid: number; start: number; kernelNs: number }[];
+  /** Kernels in start order: demangled name, start, end, start of the runtime call that launched it (null none). */
+  kernels: { name: string; start: number; end: number; launchedAt: number | null }[];
 }
 
 /** Reads a gzipped SQLite export into plain rows (the database is gunzipped to a temporary file and removed). */
@@ -45,8 +47,12 @@ export function readNsysSqlite(gzPath: string): RawNsys {
              SELECT correlationId, start, end FROM CUPTI_ACTIVITY_KIND_MEMSET) k ON k.correlationId = r.correlationId`,
         )
         .all() as { tid: number; start: number; kernelNs: number }[];
+      const kernels = db
+        .prepare(`SELECT s.value AS name, k.start AS start, k.end AS end, r.start AS launchedAt FROM CUPTI_ACTIVITY_KIND_KERNEL k
+           JOIN StringIds s ON s.id = k.demangledName LEFT JOIN CUPTI_ACTIVITY_KIND_RUNTIME r ON r.correlationId = k.correlationId ORDER BY k.start`)
+        .all() as RawNsys["kernels"];
       const plain = ({ name, start, end, tid }: RawRange) => ({ name, start, end, tid });
-      return { ranges: ranges.filter((r) => r.op).map(plain), steps: ranges.filter((r) => /^ProfilerStep#\d+$/.test(r.name)).map(plain).sort((a, b) => a.start - b.start), launches };
+      return { ranges: ranges.filter((r) => r.op).map(plain), steps: ranges.filter((r) => /^ProfilerStep#\d+$/.test(r.name)).map(plain).sort((a, b) => a.start - b.start), launches, kernels };
     } finally {
       db.close();
     }
