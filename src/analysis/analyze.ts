@@ -20,6 +20,7 @@ import { memoryBreakdown } from "./memory.js";
 import { throughputOf, type ThroughputResult } from "./throughput.js";
 import { median } from "./stats.js";
 import { inferLayers } from "./inferred-layers.js";
+import { moduleRecipe } from "./module-recipe.js";
 import { runRules, type FindingsOptions } from "./findings.js";
 import { RULES } from "./rules/index.js";
 import { COMMUNICATION } from "./categories.js";
@@ -148,8 +149,7 @@ function modulesSection(ctx: AnalysisContext): Summary["modules"] {
   if (!ctx.attribution.hasModules) {
     return {
       available: false,
-      reason:
-        "the trace has no nn.Module spans: record with torch.profiler.profile(with_stack=True) (Kineto writes `nn.Module: Class_k` spans only then), or push one NVTX range per module under Nsight Systems; the operator, kernel and phase breakdowns below do not need them",
+      reason: `the trace has no module spans: ${moduleRecipe(ctx.model)}; the operator, kernel and phase breakdowns below do not need them`,
     };
   }
   return { available: true, rank: ctx.model.meta.rank, ...moduleBreakdown(ctx, ctx.attribution) };
