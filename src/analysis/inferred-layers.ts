@@ -30,7 +30,7 @@ import { Phase } from "./attribution.js";
 import type { AnalysisContext } from "./context.js";
 import { upperBound } from "../model/search.js";
 import { CATEGORIES, type Category } from "./categories.js";
-import { blockRuns, innermostPeriod, type Period } from "./repeats.js";
+import { blockRuns, innermostPeriod, type BlockRun, type Period } from "./repeats.js";
 import { forwardsFromEmbeddings } from "./inference.js";
 import { median } from "./stats.js";
 
@@ -66,6 +66,8 @@ export interface InferredLayersResult {
   repeats: number;
   /** Symbol names of one layer. */
   layerOps: string[];
+  /** Kernels: the block of the other pass (backward or forward) when both repeat, else null. */
+  otherPassOps: string[] | null;
   layers: InferredLayer[];
   medianLayerNs: number;
   /** The three slowest layers. */
@@ -86,16 +88,21 @@ interface Repeat {
   layer: number;
   from: number;
   to: number;
+  /** Set when the kernel sequence showed both passes (see matchSequences); else the kernels' own phase counts. */
+  phase?: "forward" | "backward" | undefined;
 }
 
 interface Matched {
   unit: "operators" | "kernels";
   period: Period;
   block: number[];
+  otherBlock: number[] | null;
   repeats: Repeat[];
   /** Per matched window: its start and its first repeat's start (same clock as the repeats). */
   heads: Window[];
   matchedWindows: number;
+  /** Repeats of every run (forward runs only when both passes were found). */
+  runLengths: number[];
 }
 
 const enough = (p: Period) => p.repeats >= 3 || (p.repeats === 2 && p.period >= 10);
@@ -121,36 +128,71 @@ function gpuWindowsOf(ctx: AnalysisContext): Window[] {
   return ctx.steps.steps.map((s) => ({ from: s.startNs, to: s.endNs }));
 }
 
-/** Searches the first window with enough symbols, then finds the block's runs in every window. */
+/** Blocks found so far: a window is first scanned for their runs, and searched only when it holds none. */
+class BlockFinder {
+  readonly blocks: { period: Period; block: number[] }[] = [];
+  constructor(private readonly budget: { searches: number }) {}
+
+  runsIn(seq: number[]): { block: number[]; runs: BlockRun[] } | null {
+    for (const { block } of this.blocks) {
+      const runs = blockRuns(seq, block, 2);
+      if (runs.length > 0) return { block, runs };
+    }
+    if (this.budget.searches >= MAX_SEARCHES || seq.length < 6) return null;
+    this.budget.searches++;
+    const p = innermostPeriod(seq.slice(0, MAX_SYMBOLS), 3, MAX_PERIOD, enough);
+    if (!p) return null;
+    const block = seq.slice(p.start, p.start + p.period);
+    this.blocks.push({ period: p, block });
+    return { block, runs: blockRuns(seq, block, 2) };
+  }
+}
+
+/**
+ * Searches the first window with enough symbols, then finds the block's runs in every window.
+ * Kernels: the forward and the backward pass each repeat their own block; once one is found, the
+ * rest of the window is searched for a second block with runs of the same lengths: the earlier of
+ * the two is the forward, the later the backward, whose repeats are the layers in reverse order.
+ */
 function matchSequences(seqs: number[][], unit: Matched["unit"], spanOf: (w: number, from: number, to: number) => Repeat): Matched | null {
-  let searches = 0;
-  let first: { period: Period; block: number[] } | null = null;
-  const blocks: number[][] = [];
+  const budget = { searches: 0 };
+  const main = new BlockFinder(budget);
+  const other = new BlockFinder(budget);
   const repeats: Repeat[] = [];
   const heads: Window[] = [];
+  const runLengths: number[] = [];
   let matchedWindows = 0;
   for (let w = 0; w < seqs.length; w++) {
     const seq = seqs[w]!;
-    let runs = blocks.length ? blocks.map((b) => ({ b, runs: blockRuns(seq, b, 2) })).find((x) => x.runs.length > 0) : undefined;
-    if (!runs && searches < MAX_SEARCHES && seq.length >= 6) {
-      searches++;
-      const p = innermostPeriod(seq.slice(0, MAX_SYMBOLS), 3, MAX_PERIOD, enough);
-      if (p) {
-        const block = seq.slice(p.start, p.start + p.period);
-        blocks.push(block);
-        first ??= { period: p, block };
-        runs = { b: block, runs: blockRuns(seq, block, 2) };
-      }
-    }
-    if (!runs || runs.runs.length === 0) continue;
+    const found = main.runsIn(seq);
+    if (!found || found.runs.length === 0) continue;
     matchedWindows++;
-    const p = runs.b.length;
-    for (const r of runs.runs) for (let j = 0; j < r.repeats; j++) repeats.push({ ...spanOf(w, r.start + j * p, r.start + (j + 1) * p - 1), layer: j });
-    const head = spanOf(w, runs.runs[0]!.start, runs.runs[0]!.start);
-    heads.push({ from: w, to: head.from });
+    let second: { block: number[]; runs: BlockRun[] } | null = null;
+    if (unit === "kernels") {
+      const masked = seq.slice();
+      for (const r of found.runs) masked.fill(-1, r.start, r.start + r.repeats * found.block.length);
+      second = other.runsIn(masked);
+      const same = second !== null && second.runs.length === found.runs.length && second.runs.every((r, i) => r.repeats === found.runs[i]!.repeats);
+      if (!same) second = null;
+    }
+    const mainFirst = !second || found.runs[0]!.start < second.runs[0]!.start;
+    const add = (runs: BlockRun[], p: number, phase: Repeat["phase"]) => {
+      for (const r of runs) {
+        if (phase !== "backward") runLengths.push(r.repeats);
+        for (let j = 0; j < r.repeats; j++) {
+          const layer = phase === "backward" ? r.repeats - 1 - j : j;
+          repeats.push({ ...spanOf(w, r.start + j * p, r.start + (j + 1) * p - 1), layer, phase });
+        }
+      }
+    };
+    add(found.runs, found.block.length, second ? (mainFirst ? "forward" : "backward") : undefined);
+    if (second) add(second.runs, second.block.length, mainFirst ? "backward" : "forward");
+    const firstStart = second ? Math.min(found.runs[0]!.start, second.runs[0]!.start) : found.runs[0]!.start;
+    heads.push({ from: w, to: spanOf(w, firstStart, firstStart).from });
   }
+  const first = main.blocks[0];
   if (!first || repeats.length === 0) return null;
-  return { unit, period: first.period, block: first.block, repeats, heads, matchedWindows };
+  return { unit, period: first.period, block: first.block, otherBlock: other.blocks[0]?.block ?? null, repeats, heads, matchedWindows, runLengths };
 }
 
 function matchOperators(ctx: AnalysisContext, windows: Window[]): Matched | null {
@@ -215,10 +257,11 @@ function summarise(ctx: AnalysisContext, m: Matched, windowKind: InferredLayersR
   const thread = (m as Matched & { threadOf?: number }).threadOf ?? -1;
   const kernelRows = new Set((m as Matched & { kernelRows?: number[] }).kernelRows ?? []);
   // the repeat holding time t: spans are disjoint and sorted, the last starting at or before t
-  const layerAt = (t: number): number => {
+  const repeatAt = (t: number): Repeat | null => {
     const s = spans[upperBound(spans.length, (i) => spans[i]!.from, t) - 1];
-    return s && t <= s.to ? s.layer : -1;
+    return s && t <= s.to ? s : null;
   };
+  const layerAt = (t: number): number => repeatAt(t)?.layer ?? -1;
   const inHead = (t: number): boolean => {
     const h = heads[upperBound(heads.length, (i) => heads[i]!.from, t) - 1];
     return !!h && t < h.to;
@@ -237,8 +280,9 @@ function summarise(ctx: AnalysisContext, m: Matched, windowKind: InferredLayersR
     let t = NaN;
     if (m.unit === "kernels") {
       t = gpu.start[g]!;
-      if (kernelRows.has(g)) layer = layerAt(t);
-      backward = attr.phase[g] === Phase.Backward;
+      const rep = kernelRows.has(g) ? repeatAt(t) : null;
+      if (rep) layer = rep.layer;
+      backward = rep?.phase ? rep.phase === "backward" : attr.phase[g] === Phase.Backward;
     } else {
       const r = gpu.launch[g]!;
       if (r >= 0 && runtime.thread[r] === thread) t = runtime.start[r]!;
@@ -270,7 +314,7 @@ function summarise(ctx: AnalysisContext, m: Matched, windowKind: InferredLayersR
     return { index: j, forwardNs: fwd[j]!, backwardNs: bwd[j]!, totalNs: t, categories, vsMedianPct: vs(t) };
   });
   const inLayers = totals.reduce((a, x) => a + x, 0);
-  const repeats = mostFrequentRunLength(m.repeats);
+  const repeats = mode(m.runLengths);
   const unitWord = m.unit === "operators" ? "operators" : "kernels";
   return {
     inferred: true,
@@ -282,6 +326,7 @@ function summarise(ctx: AnalysisContext, m: Matched, windowKind: InferredLayersR
     opsPerLayer: m.period.period,
     repeats,
     layerOps: m.block.map((id) => strings.get(id)),
+    otherPassOps: m.otherBlock && m.repeats.some((r) => r.phase !== undefined) ? m.otherBlock.map((id) => strings.get(id)) : null,
     layers,
     medianLayerNs: med,
     slowest: [...layers].sort((a, b) => b.totalNs - a.totalNs || a.index - b.index).slice(0, 3).map((l) => ({ index: l.index, totalNs: l.totalNs, vsMedianPct: l.vsMedianPct })),
@@ -290,17 +335,12 @@ function summarise(ctx: AnalysisContext, m: Matched, windowKind: InferredLayersR
   };
 }
 
-/** Runs are recorded as consecutive repeats numbered from 0: the most frequent run length. */
-function mostFrequentRunLength(repeats: readonly Repeat[]): number {
-  const lengths = new Map<number, number>();
-  for (let i = 0; i < repeats.length; i++) {
-    if (repeats[i]!.layer !== 0) continue;
-    let n = 1;
-    while (i + n < repeats.length && repeats[i + n]!.layer === n) n++;
-    lengths.set(n, (lengths.get(n) ?? 0) + 1);
-  }
+/** The most frequent value (ties: the larger). */
+function mode(values: readonly number[]): number {
+  const counts = new Map<number, number>();
+  for (const v of values) counts.set(v, (counts.get(v) ?? 0) + 1);
   let best = 0;
   let bestCount = 0;
-  for (const [n, c] of lengths) if (c > bestCount || (c === bestCount && n > best)) [best, bestCount] = [n, c];
+  for (const [v, c] of counts) if (c > bestCount || (c === bestCount && v > best)) [best, bestCount] = [v, c];
   return best;
 }
