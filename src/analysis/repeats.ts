@@ -54,25 +54,42 @@ export interface BlockRun {
   repeats: number;
 }
 
-/** Maximal runs of ≥ minRepeats consecutive exact copies of `block` in `seq`, in order. */
+/**
+ * Maximal runs of ≥ minRepeats consecutive exact copies of `block` in `seq`, in order.
+ * Copies are found with Knuth–Morris–Pratt, so the scan is O(n + p) whatever the symbols.
+ */
 export function blockRuns(seq: ArrayLike<number>, block: ArrayLike<number>, minRepeats: number): BlockRun[] {
   const p = block.length;
   const out: BlockRun[] = [];
   if (p === 0) return out;
-  const isCopyAt = (i: number) => {
-    if (i + p > seq.length) return false;
-    for (let j = 0; j < p; j++) if (seq[i + j] !== block[j]) return false;
-    return true;
-  };
-  for (let i = 0; i + p <= seq.length; ) {
-    if (!isCopyAt(i)) {
-      i++;
-      continue;
-    }
-    let k = 1;
-    while (isCopyAt(i + k * p)) k++;
-    if (k >= minRepeats) out.push({ start: i, repeats: k });
-    i += k * p;
+  // failure function of the block
+  const fail = new Int32Array(p);
+  for (let i = 1, k = 0; i < p; i++) {
+    while (k > 0 && block[i] !== block[k]) k = fail[k - 1]!;
+    if (block[i] === block[k]) k++;
+    fail[i] = k;
   }
+  // non-overlapping copies, left to right: after a copy the search restarts at its end
+  let runStart = -1;
+  let repeats = 0;
+  const close = () => {
+    if (repeats >= minRepeats) out.push({ start: runStart, repeats });
+    repeats = 0;
+  };
+  for (let i = 0, k = 0; i < seq.length; i++) {
+    while (k > 0 && seq[i] !== block[k]) k = fail[k - 1]!;
+    if (seq[i] === block[k]) k++;
+    if (k === p) {
+      const at = i - p + 1;
+      if (repeats > 0 && at === runStart + repeats * p) repeats++;
+      else {
+        close();
+        runStart = at;
+        repeats = 1;
+      }
+      k = 0;
+    }
+  }
+  close();
   return out;
 }
