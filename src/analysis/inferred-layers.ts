@@ -103,6 +103,10 @@ interface Matched {
   matchedWindows: number;
   /** Repeats of every run (forward runs only when both passes were found). */
   runLengths: number[];
+  /** Operators: the thread they ran on. */
+  thread?: number;
+  /** Kernels: the rows of the searched sequence (one device). */
+  kernelRows?: number[];
 }
 
 const enough = (p: Period) => p.repeats >= 3 || (p.repeats === 2 && p.period >= 10);
@@ -217,7 +221,7 @@ function matchOperators(ctx: AnalysisContext, windows: Window[]): Matched | null
   const m = matchSequences(seqs, "operators", (w, a, b) => ({ layer: 0, from: cpu.start[perWindow[w]![a]!]!, to: cpu.end[perWindow[w]![b]!]! }));
   if (!m) return null;
   m.heads = m.heads.map((h) => ({ from: windows[h.from]!.from, to: h.to }));
-  return { ...m, threadOf: thread } as Matched & { threadOf: number };
+  return { ...m, thread };
 }
 
 function matchKernels(ctx: AnalysisContext, windows: Window[]): Matched | null {
@@ -234,7 +238,7 @@ function matchKernels(ctx: AnalysisContext, windows: Window[]): Matched | null {
   const m = matchSequences(seqs, "kernels", (w, a, b) => ({ layer: 0, from: gpu.start[perWindow[w]![a]!]!, to: gpu.start[perWindow[w]![b]!]! }));
   if (!m) return null;
   m.heads = m.heads.map((h) => ({ from: windows[h.from]!.from, to: h.to }));
-  return { ...m, kernelRows: rows } as Matched & { kernelRows: number[] };
+  return { ...m, kernelRows: rows };
 }
 
 function splitByWindow(rows: number[], time: (r: number) => number, windows: Window[]): number[][] {
@@ -254,8 +258,8 @@ function summarise(ctx: AnalysisContext, m: Matched, windowKind: InferredLayersR
   const k = m.repeats.reduce((a, r) => Math.max(a, r.layer + 1), 0);
   const spans = [...m.repeats].sort((a, b) => a.from - b.from);
   const heads = [...m.heads].sort((a, b) => a.from - b.from);
-  const thread = (m as Matched & { threadOf?: number }).threadOf ?? -1;
-  const kernelRows = new Set((m as Matched & { kernelRows?: number[] }).kernelRows ?? []);
+  const thread = m.thread ?? -1;
+  const kernelRows = new Set(m.kernelRows ?? []);
   // the repeat holding time t: spans are disjoint and sorted, the last starting at or before t
   const repeatAt = (t: number): Repeat | null => {
     const s = spans[upperBound(spans.length, (i) => spans[i]!.from, t) - 1];
