@@ -98,7 +98,7 @@ interface Matched {
   block: number[];
   otherBlock: number[] | null;
   repeats: Repeat[];
-  /** Per matched window: its start and its first repeat's start (same clock as the repeats). */
+  /** Per matched window: its start (its index until matchOperators/matchKernels map it) and its first repeat's start. */
   heads: Window[];
   matchedWindows: number;
   /** Repeats of every run (forward runs only when both passes were found). */
@@ -234,7 +234,7 @@ function matchKernels(ctx: AnalysisContext, windows: Window[]): Matched | null {
   rows.sort((a, b) => gpu.start[a]! - gpu.start[b]! || a - b);
   const perWindow = splitByWindow(rows, (g) => gpu.start[g]!, windows);
   const seqs = perWindow.map((ws) => ws.map((g) => gpu.name[g]!));
-  // kernel repeats: positions are GPU rows, stored as "from row index .. to row index" of perWindow
+  // a kernel repeat spans its first kernel's start to its last kernel's start (rows in start order: disjoint)
   const m = matchSequences(seqs, "kernels", (w, a, b) => ({ layer: 0, from: gpu.start[perWindow[w]![a]!]!, to: gpu.start[perWindow[w]![b]!]! }));
   if (!m) return null;
   m.heads = m.heads.map((h) => ({ from: windows[h.from]!.from, to: h.to }));
