@@ -92,50 +92,51 @@ describe("inferred layers from Nsight Systems exports", () => {
     ["tiny 2-layer model (fixture)", fixture("nsys/nsys-tiny-train.sqlite.gz"), 2],
     ["1.1B training (shared)", sharedTrace("nsys/nsys-llama-1b-train.sqlite.gz"), 22],
   ];
-  for (const [label, path, layerCount] of plainCases)
-  it.skipIf(!path)(`${label} without operator events (plain nsys): layers from the kernel sequence, forward and backward; their time equals the raw kernels at the repeats`, async () => {
-    const [model] = await loadTraces([path!]);
-    // what a plain `nsys profile` (no emit_nvtx) gives: the same kernels and steps, no operator ranges
-    const kind = model!.cpu.kind as Uint8Array;
-    for (let i = 0; i < kind.length; i++) if (kind[i] === CpuKind.Op) kind[i] = CpuKind.Annotation;
-    const l = layersOf(analyzeModels([model!]));
-    expect(l.unit).toBe("kernels");
-    expect(l.windowKind).toBe("steps");
-    const raw = readNsysSqlite(path!);
-    expect(l.layers).toHaveLength(layerCount);
-    // the kernels launched inside the profiled steps (CPU spans of the ProfilerStep ranges), in start order
-    const inSteps = raw.kernels.filter((k) => k.launchedAt !== null && raw.steps.some((s) => k.launchedAt! >= s.start && k.launchedAt! < s.end));
-    // every run of ≥ 2 consecutive copies of the block in that sequence, then of the other pass's block
-    // among the kernels left, and the time of their kernels
-    const names: (string | null)[] = inSteps.map((k) => k.name);
-    const runs: number[] = [];
-    let ns = 0;
-    for (const block of [l.layerOps, l.otherPassOps ?? []]) {
-      const p = block.length;
-      const covered: number[] = [];
-      for (let i = 0; p > 0 && i + p <= names.length; ) {
-        let k = 0;
-        while (i + (k + 1) * p <= names.length && block.every((n, j) => names[i + k * p + j] === n)) k++;
-        if (k < 2) {
-          i++;
-          continue;
+  for (const [label, path, layerCount] of plainCases) {
+    it.skipIf(!path)(`${label} without operator events (plain nsys): layers from the kernel sequence, forward and backward; their time equals the raw kernels at the repeats`, async () => {
+      const [model] = await loadTraces([path!]);
+      // what a plain `nsys profile` (no emit_nvtx) gives: the same kernels and steps, no operator ranges
+      const kind = model!.cpu.kind as Uint8Array;
+      for (let i = 0; i < kind.length; i++) if (kind[i] === CpuKind.Op) kind[i] = CpuKind.Annotation;
+      const l = layersOf(analyzeModels([model!]));
+      expect(l.unit).toBe("kernels");
+      expect(l.windowKind).toBe("steps");
+      const raw = readNsysSqlite(path!);
+      expect(l.layers).toHaveLength(layerCount);
+      // the kernels launched inside the profiled steps (CPU spans of the ProfilerStep ranges), in start order
+      const inSteps = raw.kernels.filter((k) => k.launchedAt !== null && raw.steps.some((s) => k.launchedAt! >= s.start && k.launchedAt! < s.end));
+      // every run of ≥ 2 consecutive copies of the block in that sequence, then of the other pass's block
+      // among the kernels left, and the time of their kernels
+      const names: (string | null)[] = inSteps.map((k) => k.name);
+      const runs: number[] = [];
+      let ns = 0;
+      for (const block of [l.layerOps, l.otherPassOps ?? []]) {
+        const p = block.length;
+        const covered: number[] = [];
+        for (let i = 0; p > 0 && i + p <= names.length; ) {
+          let k = 0;
+          while (i + (k + 1) * p <= names.length && block.every((n, j) => names[i + k * p + j] === n)) k++;
+          if (k < 2) {
+            i++;
+            continue;
+          }
+          for (let j = i; j < i + k * p; j++) {
+            ns += inSteps[j]!.end - inSteps[j]!.start;
+            covered.push(j);
+          }
+          runs.push(k);
+          i += k * p;
         }
-        for (let j = i; j < i + k * p; j++) {
-          ns += inSteps[j]!.end - inSteps[j]!.start;
-          covered.push(j);
-        }
-        runs.push(k);
-        i += k * p;
+        for (const j of covered) names[j] = null;
       }
-      for (const j of covered) names[j] = null;
-    }
-    // the 2 layers' forward and backward blocks
-    expect(l.otherPassOps).not.toBeNull();
-    expect(l.layers.every((x) => x.forwardNs > 0 && x.backwardNs > 0)).toBe(true);
-    expect(runs.length).toBeGreaterThanOrEqual(raw.steps.length);
-    expect(l.windowsMatched).toBe(raw.steps.length);
-    expect(l.layers.reduce((a, x) => a + x.totalNs, 0)).toBe(ns);
-  });
+      // the 2 layers' forward and backward blocks
+      expect(l.otherPassOps).not.toBeNull();
+      expect(l.layers.every((x) => x.forwardNs > 0 && x.backwardNs > 0)).toBe(true);
+      expect(runs.length).toBeGreaterThanOrEqual(raw.steps.length);
+      expect(l.windowsMatched).toBe(raw.steps.length);
+      expect(l.layers.reduce((a, x) => a + x.totalNs, 0)).toBe(ns);
+    });
+  }
 
   const train = sharedTrace("nsys/nsys-llama-1b-train.sqlite.gz");
   it.skipIf(!train)("1.1B training (shared): the 22 decoder layers in every step, forward kernel time recomputed from SQL", async () => {
