@@ -42,8 +42,9 @@ export function innermostPeriod(seq: ArrayLike<number>, minPeriod: number, maxPe
   for (let depth = 0; depth < 4; depth++) {
     const block = Array.prototype.slice.call(seq, found.start, found.start + found.period) as number[];
     const inner = findPeriod(block, minPeriod, Math.floor(found.period / 2));
-    // the inner block must cover most of the outer one to be its layers
-    if (!inner || !enough(inner) || inner.period * inner.repeats < found.period / 2) break;
+    // the inner block must cover a good part of the outer one to be its layers (a training step:
+    // the forward's layers and the backward's each cover a part, the optimizer the rest)
+    if (!inner || !enough(inner) || inner.period * inner.repeats < found.period / 5) break;
     found = { period: inner.period, start: found.start + inner.start, repeats: inner.repeats };
   }
   return found;

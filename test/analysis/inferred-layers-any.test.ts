@@ -202,7 +202,7 @@ describe("block runs", () => {
     expect(blockRuns(seq, [1, 1, 2], 3)).toEqual([{ start: 8, repeats: 3 }]);
   });
 
-  it("scan in linear time on near-miss inputs (a block of many equal symbols)", () => {
+  it("scan in linear time on near-miss inputs (a long block of equal symbols but the last)", () => {
     const block = [...Array<number>(999).fill(0), 1];
     const timeOf = (n: number) => {
       const seq = new Array<number>(n).fill(0);
@@ -210,11 +210,10 @@ describe("block runs", () => {
       expect(blockRuns(seq, block, 2)).toEqual([]);
       return performance.now() - t0;
     };
-    timeOf(10_000);
-    const best = (n: number) => Math.min(timeOf(n), timeOf(n), timeOf(n));
-    const small = Math.max(best(50_000), 0.5);
-    // 4x the input: linear ~4x; the naive scan would be ~4x too but 1000x slower in absolute terms
-    expect(best(200_000) / small).toBeLessThan(10);
-    expect(best(200_000)).toBeLessThan(200);
+    timeOf(10_000); // warm up the JIT
+    // best of three: the load of other processes only ever adds time. A scan that re-compares the
+    // block at every position does 200k x 1,000 comparisons here (hundreds of ms); KMP ~400k (about 1 ms)
+    const best = Math.min(timeOf(200_000), timeOf(200_000), timeOf(200_000));
+    expect(best).toBeLessThan(100);
   });
 });
