@@ -137,16 +137,17 @@ class BlockFinder {
   readonly blocks: { period: Period; block: number[] }[] = [];
   constructor(private readonly budget: { searches: number }) {}
 
-  runsIn(seq: number[]): { block: number[]; runs: BlockRun[] } | null {
+  /** Runs of a known block in `seq`, else of a block searched for in `seq[from, to)`. */
+  runsIn(seq: number[], from = 0, to = seq.length): { block: number[]; runs: BlockRun[] } | null {
     for (const { block } of this.blocks) {
       const runs = blockRuns(seq, block, 2);
       if (runs.length > 0) return { block, runs };
     }
-    if (this.budget.searches >= MAX_SEARCHES || seq.length < 6) return null;
+    if (this.budget.searches >= MAX_SEARCHES || to - from < 6) return null;
     this.budget.searches++;
-    const p = innermostPeriod(seq.slice(0, MAX_SYMBOLS), 3, MAX_PERIOD, enough);
+    const p = innermostPeriod(seq.slice(from, Math.min(to, from + MAX_SYMBOLS)), 3, MAX_PERIOD, enough);
     if (!p) return null;
-    const block = seq.slice(p.start, p.start + p.period);
+    const block = seq.slice(from + p.start, from + p.start + p.period);
     this.blocks.push({ period: p, block });
     return { block, runs: blockRuns(seq, block, 2) };
   }
@@ -175,7 +176,10 @@ function matchSequences(seqs: number[][], unit: Matched["unit"], spanOf: (w: num
     if (unit === "kernels") {
       const masked = seq.slice();
       for (const r of found.runs) masked.fill(-1, r.start, r.start + r.repeats * found.block.length);
-      second = other.runsIn(masked);
+      // the other pass lies between two runs of this one (optimizer, then the next step's forward),
+      // or before the only run (a step's forward before its backward)
+      const [r0, r1] = found.runs;
+      second = r1 ? other.runsIn(masked, r0!.start + r0!.repeats * found.block.length, r1.start) : other.runsIn(masked, 0, r0!.start);
       const same = second !== null && second.runs.length === found.runs.length && second.runs.every((r, i) => r.repeats === found.runs[i]!.repeats);
       if (!same) second = null;
     }

@@ -69,6 +69,35 @@ function rawLayerKernelNs(raw: RawNsys, block: readonly string[]): { perStepRepe
   return { perStepRepeats, forwardNs };
 }
 
+/**
+ * Every run of ≥ 2 consecutive copies of each block in turn (the later block among the symbols the
+ * earlier one left), over raw kernel names and durations: the runs' lengths and their summed duration.
+ */
+function rawRuns(names: (string | null)[], durations: number[], blocks: readonly (readonly string[])[]): { runs: number[]; total: number } {
+  const runs: number[] = [];
+  let total = 0;
+  for (const block of blocks) {
+    const p = block.length;
+    const covered: number[] = [];
+    for (let i = 0; p > 0 && i + p <= names.length; ) {
+      let k = 0;
+      while (i + (k + 1) * p <= names.length && block.every((n, j) => names[i + k * p + j] === n)) k++;
+      if (k < 2) {
+        i++;
+        continue;
+      }
+      for (let j = i; j < i + k * p; j++) {
+        total += durations[j]!;
+        covered.push(j);
+      }
+      runs.push(k);
+      i += k * p;
+    }
+    for (const j of covered) names[j] = null;
+  }
+  return { runs, total };
+}
+
 describe("inferred layers from Nsight Systems exports", () => {
   it("tiny 2-layer model (fixture): 2 layers in every step; forward kernel time equals a raw SQL recomputation", async () => {
     const path = fixture("nsys/nsys-tiny-train.sqlite.gz");
@@ -107,28 +136,11 @@ describe("inferred layers from Nsight Systems exports", () => {
       const inSteps = raw.kernels.filter((k) => k.launchedAt !== null && raw.steps.some((s) => k.launchedAt! >= s.start && k.launchedAt! < s.end));
       // every run of ≥ 2 consecutive copies of the block in that sequence, then of the other pass's block
       // among the kernels left, and the time of their kernels
-      const names: (string | null)[] = inSteps.map((k) => k.name);
-      const runs: number[] = [];
-      let ns = 0;
-      for (const block of [l.layerOps, l.otherPassOps ?? []]) {
-        const p = block.length;
-        const covered: number[] = [];
-        for (let i = 0; p > 0 && i + p <= names.length; ) {
-          let k = 0;
-          while (i + (k + 1) * p <= names.length && block.every((n, j) => names[i + k * p + j] === n)) k++;
-          if (k < 2) {
-            i++;
-            continue;
-          }
-          for (let j = i; j < i + k * p; j++) {
-            ns += inSteps[j]!.end - inSteps[j]!.start;
-            covered.push(j);
-          }
-          runs.push(k);
-          i += k * p;
-        }
-        for (const j of covered) names[j] = null;
-      }
+      const { runs, total: ns } = rawRuns(
+        inSteps.map((k) => k.name),
+        inSteps.map((k) => k.end - k.start),
+        [l.layerOps, l.otherPassOps ?? []],
+      );
       // the 2 layers' forward and backward blocks
       expect(l.otherPassOps).not.toBeNull();
       expect(l.layers.every((x) => x.forwardNs > 0 && x.backwardNs > 0)).toBe(true);
@@ -170,20 +182,12 @@ describe("inferred layers from kernels (JAX, no operator events)", () => {
     const raw = readRaw(path);
     const gpuPid = raw.traceEvents.find((e) => e.ph === "M" && e.name === "process_name" && e.args?.["name"] === "/device:GPU:0")!.pid;
     const kernels = raw.traceEvents.filter((e) => e.ph === "X" && e.pid === gpuPid).sort((a, b) => a.ts! - b.ts!);
-    const p = l.layerOps.length;
-    let us = 0;
-    let copies = 0;
-    for (let i = 0; i + p <= kernels.length; ) {
-      let k = 0;
-      while (i + (k + 1) * p <= kernels.length && l.layerOps.every((n, j) => kernels[i + k * p + j]!.name === n)) k++;
-      if (k < 2) {
-        i++;
-        continue;
-      }
-      for (let j = i; j < i + k * p; j++) us += kernels[j]!.dur!;
-      copies += k;
-      i += k * p;
-    }
+    const { runs, total: us } = rawRuns(
+      kernels.map((e) => e.name!),
+      kernels.map((e) => e.dur!),
+      [l.layerOps, l.otherPassOps ?? []],
+    );
+    const copies = runs.reduce((x, y) => x + y, 0);
     expect(copies).toBeGreaterThanOrEqual(l.repeats);
     const total = l.layers.reduce((a, x) => a + x.totalNs, 0);
     expect(Math.abs(total - us * 1000)).toBeLessThanOrEqual(Math.max(5, us * 1e-6));
