@@ -3,6 +3,7 @@
  * on real Nsight Systems and JAX traces, with the layers' kernel time recomputed
  * from the raw files (SQL over the SQLite export; the JAX Chrome JSON).
  */
+import { existsSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { analyzeModels } from "../../src/analysis/analyze.js";
 import { loadTraces } from "../../parsers/registry.js";
@@ -149,6 +150,24 @@ describe("inferred layers from Nsight Systems exports", () => {
       expect(l.layers.reduce((a, x) => a + x.totalNs, 0)).toBe(ns);
     });
   }
+
+  // recorded for this issue with no NVTX at all (`nsys profile -t cuda`); lands in fixtures/ with the `record` branch
+  const nonvtx = existsSync(fixture("nsys/nsys-l4-train-nonvtx.sqlite.gz")) ? fixture("nsys/nsys-l4-train-nonvtx.sqlite.gz") : null;
+  it.skipIf(!nonvtx)("4-layer model, plain nsys (no NVTX, no steps): 4 layers with forward and backward over the whole trace; time equals the raw kernels at the repeats", async () => {
+    const l = layersOf(analyzeModels(await loadTraces([nonvtx!])));
+    expect(l.unit).toBe("kernels");
+    expect(l.windowKind).toBe("trace");
+    expect(l.layers).toHaveLength(4);
+    expect(l.otherPassOps).not.toBeNull();
+    expect(l.layers.every((x) => x.forwardNs > 0 && x.backwardNs > 0)).toBe(true);
+    const raw = readNsysSqlite(nonvtx!);
+    const { total } = rawRuns(
+      raw.kernels.map((k) => k.name),
+      raw.kernels.map((k) => k.end - k.start),
+      [l.layerOps, l.otherPassOps!],
+    );
+    expect(l.layers.reduce((a, x) => a + x.totalNs, 0)).toBe(total);
+  });
 
   const train = sharedTrace("nsys/nsys-llama-1b-train.sqlite.gz");
   it.skipIf(!train)("1.1B training (shared): the 22 decoder layers in every step, forward kernel time recomputed from SQL", async () => {

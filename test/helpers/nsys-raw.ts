@@ -34,11 +34,16 @@ export function readNsysSqlite(gzPath: string): RawNsys {
     writeFileSync(file, gunzipSync(readFileSync(gzPath)));
     const db = new Database(file, { readonly: true });
     try {
-      const ranges = (
-        db
-          .prepare("SELECT COALESCE(n.text, s.value) AS text, n.start AS start, n.end AS end, n.globalTid AS tid FROM NVTX_EVENTS n LEFT JOIN StringIds s ON s.id = n.textId WHERE n.eventType = 59 AND n.end IS NOT NULL")
-          .all() as { text: string | null; start: number; end: number; tid: number }[]
-      ).map((r) => ({ name: (r.text ?? "").split(", ")[0]!, start: r.start, end: r.end, tid: r.tid, op: (r.text ?? "").includes(", op_id = ") }));
+      // a capture without NVTX tracing (`-t cuda`) has no NVTX_EVENTS table
+      const hasNvtx = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'NVTX_EVENTS'").get() as { n: number };
+      const nvtxRows = (
+        hasNvtx.n === 0
+          ? []
+          : db
+              .prepare("SELECT COALESCE(n.text, s.value) AS text, n.start AS start, n.end AS end, n.globalTid AS tid FROM NVTX_EVENTS n LEFT JOIN StringIds s ON s.id = n.textId WHERE n.eventType = 59 AND n.end IS NOT NULL")
+              .all()
+      ) as { text: string | null; start: number; end: number; tid: number }[];
+      const ranges = nvtxRows.map((r) => ({ name: (r.text ?? "").split(", ")[0]!, start: r.start, end: r.end, tid: r.tid, op: (r.text ?? "").includes(", op_id = ") }));
       const launches = db
         .prepare(
           `SELECT r.globalTid AS tid, r.start AS start, k.end - k.start AS kernelNs FROM CUPTI_ACTIVITY_KIND_RUNTIME r JOIN (
