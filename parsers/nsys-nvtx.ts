@@ -32,15 +32,31 @@ const NN_MODULE = /^nn\.Module: /;
 /** CamelCase class names of model building blocks, optionally numbered like Kineto's `_k`. */
 const MODULE_CLASS =
   /^[A-Z][A-Za-z0-9]*(Layer|Block|Attention|Attn|SelfAttention|MLP|FFN|FeedForward|Norm|Embedding|Embeddings|Linear|Model|ForCausalLM|Decoder|Encoder|Head|Module|Experts?|Router|Gate)(_\d+)?$/;
-/** Dotted module paths such as `model.layers.3.self_attn` (at least one numeric or two dots). */
-const MODULE_PATH = /^[a-z_][a-z0-9_]*(\.[A-Za-z0-9_]+){2,}$|^[a-z_][a-z0-9_]*(\.[A-Za-z0-9_]+)*\.\d+(\.[A-Za-z0-9_]+)*$/;
+const FIRST_SEGMENT = /^[a-z_][a-z0-9_]*$/;
+const SEGMENT = /^[A-Za-z0-9_]+$/;
+const DIGITS = /^\d+$/;
+/**
+ * Dotted module paths such as `model.layers.3.self_attn`: at least two dots, or one
+ * numeric segment after the first. Split by hand: the equivalent single regex
+ * backtracks quadratically on long texts of numeric segments (80 KB: seconds).
+ */
+function isModulePath(name: string): boolean {
+  const parts = name.split(".");
+  if (parts.length < 2 || !FIRST_SEGMENT.test(parts[0]!)) return false;
+  let numeric = false;
+  for (let i = 1; i < parts.length; i++) {
+    if (!SEGMENT.test(parts[i]!)) return false;
+    if (!numeric && DIGITS.test(parts[i]!)) numeric = true;
+  }
+  return parts.length >= 3 || numeric;
+}
 const BACKWARD = /Backward\d*$/;
 /** Operator-like names of emit_nvtx ranges: namespaced, autograd nodes, or bare lowercase op names. */
 const OP_NAME = /::|Backward\d*$|^[a-z_][a-z0-9_]*$/;
 
 /** Whether a plain NVTX range name names a module (class-like or a dotted module path). */
 export function isModuleName(name: string): boolean {
-  return NN_MODULE.test(name) || MODULE_CLASS.test(name) || MODULE_PATH.test(name);
+  return NN_MODULE.test(name) || MODULE_CLASS.test(name) || isModulePath(name);
 }
 
 /** Parses one NVTX range text into `out`. */

@@ -115,6 +115,8 @@ function modulesText(s: Summary): string[] {
     if (l.available) {
       out.push(`Inferred layers (${l.method}; ${formatPct(l.pctOfKernelTime)} of kernel time):`);
       out.push(textTable(["layer (inferred)", "forward ms", "backward ms"], l.layers.map((x) => [`#${x.index}`, formatMs(x.forwardNs), formatMs(x.backwardNs)]), [false, true, true]));
+      out.push(`  outside the layers: ${formatMs(l.outside.beforeNs)} ms before them (embedding...), ${formatMs(l.outside.afterNs)} ms after or between (head, loss, optimizer...)`);
+      if (l.slowest[0]) out.push(`  slowest: ${l.slowest.map((x) => `#${x.index} ${formatMs(x.totalNs)} ms (${x.vsMedianPct >= 0 ? "+" : ""}${x.vsMedianPct.toFixed(1)}% vs median)`).join(", ")}`);
     }
     return out;
   }

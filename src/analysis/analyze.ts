@@ -20,6 +20,7 @@ import { memoryBreakdown } from "./memory.js";
 import { throughputOf, type ThroughputResult } from "./throughput.js";
 import { median } from "./stats.js";
 import { inferLayers } from "./inferred-layers.js";
+import { moduleRecipe } from "./module-recipe.js";
 import { runRules, type FindingsOptions } from "./findings.js";
 import { RULES } from "./rules/index.js";
 import { COMMUNICATION } from "./categories.js";
@@ -148,8 +149,7 @@ function modulesSection(ctx: AnalysisContext): Summary["modules"] {
   if (!ctx.attribution.hasModules) {
     return {
       available: false,
-      reason:
-        "the trace has no nn.Module spans: record with torch.profiler.profile(with_stack=True) (Kineto writes `nn.Module: Class_k` spans only then), or push one NVTX range per module under Nsight Systems; the operator, kernel and phase breakdowns below do not need them",
+      reason: `the trace has no module spans: ${moduleRecipe(ctx.model)}; the operator, kernel and phase breakdowns below do not need them`,
     };
   }
   return { available: true, rank: ctx.model.meta.rank, ...moduleBreakdown(ctx, ctx.attribution) };
@@ -250,9 +250,9 @@ function throughputSection(contexts: readonly AnalysisContext[], tokensPerStep: 
 }
 
 function inferredLayersSection(ctx: AnalysisContext): Summary["inferredLayers"] {
-  if (ctx.steps.source !== "profiler-steps") return { available: false, reason: "layers are inferred per step and the trace has no ProfilerStep#N ranges" };
+  if (ctx.model.gpu.length === 0) return { available: false, reason: NO_GPU };
   if (ctx.attribution.hasModules) return { available: false, reason: "not needed: the trace has module spans (see modules)" };
   const r = inferLayers(ctx);
-  if (!r) return { available: false, reason: "no operator block repeats in the forward pass (at least 3 times, or twice for blocks of 10+ operators)" };
+  if (!r) return { available: false, reason: "neither the operator nor the kernel sequence repeats (a block of 3+ at least 3 times in a row, or twice for blocks of 10+)" };
   return { available: true, rank: ctx.model.meta.rank, ...r };
 }

@@ -36,6 +36,7 @@
  *                comes from the kernel category and MLP is not known.
  *    CPU-bound step: GPU idle share of the decode step above the threshold (default 50%).
  */
+import { moduleRecipe } from "./module-recipe.js";
 import { CpuKind } from "../model/tables.js";
 import { Phase } from "./attribution.js";
 import { CATEGORIES } from "./categories.js";
@@ -143,7 +144,7 @@ export function inferenceAnalysis(ctx: AnalysisContext, options: InferenceOption
     return {
       reason: attr.hasModules
         ? "no top-level module calls in the window"
-        : "cannot tell forward passes apart: the trace has neither nn.Module spans (record with with_stack=True) nor aten::embedding operator events (Kineto record_shapes / nsys emit_nvtx) that start each forward",
+        : `cannot tell forward passes apart: the trace has neither module spans (${moduleRecipe(model)}) nor aten::embedding operator events (Kineto CPU activities / nsys emit_nvtx) that start each forward`,
     };
   }
   const regions = generationRegions(ctx);
@@ -281,7 +282,7 @@ function forwardsFromModules(ctx: AnalysisContext): { source: "module-spans"; mo
 }
 
 /** Each outermost aten::embedding call starts a forward that lasts until the next one (or its region's end). */
-function forwardsFromEmbeddings(ctx: AnalysisContext): { source: "embedding-ops"; modelClass: null; spans: Span[] } | null {
+export function forwardsFromEmbeddings(ctx: AnalysisContext): { source: "embedding-ops"; modelClass: null; spans: Span[] } | null {
   const { cpu, strings } = ctx.model;
   const rows: number[] = [];
   for (let i = 0; i < cpu.length; i++) {

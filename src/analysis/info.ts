@@ -1,4 +1,5 @@
 /** What a trace holds and which analyses it supports (for `llmprof info`). */
+import { moduleRecipe } from "./module-recipe.js";
 import { CpuKind, GpuKind, type TraceModel } from "../model/tables.js";
 import { findSteps } from "./steps.js";
 
@@ -69,7 +70,7 @@ export function describeTrace(model: TraceModel): TraceInfo {
       cap("temporal breakdown", model.gpu.length > 0, `${model.gpu.length} GPU activities`, "no GPU activity in the trace"),
       cap("steps", steps.source === "profiler-steps", `${steps.steps.length} ProfilerStep ranges`, "no ProfilerStep#N ranges: the whole GPU span is one window"),
       cap("operators", ops > 0, `${ops} operator events`, "no operator events"),
-      cap("modules", modules > 0, `${modules} nn.Module spans`, "no nn.Module spans: record with torch.profiler.profile(with_stack=True)"),
+      cap("modules", modules > 0, `${modules} nn.Module spans`, `no module spans: ${moduleRecipe(model)}`),
       cap("forward/backward links", model.fwdbwd.length > 0, `${model.fwdbwd.length} fwdbwd links`, "no fwdbwd flows"),
       cap("communication", comm > 0, `${comm} collective kernels`, "no communication kernels"),
       cap("FLOPs / MFU", flops > 0 || model.meta.options["recordShapes"] === true, flops > 0 ? `${flops} operators with recorded FLOPs` : "FLOPs estimated from operator shapes (record_shapes)", "no FLOP counts or shapes: record with record_shapes=True (or with_flops=True)"),

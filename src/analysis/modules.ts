@@ -1,5 +1,6 @@
 /**
- * Module breakdown: the nn.Module tree from `nn.Module: Class_k` spans.
+ * Module breakdown: the nn.Module tree from `nn.Module: Class_k` spans (Kineto
+ * with_stack) or NVTX module ranges (class names or dotted paths, module-names.ts).
  * An instance is identified by its span name (Class_k is unique per instance in
  * a process), so the forward calls of every step, and the recomputed forward
  * calls inside backward, fold into one instance. Its path comes from the
@@ -16,6 +17,7 @@
 import { CpuKind } from "../model/tables.js";
 import { NoModule, type Attribution } from "./attribution.js";
 import type { AnalysisContext } from "./context.js";
+import { dottedLabel, isDottedPath, moduleClassName, moduleShortName } from "./module-names.js";
 
 export interface ModuleTimes {
   forwardNs: number;
@@ -74,7 +76,6 @@ const UNATTRIBUTED: Record<number, { id: UnattributedRow["id"]; label: string }>
   [NoModule.Other]: { id: "other", label: "other (zero_grad, work after backward)" },
 };
 
-const PREFIX = "nn.Module: ";
 
 export function moduleBreakdown(ctx: AnalysisContext, attr: Attribution): ModulesResult {
   const { model, windowRows, steps } = ctx;
@@ -151,11 +152,12 @@ export function moduleBreakdown(ctx: AnalysisContext, attr: Attribution): Module
   }
 
   const pct = (x: number) => (total > 0 ? (100 * x) / total : 0);
-  const shortName = (key: number) => strings.get(names[key]!).slice(PREFIX.length);
-  const classOf = (key: number) => shortName(key).replace(/_\d+$/, "");
+  const shortName = (key: number) => moduleShortName(strings.get(names[key]!));
+  const classOf = (key: number) => moduleClassName(shortName(key));
   const instancesPerClass = new Map<string, number>();
   for (let key = 0; key < k; key++) instancesPerClass.set(classOf(key), (instancesPerClass.get(classOf(key)) ?? 0) + 1);
   const label = (key: number) => {
+    if (isDottedPath(shortName(key))) return dottedLabel(shortName(key), parentKey[key]! >= 0 ? shortName(parentKey[key]!) : null);
     const cls = classOf(key);
     const idx = /_(\d+)$/.exec(shortName(key))?.[1];
     return (instancesPerClass.get(cls) ?? 0) > 1 && idx !== undefined ? `${cls}#${idx}` : cls;

@@ -1,6 +1,6 @@
 /** NVTX text classification and the small pure helpers of the nsys mapping. */
 import { describe, expect, it } from "vitest";
-import { NvtxText, parseNvtxText } from "../../parsers/nsys-nvtx.js";
+import { NvtxText, isModuleName, parseNvtxText } from "../../parsers/nsys-nvtx.js";
 import { memcpyName, ncclCollective, pidOf, processOf, rankVariables } from "../../parsers/nsys-common.js";
 import { CpuKind } from "../../src/model/tables.js";
 
@@ -32,6 +32,29 @@ describe("parseNvtxText", () => {
     expect(parse("LlamaDecoderLayer")).toMatchObject({ kind: CpuKind.Module });
     expect(parse("model.layers.3.mlp")).toMatchObject({ kind: CpuKind.Module });
     expect(parse("ncclAllReduce")).toMatchObject({ kind: CpuKind.Annotation });
+  });
+});
+
+describe("isModuleName", () => {
+  it("accepts dotted module paths and rejects look-alikes", () => {
+    for (const yes of ["model.layers.3.self_attn", "model.layers.0", "layers.12", "a.b.c", "model.embed_tokens.weight"]) expect(isModuleName(yes), yes).toBe(true);
+    for (const no of ["model.norm", "a.", ".a.b", "a..b.c", "Model.layers.0", "model.layers.3 x", "torch.nn.functional(1)"]) expect(isModuleName(no), no).toBe(false);
+  });
+
+  it("takes time linear in the text length (long numeric dotted texts once took seconds)", () => {
+    const timeOf = (n: number) => {
+      const texts = [0, 1, 2].map((k) => "a" + ".1".repeat(n) + " x".repeat(k + 1));
+      const t0 = performance.now();
+      for (const t of texts) expect(isModuleName(t)).toBe(false);
+      return performance.now() - t0;
+    };
+    timeOf(2000); // warm up the JIT
+    // best of three: the load of other processes only ever adds time
+    const best = (n: number) => Math.min(timeOf(n), timeOf(n), timeOf(n));
+    const small = Math.max(best(10_000), 2);
+    const large = best(40_000);
+    // 4x the text: linear ~4x, quadratic ~16x
+    expect(large / small).toBeLessThan(10);
   });
 });
 

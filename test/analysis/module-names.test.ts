@@ -1,0 +1,23 @@
+/** Module span names from Kineto and from NVTX ranges (class names, dotted paths). */
+import { describe, expect, it } from "vitest";
+import { dottedLabel, moduleClassName, moduleShortName } from "../../src/analysis/module-names.js";
+import { isModuleName } from "../../parsers/nsys-nvtx.js";
+
+describe("module names", () => {
+  it("Kineto spans and class-named NVTX ranges: class without the _k suffix", () => {
+    expect(moduleShortName("nn.Module: LlamaMLP_3")).toBe("LlamaMLP_3");
+    expect(moduleClassName(moduleShortName("nn.Module: LlamaMLP_3"))).toBe("LlamaMLP");
+    expect(moduleClassName(moduleShortName("LlamaDecoderLayer"))).toBe("LlamaDecoderLayer");
+  });
+
+  it("dotted module paths (forward hooks): numbered layers fold into one class row; labels are relative to the parent", () => {
+    // what the README's hook snippet pushes is always a module range; bare dotted paths when they look like one
+    for (const n of ["nn.Module: model.embed_tokens", "nn.Module: lm_head", "model.layers.3.mlp", "model.layers.12"]) expect(isModuleName(n), n).toBe(true);
+    expect(moduleShortName("nn.Module: model.layers.3.mlp")).toBe("model.layers.3.mlp");
+    expect(moduleClassName("model.layers.3.mlp")).toBe("model.layers.*.mlp");
+    expect(moduleClassName("model.layers.12")).toBe("model.layers.*");
+    expect(dottedLabel("model.layers.3.mlp", "model.layers.3")).toBe("mlp");
+    expect(dottedLabel("model.layers.3", "model")).toBe("layers.3");
+    expect(dottedLabel("lm_head", "model")).toBe("lm_head");
+  });
+});
