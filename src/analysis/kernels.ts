@@ -5,12 +5,14 @@
  * `pctOfBusy` (total / GPU busy time of the window) may exceed 100 in sum.
  */
 import { GpuKind, type TraceModel } from "../model/tables.js";
-import { CATEGORIES, CATEGORY_LABELS, type Category } from "./categories.js";
+import { CATEGORIES, CATEGORY_LABELS, type Category, type CategorySource, type Classification } from "./categories.js";
 
 export interface KernelRow {
   name: string;
   kind: "kernel" | "memcpy" | "memset";
   category: Category;
+  /** Rule that decided the category of its first launch in the window ("operator:aten::mm", "name:gemm#1", "config:1", "memcpy", "collective", "none"). */
+  categorySource?: CategorySource;
   count: number;
   totalNs: number;
   meanNs: number;
@@ -57,9 +59,15 @@ export function activitiesIn(model: TraceModel, from: number, to: number): Int32
   return out;
 }
 
-export function kernelSummary(model: TraceModel, categories: Uint8Array, rows: Int32Array, busyNs: number): KernelSummary {
+export function kernelSummary(
+  model: TraceModel,
+  categories: Uint8Array,
+  rows: Int32Array,
+  busyNs: number,
+  sources?: Pick<Classification, "sources" | "sourceLabels">,
+): KernelSummary {
   const gpu = model.gpu;
-  const byName = new Map<number, { kind: number; category: number; count: number; total: number; min: number; max: number }>();
+  const byName = new Map<number, { kind: number; category: number; source: number; count: number; total: number; min: number; max: number }>();
   const catCount = new Float64Array(CATEGORIES.length);
   const catTotal = new Float64Array(CATEGORIES.length);
   let total = 0;
@@ -83,7 +91,7 @@ export function kernelSummary(model: TraceModel, categories: Uint8Array, rows: I
       e.total += d;
       if (d < e.min) e.min = d;
       if (d > e.max) e.max = d;
-    } else byName.set(key, { kind: gpu.kind[i]!, category: c, count: 1, total: d, min: d, max: d });
+    } else byName.set(key, { kind: gpu.kind[i]!, category: c, source: sources ? sources.sources[i]! : -1, count: 1, total: d, min: d, max: d });
   }
   const pct = (x: number, of: number) => (of > 0 ? (100 * x) / of : 0);
   const outside = gpu.length - rows.length;
@@ -103,6 +111,7 @@ export function kernelSummary(model: TraceModel, categories: Uint8Array, rows: I
         name: model.strings.get(name),
         kind: KIND_NAMES[e.kind as GpuKind] ?? "kernel",
         category: CATEGORIES[e.category]!,
+        ...(sources && e.source >= 0 ? { categorySource: sources.sourceLabels[e.source]! } : {}),
         count: e.count,
         totalNs: e.total,
         meanNs: e.total / e.count,
