@@ -94,6 +94,8 @@ export const DEFAULT_RULES: readonly CategoryRule[] = [
   { category: "communication", pattern: "^nccl|^rccl|nccl(Dev)?Kernel|rcclKernel|msccl|cross_device_reduce|all_?reduce|all_?gather|reduce_?scatter|all_?to_?all|SendRecv", flags: "i" },
   // MoE routing and expert combine (vLLM/trtllm moe::dev, triton_kernels routing, aiter/sglang fused_moe)
   { category: "moe", pattern: "fused_moe|moe::|moe_|_moe|routing|_topk_|topk_forward|topkgating|bitmatrix|expert", flags: "i" },
+  // fused norm + quantize kernels (aiter add_rmsnorm_quant) count as normalisation: the norm is why they exist
+  { category: "normalisation", pattern: "layer_?norm|rms_?norm|batch_?norm|group_?norm|instance_?norm|bn_fw|bn_bw", flags: "i" },
   { category: "quantization", pattern: "quantiz|dequant|_quant_|quant_kernel|fp8_quant|scaled_fp8", flags: "i" },
   { category: "attention", pattern: "flash|fmha|_sdpa_|sdpa_|attention|attn|mha_fwd|mha_bwd|cudnn::fusion::(compute_dot_do_o|convert_dq)|efficient_attention|paged_attention|kv_?cache", flags: "i" },
   { category: "optimizer", pattern: "multi_tensor_apply|fused_adam|FusedAdam|adam_|_adam|lamb_kernel|sgd_kernel", flags: "" },
@@ -103,7 +105,6 @@ export const DEFAULT_RULES: readonly CategoryRule[] = [
   // NVIDIA (cuBLAS, cutlass 2/3, nvjet, sm90/sm100, trtllm-gen bmm_), ROCm (Tensile Cijk_, hipBLASLt, rocBLAS, CK), XLA dot fusions
   { category: "gemm", pattern: "gemm|nvjet|cutlass|cublas|xmma|wgmma|matmul|gemv|splitKreduce|s1688|s16816|h1688|dot_kernel|^Cijk_|^bmm_|hipblaslt|rocblas|^dot(\\.|_)|_dot_fusion|^cublas", flags: "i" },
   { category: "softmax", pattern: "softmax", flags: "i" },
-  { category: "normalisation", pattern: "layer_?norm|rms_?norm|batch_?norm|group_?norm|instance_?norm|bn_fw|bn_bw", flags: "i" },
   { category: "reduction", pattern: "reduce_kernel|reduce_segments|norm_kernel|welford|MeanOps|sum_functor|reduction|cub::|rocprim::|max_pool|avg_pool|adaptive_avg|pooling", flags: "i" },
   { category: "embedding", pattern: "embedding|gather|scatter|index_select|indexing|index_kernel|index_put|take_along|nll_loss|indexSelect", flags: "i" },
   { category: "elementwise", pattern: "elementwise|vectorized|unrolled|Functor|CatArray|copy_kernel|where_kernel|scan_innermost|pointwise|distribution|fill_kernel|arange|act_and_mul|silu_and_mul|gelu_and_mul|__amd_rocclr_(copy|fill)", flags: "i" },
