@@ -106,7 +106,7 @@ export const DEFAULT_RULES: readonly CategoryRule[] = [
   { category: "gemm", pattern: "gemm|nvjet|cutlass|cublas|xmma|wgmma|matmul|gemv|splitKreduce|s1688|s16816|h1688|dot_kernel|^Cijk_|^bmm_|hipblaslt|rocblas|^dot(\\.|_)|_dot_fusion|^cublas", flags: "i" },
   { category: "softmax", pattern: "softmax", flags: "i" },
   { category: "reduction", pattern: "reduce_kernel|reduce_segments|norm_kernel|welford|MeanOps|sum_functor|reduction|cub::|rocprim::|max_pool|avg_pool|adaptive_avg|pooling", flags: "i" },
-  { category: "embedding", pattern: "embedding|gather|scatter|index_select|indexing|index_kernel|index_put|take_along|nll_loss|indexSelect", flags: "i" },
+  { category: "embedding", pattern: "embedding|gather|scatter|index_select|indexing|index_kernel|index_put|take_along|nll_loss|indexSelect|compute_grad_weight|embedding_backward", flags: "i" },
   { category: "elementwise", pattern: "elementwise|vectorized|unrolled|Functor|CatArray|copy_kernel|where_kernel|scan_innermost|pointwise|distribution|fill_kernel|arange|act_and_mul|silu_and_mul|gelu_and_mul|__amd_rocclr_(copy|fill)", flags: "i" },
   // XLA (JAX, PyTorch/XLA) fusions by the fused HLO kind: reductions, else element-wise loops (".kd": ROCm code objects)
   { category: "reduction", pattern: "^(input|loop)_reduce|^reduce[._]|_reduce_fusion", flags: "i" },

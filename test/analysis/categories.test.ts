@@ -98,6 +98,18 @@ describe("kernel categories on AMD traces (bundled fixtures)", () => {
     expect(cijk.length).toBeGreaterThan(0);
     for (const k of cijk) expect([k.category, k.categorySource]).toEqual(["gemm", expect.stringMatching(/^operator:aten::(add)?mm$/)]);
   });
+
+  it("a kernel name launched by operators of two categories is split, and the name rows add up to the category totals", async () => {
+    const s = await analyzeModels([await parseKineto(fixture("l2-train-gpu-bound-bs8.json.gz"))]);
+    if (!s.kernels.available) throw new Error("no kernels");
+    // cub's radix sort runs under aten::embedding_dense_backward (embedding) and under other ops (sort: a reduction by name)
+    const sort = s.kernels.byName.find((k) => k.name.includes("DeviceRadixSort") && k.splitByCategory);
+    expect(sort?.splitByCategory?.map((p) => p.category)).toContain("embedding");
+    expect(sort!.splitByCategory!.reduce((a, p) => a + p.count, 0)).toBe(sort!.count);
+    const byCat = new Map<string, number>();
+    for (const k of s.kernels.byName) for (const p of k.splitByCategory ?? [k]) byCat.set(p.category, (byCat.get(p.category) ?? 0) + p.totalNs);
+    for (const c of s.kernels.byCategory) expect(byCat.get(c.category), c.category).toBe(c.totalNs);
+  });
 });
 
 describe("built-in patterns run in linear time", () => {
