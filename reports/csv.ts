@@ -30,8 +30,8 @@ export function csvTables(s: Summary): CsvTable[] {
       ]));
   }
   if (s.kernels.available) {
-    add("kernels", ["name", "kind", "category", "count", "total_ns", "mean_ns", "min_ns", "max_ns", "pct_of_kernel_time", "pct_of_busy"],
-      s.kernels.byName.map((k) => [k.name, k.kind, k.category, k.count, k.totalNs, k.meanNs, k.minNs, k.maxNs, k.pctOfKernelTime, k.pctOfBusy]));
+    add("kernels", ["name", "kind", "category", "count", "total_ns", "mean_ns", "min_ns", "max_ns", "pct_of_kernel_time", "pct_of_busy", "category_source"],
+      s.kernels.byName.map((k) => [k.name, k.kind, k.category, k.count, k.totalNs, k.meanNs, k.minNs, k.maxNs, k.pctOfKernelTime, k.pctOfBusy, k.categorySource ?? ""]));
     add("kernel_categories", ["category", "label", "count", "total_ns", "pct_of_kernel_time"],
       s.kernels.byCategory.map((c) => [c.category, c.label, c.count, c.totalNs, c.pctOfKernelTime]));
   }

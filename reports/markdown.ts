@@ -219,8 +219,8 @@ function kernelLines(s: Summary, b: Budget): string[] {
   const top = k.byName.slice(0, b.kernels);
   out.push(
     ...table(
-      ["kernel", "category", "count", "total ms", "mean µs", "% of kernel time"],
-      ["l", "l", "r", "r", "r", "r"],
+      ["kernel", "category", "count", "total ms", "mean µs", "% of kernel time", "decided by"],
+      ["l", "l", "r", "r", "r", "r", "l"],
       top.map((r) => [
         esc(shortKernelName(r.name, Math.min(80, b.text)), b.text),
         r.category,
@@ -228,6 +228,7 @@ function kernelLines(s: Summary, b: Budget): string[] {
         formatMs(r.totalNs),
         (r.meanNs / 1e3).toFixed(1),
         formatPct(r.pctOfKernelTime),
+        esc(r.categorySource ?? "", Math.min(48, b.text)),
       ]),
     ),
     ...more(top.length, k.byName.length, "kernel names"),

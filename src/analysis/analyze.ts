@@ -139,7 +139,7 @@ function kernelsSection(ctx: AnalysisContext): Summary["kernels"] {
   // busy time of all devices in the window
   let busy = 0;
   for (const d of ctx.devices) busy += measureWithin(d.busy, ctx.steps.windowStartNs, ctx.steps.windowEndNs);
-  return { available: true, rank: ctx.model.meta.rank, ...kernelSummary(ctx.model, ctx.categories, ctx.windowRows, busy) };
+  return { available: true, rank: ctx.model.meta.rank, ...kernelSummary(ctx.model, ctx.categories, ctx.windowRows, busy, ctx.categorySources) };
 }
 
 const NO_GPU = "the trace has no GPU activity (recorded without CUDA activities?)";

@@ -3,7 +3,7 @@
  * the steps and window, the per-device interval sets.
  */
 import type { TraceModel } from "../model/tables.js";
-import { Categorizer, type CategoryRule } from "./categories.js";
+import { Categorizer, type CategoryRule, type Classification } from "./categories.js";
 import { findSteps, type StepSelection, type StepSet } from "./steps.js";
 import { deviceIntervals, type DeviceIntervals } from "./temporal.js";
 import { activitiesIn } from "./kernels.js";
@@ -35,6 +35,8 @@ export interface AnalysisContext {
   readonly options: AnalysisOptions;
   /** Category index (into CATEGORIES) of every GPU activity. */
   readonly categories: Uint8Array;
+  /** The rule that decided each activity's category. */
+  readonly categorySources: Pick<Classification, "sources" | "sourceLabels">;
   readonly steps: StepSet;
   readonly devices: DeviceIntervals[];
   /** GPU rows whose start lies in the window. */
@@ -44,15 +46,18 @@ export interface AnalysisContext {
 }
 
 export function createContext(model: TraceModel, options: AnalysisOptions = {}): AnalysisContext {
-  const categories = new Categorizer(options.categoryRules).classify(model);
+  const attribution = attribute(model);
+  // operator-first categories: the launching operator is known from the attribution
+  const { categories, sources, sourceLabels } = new Categorizer(options.categoryRules).classifyWithSources(model, attribution.op);
   const steps = findSteps(model, options.steps);
   return {
     model,
     options,
     categories,
+    categorySources: { sources, sourceLabels },
     steps,
     devices: deviceIntervals(model, categories),
     windowRows: activitiesIn(model, steps.windowStartNs, steps.windowEndNs),
-    attribution: attribute(model),
+    attribution,
   };
 }

@@ -23,6 +23,12 @@
  *  [GA102] NVIDIA Ampere GA102 whitepaper, RTX 3090: FP32 35.6, TF32 35.6 dense,
  *          FP16/BF16 with FP32 accumulate 71 dense, 936 GB/s.
  *  [MI300X] AMD Instinct MI300X datasheet: FP32 163.4, TF32 653.7, FP16/BF16 1,307.4, FP8 2,614.9 (dense), 5.3 TB/s.
+ *  [MI250X] AMD Instinct MI250X datasheet (OAM): FP32 vector 47.9, FP32 matrix 95.7, FP16/BF16 383 (dense),
+ *          no TF32 or FP8 mode, 3.2 TB/s (3,276.8 GB/s).
+ *  [MI250]  AMD Instinct MI250 datasheet (OAM): FP32 vector 45.3, FP16/BF16 362.1, no TF32 or FP8 mode, 3,276.8 GB/s.
+ *  [MI325X] AMD Instinct MI325X datasheet: FP32 163.4, TF32 653.7, FP16/BF16 1,307.4, FP8 2,614.9 (dense), 6 TB/s.
+ *  [MI355X] AMD Instinct MI355X datasheet: FP32 vector 157.3, FP16/BF16 2,516.6 (2.5 PF dense), FP8 5,033.2
+ *          (5 PF dense), 8 TB/s; the datasheet gives no TF32 matrix rate (CDNA 4 dropped the mode), so tf32 is null.
  */
 
 export const PEAK_DTYPES = ["fp32", "tf32", "bf16", "fp16", "fp8"] as const;
@@ -68,6 +74,10 @@ export const GPU_PEAKS: readonly Entry[] = [
   { match: /L40S/i, name: "L40S", tflops: t(91.6, 183, 362.05, 733), memoryBandwidthGBps: 864, source: "[L40S]" },
   { match: /RTX 4090(?!\s*(Ti|D))/i, name: "GeForce RTX 4090", tflops: t(82.6, 82.6, 165.2, 330.3), memoryBandwidthGBps: 1008, source: "[AD102]" },
   { match: /RTX 3090(?!\s*Ti)/i, name: "GeForce RTX 3090", tflops: t(35.6, 35.6, 71, null), memoryBandwidthGBps: 936, source: "[GA102]" },
+  { match: /MI250X/i, name: "Instinct MI250X", tflops: { fp32: 47.9, tf32: null, bf16: 383, fp16: 383, fp8: null }, memoryBandwidthGBps: 3276.8, source: "[MI250X]" },
+  { match: /MI250/i, name: "Instinct MI250", tflops: { fp32: 45.3, tf32: null, bf16: 362.1, fp16: 362.1, fp8: null }, memoryBandwidthGBps: 3276.8, source: "[MI250]" },
+  { match: /MI325X/i, name: "Instinct MI325X", tflops: t(163.4, 653.7, 1307.4, 2614.9), memoryBandwidthGBps: 6000, source: "[MI325X]" },
+  { match: /MI355X/i, name: "Instinct MI355X", tflops: { fp32: 157.3, tf32: null, bf16: 2516.6, fp16: 2516.6, fp8: 5033.2 }, memoryBandwidthGBps: 8000, source: "[MI355X]" },
   { match: /MI300X/i, name: "Instinct MI300X", tflops: t(163.4, 653.7, 1307.4, 2614.9), memoryBandwidthGBps: 5300, source: "[MI300X]" },
 ];
 

@@ -5,12 +5,20 @@
  * `pctOfBusy` (total / GPU busy time of the window) may exceed 100 in sum.
  */
 import { GpuKind, type TraceModel } from "../model/tables.js";
-import { CATEGORIES, CATEGORY_LABELS, type Category } from "./categories.js";
+import { CATEGORIES, CATEGORY_LABELS, type Category, type CategorySource, type Classification } from "./categories.js";
 
 export interface KernelRow {
   name: string;
   kind: "kernel" | "memcpy" | "memset";
   category: Category;
+  /** Rule that decided `category` ("operator:aten::mm", "name:gemm#1", "config:1", "memcpy", "collective", "none"). */
+  categorySource?: CategorySource;
+  /**
+   * Only when launches of this name fall in several categories (operator-first:
+   * the same copy kernel under aten::mm and under aten::add): time per category,
+   * largest first. `category` is the first of them.
+   */
+  splitByCategory?: { category: Category; totalNs: number; count: number; categorySource?: CategorySource }[];
   count: number;
   totalNs: number;
   meanNs: number;
@@ -57,9 +65,15 @@ export function activitiesIn(model: TraceModel, from: number, to: number): Int32
   return out;
 }
 
-export function kernelSummary(model: TraceModel, categories: Uint8Array, rows: Int32Array, busyNs: number): KernelSummary {
+export function kernelSummary(
+  model: TraceModel,
+  categories: Uint8Array,
+  rows: Int32Array,
+  busyNs: number,
+  sources?: Pick<Classification, "sources" | "sourceLabels">,
+): KernelSummary {
   const gpu = model.gpu;
-  const byName = new Map<number, { kind: number; category: number; count: number; total: number; min: number; max: number }>();
+  const byName = new Map<number, { kind: number; parts: Map<number, { source: number; count: number; total: number }>; count: number; total: number; min: number; max: number }>();
   const catCount = new Float64Array(CATEGORIES.length);
   const catTotal = new Float64Array(CATEGORIES.length);
   let total = 0;
@@ -77,13 +91,18 @@ export function kernelSummary(model: TraceModel, categories: Uint8Array, rows: I
       noLaunchNs += d;
     }
     const key = gpu.name[i]!;
-    const e = byName.get(key);
+    let e = byName.get(key);
     if (e) {
       e.count++;
       e.total += d;
       if (d < e.min) e.min = d;
       if (d > e.max) e.max = d;
-    } else byName.set(key, { kind: gpu.kind[i]!, category: c, count: 1, total: d, min: d, max: d });
+    } else byName.set(key, (e = { kind: gpu.kind[i]!, parts: new Map(), count: 1, total: d, min: d, max: d }));
+    const part = e.parts.get(c);
+    if (part) {
+      part.count++;
+      part.total += d;
+    } else e.parts.set(c, { source: sources ? sources.sources[i]! : -1, count: 1, total: d });
   }
   const pct = (x: number, of: number) => (of > 0 ? (100 * x) / of : 0);
   const outside = gpu.length - rows.length;
@@ -99,18 +118,27 @@ export function kernelSummary(model: TraceModel, categories: Uint8Array, rows: I
     outsideWindow: { count: outside, totalNs: outsideNs },
     withoutLaunch: { count: noLaunchCount, totalNs: noLaunchNs },
     byName: [...byName]
-      .map(([name, e]) => ({
-        name: model.strings.get(name),
-        kind: KIND_NAMES[e.kind as GpuKind] ?? "kernel",
-        category: CATEGORIES[e.category]!,
-        count: e.count,
-        totalNs: e.total,
-        meanNs: e.total / e.count,
-        minNs: e.min,
-        maxNs: e.max,
-        pctOfKernelTime: pct(e.total, total),
-        pctOfBusy: pct(e.total, busyNs),
-      }))
+      .map(([name, e]) => {
+        const sourceOf = (source: number) => (sources && source >= 0 ? { categorySource: sources.sourceLabels[source]! } : {});
+        const parts = [...e.parts].sort((a, b) => b[1].total - a[1].total || a[0] - b[0]);
+        const [main, mainPart] = parts[0]!;
+        return {
+          name: model.strings.get(name),
+          kind: KIND_NAMES[e.kind as GpuKind] ?? "kernel",
+          category: CATEGORIES[main]!,
+          ...sourceOf(mainPart.source),
+          ...(parts.length > 1
+            ? { splitByCategory: parts.map(([c, p]) => ({ category: CATEGORIES[c]!, totalNs: p.total, count: p.count, ...sourceOf(p.source) })) }
+            : {}),
+          count: e.count,
+          totalNs: e.total,
+          meanNs: e.total / e.count,
+          minNs: e.min,
+          maxNs: e.max,
+          pctOfKernelTime: pct(e.total, total),
+          pctOfBusy: pct(e.total, busyNs),
+        };
+      })
       .sort((a, b) => b.totalNs - a.totalNs || a.name.localeCompare(b.name)),
     byCategory: CATEGORIES.map((category, c) => ({
       category,

@@ -12,6 +12,7 @@
  */
 import type { TraceModel } from "../model/tables.js";
 import { CATEGORIES, Categorizer, type Category } from "./categories.js";
+import { attribute } from "./attribution.js";
 import type { AnalysisOptions } from "./context.js";
 import { findSteps } from "./steps.js";
 
@@ -75,7 +76,7 @@ export function gpuTimeline(models: readonly TraceModel[], options: TimelineOpti
       windowEndNs: steps.windowEndNs,
       steps: steps.steps.map((s) => ({ number: s.number, startNs: s.startNs - from, endNs: s.endNs - from })),
     });
-    streams.push(...streamTimelines(model, categorizer.classify(model), from, steps.windowEndNs, max));
+    streams.push(...streamTimelines(model, categorizer.classify(model, attribute(model).op), from, steps.windowEndNs, max));
   }
   return { categories: CATEGORIES, maxSegmentsPerStream: max, ranks, streams };
 }

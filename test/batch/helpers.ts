@@ -162,7 +162,8 @@ function figures(whole: Summary, own: Summary, rank: number | null): Record<stri
   }
   if (own.kernels.available && steps > 0) {
     const byCat = new Map<string, number>();
-    for (const k of own.kernels.byName) byCat.set(k.category, (byCat.get(k.category) ?? 0) + k.totalNs);
+    // a name launched by operators of different categories is split (operator-first categories)
+    for (const k of own.kernels.byName) for (const p of k.splitByCategory ?? [k]) byCat.set(p.category, (byCat.get(p.category) ?? 0) + p.totalNs);
     for (const cat of ["gemm", "attention", "elementwise", "optimizer", "communication", "memory"]) v[`kernel_${cat}_ms_per_step`] = (byCat.get(cat) ?? 0) / steps / MS;
   }
   if (own.idle.available && steps > 0) {

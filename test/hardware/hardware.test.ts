@@ -49,6 +49,11 @@ describe("peak table (datasheet figures, dense)", () => {
     ["NVIDIA GeForce RTX 4090", "GeForce RTX 4090", 165.2, 1008],
     ["NVIDIA GeForce RTX 3090", "GeForce RTX 3090", 71, 936],
     ["AMD Instinct MI300X", "Instinct MI300X", 1307.4, 5300],
+    ["AMD Instinct MI300X VF", "Instinct MI300X", 1307.4, 5300],
+    ["AMD Instinct MI250X", "Instinct MI250X", 383, 3276.8],
+    ["AMD Instinct MI250", "Instinct MI250", 362.1, 3276.8],
+    ["AMD Instinct MI325X", "Instinct MI325X", 1307.4, 6000],
+    ["AMD Instinct MI355X", "Instinct MI355X", 2516.6, 8000],
   ])("%s -> %s", (name, entry, bf16, bw) => {
     const p = lookupPeaks(name)!;
     expect(p.name).toBe(entry);
@@ -60,6 +65,7 @@ describe("peak table (datasheet figures, dense)", () => {
     expect(lookupPeaks("NVIDIA GeForce RTX 3090 Ti")).toBeNull();
     expect(lookupPeaks("Tesla T4")).toBeNull();
     expect(lookupPeaks("NVIDIA A100-SXM4-80GB")!.tflops.fp8).toBeNull();
+    expect(lookupPeaks("AMD Instinct MI250X")!.tflops.tf32).toBeNull();
   });
 });
 

@@ -20,6 +20,11 @@
     communication: "#e15759",
     memory: "#9c755f",
     triton: "#17becf",
+    // categories added for other vendors and models (Tableau 20's darker/lighter pairs)
+    convolution: "#1f77b4",
+    moe: "#8c564b",
+    quantization: "#bcbd22",
+    normalisation: "#499894",
     other: "#bab0ac",
   };
   /** Category names come with the report's data (src/analysis/categories.ts): see setCategoryLabels. */

@@ -118,6 +118,7 @@
             title: function (r) { return r.name; },
           },
           { key: "categoryLabel", label: "Category", cellClass: "nowrap" },
+          { key: "categorySource", label: "Decided by", cellClass: "nowrap", help: "the rule that decided the category of this name's first launch: operator:<launching op>, name:<category>#<k> (k-th name rule), config:<n> (n-th config rule); see README, Kernel categories" },
           { key: "kind", label: "Kind" },
           { key: "count", label: "Count", numeric: true, format: fmt.count },
           { key: "totalNs", label: "Total (ms)", numeric: true, format: function (v) { return fmt.ms(v, 3); } },
