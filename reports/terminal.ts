@@ -168,6 +168,11 @@ function idleText(s: Summary): string[] {
     out.push(
       `Launches: median latency ${formatNs(l.latency.p50Ns)} (p90 ${formatNs(l.latency.p90Ns)}), median CPU cost ${formatNs(l.cpuCost.p50Ns)}; ${formatPct(l.shorterThanLaunch.pct)} of kernels run shorter than their launch call; ${formatPct(l.tiny.pct)} are under ${formatNs(l.tinyKernelNs)}`,
     );
+    const gr = l.graphReplays;
+    if (gr && gr.replays > 0) {
+      out.push(`Graph replays: ${formatCount(gr.replays)} launches ran ${formatCount(gr.kernels)} kernels, ${formatMs(gr.unionNs)} ms busy (${formatPct(gr.pctOfWindow)} of the window; ${formatMs(gr.sumNs)} ms summed); not in the launch figures above`);
+      if (gr.note) out.push(`  note: ${gr.note}`);
+    }
   }
   return out;
 }
