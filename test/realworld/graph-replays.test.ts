@@ -70,3 +70,27 @@ describe("graph replays (hipGraphLaunch)", async () => {
     expect(s.idle.byCause.find((c) => c.cause === "host-bound")?.totalNs ?? 0).toBeLessThanOrEqual(s.idle.idleNs);
   });
 });
+
+describe("hip* runtime calls play their CUDA twins' roles", async () => {
+  const { SYNC_NAME } = await import("../../src/analysis/idle.js");
+  it("blocking hip memcpy and synchronise calls are synchronisations; async ones and launches are not", () => {
+    // names as they appear in the MI300 traces, and their CUDA twins
+    for (const n of ["hipEventSynchronize", "hipStreamSynchronize", "hipDeviceSynchronize", "hipMemcpy", "hipMemcpyDtoH", "cudaMemcpy", "cudaStreamSynchronize"]) expect(SYNC_NAME.test(n), n).toBe(true);
+    for (const n of ["hipMemcpyAsync", "hipLaunchKernel", "hipExtModuleLaunchKernel", "hipGraphLaunch", "cudaMemcpyAsync", "hipStreamWaitEvent"]) expect(SYNC_NAME.test(n), n).toBe(false);
+  });
+
+  it("hipLaunchKernel / hipExtModuleLaunchKernel link their kernels by correlation id, as in the raw JSON", async () => {
+    const raw = readRaw(HIPGRAPH);
+    const model = await parseKineto(HIPGRAPH);
+    const corr = (e: RawEvent) => (e.args?.["correlation"] as number | undefined) ?? -1;
+    const launchCorr = new Set(raw.traceEvents.filter((e) => e.cat === "cuda_runtime" && /^hip(Ext)?(Module)?LaunchKernel$/.test(e.name ?? "")).map(corr));
+    const expected = raw.traceEvents.filter((e) => e.cat === "kernel" && launchCorr.has(corr(e))).length;
+    expect(expected).toBeGreaterThan(0);
+    let linked = 0;
+    for (let g = 0; g < model.gpu.length; g++) {
+      const r = model.gpu.launch[g]!;
+      if (r >= 0 && /^hip(Ext)?(Module)?LaunchKernel$/.test(model.strings.get(model.runtime.name[r]!))) linked++;
+    }
+    expect(linked).toBe(expected);
+  });
+});
