@@ -20,8 +20,12 @@ export function renderTerminal(s: Summary): string {
     out.push(
       st.source === "profiler-steps"
         ? `Steps: ${st.count} profiled (ProfilerStep), step time median ${formatNs(st.stepTimeMedianNs)} (min ${formatNs(st.stepTimeMinNs)}, max ${formatNs(st.stepTimeMaxNs)})`
-        : `Steps: none recorded; window = span of all GPU activity (${formatNs(st.windowNs)})`,
+        : st.source === "serving-steps"
+          ? `Steps: ${st.count} serving-engine steps (SGLang/vLLM markers), step time median ${formatNs(st.stepTimeMedianNs)} (min ${formatNs(st.stepTimeMinNs)}, max ${formatNs(st.stepTimeMaxNs)})`
+          : `Steps: none recorded; window = span of all GPU activity (${formatNs(st.windowNs)})`,
     );
+    for (const k of st.serving?.kinds ?? [])
+      out.push(`  ${k.kind}: ${formatCount(k.steps)} steps, ${formatMs(k.timeNs)} ms (${formatPct(k.pctOfTime)} of serving time), mean batch ${k.meanBatchSize.toFixed(1)}, ${k.tokens === null ? "tokens n/a" : `${formatCount(k.tokens)} tokens, ${k.tokensPerS === null ? "n/a" : formatCount(Math.round(k.tokensPerS))} tokens/s`}`);
   } else out.push(`Steps: unavailable — ${s.steps.reason}`);
 
   if (s.temporal.available) {

@@ -14,6 +14,7 @@ import { phaseBreakdown } from "./phases.js";
 import { CpuKind } from "../model/tables.js";
 import { idleBreakdown, type IdleResult } from "./idle.js";
 import { launchOverhead } from "./launch.js";
+import { servingSummary } from "./serving.js";
 import { collectiveBreakdown } from "./collectives.js";
 import { rankComparison } from "./ranks.js";
 import { memoryBreakdown } from "./memory.js";
@@ -113,7 +114,8 @@ function stepsSection(contexts: readonly AnalysisContext[]): Section<StepsSectio
   const n = durations.length;
   return {
     available: true,
-    source: primary.steps.source === "gpu-span" ? "gpu-span" : "profiler-steps",
+    source: primary.steps.source === "gpu-span" ? "gpu-span" : primary.steps.source === "serving-steps" ? "serving-steps" : "profiler-steps",
+    serving: servingSummary(primary.steps.steps),
     count: n,
     windowStartNs: primary.steps.windowStartNs,
     windowEndNs: primary.steps.windowEndNs,
@@ -164,7 +166,7 @@ function operatorsSection(ctx: AnalysisContext): Summary["operators"] {
 
 function phasesSection(ctx: AnalysisContext): Summary["phases"] {
   if (ctx.model.gpu.length === 0) return { available: false, reason: NO_GPU };
-  if (ctx.steps.source !== "profiler-steps") return { available: false, reason: "phases are reported per step and the trace has no ProfilerStep#N ranges" };
+  if (ctx.steps.source === "gpu-span" || ctx.steps.source === "empty") return { available: false, reason: "phases are reported per step and the trace has no ProfilerStep#N ranges" };
   return { available: true, rank: ctx.model.meta.rank, ...phaseBreakdown(ctx, ctx.attribution) };
 }
 
@@ -231,7 +233,7 @@ function memorySection(ctx: AnalysisContext): Summary["memory"] {
 }
 
 function throughputSection(contexts: readonly AnalysisContext[], tokensPerStep: number | undefined): Summary["throughput"] {
-  const rows = contexts.map((ctx) => ({ ctx, t: ctx.steps.source === "profiler-steps" ? throughputOf(ctx, tokensPerStep) : null }));
+  const rows = contexts.map((ctx) => ({ ctx, t: ctx.steps.source !== "gpu-span" && ctx.steps.source !== "empty" ? throughputOf(ctx, tokensPerStep) : null }));
   const ok = rows.filter((r): r is { ctx: AnalysisContext; t: ThroughputResult } => r.t !== null);
   if (ok.length === 0) {
     return {
@@ -250,7 +252,7 @@ function throughputSection(contexts: readonly AnalysisContext[], tokensPerStep: 
 }
 
 function inferredLayersSection(ctx: AnalysisContext): Summary["inferredLayers"] {
-  if (ctx.steps.source !== "profiler-steps") return { available: false, reason: "layers are inferred per step and the trace has no ProfilerStep#N ranges" };
+  if (ctx.steps.source === "gpu-span" || ctx.steps.source === "empty") return { available: false, reason: "layers are inferred per step and the trace has no ProfilerStep#N ranges" };
   if (ctx.attribution.hasModules) return { available: false, reason: "not needed: the trace has module spans (see modules)" };
   const r = inferLayers(ctx);
   if (!r) return { available: false, reason: "no operator block repeats in the forward pass (at least 3 times, or twice for blocks of 10+ operators)" };
