@@ -606,11 +606,13 @@ export class KinetoEventReader {
     }
   }
 
-  /** cuLaunchKernel, cudaMemcpyAsync...: a CUDA driver/runtime API name. */
+  /** cuLaunchKernel, cudaMemcpyAsync, hipLaunchKernel...: a CUDA/HIP driver/runtime API name. */
   private isCudaApiName(): boolean {
     const b = this.sc.buf;
     const s = this.nameS;
     if (s < 0 || this.nameE - s < 3) return false;
+    // ROCm: hipX... (hipLaunchKernel, hipMemcpyAsync, hipGraphLaunch...)
+    if (b[s] === 104 && b[s + 1] === 105 && b[s + 2] === 112) return this.nameE - s > 3 && b[s + 3]! >= 65 && b[s + 3]! <= 90;
     if (b[s] !== 99 || b[s + 1] !== 117) return false; // "cu"
     const c = b[s + 2]!;
     return (c >= 65 && c <= 90) || (c === 100 && b[s + 3] === 97); // cuX... or cuda...

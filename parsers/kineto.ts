@@ -171,6 +171,8 @@ export async function parseKineto(path: string, options: ParseOptions = {}): Pro
           throw notATrace(path, filled - sc.pos > 0 || state !== State.Root ? "ends before any `traceEvents` array" : "has no JSON content");
         }
         if (!eventsDone) {
+          // a cut before the first complete event leaves nothing to analyse: an error, not an empty partial result
+          if (builder.eventsStored === 0) throw new LlmprofError(path, `no complete event before the cut at byte ${consumedBefore + filled}`);
           builder.diag("truncated-input", `the text ends at byte ${consumedBefore + filled} inside the events array${reader.truncated ? " (truncated gzip stream)" : ""}`);
           builder.meta.partial = true;
         } else builder.diag("unterminated-root");

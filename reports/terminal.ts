@@ -20,8 +20,12 @@ export function renderTerminal(s: Summary): string {
     out.push(
       st.source === "profiler-steps"
         ? `Steps: ${st.count} profiled (ProfilerStep), step time median ${formatNs(st.stepTimeMedianNs)} (min ${formatNs(st.stepTimeMinNs)}, max ${formatNs(st.stepTimeMaxNs)})`
-        : `Steps: none recorded; window = span of all GPU activity (${formatNs(st.windowNs)})`,
+        : st.source === "serving-steps"
+          ? `Steps: ${st.count} serving-engine steps (SGLang/vLLM markers), step time median ${formatNs(st.stepTimeMedianNs)} (min ${formatNs(st.stepTimeMinNs)}, max ${formatNs(st.stepTimeMaxNs)})`
+          : `Steps: none recorded; window = span of all GPU activity (${formatNs(st.windowNs)})`,
     );
+    for (const k of st.serving?.kinds ?? [])
+      out.push(`  ${k.kind}: ${formatCount(k.steps)} steps, ${formatMs(k.timeNs)} ms (${formatPct(k.pctOfTime)} of serving time), mean batch ${k.meanBatchSize.toFixed(1)}, ${k.tokens === null ? "tokens n/a" : `${formatCount(k.tokens)} tokens, ${k.tokensPerS === null ? "n/a" : formatCount(Math.round(k.tokensPerS))} tokens/s`}`);
   } else out.push(`Steps: unavailable — ${s.steps.reason}`);
 
   if (s.temporal.available) {
@@ -170,6 +174,11 @@ function idleText(s: Summary): string[] {
     out.push(
       `Launches: median latency ${formatNs(l.latency.p50Ns)} (p90 ${formatNs(l.latency.p90Ns)}), median CPU cost ${formatNs(l.cpuCost.p50Ns)}; ${formatPct(l.shorterThanLaunch.pct)} of kernels run shorter than their launch call; ${formatPct(l.tiny.pct)} are under ${formatNs(l.tinyKernelNs)}`,
     );
+    const gr = l.graphReplays;
+    if (gr && gr.replays > 0) {
+      out.push(`Graph replays: ${formatCount(gr.replays)} launches ran ${formatCount(gr.kernels)} kernels, ${formatMs(gr.unionNs)} ms busy (${formatPct(gr.pctOfWindow)} of the window; ${formatMs(gr.sumNs)} ms summed); not in the launch figures above`);
+      if (gr.note) out.push(`  note: ${gr.note}`);
+    }
   }
   return out;
 }

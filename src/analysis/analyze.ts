@@ -14,6 +14,8 @@ import { phaseBreakdown } from "./phases.js";
 import { CpuKind } from "../model/tables.js";
 import { idleBreakdown, type IdleResult } from "./idle.js";
 import { launchOverhead } from "./launch.js";
+import { servingSummary } from "./serving.js";
+import { noDeviceReason } from "./no-device.js";
 import { collectiveBreakdown } from "./collectives.js";
 import { rankComparison } from "./ranks.js";
 import { memoryBreakdown } from "./memory.js";
@@ -64,7 +66,7 @@ export function analyzeModels(models: readonly TraceModel[], options: AnalysisOp
 }
 
 function findingsSection(summary: Omit<Summary, "findings">, ctx: AnalysisContext, options: FindingsOptions | undefined): Summary["findings"] {
-  if (ctx.model.gpu.length === 0) return { available: false, reason: NO_GPU };
+  if (ctx.model.gpu.length === 0) return { available: false, reason: noDeviceReason(ctx.model) };
   return { available: true, rank: ctx.model.meta.rank, ...runRules(RULES, summary, ctx, options) };
 }
 
@@ -95,7 +97,7 @@ function sumCounts(list: readonly Readonly<Record<string, number>>[]): Record<st
 function stepsSection(contexts: readonly AnalysisContext[]): Section<StepsSection> {
   const primary = contexts[0]!;
   if (primary.steps.source === "empty") {
-    return { available: false, reason: primary.model.gpu.length === 0 ? "the trace has no GPU activity" : "no steps match the --steps selection" };
+    return { available: false, reason: primary.model.gpu.length === 0 ? noDeviceReason(primary.model) : "no steps match the --steps selection" };
   }
   const items: StepRow[] = contexts.flatMap((ctx) =>
     ctx.steps.steps.map((s) => ({
@@ -114,7 +116,8 @@ function stepsSection(contexts: readonly AnalysisContext[]): Section<StepsSectio
   const n = durations.length;
   return {
     available: true,
-    source: primary.steps.source === "gpu-span" ? "gpu-span" : "profiler-steps",
+    source: primary.steps.source === "gpu-span" ? "gpu-span" : primary.steps.source === "serving-steps" ? "serving-steps" : "profiler-steps",
+    serving: servingSummary(primary.steps.steps),
     count: n,
     windowStartNs: primary.steps.windowStartNs,
     windowEndNs: primary.steps.windowEndNs,
@@ -130,22 +133,21 @@ function stepsSection(contexts: readonly AnalysisContext[]): Section<StepsSectio
 type RankTemporal = { rank: number | null; devices: DeviceTemporal[] };
 
 function temporalSection(contexts: readonly AnalysisContext[], temporal: readonly RankTemporal[]): Summary["temporal"] {
-  if (contexts.every((c) => c.model.gpu.length === 0)) return { available: false, reason: "the trace has no GPU activity (recorded without CUDA activities?)" };
+  if (contexts.every((c) => c.model.gpu.length === 0)) return { available: false, reason: noDeviceReason(contexts[0]!.model) };
   return { available: true, devices: temporal.flatMap((r) => r.devices.map((d) => ({ rank: r.rank, ...d }))) };
 }
 
 function kernelsSection(ctx: AnalysisContext): Summary["kernels"] {
-  if (ctx.model.gpu.length === 0) return { available: false, reason: NO_GPU };
+  if (ctx.model.gpu.length === 0) return { available: false, reason: noDeviceReason(ctx.model) };
   // busy time of all devices in the window
   let busy = 0;
   for (const d of ctx.devices) busy += measureWithin(d.busy, ctx.steps.windowStartNs, ctx.steps.windowEndNs);
   return { available: true, rank: ctx.model.meta.rank, ...kernelSummary(ctx.model, ctx.categories, ctx.windowRows, busy, ctx.categorySources) };
 }
 
-const NO_GPU = "the trace has no GPU activity (recorded without CUDA activities?)";
 
 function modulesSection(ctx: AnalysisContext): Summary["modules"] {
-  if (ctx.model.gpu.length === 0) return { available: false, reason: NO_GPU };
+  if (ctx.model.gpu.length === 0) return { available: false, reason: noDeviceReason(ctx.model) };
   if (!ctx.attribution.hasModules) {
     return {
       available: false,
@@ -163,13 +165,13 @@ function operatorsSection(ctx: AnalysisContext): Summary["operators"] {
 }
 
 function phasesSection(ctx: AnalysisContext): Summary["phases"] {
-  if (ctx.model.gpu.length === 0) return { available: false, reason: NO_GPU };
-  if (ctx.steps.source !== "profiler-steps") return { available: false, reason: "phases are reported per step and the trace has no ProfilerStep#N ranges" };
+  if (ctx.model.gpu.length === 0) return { available: false, reason: noDeviceReason(ctx.model) };
+  if (ctx.steps.source === "gpu-span" || ctx.steps.source === "empty") return { available: false, reason: "phases are reported per step and the trace has no ProfilerStep#N ranges" };
   return { available: true, rank: ctx.model.meta.rank, ...phaseBreakdown(ctx, ctx.attribution) };
 }
 
 function idleSection(ctx: AnalysisContext, idle: IdleResult | null): Summary["idle"] {
-  if (!idle) return { available: false, reason: NO_GPU };
+  if (!idle) return { available: false, reason: noDeviceReason(ctx.model) };
   return { available: true, rank: ctx.model.meta.rank, ...idle };
 }
 
@@ -231,7 +233,7 @@ function memorySection(ctx: AnalysisContext): Summary["memory"] {
 }
 
 function throughputSection(contexts: readonly AnalysisContext[], tokensPerStep: number | undefined): Summary["throughput"] {
-  const rows = contexts.map((ctx) => ({ ctx, t: ctx.steps.source === "profiler-steps" ? throughputOf(ctx, tokensPerStep) : null }));
+  const rows = contexts.map((ctx) => ({ ctx, t: ctx.steps.source !== "gpu-span" && ctx.steps.source !== "empty" ? throughputOf(ctx, tokensPerStep) : null }));
   const ok = rows.filter((r): r is { ctx: AnalysisContext; t: ThroughputResult } => r.t !== null);
   if (ok.length === 0) {
     return {
@@ -250,7 +252,7 @@ function throughputSection(contexts: readonly AnalysisContext[], tokensPerStep: 
 }
 
 function inferredLayersSection(ctx: AnalysisContext): Summary["inferredLayers"] {
-  if (ctx.model.gpu.length === 0) return { available: false, reason: NO_GPU };
+  if (ctx.model.gpu.length === 0) return { available: false, reason: noDeviceReason(ctx.model) };
   if (ctx.attribution.hasModules) return { available: false, reason: "not needed: the trace has module spans (see modules)" };
   const r = inferLayers(ctx);
   if (!r) return { available: false, reason: "neither the operator nor the kernel sequence repeats (a block of 3+ at least 3 times in a row, or twice for blocks of 10+)" };

@@ -12,6 +12,7 @@ import type { IdleOptions } from "./idle.js";
 import type { FindingsOptions } from "./findings.js";
 import type { HardwareOptions } from "./hardware.js";
 import type { InferenceOptions } from "./inference.js";
+import { graphLaunchedRows } from "./graph-replays.js";
 
 export interface AnalysisOptions {
   /** Inclusive range of ProfilerStep numbers to analyse. */
@@ -43,6 +44,8 @@ export interface AnalysisContext {
   readonly windowRows: Int32Array;
   /** Phase, operator and module of every GPU activity. */
   readonly attribution: Attribution;
+  /** 1 for GPU activities replayed from a CUDA/HIP graph (graph-replays.ts). */
+  readonly graphRows: Uint8Array;
 }
 
 export function createContext(model: TraceModel, options: AnalysisOptions = {}): AnalysisContext {
@@ -59,5 +62,6 @@ export function createContext(model: TraceModel, options: AnalysisOptions = {}):
     devices: deviceIntervals(model, categories),
     windowRows: activitiesIn(model, steps.windowStartNs, steps.windowEndNs),
     attribution,
+    graphRows: graphLaunchedRows(model),
   };
 }

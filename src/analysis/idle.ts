@@ -96,7 +96,8 @@ export interface IdleResult {
 }
 
 /** Runtime/driver calls that block the CPU until the GPU (or a stream) has drained. */
-export const SYNC_NAME = /Synchronize|^cudaMemcpy$|^cudaMemcpy2D$|^cudaMemcpyToSymbol$|^cuMemcpyDtoH(_v2)?$|^cuMemcpyHtoD(_v2)?$|^cudaMemcpyFromSymbol$/;
+export const SYNC_NAME =
+  /Synchronize|^(cuda|hip)Memcpy$|^(cuda|hip)Memcpy2D$|^(cuda|hip)MemcpyToSymbol$|^(cuda|hip)MemcpyFromSymbol$|^cuMemcpyDtoH(_v2)?$|^cuMemcpyHtoD(_v2)?$|^hipMemcpy[DH]to[DH]$/;
 
 const BINS: [string, number, number][] = [
   ["< 1 µs", 0, 1e3],
@@ -134,7 +135,8 @@ export function idleBreakdown(ctx: AnalysisContext, options: IdleOptions = {}): 
         else if (gpu.launch[next]! < 0) cause = "no-launch-record";
         else {
           const r = gpu.launch[next]!;
-          if (runtime.end[r]! <= a) cause = b - a < threshold ? "launch-latency" : "queued-dependency";
+          // inside a graph replay the CPU launched the whole graph at once: never host-bound
+          if (runtime.end[r]! <= a || (ctx.graphRows[next] === 1 && runtime.start[r]! <= a)) cause = b - a < threshold ? "launch-latency" : "queued-dependency";
           else {
             const sync = syncActiveAt(syncCalls, a);
             if (sync >= 0) {

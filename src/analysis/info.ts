@@ -55,7 +55,7 @@ export function describeTrace(model: TraceModel): TraceInfo {
     devices: model.meta.devices.map((d) => ({ id: d.id, name: d.name })),
     rank: model.meta.rank,
     worldSize: model.meta.worldSize,
-    steps: { count: steps.source === "profiler-steps" ? steps.steps.length : 0, numbers: steps.source === "profiler-steps" ? steps.steps.map((s) => s.number) : [], source: steps.source },
+    steps: { count: steps.source === "profiler-steps" || steps.source === "serving-steps" ? steps.steps.length : 0, numbers: steps.source === "profiler-steps" || steps.source === "serving-steps" ? steps.steps.map((s) => s.number) : [], source: steps.source },
     eventCounts: { ...model.meta.eventCounts },
     stored: {
       cpuSlices: model.cpu.length,
@@ -68,7 +68,7 @@ export function describeTrace(model: TraceModel): TraceInfo {
     },
     capabilities: [
       cap("temporal breakdown", model.gpu.length > 0, `${model.gpu.length} GPU activities`, "no GPU activity in the trace"),
-      cap("steps", steps.source === "profiler-steps", `${steps.steps.length} ProfilerStep ranges`, "no ProfilerStep#N ranges: the whole GPU span is one window"),
+      cap("steps", steps.source === "profiler-steps" || steps.source === "serving-steps", `${steps.steps.length} ${steps.source === "serving-steps" ? "serving-engine step markers" : "ProfilerStep ranges"}`, "no ProfilerStep#N ranges: the whole GPU span is one window"),
       cap("operators", ops > 0, `${ops} operator events`, "no operator events"),
       cap("modules", modules > 0, `${modules} nn.Module spans`, `no module spans: ${moduleRecipe(model)}`),
       cap("forward/backward links", model.fwdbwd.length > 0, `${model.fwdbwd.length} fwdbwd links`, "no fwdbwd flows"),

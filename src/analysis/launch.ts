@@ -5,6 +5,8 @@
  *   cpuCost          duration of that runtime call
  *   shorterThanLaunch kernels whose duration is below their runtime call's
  *   tiny             kernels shorter than `tinyKernelNs` (default 10 µs)
+ * Kernels replayed from a CUDA/HIP graph are left out of all of these (one
+ * launch call runs the whole graph) and reported apart in `graphReplays`.
  * Per step: launches, and a verdict "cpu-bound" when host-bound gaps (idle.ts)
  * cover more than 30% of the step window, else "gpu-bound".
  */
@@ -13,6 +15,7 @@ import type { AnalysisContext } from "./context.js";
 import type { IdleResult } from "./idle.js";
 import { distribution, type Distribution } from "./stats.js";
 import { upperBound } from "../model/search.js";
+import { graphReplays, type GraphReplays } from "./graph-replays.js";
 
 export interface LaunchResult {
   kernels: number;
@@ -22,6 +25,8 @@ export interface LaunchResult {
   shorterThanLaunch: { count: number; pct: number };
   tinyKernelNs: number;
   tiny: { count: number; pct: number; totalNs: number };
+  /** Graph replays: their kernels are not in the figures above. */
+  graphReplays: GraphReplays;
   steps: { step: number; launches: number; windowNs: number; hostBoundNs: number; hostBoundPct: number; verdict: "cpu-bound" | "gpu-bound" }[];
 }
 
@@ -37,7 +42,7 @@ export function launchOverhead(ctx: AnalysisContext, idle: IdleResult | null, ti
   const launchesPerStep = new Map<number, number>();
   for (let j = 0; j < windowRows.length; j++) {
     const g = windowRows[j]!;
-    if (gpu.kind[g] !== GpuKind.Kernel) continue;
+    if (gpu.kind[g] !== GpuKind.Kernel || ctx.graphRows[g]) continue;
     kernels++;
     const d = gpu.end[g]! - gpu.start[g]!;
     if (d < tinyKernelNs) {
@@ -52,10 +57,16 @@ export function launchOverhead(ctx: AnalysisContext, idle: IdleResult | null, ti
     if (d < c) shorter++;
   }
   // launches: kernel-launching runtime calls whose start is in each step's CPU span
+  const graphLaunchSeen = new Set<number>();
   for (let g = 0; g < gpu.length; g++) {
     if (gpu.kind[g] !== GpuKind.Kernel) continue;
     const r = gpu.launch[g]!;
     if (r < 0) continue;
+    // one graph launch call runs many kernels: count the call once
+    if (ctx.graphRows[g]) {
+      if (graphLaunchSeen.has(r)) continue;
+      graphLaunchSeen.add(r);
+    }
     const t = runtime.start[r]!;
     // CPU step spans are sorted and disjoint: binary search the last one starting at or before t
     const list = steps.steps;
@@ -71,6 +82,7 @@ export function launchOverhead(ctx: AnalysisContext, idle: IdleResult | null, ti
     shorterThanLaunch: { count: shorter, pct: withLaunch > 0 ? (100 * shorter) / withLaunch : 0 },
     tinyKernelNs,
     tiny: { count: tiny, pct: kernels > 0 ? (100 * tiny) / kernels : 0, totalNs: tinyNs },
+    graphReplays: graphReplays(ctx, ctx.graphRows),
     steps: steps.steps.map((s) => {
       const row = idle?.steps.find((x) => x.step === s.number);
       const windowNs = row?.windowNs ?? s.endNs - s.startNs;

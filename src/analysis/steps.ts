@@ -11,10 +11,16 @@
  * Consecutive windows therefore tile time without overlap (the step boundary
  * overhead between two ProfilerStep ranges belongs to the next step) and the
  * last step keeps its GPU tail.
+ * Without ProfilerStep ranges, serving-engine step markers (serving.ts: SGLang
+ * `step[DECODE bs=32]`, vLLM `execute_..._context_..._generation_...`) are the
+ * steps, numbered 1, 2... in time order; a marker nested in another is dropped
+ * (the outermost is kept, with a nested SGLang `step[...]`'s kind, batch and
+ * tokens). Windows are built the same way.
  * Without steps the window is the span of all GPU activity (one pseudo-step).
  */
 import { CpuKind, type TraceModel } from "../model/tables.js";
 import { upperBound } from "../model/search.js";
+import { parseServingMarker, type ServingMarker } from "./serving.js";
 
 export interface Step {
   /** ProfilerStep number N, or 0 for the whole-trace pseudo-step. */
@@ -26,10 +32,12 @@ export interface Step {
   readonly endNs: number;
   /** Row of the step's annotation in model.cpu, -1 for the pseudo-step. */
   readonly row: number;
+  /** Kind, batch and tokens of a serving-engine step marker; absent otherwise. */
+  readonly serving?: ServingMarker;
 }
 
 export interface StepSet {
-  readonly source: "profiler-steps" | "gpu-span" | "empty";
+  readonly source: "profiler-steps" | "serving-steps" | "gpu-span" | "empty";
   readonly steps: readonly Step[];
   readonly windowStartNs: number;
   readonly windowEndNs: number;
@@ -53,7 +61,13 @@ export function findSteps(model: TraceModel, select?: StepSelection): StepSet {
     }
     if (n >= 0) found.push({ row: i, number: n });
   }
-  if (found.length === 0) return wholeTrace(model);
+  let source: "profiler-steps" | "serving-steps" = "profiler-steps";
+  const markers = new Map<number, ServingMarker>();
+  if (found.length === 0) {
+    servingSteps(model, found, markers);
+    if (found.length === 0) return wholeTrace(model);
+    source = "serving-steps";
+  }
 
   // one step per number (nested duplicates, e.g. NVTX + annotation, keep the outermost)
   found.sort((a, b) => cpu.start[a.row]! - cpu.start[b.row]!);
@@ -74,13 +88,14 @@ export function findSteps(model: TraceModel, select?: StepSelection): StepSet {
     const consecutive = k > 0 && unique[k - 1]!.number === number - 1;
     const start = consecutive ? prevEnd : Math.max(cpuStart, prevEnd);
     const end = Math.max(cpuEnd, launchedEnd[k]!, start);
-    steps.push({ number, name: model.strings.get(cpu.name[row]!), cpuStartNs: cpuStart, cpuEndNs: cpuEnd, startNs: start, endNs: end, row });
+    const serving = markers.get(row);
+    steps.push({ number, name: model.strings.get(cpu.name[row]!), cpuStartNs: cpuStart, cpuEndNs: cpuEnd, startNs: start, endNs: end, row, ...(serving ? { serving } : {}) });
     prevEnd = end;
   }
   const selected = select ? steps.filter((s) => s.number >= select.from && s.number <= select.to) : steps;
-  if (selected.length === 0) return { source: "profiler-steps", steps: [], windowStartNs: 0, windowEndNs: 0 };
+  if (selected.length === 0) return { source, steps: [], windowStartNs: 0, windowEndNs: 0 };
   return {
-    source: "profiler-steps",
+    source,
     steps: selected,
     windowStartNs: selected[0]!.startNs,
     windowEndNs: selected[selected.length - 1]!.endNs,
@@ -99,6 +114,36 @@ export function parseStepSelection(text: string): StepSelection | null {
   const from = m[1] === "" ? 0 : Number(m[1]);
   const to = m[2] === undefined ? from : m[2] === "" ? Number.MAX_SAFE_INTEGER : Number(m[2]);
   return from <= to ? { from, to } : null;
+}
+
+/** Outermost serving-engine step markers, numbered 1, 2... in time order. */
+function servingSteps(model: TraceModel, found: { row: number; number: number }[], markers: Map<number, ServingMarker>): void {
+  const cpu = model.cpu;
+  const parsed = new Map<number, ServingMarker | null>();
+  const rows: number[] = [];
+  for (let i = 0; i < cpu.length; i++) {
+    if (cpu.kind[i] !== CpuKind.Annotation) continue;
+    const nameId = cpu.name[i]!;
+    let m = parsed.get(nameId);
+    if (m === undefined) parsed.set(nameId, (m = parseServingMarker(model.strings.get(nameId))));
+    if (m) {
+      rows.push(i);
+      markers.set(i, m);
+    }
+  }
+  rows.sort((a, b) => cpu.start[a]! - cpu.start[b]! || cpu.end[b]! - cpu.end[a]!);
+  let lastEnd = -Infinity;
+  let outer = -1;
+  for (const row of rows) {
+    if (cpu.start[row]! < lastEnd) {
+      // nested in the previous marker: the window is the outer one's, the engine's own step[...] says more
+      if (markers.get(row)!.format === "sglang-step") markers.set(outer, markers.get(row)!);
+      continue;
+    }
+    lastEnd = cpu.end[row]!;
+    outer = row;
+    found.push({ row, number: found.length + 1 });
+  }
 }
 
 function wholeTrace(model: TraceModel): StepSet {

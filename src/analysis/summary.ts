@@ -13,6 +13,7 @@ import type { OperatorsResult } from "./operators.js";
 import type { PhasesResult } from "./phases.js";
 import type { IdleResult } from "./idle.js";
 import type { LaunchResult } from "./launch.js";
+import type { ServingResult } from "./serving.js";
 import type { CollectivesResult } from "./collectives.js";
 import type { RanksResult } from "./ranks.js";
 import type { InferenceResult } from "./inference.js";
@@ -56,7 +57,7 @@ export interface StepRow {
 }
 
 export interface StepsSection {
-  source: "profiler-steps" | "gpu-span";
+  source: "profiler-steps" | "serving-steps" | "gpu-span";
   count: number;
   windowStartNs: number;
   windowEndNs: number;
@@ -66,6 +67,8 @@ export interface StepsSection {
   stepTimeMinNs: number;
   stepTimeMaxNs: number;
   items: StepRow[];
+  /** Serving-engine steps (SGLang/vLLM markers): time and tokens/s per step kind (serving.ts). */
+  serving?: ServingResult | null;
 }
 
 export interface TemporalSection {

@@ -165,7 +165,8 @@ export const tinyKernels: Rule = {
     for (let j = 0; j < input.ctx.windowRows.length; j++) {
       const g = input.ctx.windowRows[j]!;
       const r = gpu.launch[g]!;
-      if (gpu.kind[g] !== GpuKind.Kernel || r < 0) continue;
+      // a graph replay's kernels share one launch call: not per-kernel launches
+      if (gpu.kind[g] !== GpuKind.Kernel || r < 0 || input.ctx.graphRows[g]) continue;
       const d = gpu.end[g]! - gpu.start[g]!;
       const c = runtime.end[r]! - runtime.start[r]!;
       if (d < c) {

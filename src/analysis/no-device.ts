@@ -1,0 +1,19 @@
+/**
+ * Why a trace has no device activity to analyse, in words a user can act on:
+ * a CPU-only recording, or accelerator events in a category llmprof does not
+ * read (e.g. MTIA's `mtia_ccp_events`, linked to `mtia_runtime` calls by `ac2g`
+ * flows), named with their counts.
+ */
+import type { TraceModel } from "../model/tables.js";
+
+const READ = new Set(["cpu_op", "user_annotation", "python_function", "cuda_runtime", "cuda_driver", "kernel", "gpu_memcpy", "gpu_memset", "gpu_user_annotation", "ac2g", "fwdbwd", "cpu_instant_event", "Trace", "(none)", "Operator", "Python", "Runtime", "Kernel", "Memcpy", "Memset"]);
+
+export function noDeviceReason(model: TraceModel): string {
+  const counts = model.meta.eventCounts ?? {};
+  const unread = Object.entries(counts)
+    .filter(([key, n]) => n > 0 && key.endsWith("/X") && !READ.has(key.slice(0, -2)))
+    .map(([key, n]) => `${n} '${key.slice(0, -2)}' events`);
+  if (unread.length > 0)
+    return `the trace has no GPU activity llmprof can read: its device events (${unread.join(", ")}) are of an accelerator whose categories are not supported yet; CPU analyses (steps, operators) still apply`;
+  return "the trace has no GPU or accelerator activity (a CPU-only recording, or recorded without ProfilerActivity.CUDA): only the CPU analyses (steps, operators) apply";
+}

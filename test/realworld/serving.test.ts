@@ -1,0 +1,56 @@
+/**
+ * Serving-engine steps: the marker grammar on the real names of the TraceLens
+ * traces, and the SGLang decode step's window and tokens/s recomputed from the
+ * raw JSON (step window = marker's CPU start .. max(CPU end, end of the last GPU
+ * activity launched inside it), README "Steps").
+ */
+import { describe, expect, it } from "vitest";
+import { analyzeModels } from "../../src/analysis/analyze.js";
+import { parseServingMarker } from "../../src/analysis/serving.js";
+import { parseKineto } from "../../parsers/kineto.js";
+import { fixture } from "../helpers/paths.js";
+import { isGpu, readRaw, type RawEvent } from "../helpers/raw.js";
+
+const SGLANG = fixture("external/mi300-sglang-qwen3-8b-decode.json.gz");
+
+describe("serving-engine step markers", () => {
+  it("reads kind, batch and tokens from the marker names", () => {
+    expect(parseServingMarker("step[DECODE bs=32]")).toEqual({ format: "sglang-step", kind: "decode", batchSize: 32, tokens: 32 });
+    expect(parseServingMarker("step[EXTEND bs=15 toks=15360]")).toEqual({ format: "sglang-step", kind: "prefill", batchSize: 15, tokens: 15360 });
+    // names from the TraceLens vLLM traces (MI300 HIP graph, B200 eager)
+    expect(parseServingMarker("execute_32_context_0(sq0sk0sqsq0sqsk0)_generation_32(sq32sk55086sqsq32sqsk55086)")).toEqual({ format: "execute-context-generation", kind: "decode", batchSize: 32, tokens: 32 });
+    expect(parseServingMarker("execute_context_1(888_788544)_generation_0(0)")).toEqual({ format: "execute-context-generation", kind: "prefill", batchSize: 1, tokens: 888 });
+    expect(parseServingMarker("execute_context_2(100_5)_generation_3(sq3sk9)")?.kind).toBe("mixed");
+    expect(parseServingMarker("ProfilerStep#3")).toBeNull();
+    expect(parseServingMarker("step[DECODE]")).toBeNull();
+  });
+});
+
+describe("SGLang decode trace", async () => {
+  const raw = readRaw(SGLANG);
+  const s = analyzeModels([await parseKineto(SGLANG)]);
+  const ann = raw.traceEvents.filter((e) => e.ph === "X" && e.cat === "user_annotation");
+  const decode = ann.filter((e) => e.name === "step[DECODE bs=32]");
+  // the outermost marker around it (SGLang's step[...] sits inside an execute_..._generation_... range)
+  const outer = ann.filter((e) => /^(step\[|execute_)/.test(e.name ?? "") && e.ts! <= decode[0]!.ts! && e.ts! + e.dur! >= decode[0]!.ts! + decode[0]!.dur!).sort((a, b) => a.ts! - b.ts!)[0]!;
+  const corr = (e: RawEvent) => (e.args?.["correlation"] as number | undefined) ?? NaN;
+  const launchedInside = new Set(raw.traceEvents.filter((e) => e.ph === "X" && (e.cat === "cuda_runtime" || e.cat === "cuda_driver") && e.ts! >= outer.ts! && e.ts! < outer.ts! + outer.dur!).map(corr));
+  const gpuEnd = Math.max(...raw.traceEvents.filter((e) => isGpu(e) && launchedInside.has(corr(e))).map((e) => e.ts! + e.dur!));
+  const windowUs = Math.max(outer.ts! + outer.dur!, gpuEnd) - outer.ts!;
+
+  it("finds one decode step of batch 32 with its window and tokens/s", () => {
+    expect(decode.length).toBe(1);
+    if (!s.steps.available) throw new Error(s.steps.reason);
+    expect(s.steps.source).toBe("serving-steps");
+    expect(s.steps.count).toBe(1);
+    expect(s.steps.items[0]!.durationNs / 1e3).toBeCloseTo(windowUs, 0);
+    const kinds = s.steps.serving!.kinds;
+    expect(kinds.map((k) => k.kind)).toEqual(["decode"]);
+    const d = kinds[0]!;
+    expect(d.steps).toBe(1);
+    expect(d.meanBatchSize).toBe(32);
+    expect(d.tokens).toBe(32);
+    expect(d.tokensPerS!).toBeCloseTo(32 / (windowUs / 1e6), 3);
+    expect(d.pctOfTime).toBeCloseTo(100, 6);
+  });
+});
