@@ -6,7 +6,7 @@
  */
 import { CpuKind, GpuKind } from "../src/model/tables.js";
 import { PHASE_NAMES, NoModule } from "../src/analysis/attribution.js";
-import { CATEGORIES, DEFAULT_RULES } from "../src/analysis/categories.js";
+import { CATEGORIES } from "../src/analysis/categories.js";
 import type { AnalysisContext } from "../src/analysis/context.js";
 import { upperBound } from "../src/model/search.js";
 
@@ -77,24 +77,8 @@ export function kernelAttributionArgs(ctx: AnalysisContext): (g: number) => Reco
   };
 }
 
-/** Which rule gave an activity its category (mirrors Categorizer.classify's order). */
+/** Which rule gave an activity its category: the source the Categorizer recorded for it. */
 function categoryRuleFinder(ctx: AnalysisContext): (g: number) => string {
-  const { gpu, strings } = ctx.model;
-  const rules = [...(ctx.options.categoryRules ?? []).map((r) => ({ ...r, source: "config" })), ...DEFAULT_RULES.map((r) => ({ ...r, source: "default" }))].map((r) => ({
-    label: `${r.source} rule /${r.pattern}/${r.flags ?? ""}`,
-    re: new RegExp(r.pattern, r.flags ?? ""),
-  }));
-  const cache = new Map<number, string>();
-  return (g) => {
-    if (gpu.kind[g] !== GpuKind.Kernel) return "activity kind (memcpy/memset)";
-    if (gpu.collective[g]! >= 0) return "collective record (Collective name)";
-    const name = gpu.name[g]!;
-    let label = cache.get(name);
-    if (label === undefined) {
-      const s = strings.get(name);
-      label = rules.find((r) => r.re.test(s))?.label ?? "no rule matched (other)";
-      cache.set(name, label);
-    }
-    return label;
-  };
+  const { sources, sourceLabels } = ctx.categorySources;
+  return (g) => sourceLabels[sources[g]!] ?? "none";
 }

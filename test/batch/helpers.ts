@@ -61,7 +61,7 @@ export function makeArchive(): Archive {
 }
 
 /** Names that hold a trace in the fixtures (README, XML and text files do not). */
-const TRACE_FILE = /\.(json|sqlite|arrow)(\.gz)?$|\.xplane\.pb$/;
+const TRACE_FILE = /\.(json|sqlite|arrow)(\.gz)?$|\.xplane\.pb(\.gz)?$/;
 
 /** Every trace under `dir` (a parquetdir counts as one), relative '/' paths, found independently of src/batch. */
 export function tracesUnder(dir: string, skip: readonly string[] = []): string[] {
