@@ -69,8 +69,13 @@ export function registerAnalyzeCommand(program: Command): void {
       const summary = analyzeModels(models, options);
       // the HTML timeline is drawn from the models, not from summary.json
       const html = () => renderHtml(summary, { timeline: gpuTimeline(models, options) });
-      writeResults(summary, flags, formats, traces, html);
+      writeResults(summary, flags, formats, [...traces, ...settingsFiles(flags)], html);
     });
+}
+
+/** Files the user gave besides the traces: inputs too, so never overwritten (even with --force). */
+function settingsFiles(flags: AnalyzeFlags): string[] {
+  return [flags.config, flags.peaks, flags.gpuInfo].filter((p): p is string => p !== undefined);
 }
 
 function parseFormats(list: string | undefined): OutputFormat[] | null {
