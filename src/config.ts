@@ -11,11 +11,11 @@
  * Unknown keys, categories, rules or thresholds are errors, so typos do not pass silently.
  */
 import { readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
 import { CATEGORIES, type Category, type CategoryRule } from "./analysis/categories.js";
 import type { AnalysisOptions } from "./analysis/context.js";
 import { RULES } from "./analysis/rules/index.js";
 import { LlmprofError } from "./errors.js";
+import { parseBoundedYaml } from "./yaml-bounded.js";
 
 export function loadConfig(path: string): AnalysisOptions {
   let text: string;
@@ -24,12 +24,7 @@ export function loadConfig(path: string): AnalysisOptions {
   } catch (e) {
     throw new LlmprofError(path, `cannot read the config file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (e) {
-    throw new LlmprofError(path, `not valid YAML/JSON: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}`);
-  }
+  const raw = parseBoundedYaml(text, path, { what: "config file" });
   return configFromObject(raw ?? {}, path);
 }
 
@@ -65,13 +60,13 @@ export function configFromObject(raw: unknown, path: string): AnalysisOptions {
     const disable = f["disable"] ?? [];
     if (!Array.isArray(disable) || disable.some((d) => typeof d !== "string")) fail("findings.disable must be a list of rule ids");
     for (const d of disable as string[]) if (!ids.has(d)) fail(`findings.disable: unknown rule "${d}" (known: ${[...ids].join(", ")})`);
-    const thresholds: Record<string, number> = {};
+    const thresholds = Object.create(null) as Record<string, number>;
     const t = f["thresholds"] ?? {};
     if (!isObject(t)) fail("findings.thresholds must be a mapping of \"rule.threshold\": number");
     for (const [key, value] of Object.entries(t as Record<string, unknown>)) {
       const [id, name] = key.split(".", 2);
       const rule = RULES.find((r) => r.id === id);
-      if (!rule || !name || !(name in rule.defaults)) {
+      if (!rule || !name || !Object.hasOwn(rule.defaults, name)) {
         fail(`findings.thresholds: unknown threshold "${key}"${rule ? ` (known for ${rule.id}: ${Object.keys(rule.defaults).join(", ") || "none"})` : ""}`);
       }
       if (typeof value !== "number" || !Number.isFinite(value)) fail(`findings.thresholds.${key} must be a number`);

@@ -4,6 +4,9 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { writeOutput } from "../../src/cli/output.js";
+import { configFromObject, loadConfig } from "../../src/config.js";
+import { parseBudget } from "../../src/analysis/budget.js";
+import { MAX_YAML_BYTES, nestingDepth, parseBoundedYaml } from "../../src/yaml-bounded.js";
 import { expectCleanError, runCli } from "../helpers/cli.js";
 import { fixture } from "../helpers/paths.js";
 
@@ -48,5 +51,48 @@ describe("every input file is protected from -o ... --force (point 8)", () => {
     const p = file("budget.json", '{"step_time_ms": 1000}');
     expectCleanError(runCli(["check", trace, "--budget", p, "--junit", p, "--force"]), p, /is one of the inputs/);
     expect(readFileSync(p, "utf8")).toBe('{"step_time_ms": 1000}');
+  });
+});
+
+describe("prototype keys in budgets and config (point 7)", () => {
+  const check = (budget: string) => runCli(["check", trace, "--budget", file("proto-budget.yml", budget)]);
+  it("a figure named like an Object.prototype member is unknown, not n/a", () => {
+    expectCleanError(check("phases.forward.constructor: 0\n"), "proto-budget.yml", /unknown figure "constructor"/);
+  });
+  it("a metric named constructor is a budget error (exit 2), not a failed check", () => {
+    expectCleanError(check("constructor: 5\n"), "proto-budget.yml", /unknown metric "constructor"/);
+  });
+  it("a __proto__ key is plain data, never an internal error", () => {
+    expectCleanError(check("__proto__: {step_time_ms: 1}\n"), "proto-budget.yml", /unknown metric "__proto__.step_time_ms"/);
+  });
+  it("config thresholds named after prototype members are unknown", () => {
+    expect(() => configFromObject(parseBoundedYaml('findings: {thresholds: {"host-bound.constructor": 1}}', "c.yml", { what: "config file" }), "c.yml")).toThrow(/unknown threshold/);
+    expect(() => loadConfig(file("proto.yml", "__proto__: {findings: {}}\n"))).toThrow(/unknown key "__proto__"/);
+  });
+});
+
+describe("YAML bounds (point 11)", () => {
+  it("40,000 keys parse in linear time and a duplicate is still found", () => {
+    const lines = Array.from({ length: 40_000 }, (_, i) => `k${i}: 1`);
+    lines.push("k7: 2");
+    const started = Date.now();
+    expect(() => parseBudget(lines.join("\n"), "b.yml")).toThrow(/"k7" appears twice/);
+    // main's quadratic duplicate check took ~30 s on this input
+    expect(Date.now() - started).toBeLessThan(8000);
+  }, 20_000);
+  it("deep nesting is refused before parsing, flow or block", () => {
+    expect(() => parseBudget("[".repeat(200_000) + "]".repeat(200_000), "b.yml")).toThrow(/nests deeper than 64 levels/);
+    const block = Array.from({ length: 100 }, (_, i) => `${" ".repeat(i)}k${i}:`).join("\n") + " 1\n";
+    expect(() => parseBudget(block, "b.yml")).toThrow(/nests deeper than 64 levels/);
+    expect(nestingDepth("a:\n  b:\n    c: [1, {d: 2}]\n")).toBe(5);
+  });
+  it("files over the size cap are refused with a clear message", () => {
+    expect(() => parseBoundedYaml("#".repeat(MAX_YAML_BYTES + 1), "big.yml", { what: "config file" })).toThrow(/larger than 1024 KiB/);
+  });
+  it("ordinary budgets still parse", () => {
+    expect(parseBudget("step_time_ms: 120\nphases:\n  forward:\n    kernel_ms: {max: 5, min: 1}\n", "b.yml")).toEqual([
+      { metric: "step_time_ms", max: 120, min: null },
+      { metric: "phases.forward.kernel_ms", max: 5, min: 1 },
+    ]);
   });
 });
