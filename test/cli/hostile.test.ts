@@ -8,7 +8,8 @@ import { configFromObject, loadConfig } from "../../src/config.js";
 import { parseBudget } from "../../src/analysis/budget.js";
 import { MAX_YAML_BYTES, nestingDepth, parseBoundedYaml } from "../../src/yaml-bounded.js";
 import { expectCleanError, runCli } from "../helpers/cli.js";
-import { fixture } from "../helpers/paths.js";
+import { CLI, fixture } from "../helpers/paths.js";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 
 const dir = mkdtempSync(join(tmpdir(), "llmprof-hostile-"));
 const trace = fixture("llama-tiny-train.json.gz");
@@ -95,4 +96,31 @@ describe("YAML bounds (point 11)", () => {
       { metric: "phases.forward.kernel_ms", max: 5, min: 1 },
     ]);
   });
+});
+
+describe("non-seekable inputs are streamed (point 9)", () => {
+  const gz = readFileSync(trace);
+  it("`-` reads the trace from stdin (gzip), and the report names stdin, not a temporary path", () => {
+    const r = spawnSync(process.execPath, [CLI, "analyze", "-", "-f", "json"], { input: gz, encoding: "utf8", env: { ...process.env, CI: "1" } });
+    expect(r.status).toBe(0);
+    const s = JSON.parse(r.stdout) as { trace: { files: string[] }; steps: { count: number } };
+    expect(s.trace.files).toEqual(["stdin"]);
+    expect(s.steps.count).toBe(2); // the fixture records ProfilerStep#2 and #3
+    expect(r.stdout).not.toMatch(/llmprof-input-/);
+  });
+  it("a FIFO with a late writer is read; one without a writer fails in one line instead of hanging", async () => {
+    const fifo = join(dir, "trace.fifo");
+    execFileSync("mkfifo", [fifo]);
+    const env = { ...process.env, CI: "1", LLMPROF_FIFO_WAIT_MS: "300" };
+    const lonely = spawnSync(process.execPath, [CLI, "analyze", fifo], { encoding: "utf8", env, timeout: 15_000 });
+    expectCleanError({ status: lonely.status, stdout: lonely.stdout, stderr: lonely.stderr }, fifo, /nothing wrote to it/);
+    const reader = spawn(process.execPath, [CLI, "analyze", fifo, "-f", "json"], { env: { ...env, LLMPROF_FIFO_WAIT_MS: "10000" } });
+    let out = "";
+    reader.stdout.on("data", (d: Buffer) => (out += d.toString()));
+    const done = new Promise<number | null>((resolve) => reader.on("close", resolve));
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    writeFileSync(fifo, gz); // blocks until the reader has it open
+    expect(await done).toBe(0);
+    expect((JSON.parse(out) as { trace: { files: string[] } }).trace.files).toEqual([fifo]);
+  }, 30_000);
 });
