@@ -33,6 +33,7 @@ interface AnalyzeFlags {
   peakTflops?: string;
   peaks?: string;
   config?: string;
+  maxDecompressedGib?: string;
 }
 
 export function registerAnalyzeCommand(program: Command): void {
@@ -49,12 +50,14 @@ export function registerAnalyzeCommand(program: Command): void {
     .option("--gpu-info <file>", "`nvidia-smi -q -x` output of the GPU the trace ran on (its model picks the peak FLOP/s for MFU)")
     .option("--peak-tflops <n>", "peak dense TFLOP/s to measure MFU against (overrides the datasheet table)")
     .option("--peaks <file>", "YAML/JSON file with peak figures: { tflops: { bf16: 989.4, ... }, memoryBandwidthGBps: 3350 }")
+    .option("--max-decompressed-gib <n>", "largest size a compressed input may inflate to, in GiB (default: 64 for text; 100x the compressed size, within TMPDIR's free space, for .sqlite.gz)")
     .action(async (traces: string[], flags: AnalyzeFlags) => {
       const steps = flags.steps === undefined ? undefined : parseStepSelection(flags.steps);
       if (steps === null) throw new LlmprofError(null, `--steps: expected a step number or range such as 2-5, got "${flags.steps}"`);
       const formats = parseFormats(flags.format);
       const progress = new Progress("reading");
-      const models = await loadTraces(traces, { onProgress: (b) => progress.update(b) });
+      const maxTextBytes = parseGib(flags.maxDecompressedGib);
+      const models = await loadTraces(traces, { onProgress: (b) => progress.update(b), ...(maxTextBytes !== undefined ? { maxTextBytes } : {}) });
       progress.done();
       const tokensPerStep = flags.tokensPerStep === undefined ? undefined : Number(flags.tokensPerStep);
       if (tokensPerStep !== undefined && !(Number.isFinite(tokensPerStep) && tokensPerStep > 0)) {
@@ -71,6 +74,13 @@ export function registerAnalyzeCommand(program: Command): void {
       const html = () => renderHtml(summary, { timeline: gpuTimeline(models, options) });
       writeResults(summary, flags, formats, [...traces, ...settingsFiles(flags)], html);
     });
+}
+
+function parseGib(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const gib = Number(value);
+  if (!(Number.isFinite(gib) && gib > 0)) throw new LlmprofError(null, `--max-decompressed-gib: expected a positive number, got "${value}"`);
+  return Math.floor(gib * 2 ** 30);
 }
 
 /** Files the user gave besides the traces: inputs too, so never overwritten (even with --force). */

@@ -2,6 +2,7 @@
 import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
+import { gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { writeOutput } from "../../src/cli/output.js";
 import { configFromObject, loadConfig } from "../../src/config.js";
@@ -123,4 +124,17 @@ describe("non-seekable inputs are streamed (point 9)", () => {
     expect(await done).toBe(0);
     expect((JSON.parse(out) as { trace: { files: string[] } }).trace.files).toEqual([fifo]);
   }, 30_000);
+});
+
+describe("decompression to disk is bounded (point 3)", () => {
+  it("a small .sqlite.gz bomb stops at the relative limit, names a real option and leaves nothing in TMPDIR", () => {
+    const raw = Buffer.alloc(80 * 2 ** 20); // 80 MiB: above the 64 MiB floor, and 100x the ~80 KiB compressed size
+    raw.write("SQLite format 3\0", 0, "latin1");
+    const bomb = file("bomb.sqlite.gz", gzipSync(raw, { level: 1 }));
+    const tmp = mkdtempSync(join(dir, "tmpdir-"));
+    const r = spawnSync(process.execPath, [CLI, "analyze", bomb], { encoding: "utf8", env: { ...process.env, CI: "1", TMPDIR: tmp } });
+    expectCleanError({ status: r.status, stdout: r.stdout, stderr: r.stderr }, bomb, /decompresses to more than 100x its compressed size, 64 MiB.*--max-decompressed-gib/);
+    expect(readdirSync(tmp)).toEqual([]);
+    expect(runCli(["analyze", "--help"]).stdout).toContain("--max-decompressed-gib");
+  });
 });
