@@ -95,7 +95,8 @@ function parseFormats(list: string | undefined): OutputFormat[] | null {
     if (!(OUTPUT_FORMATS as readonly string[]).includes(f)) {
       throw new LlmprofError(null, `--format: unknown format "${f}" (known: ${OUTPUT_FORMATS.join(", ")})`);
     }
-    out.push(f as OutputFormat);
+    // a format asked for twice is written once (text,text printed the summary twice)
+    if (!out.includes(f as OutputFormat)) out.push(f as OutputFormat);
   }
   return out;
 }

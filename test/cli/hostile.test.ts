@@ -2,7 +2,7 @@
 import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { gzipSync } from "node:zlib";
+import { gunzipSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { writeOutput } from "../../src/cli/output.js";
 import { configFromObject, loadConfig } from "../../src/config.js";
@@ -136,5 +136,31 @@ describe("decompression to disk is bounded (point 3)", () => {
     expectCleanError({ status: r.status, stdout: r.stdout, stderr: r.stderr }, bomb, /decompresses to more than 100x its compressed size, 64 MiB.*--max-decompressed-gib/);
     expect(readdirSync(tmp)).toEqual([]);
     expect(runCli(["analyze", "--help"]).stdout).toContain("--max-decompressed-gib");
+  });
+});
+
+describe("privacy (point 10)", () => {
+  it("the trace's recorded name keeps no directory of the recording machine", () => {
+    const text = gunzipSync(readFileSync(trace)).toString("utf8");
+    const named = file("named.json", text.replace(/"traceName": *"[^"]*"/, '"traceName": "/home/alice/secret-project/tmp1234/rank0.pt.trace.json"'));
+    for (const args of [["analyze", named, "-f", "json,md"], ["info", named]]) {
+      const r = runCli(args);
+      expect(r.status).toBe(0);
+      expect(r.stdout).not.toContain("/home/alice");
+      expect(r.stdout).not.toContain("secret-project");
+    }
+    const html = join(dir, "named.html");
+    expect(runCli(["analyze", named, "-o", html]).status).toBe(0);
+    expect(readFileSync(html, "utf8")).not.toContain("secret-project");
+    const s = JSON.parse(runCli(["analyze", named, "-f", "json"]).stdout) as { trace: { traceName: string } };
+    expect(s.trace.traceName).toBe("rank0.pt.trace.json");
+  });
+});
+
+describe("terminal summary printed once (point 12)", () => {
+  it("a format repeated in --format is written once", () => {
+    const r = runCli(["analyze", fixture("multi-gpu/l2-ddp-straggler-2gpu-rank0.json.gz"), fixture("multi-gpu/l2-ddp-straggler-2gpu-rank1.json.gz"), "-f", "text,text"]);
+    expect(r.status).toBe(0);
+    expect(r.stdout.match(/^Headline:/gm)).toHaveLength(1);
   });
 });
