@@ -44,6 +44,8 @@ export function configFromObject(raw: unknown, path: string): AnalysisOptions {
       const category = r["category"];
       if (!(CATEGORIES as readonly string[]).includes(category)) fail(`categories[${i}]: unknown category "${category}" (known: ${CATEGORIES.join(", ")})`);
       const flags = typeof r["flags"] === "string" ? r["flags"] : "";
+      const risk = backtrackingRisk(r["pattern"]);
+      if (risk) fail(`categories[${i}]: pattern refused: ${risk}`);
       try {
         new RegExp(r["pattern"], flags);
       } catch (e) {
@@ -86,6 +88,36 @@ export function configFromObject(raw: unknown, path: string): AnalysisOptions {
     }
   }
   return options;
+}
+
+/** Longest user-supplied category pattern accepted. */
+export const MAX_PATTERN_LENGTH = 200;
+
+/**
+ * Why a user pattern could backtrack catastrophically on a long kernel name,
+ * or null. Conservative and linear: refuses a quantified group that contains
+ * a quantifier or an alternation ((a+)+, (a|a)*, (\w+\s?)*) and backreferences;
+ * such patterns can take exponential time in V8's backtracking engine.
+ */
+export function backtrackingRisk(pattern: string): string | null {
+  if (pattern.length > MAX_PATTERN_LENGTH) return `longer than ${MAX_PATTERN_LENGTH} characters`;
+  if (/\\[1-9]|\\k</.test(pattern)) return "backreferences can take exponential time";
+  // innermost groups first: a group whose body repeats and that is itself repeated
+  const groups = /\((?:\?[:=!]|\?<[\w$]+>)?((?:[^()\\]|\\.)*)\)\s*([*+]|\{\d+,\d*\})/g;
+  let reduced = pattern;
+  for (let round = 0; round < 32; round++) {
+    let risky: string | null = null;
+    const replaced = reduced.replace(groups, (_, body: string) => {
+      if (/(^|[^\\])([*+]|\{\d+,\d*\})|\|/.test(body)) risky = "a repeated group that itself repeats or alternates (nested quantifier) can take exponential time";
+      return "Y+";
+    });
+    if (risky) return risky;
+    // a group with no quantifier after it stands for its body: repeating ("Y+") when the body repeats
+    const next = replaced.replace(/\(((?:[^()\\]|\\.)*)\)(?!\s*[*+{])/g, (_, body: string) => (/(^|[^\\])[*+]/.test(body) ? "Y+" : "X"));
+    if (next === reduced) break;
+    reduced = next;
+  }
+  return null;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

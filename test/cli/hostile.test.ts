@@ -164,3 +164,23 @@ describe("terminal summary printed once (point 12)", () => {
     expect(r.stdout.match(/^Headline:/gm)).toHaveLength(1);
   });
 });
+
+describe("user category patterns are checked for catastrophic backtracking (point 2, config side)", () => {
+  const rule = (pattern: string) => () => configFromObject({ categories: [{ category: "attention", pattern }] }, "c.yml");
+  it("nested quantifiers, repeated alternations, backreferences and over-long patterns are refused", () => {
+    for (const p of ["(a+)+$", "((ab)*)+", "(\\w+\\s?)*$", "(x|x)*y", "(a)\\1", "a".repeat(201)]) expect(rule(p), p).toThrow(/pattern refused/);
+  });
+  it("ordinary patterns pass", () => {
+    for (const p of ["my_fused_attn", "flash_?attn", "(flash|mem_eff)_attn", "reduce[_a-z]*fusion", "(?:ab)+c"]) expect(rule(p), p).not.toThrow();
+  });
+  it("a refused pattern is one a backtracking engine really chokes on (relative time)", () => {
+    const timed = (n: number) => {
+      const started = process.hrtime.bigint();
+      /(a+)+$/.test("a".repeat(n) + "!");
+      return Number(process.hrtime.bigint() - started);
+    };
+    timed(12);
+    // exponential: four more characters cost far more than 4/16 more time
+    expect(timed(22)).toBeGreaterThan(4 * timed(18));
+  });
+});
