@@ -5,6 +5,7 @@ import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { writeOutput } from "../../src/cli/output.js";
+import { renderCsv } from "../../reports/csv.js";
 import { configFromObject, loadConfig } from "../../src/config.js";
 import { parseBudget } from "../../src/analysis/budget.js";
 import { MAX_YAML_BYTES, nestingDepth, parseBoundedYaml } from "../../src/yaml-bounded.js";
@@ -182,5 +183,13 @@ describe("user category patterns are checked for catastrophic backtracking (poin
     timed(12);
     // exponential: four more characters cost far more than 4/16 more time
     expect(timed(22)).toBeGreaterThan(4 * timed(18));
+  });
+});
+
+describe("CSV formula guard (point 5)", () => {
+  it("a cell that only starts like a number is guarded; plain numbers are not", () => {
+    const csv = renderCsv({ name: "t", header: ["name"], rows: [['-2+3+cmd|" /C calc"!A0'], ["-12.5"], ["+3e5"], ["@SUM(A1)"], ["kernel"]] });
+    const cells = csv.trim().split("\r\n").slice(1);
+    expect(cells).toEqual(['"\'-2+3+cmd|"" /C calc""!A0"', "-12.5", "+3e5", '"\'@SUM(A1)"', "kernel"]);
   });
 });
