@@ -193,3 +193,15 @@ describe("CSV formula guard (point 5)", () => {
     expect(cells).toEqual(['"\'-2+3+cmd|"" /C calc""!A0"', "-12.5", "+3e5", '"\'@SUM(A1)"', "kernel"]);
   });
 });
+
+describe("terminal output carries no control characters (point 5, terminal part)", () => {
+  it("a kernel name with ESC, BEL and an OSC 8 hyperlink reaches the terminal defanged", () => {
+    const text = gunzipSync(readFileSync(trace)).toString("utf8");
+    const evil = "\u001b]8;;x\u0007k\u001b[2J";
+    const p = file("evil-names.json", text.replace(/"name": "void at::native::elementwise_kernel/g, `"name": ${JSON.stringify(evil).slice(0, -1)}at::native::elementwise_kernel`));
+    const r = runCli(["analyze", p]);
+    expect(r.status).toBe(0);
+    expect(r.stdout).toContain("\ufffd]8;;x\ufffdk\ufffd[2J");
+    expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+  });
+});
