@@ -21,7 +21,7 @@ import { LlmprofError } from "../src/errors.js";
 import type { TraceModel } from "../src/model/tables.js";
 import { NsysSink } from "./nsys-common.js";
 import { READ_ORDER, TABLES, checkNsysTables, mapChunk, type TableChunk } from "./nsys-tables.js";
-import { byteLimit, describeFsError, isGzip, readHead, type SourceOptions } from "./source.js";
+import { byteLimit, describeFsError, diskInflateLimit, isGzip, readHead, type SourceOptions } from "./source.js";
 
 export const NSYS_SQLITE_FORMAT = "nsys-sqlite";
 const SQLITE_MAGIC = "SQLite format 3\0";
@@ -41,7 +41,9 @@ export async function parseNsysSqlite(path: string, options: SourceOptions = {},
     if (isGzip(rawMagic(path))) {
       tmp = mkdtempSync(join(tmpdir(), "llmprof-nsys-"));
       dbPath = join(tmp, "export.sqlite");
-      await inflate(path, dbPath, options.maxTextBytes ?? DEFAULT_MAX_INFLATE);
+      // bounded relative to the input and TMPDIR's free space: a small bomb cannot fill the disk
+      const limit = diskInflateLimit(statSync(path).size, tmp, options.maxTextBytes);
+      await inflate(path, dbPath, Math.min(limit.bytes, DEFAULT_MAX_INFLATE), limit.why);
     }
     return readDatabase(path, dbPath, format);
   } finally {
@@ -60,8 +62,8 @@ function rawMagic(path: string): Buffer {
   }
 }
 
-async function inflate(path: string, target: string, limit: number): Promise<void> {
-  const guard = byteLimit(path, limit);
+async function inflate(path: string, target: string, limit: number, why: string): Promise<void> {
+  const guard = byteLimit(path, limit, why);
   try {
     await pipeline(createReadStream(path), createGunzip(), guard, createWriteStream(target, { mode: 0o600 }));
   } catch (e) {

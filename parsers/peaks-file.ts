@@ -7,7 +7,7 @@
  * JSON with the same keys works too (YAML is a superset of JSON).
  */
 import { readFileSync } from "node:fs";
-import { parse } from "yaml";
+import { parseBoundedYaml } from "../src/yaml-bounded.js";
 import { LlmprofError } from "../src/errors.js";
 import { PEAK_DTYPES, type PeakDtype } from "../src/analysis/gpu-peaks.js";
 import type { HardwareOptions } from "../src/analysis/hardware.js";
@@ -27,12 +27,7 @@ export function readPeaksFile(path: string): PeakOverrides {
   } catch (e) {
     throw new LlmprofError(path, describeFsError(e));
   }
-  let doc: unknown;
-  try {
-    doc = parse(text, { maxAliasCount: 10 });
-  } catch (e) {
-    throw new LlmprofError(path, `not valid YAML/JSON (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`);
-  }
+  const doc = parseBoundedYaml(text, path, { what: "peaks file" });
   return validatePeaks(doc, path);
 }
 

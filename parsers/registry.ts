@@ -12,6 +12,7 @@ import { parseKineto, sniffKineto, type ParseOptions } from "./kineto.js";
 import { NSYS_FORMATS } from "./nsys.js";
 import { parseXPlane, sniffXPlane } from "./xplane.js";
 import { describeFsError, readHead } from "./source.js";
+import { isStreamInput, spoolInput } from "./spool.js";
 
 export interface FormatModule {
   readonly id: string;
@@ -78,13 +79,31 @@ function describeHead(head: Buffer): string {
  */
 export async function loadTraces(inputs: readonly string[], options: ParseOptions = {}): Promise<TraceModel[]> {
   const files: string[] = [];
-  for (const input of inputs) files.push(...(await expandInput(input)));
+  for (const input of inputs) files.push(...(isStreamInput(input) ? [input] : await expandInput(input)));
   const models: TraceModel[] = [];
   for (const file of files) {
-    const format = await detectFormat(file);
-    models.push(...(await format.parse(file, options)));
+    if (isStreamInput(file)) models.push(...(await loadSpooled(file, options)));
+    else {
+      const format = await detectFormat(file);
+      models.push(...(await format.parse(file, options)));
+    }
   }
   return models;
+}
+
+/** A pipe, FIFO or stdin: copied once to a private temporary file, parsed, removed; reports name the input as given. */
+async function loadSpooled(input: string, options: ParseOptions): Promise<TraceModel[]> {
+  const spooled = await spoolInput(input);
+  try {
+    const format = await detectFormat(spooled.path);
+    const models = await format.parse(spooled.path, options);
+    return models.map((m) => ({ ...m, meta: { ...m.meta, files: m.meta.files.map((f) => (f === spooled.path ? spooled.shown : f)) } }));
+  } catch (e) {
+    if (e instanceof LlmprofError && e.file === spooled.path) throw new LlmprofError(spooled.shown, e.problem);
+    throw e;
+  } finally {
+    spooled.remove();
+  }
 }
 
 async function expandInput(input: string): Promise<string[]> {

@@ -3,7 +3,7 @@
  * starts with the gzip magic. Callers pull bytes into their own buffer, so one
  * reusable buffer serves the whole parse and no chunk is concatenated.
  */
-import { createReadStream, openSync, readSync, closeSync, statSync } from "node:fs";
+import { createReadStream, openSync, readSync, closeSync, statSync, statfsSync } from "node:fs";
 import { createGunzip } from "node:zlib";
 import { Transform, type Readable } from "node:stream";
 import { LlmprofError } from "../src/errors.js";
@@ -156,7 +156,7 @@ class GzipSource implements ByteSource {
     this.delivered += written;
     if (this.delivered > this.maxTextBytes) {
       this.close();
-      throw new LlmprofError(this.path, `decompresses to more than ${this.maxTextBytes} bytes; refusing to read further (raise --max-text-bytes if this is a real trace)`);
+      throw new LlmprofError(this.path, `decompresses to more than ${this.maxTextBytes} bytes; refusing to read further (raise --max-decompressed-gib if this is a real trace)`);
     }
     return written;
   }
@@ -237,13 +237,40 @@ export class BlockReader {
   }
 }
 
+/** The CLI option that raises the decompression limits (named in their messages). */
+export const MAX_DECOMPRESSED_OPTION = "--max-decompressed-gib";
+/** Inflating to disk: at most this many times the compressed size (real nsys exports compress 3-20x; zero-filled bombs ~1000x). */
+export const MAX_DISK_INFLATE_RATIO = 100;
+const MIN_DISK_INFLATE_BYTES = 64 * 2 ** 20;
+
+/**
+ * How much a compressed input may write to `dir` when inflated: the user's
+ * limit when given, else 100x the compressed size (at least 64 MiB), and never
+ * more than 90% of the free space there.
+ */
+export function diskInflateLimit(compressedBytes: number, dir: string, userLimit: number | undefined): { bytes: number; why: string } {
+  let limit = userLimit ?? Math.max(MIN_DISK_INFLATE_BYTES, MAX_DISK_INFLATE_RATIO * compressedBytes);
+  let why = userLimit !== undefined ? `the ${MAX_DECOMPRESSED_OPTION} limit` : `${MAX_DISK_INFLATE_RATIO}x its compressed size`;
+  try {
+    const fs = statfsSync(dir);
+    const free = Math.floor(fs.bavail * fs.bsize * 0.9);
+    if (free < limit) {
+      limit = free;
+      why = "90% of the free space in TMPDIR";
+    }
+  } catch {
+    // free space unknown: the size limit alone
+  }
+  return { bytes: limit, why: `${why}, ${(limit / 2 ** 20).toFixed(0)} MiB` };
+}
+
 /** A pass-through stream that fails with a clear error once more than `limit` bytes went through (gzip bombs). */
-export function byteLimit(path: string, limit: number): Transform {
+export function byteLimit(path: string, limit: number, why?: string): Transform {
   let total = 0;
   return new Transform({
     transform(chunk: Buffer, _enc, done) {
       total += chunk.length;
-      if (total > limit) done(new LlmprofError(path, `decompresses to more than ${limit} bytes; refusing to read further`));
+      if (total > limit) done(new LlmprofError(path, `decompresses to more than ${why ?? `${limit} bytes`}; refusing to read further (raise ${MAX_DECOMPRESSED_OPTION} if this is a real trace)`));
       else done(null, chunk);
     },
   });

@@ -85,6 +85,7 @@ function cell(v: Cell): string {
   if (typeof v === "number") return Number.isFinite(v) ? String(v) : "";
   const s = String(v);
   // quote when needed; a leading = + - @ would make spreadsheets evaluate the cell
-  const guarded = /^[=+\-@\t\r]/.test(s) && !/^-?\d/.test(s) ? `'${s}` : s;
+  // unless the whole cell is a plain number ("-2+3+cmd|..." starts like one and is not)
+  const guarded = /^[=+\-@\t\r]/.test(s) && !/^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/.test(s) ? `'${s}` : s;
   return /[",\r\n]/.test(guarded) || guarded !== s ? `"${guarded.replace(/"/g, '""')}"` : guarded;
 }

@@ -93,7 +93,12 @@ export function renderTerminal(s: Summary): string {
     out.push("Import notes");
     for (const d of s.diagnostics) out.push(`  [${d.severity}] ${d.id} ×${formatCount(d.count)}: ${d.explanation}${d.example ? ` (e.g. ${d.example})` : ""}`);
   }
-  return `${out.join("\n")}\n`;
+  return `${out.map(withoutControlCharacters).join("\n")}\n`;
+}
+
+/** Names from the trace may hold ESC/BEL/OSC sequences (colours, hyperlinks, title changes): shown as U+FFFD, never sent to the terminal. */
+export function withoutControlCharacters(line: string): string {
+  return line.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "\ufffd");
 }
 
 function phasesText(s: Summary): string[] {

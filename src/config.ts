@@ -11,11 +11,11 @@
  * Unknown keys, categories, rules or thresholds are errors, so typos do not pass silently.
  */
 import { readFileSync } from "node:fs";
-import { parse as parseYaml } from "yaml";
 import { CATEGORIES, type Category, type CategoryRule } from "./analysis/categories.js";
 import type { AnalysisOptions } from "./analysis/context.js";
 import { RULES } from "./analysis/rules/index.js";
 import { LlmprofError } from "./errors.js";
+import { parseBoundedYaml } from "./yaml-bounded.js";
 
 export function loadConfig(path: string): AnalysisOptions {
   let text: string;
@@ -24,12 +24,7 @@ export function loadConfig(path: string): AnalysisOptions {
   } catch (e) {
     throw new LlmprofError(path, `cannot read the config file (${(e as NodeJS.ErrnoException).code ?? String(e)})`);
   }
-  let raw: unknown;
-  try {
-    raw = parseYaml(text);
-  } catch (e) {
-    throw new LlmprofError(path, `not valid YAML/JSON: ${(e instanceof Error ? e.message : String(e)).split("\n")[0]}`);
-  }
+  const raw = parseBoundedYaml(text, path, { what: "config file" });
   return configFromObject(raw ?? {}, path);
 }
 
@@ -49,6 +44,8 @@ export function configFromObject(raw: unknown, path: string): AnalysisOptions {
       const category = r["category"];
       if (!(CATEGORIES as readonly string[]).includes(category)) fail(`categories[${i}]: unknown category "${category}" (known: ${CATEGORIES.join(", ")})`);
       const flags = typeof r["flags"] === "string" ? r["flags"] : "";
+      const risk = backtrackingRisk(r["pattern"]);
+      if (risk) fail(`categories[${i}]: pattern refused: ${risk}`);
       try {
         new RegExp(r["pattern"], flags);
       } catch (e) {
@@ -65,13 +62,13 @@ export function configFromObject(raw: unknown, path: string): AnalysisOptions {
     const disable = f["disable"] ?? [];
     if (!Array.isArray(disable) || disable.some((d) => typeof d !== "string")) fail("findings.disable must be a list of rule ids");
     for (const d of disable as string[]) if (!ids.has(d)) fail(`findings.disable: unknown rule "${d}" (known: ${[...ids].join(", ")})`);
-    const thresholds: Record<string, number> = {};
+    const thresholds = Object.create(null) as Record<string, number>;
     const t = f["thresholds"] ?? {};
     if (!isObject(t)) fail("findings.thresholds must be a mapping of \"rule.threshold\": number");
     for (const [key, value] of Object.entries(t as Record<string, unknown>)) {
       const [id, name] = key.split(".", 2);
       const rule = RULES.find((r) => r.id === id);
-      if (!rule || !name || !(name in rule.defaults)) {
+      if (!rule || !name || !Object.hasOwn(rule.defaults, name)) {
         fail(`findings.thresholds: unknown threshold "${key}"${rule ? ` (known for ${rule.id}: ${Object.keys(rule.defaults).join(", ") || "none"})` : ""}`);
       }
       if (typeof value !== "number" || !Number.isFinite(value)) fail(`findings.thresholds.${key} must be a number`);
@@ -91,6 +88,36 @@ export function configFromObject(raw: unknown, path: string): AnalysisOptions {
     }
   }
   return options;
+}
+
+/** Longest user-supplied category pattern accepted. */
+export const MAX_PATTERN_LENGTH = 200;
+
+/**
+ * Why a user pattern could backtrack catastrophically on a long kernel name,
+ * or null. Conservative and linear: refuses a quantified group that contains
+ * a quantifier or an alternation ((a+)+, (a|a)*, (\w+\s?)*) and backreferences;
+ * such patterns can take exponential time in V8's backtracking engine.
+ */
+export function backtrackingRisk(pattern: string): string | null {
+  if (pattern.length > MAX_PATTERN_LENGTH) return `longer than ${MAX_PATTERN_LENGTH} characters`;
+  if (/\\[1-9]|\\k</.test(pattern)) return "backreferences can take exponential time";
+  // innermost groups first: a group whose body repeats and that is itself repeated
+  const groups = /\((?:\?[:=!]|\?<[\w$]+>)?((?:[^()\\]|\\.)*)\)\s*([*+]|\{\d+,\d*\})/g;
+  let reduced = pattern;
+  for (let round = 0; round < 32; round++) {
+    let risky: string | null = null;
+    const replaced = reduced.replace(groups, (_, body: string) => {
+      if (/(^|[^\\])([*+]|\{\d+,\d*\})|\|/.test(body)) risky = "a repeated group that itself repeats or alternates (nested quantifier) can take exponential time";
+      return "Y+";
+    });
+    if (risky) return risky;
+    // a group with no quantifier after it stands for its body: repeating ("Y+") when the body repeats
+    const next = replaced.replace(/\(((?:[^()\\]|\\.)*)\)(?!\s*[*+{])/g, (_, body: string) => (/(^|[^\\])[*+]/.test(body) ? "Y+" : "X"));
+    if (next === reduced) break;
+    reduced = next;
+  }
+  return null;
 }
 
 function isObject(v: unknown): v is Record<string, unknown> {

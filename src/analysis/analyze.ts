@@ -30,6 +30,7 @@ import { SUMMARY_SCHEMA, type OverlapSection, type StepRow, type StepsSection, t
 import { temporalBreakdown, type DeviceTemporal } from "./temporal.js";
 import { inferenceSection } from "./inference.js";
 import { efficiencySection } from "./efficiency.js";
+import { withoutMachinePath } from "./privacy.js";
 
 export function analyzeModels(models: readonly TraceModel[], options: AnalysisOptions = {}): Summary {
   if (models.length === 0) throw new Error("analyzeModels needs at least one trace model");
@@ -77,7 +78,7 @@ function traceSection(models: readonly TraceModel[]): TraceSection {
     format: first.format,
     partial: models.some((m) => m.meta.partial),
     sensitiveContent: [...new Set(models.flatMap((m) => m.meta.sensitiveContent ?? []))],
-    traceName: first.traceName ?? null,
+    traceName: withoutMachinePath(first.traceName),
     versions: { ...first.versions },
     options: { ...first.options },
     devices: [...first.devices],

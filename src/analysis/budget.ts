@@ -26,8 +26,8 @@
  * A metric the run cannot compute (modules without with_stack, a class that is
  * not in the trace) FAILS its line, so a budget never passes by vacuity.
  */
-import { parse as parseYaml } from "yaml";
 import { LlmprofError } from "../errors.js";
+import { parseBoundedYaml } from "../yaml-bounded.js";
 import { CATEGORIES } from "./categories.js";
 import { diffSummaries, type DiffRow, type DiffSectionId, type NoiseOptions } from "./diff.js";
 import { IDLE_CAUSES } from "./idle.js";
@@ -102,16 +102,17 @@ interface ParsedPath {
 
 /** Splits and checks a metric path; a string says what is wrong. */
 export function parseMetricPath(path: string): ParsedPath | string {
-  if (path in SCALARS) return { group: null, name: null, figure: path, unit: SCALARS[path]! };
+  // own keys only: a path such as "constructor" must not find Object.prototype
+  if (Object.hasOwn(SCALARS, path)) return { group: null, name: null, figure: path, unit: SCALARS[path]! };
   const dot = path.indexOf(".");
   const last = path.lastIndexOf(".");
   const group = dot > 0 ? path.slice(0, dot) : path;
-  const def = GROUPS[group];
+  const def = Object.hasOwn(GROUPS, group) ? GROUPS[group] : undefined;
   if (!def) return `unknown metric "${path}" (known: ${Object.keys(SCALARS).join(", ")}, or ${Object.keys(GROUPS).map((g) => `${g}.<name>.<figure>`).join(", ")})`;
   const name = last > dot ? path.slice(dot + 1, last) : "";
   const figure = path.slice(last + 1);
   if (!name || dot === last) return `metric "${path}": expected ${group}.<${def.what}>.<figure> (figures: ${Object.keys(def.figures).join(", ")})`;
-  const unit = def.figures[figure];
+  const unit = Object.hasOwn(def.figures, figure) ? def.figures[figure] : undefined;
   if (!unit) return `metric "${path}": unknown figure "${figure}" for ${group} (known: ${Object.keys(def.figures).join(", ")})`;
   if (def.names && !def.names.includes(name)) return `metric "${path}": unknown ${def.what} "${name}" (known: ${def.names.join(", ")})`;
   return { group, name, figure, unit };
@@ -121,13 +122,7 @@ export function parseMetricPath(path: string): ParsedPath | string {
 
 /** Parses budget text (YAML, which includes JSON). `file` names the source in errors. */
 export function parseBudget(text: string, file: string): BudgetLine[] {
-  let doc: unknown;
-  try {
-    doc = parseYaml(text, { prettyErrors: false, uniqueKeys: true });
-  } catch (e) {
-    const msg = e instanceof Error ? e.message.split("\n")[0]! : String(e);
-    throw new LlmprofError(file, `malformed budget: ${msg}`);
-  }
+  const doc = parseBoundedYaml(text, file, { what: "budget", syntaxError: "malformed budget" });
   if (doc === null || doc === undefined) throw new LlmprofError(file, "the budget is empty (expected lines such as `step_time_ms: 120`)");
   if (typeof doc !== "object" || Array.isArray(doc)) throw new LlmprofError(file, "malformed budget: expected a mapping of metric paths to limits, such as `step_time_ms: 120`");
   const lines: BudgetLine[] = [];
@@ -327,7 +322,7 @@ function diffRowOf(path: string): [DiffSectionId, string, string] | null {
       gpu_idle_pct: ["temporal", "GPU", "idlePct"],
       exposed_comm_pct: ["temporal", "GPU", "exposedCommunicationPct"],
     };
-    return map[p.figure] ?? null;
+    return Object.hasOwn(map, p.figure) ? map[p.figure]! : null;
   }
   if (p.group === "phases" && p.figure === "kernel_ms") return ["phases", p.name!, "kernelNs"];
   if (p.group === "modules" && p.figure === "total_ms") return ["moduleClasses", p.name!, "totalNs"];

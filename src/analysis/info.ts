@@ -2,6 +2,7 @@
 import { moduleRecipe } from "./module-recipe.js";
 import { CpuKind, GpuKind, type TraceModel } from "../model/tables.js";
 import { findSteps } from "./steps.js";
+import { withoutMachinePath } from "./privacy.js";
 
 export interface Capability {
   analysis: string;
@@ -49,7 +50,7 @@ export function describeTrace(model: TraceModel): TraceInfo {
     format: model.meta.format,
     partial: model.meta.partial,
     sensitiveContent: [...(model.meta.sensitiveContent ?? [])],
-    traceName: model.meta.traceName ?? null,
+    traceName: withoutMachinePath(model.meta.traceName),
     versions: { ...model.meta.versions },
     options: { ...model.meta.options },
     devices: model.meta.devices.map((d) => ({ id: d.id, name: d.name })),

@@ -41,6 +41,7 @@ interface AnalyzeFlags {
   config?: string;
   overlayOnly?: boolean;
   run?: string;
+  maxDecompressedGib?: string;
 }
 
 export function registerAnalyzeCommand(program: Command): void {
@@ -59,6 +60,7 @@ export function registerAnalyzeCommand(program: Command): void {
     .option("--peak-tflops <n>", "peak dense TFLOP/s to measure MFU against (overrides the datasheet table)")
     .option("--peaks <file>", "YAML/JSON file with peak figures: { tflops: { bf16: 989.4, ... }, memoryBandwidthGBps: 3350 }")
     .option("--overlay-only", "with --format trace: only llmprof's tracks, to load beside the original trace")
+    .option("--max-decompressed-gib <n>", "largest size a compressed input may inflate to, in GiB (default: 64 for text; 100x the compressed size, within TMPDIR's free space, for .sqlite.gz)")
     .action(async (traces: string[], flags: AnalyzeFlags) => {
       const steps = flags.steps === undefined ? undefined : parseStepSelection(flags.steps);
       if (steps === null) throw new LlmprofError(null, `--steps: expected a step number or range such as 2-5, got "${flags.steps}"`);
@@ -66,7 +68,8 @@ export function registerAnalyzeCommand(program: Command): void {
       if (flags.overlayOnly && !formats?.includes("trace")) throw new LlmprofError(null, "--overlay-only applies to the annotated trace: add --format trace (or -o x.json.gz)");
       const progress = new Progress("reading");
       const files = await selectRunInputs(traces, { run: flags.run });
-      const models = await loadTraces(files, { onProgress: (b) => progress.update(b) });
+      const maxTextBytes = parseGib(flags.maxDecompressedGib);
+      const models = await loadTraces(files, { onProgress: (b) => progress.update(b), ...(maxTextBytes !== undefined ? { maxTextBytes } : {}) });
       progress.done();
       const tokensPerStep = flags.tokensPerStep === undefined ? undefined : Number(flags.tokensPerStep);
       if (tokensPerStep !== undefined && !(Number.isFinite(tokensPerStep) && tokensPerStep > 0)) {
@@ -82,8 +85,20 @@ export function registerAnalyzeCommand(program: Command): void {
       // the HTML timeline is drawn from the models, not from summary.json
       const html = () => renderHtml(summary, { timeline: gpuTimeline(models, options) });
       const trace: TraceWriter = (out) => writeAnnotatedTrace(models, summary, out, { analysis: options, overlayOnly: Boolean(flags.overlayOnly) }).then(() => undefined);
-      await writeResults(summary, flags, formats, [...traces, ...files], html, trace);
+      await writeResults(summary, flags, formats, [...traces, ...files, ...settingsFiles(flags)], html, trace);
     });
+}
+
+function parseGib(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const gib = Number(value);
+  if (!(Number.isFinite(gib) && gib > 0)) throw new LlmprofError(null, `--max-decompressed-gib: expected a positive number, got "${value}"`);
+  return Math.floor(gib * 2 ** 30);
+}
+
+/** Files the user gave besides the traces: inputs too, so never overwritten (even with --force). */
+function settingsFiles(flags: AnalyzeFlags): string[] {
+  return [flags.config, flags.peaks, flags.gpuInfo].filter((p): p is string => p !== undefined);
 }
 
 function parseFormats(list: string | undefined): OutputFormat[] | null {
@@ -93,7 +108,8 @@ function parseFormats(list: string | undefined): OutputFormat[] | null {
     if (!(OUTPUT_FORMATS as readonly string[]).includes(f)) {
       throw new LlmprofError(null, `--format: unknown format "${f}" (known: ${OUTPUT_FORMATS.join(", ")})`);
     }
-    out.push(f as OutputFormat);
+    // a format asked for twice is written once (text,text printed the summary twice)
+    if (!out.includes(f as OutputFormat)) out.push(f as OutputFormat);
   }
   return out;
 }

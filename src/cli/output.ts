@@ -3,7 +3,8 @@
  * not an earlier llmprof output unless --force, and atomically (temp file +
  * rename) so an interrupted run leaves no half-written file.
  */
-import { createWriteStream, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeFileSync, openSync, readSync, closeSync, unlinkSync } from "node:fs";
+import { createWriteStream, existsSync, mkdirSync, readFileSync, realpathSync, renameSync, statSync, writeSync, openSync, readSync, closeSync, unlinkSync, constants } from "node:fs";
+import { randomBytes } from "node:crypto";
 import { dirname, resolve, basename, extname, join } from "node:path";
 import type { Writable } from "node:stream";
 import { LlmprofError } from "../errors.js";
@@ -21,17 +22,16 @@ export const OUTPUT_MARKER = "llmprof";
 
 export function writeOutput(path: string, content: string | Buffer, options: WriteOptions): void {
   const target = checkTarget(path, options);
-  const tmp = tempPathOf(target);
+  let tmp: TempFile | undefined;
   try {
-    writeFileSync(tmp, content);
-    renameSync(tmp, target);
+    tmp = createExclusiveTemp(dirname(target), basename(target));
+    writeAll(tmp.fd, content);
+    closeSync(tmp.fd);
+    tmp.closed = true;
+    renameSync(tmp.path, target);
   } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // nothing to clean
-    }
-    throw new LlmprofError(path, `cannot write: ${e instanceof Error ? e.message : String(e)}`);
+    if (tmp) removeQuietly(tmp);
+    throw new LlmprofError(path, `cannot write: ${describeFsError(e)}`);
   }
 }
 
@@ -51,30 +51,78 @@ function checkTarget(path: string, options: WriteOptions): string {
   return target;
 }
 
-function tempPathOf(target: string): string {
-  return join(dirname(target), `.${basename(target)}.${process.pid}.tmp`);
-}
-
 /**
  * The streaming form of writeOutput, for outputs too large to hold in memory:
- * `produce` writes into a stream on the temporary file (and ends it); the file is
- * renamed into place only when it resolves.
+ * `produce` writes into a stream on the exclusive temporary file (and ends it);
+ * the file is renamed into place only when it resolves.
  */
 export async function writeOutputStream(path: string, options: WriteOptions, produce: (out: Writable) => Promise<void>): Promise<void> {
   const target = checkTarget(path, options);
-  const tmp = tempPathOf(target);
+  let tmp: TempFile | undefined;
   try {
-    await produce(createWriteStream(tmp));
-    renameSync(tmp, target);
+    tmp = createExclusiveTemp(dirname(target), basename(target));
+    const stream = createWriteStream("", { fd: tmp.fd, autoClose: true });
+    tmp.closed = true; // the stream owns the descriptor from here on
+    await produce(stream);
+    renameSync(tmp.path, target);
   } catch (e) {
-    try {
-      unlinkSync(tmp);
-    } catch {
-      // nothing to clean
-    }
+    if (tmp) removeQuietly(tmp);
     if (e instanceof LlmprofError) throw e;
-    throw new LlmprofError(path, `cannot write: ${e instanceof Error ? e.message : String(e)}`);
+    throw new LlmprofError(path, `cannot write: ${describeFsError(e)}`);
   }
+}
+
+interface TempFile {
+  path: string;
+  fd: number;
+  /** Set once closed, so cleanup never closes a descriptor number reused since. */
+  closed?: boolean;
+}
+
+/**
+ * A new temporary file next to the target, with an unpredictable name, created
+ * exclusively (O_EXCL): a file or symlink planted at that name makes the open
+ * fail instead of being followed, so nothing outside our own file is written.
+ */
+function createExclusiveTemp(dir: string, name: string): TempFile {
+  const flags = constants.O_WRONLY | constants.O_CREAT | constants.O_EXCL | (constants.O_NOFOLLOW ?? 0);
+  for (let attempt = 0; ; attempt++) {
+    const path = join(dir, `.${name}.${randomBytes(12).toString("hex")}.tmp`);
+    try {
+      return { path, fd: openSync(path, flags, 0o644) };
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST" || attempt >= 8) throw e;
+    }
+  }
+}
+
+function writeAll(fd: number, content: string | Buffer): void {
+  const bytes = typeof content === "string" ? Buffer.from(content, "utf8") : content;
+  let offset = 0;
+  while (offset < bytes.length) offset += writeSync(fd, bytes, offset, bytes.length - offset);
+}
+
+function removeQuietly(tmp: TempFile): void {
+  try {
+    if (!tmp.closed) closeSync(tmp.fd);
+  } catch {
+    // nothing to close
+  }
+  try {
+    unlinkSync(tmp.path);
+  } catch {
+    // nothing to clean
+  }
+}
+
+/** "permission denied (EACCES)" rather than Node's "EACCES: permission denied, open '/abs/path'". */
+export function describeFsError(e: unknown): string {
+  const err = e as NodeJS.ErrnoException;
+  if (err && typeof err.code === "string") {
+    const text = String(err.message ?? "").replace(/^[A-Z]+: /, "").replace(/, \w+ '.*'$/, "");
+    return `${text} (${err.code})`;
+  }
+  return e instanceof Error ? e.message : String(e);
 }
 
 function samePath(a: string, b: string): boolean {
