@@ -7,6 +7,7 @@
  * Timestamps are the source clock (TraceMeta.originNs + model ns), so the
  * overlay lines up with the original file.
  */
+import { GRAPH_REPLAY_TRACK, hasGraphReplays } from "./trace-export-graphs.js";
 import type { Writable } from "node:stream";
 import { CpuKind, GpuKind, type TraceModel } from "../src/model/tables.js";
 import { createContext, type AnalysisContext, type AnalysisOptions } from "../src/analysis/context.js";
@@ -105,7 +106,8 @@ function* rankEvents(ctx: AnalysisContext, pid: number, summary: Summary | null,
   const idleTid = new Map(deviceIds.map((d) => [d, tids.add(`${TRACK_PREFIX}GPU ${d} idle (by cause)`, sort++)]));
   const exposedTid = new Map(deviceIds.map((d) => [d, tids.add(`${TRACK_PREFIX}GPU ${d} exposed communication`, sort++)]));
   const findingsTid = summary ? tids.add(`${TRACK_PREFIX}findings`, sort++) : -1;
-  const extraTid = (options.extraTracks ?? []).map((t) => tids.add(`${TRACK_PREFIX}${t.track}`, sort++));
+  const extras = [...(hasGraphReplays(ctx) ? [GRAPH_REPLAY_TRACK] : []), ...(options.extraTracks ?? [])];
+  const extraTid = extras.map((t) => tids.add(`${TRACK_PREFIX}${t.track}`, sort++));
 
   // original tracks: GPU streams, GPU annotation ranges, host threads
   const streamTid = new Map<string, number>();
@@ -181,7 +183,6 @@ function* rankEvents(ctx: AnalysisContext, pid: number, summary: Summary | null,
   // findings, at the evidence they cite
   if (summary && summary.findings.available) yield* findingEvents(summary, ctx, pid, findingsTid, abs);
   // seam: tracks from other analyses (graph replays, critical path)
-  const extras = options.extraTracks ?? [];
   for (let k = 0; k < extras.length; k++) {
     for (const s of extras[k]!.slices(ctx)) {
       yield s.durNs === undefined

@@ -333,3 +333,32 @@ describe("overlay track seam", () => {
     expect(extra.find((e: Ev) => e.ph === "X").dur).toBeCloseTo((first.end[0]! - first.start[0]!) / 1000, 3);
   });
 });
+
+describe("graph replays track", () => {
+  it("one slice per hipGraphLaunch, spanning the kernels that share its correlation id (raw JSON)", () => {
+    const path = fixture("external/mi300-vllm-decode-hipgraph.json.gz");
+    const out = analyse([path]);
+    expect(checkTraceEventFormat(out.file, ours)).toEqual([]);
+    // independent reference: graph launch calls and the device activities sharing their correlation
+    const raw = readRaw(path).traceEvents as Ev[];
+    const launches = new Map<number, { start: number; end: number }>();
+    for (const e of raw) if (/GraphLaunch/.test(String(e.name)) && e.args?.["correlation"] !== undefined) launches.set(Number(e.args["correlation"]), { start: Infinity, end: -Infinity });
+    for (const e of raw) {
+      if (!isGpu(e) || e.args?.["correlation"] === undefined) continue;
+      const span = launches.get(Number(e.args["correlation"]));
+      if (!span) continue;
+      span.start = Math.min(span.start, e.ts);
+      span.end = Math.max(span.end, e.ts + (e.dur ?? 0));
+    }
+    const expected = [...launches.values()].filter((s) => s.end > -Infinity).map((s) => s.end - s.start).sort((a, b) => a - b);
+    expect(expected.length).toBeGreaterThan(0);
+    const slices = onTrack(out, /graph replays/).map((e) => e.dur!).sort((a, b) => a - b);
+    expect(slices.length).toBe(expected.length);
+    slices.forEach((d, k) => expect(d).toBeCloseTo(expected[k]!, 2));
+  });
+
+  it("no graph track on a trace without graph launches", () => {
+    const out = analyse([TINY]);
+    expect([...threadNames(out).values()].some((n) => /graph replays/.test(n))).toBe(false);
+  });
+});
