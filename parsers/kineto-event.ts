@@ -91,6 +91,10 @@ const MODULE_PREFIX = Buffer.from("nn.Module: ");
 const MEMCPY_PREFIX = Buffer.from("Memcpy");
 const MEMSET_PREFIX = Buffer.from("Memset");
 const MEMORY_NAME = Buffer.from("[memory]");
+const DMA_PREFIX = Buffer.from("dma_");
+const RUNTIME_SUFFIX = Buffer.from("_runtime");
+/** Device events of accelerators that carry no correlation in args; `ac2g` flow ends link them. */
+const FLOW_LINKED_DEVICE_CATS = new Set(["mtia_ccp_events"]);
 const PH_X = 88, PH_B = 66, PH_E = 69, PH_I = 105, PH_I2 = 73, PH_S = 115, PH_F = 102, PH_M = 77;
 
 export class KinetoEventReader {
@@ -165,6 +169,9 @@ export class KinetoEventReader {
   private readonly threadsByPid = new Map<number, Map<number, number>>();
   /** Processes named "/device:GPU:N" (JAX/TensorFlow Chrome traces): pid -> device. */
   private readonly deviceOfPid = new Map<number, number>();
+  /** Flow-linked device rows (MTIA) by "pid:tid:ts", and ac2g flow ends as [key, id] pairs; joined at the end. */
+  private readonly flowLinkedRows = new Map<string, number>();
+  private readonly ac2gEnds: Array<[string, number]> = [];
   /** Open B events per thread: [thread, name, startNs] triples. */
   private readonly openBegins: number[] = [];
 
@@ -464,6 +471,20 @@ export class KinetoEventReader {
           b.addFlow(this.flowId, ph === PH_S, this.threadOf(), this.tsNs);
         }
         return;
+      case Cat.ac2g:
+        // an ac2g flow end lies on the device event it launched; CUDA kernels carry the id in args already
+        if (ph === PH_F && !Number.isNaN(this.flowId)) this.ac2gEnds.push([this.eventKey(), this.flowId]);
+        return;
+      case Cat.unknown:
+        if (ph !== PH_X) return;
+        // runtime calls of other accelerators (mtia_runtime...) with a correlation id
+        if (!Number.isNaN(this.correlation) && this.isCatSuffix(RUNTIME_SUFFIX)) this.commitRuntime(Cat.runtime, dur);
+        else if (FLOW_LINKED_DEVICE_CATS.has(this.sc.buf.toString("latin1", this.catS, this.catE))) {
+          const key = this.eventKey();
+          const row = this.commitGpu(this.isPrefix(DMA_PREFIX) ? Cat.memcpy : Cat.kernel, dur);
+          if (!this.flowLinkedRows.has(key)) this.flowLinkedRows.set(key, row);
+        }
+        return;
       case Cat.instant:
         if ((ph === PH_I || ph === PH_I2) && this.isName(MEMORY_NAME)) this.commitMemory();
         return;
@@ -564,7 +585,32 @@ export class KinetoEventReader {
     b.commitRuntime();
   }
 
-  private commitGpu(cat: number, dur: number): void {
+  /** Gives flow-linked device rows the correlation of the ac2g flow ending on them (flows may come after the event). */
+  resolveFlowLinkedDevice(): void {
+    if (this.flowLinkedRows.size === 0) return;
+    for (const [key, id] of this.ac2gEnds) {
+      const row = this.flowLinkedRows.get(key);
+      if (row !== undefined) this.builder.setGpuCorrelation(row, id);
+    }
+    this.flowLinkedRows.clear();
+    this.ac2gEnds.length = 0;
+  }
+
+  private eventKey(): string {
+    const pid = this.pidStr >= 0 ? `s${this.pidStr}` : String(this.pid);
+    const tid = this.tidStr >= 0 ? `s${this.tidStr}` : String(this.tid);
+    return `${pid}:${tid}:${this.tsNs}`;
+  }
+
+  private isCatSuffix(suffix: Buffer): boolean {
+    const n = suffix.length;
+    if (this.catE - this.catS <= n) return false;
+    const b = this.sc.buf;
+    for (let i = 0; i < n; i++) if (b[this.catE - n + i] !== suffix[i]) return false;
+    return true;
+  }
+
+  private commitGpu(cat: number, dur: number): number {
     const b = this.builder;
     const r = b.gpuRow;
     r.kind = cat === Cat.kernel ? GpuKind.Kernel : cat === Cat.memcpy ? GpuKind.Memcpy : GpuKind.Memset;
@@ -585,7 +631,7 @@ export class KinetoEventReader {
     r.sharedMemory = this.sharedMemory;
     r.bytes = this.bytes;
     r.collective = this.collective();
-    b.commitGpu();
+    return b.commitGpu();
   }
 
   private commitMemory(): void {

@@ -192,6 +192,7 @@ export async function parseKineto(path: string, options: ParseOptions = {}): Pro
   builder.meta.bytesRead = source.delivered;
   builder.timeBaseNs = Number.isNaN(events.baseMicros) ? 0n : BigInt(events.baseMicros) * 1000n;
   events.closeOpenBegins(builder.maxTimeNs());
+  events.resolveFlowLinkedDevice();
   return builder.freeze();
 }
 

@@ -79,7 +79,7 @@ export function renderTerminal(s: Summary): string {
       ),
     );
     if (k.withoutLaunch.count > 0) {
-      out.push(`${formatCount(k.withoutLaunch.count)} activities (${formatNs(k.withoutLaunch.totalNs)}) were launched before the trace began; they are counted above.`);
+      out.push(`${formatCount(k.withoutLaunch.count)} activities (${formatNs(k.withoutLaunch.totalNs)}) have no launch record (launched before the trace began, or issued by the device itself such as MTIA DMA requests); they are counted above.`);
     }
     if (k.outsideWindow.count > 0) {
       out.push(`${formatCount(k.outsideWindow.count)} activities (${formatNs(k.outsideWindow.totalNs)}) start outside the profiled steps and are not in these tables.`);

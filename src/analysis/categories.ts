@@ -111,6 +111,10 @@ export const DEFAULT_RULES: readonly CategoryRule[] = [
   // XLA (JAX, PyTorch/XLA) fusions by the fused HLO kind: reductions, else element-wise loops (".kd": ROCm code objects)
   { category: "reduction", pattern: "^(input|loop)_reduce|^reduce[._]|_reduce_fusion", flags: "i" },
   { category: "elementwise", pattern: "^[a-z0-9_]*fusion([._]\\d+)*(\\.kd)?$", flags: "i" },
+  // MTIA device kernels are named "<op>-dtype_<T>[-extraKey_N]": TBE backward, reductions, else element-wise
+  { category: "embedding", pattern: "^split_eb_.*-dtype_", flags: "" },
+  { category: "reduction", pattern: "^(vector_norm|reduce_|max_dim|min_dim|argmax|argmin|cumsum)[a-z0-9_]*-dtype_", flags: "i" },
+  { category: "elementwise", pattern: "-dtype_[A-Za-z0-9]+(-extraKey_\\d+)?$", flags: "" },
 ];
 
 /** Which rule decided a kernel: "config:<n>", "operator:<op name>", "name:<category>#<n>", "memcpy", "collective", "none". */

@@ -344,6 +344,11 @@ export class TraceBuilder {
     return row;
   }
 
+  /** Sets a committed GPU row's correlation (Kineto accelerators whose flows name it after the event). */
+  setGpuCorrelation(row: number, correlation: number): void {
+    if (row >= 0 && row < this.gpu.correlation.length) this.gpu.correlation.set(row, correlation);
+  }
+
   commitCollective(): number {
     const r = this.collectiveRow;
     const c = this.coll;
