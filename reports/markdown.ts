@@ -370,8 +370,21 @@ function inferenceLines(s: Summary, _b: Budget): string[] {
   return [
     "### Inference",
     "",
-    `${i.prefillCount} prefill and ${i.decodeCount} decode forwards; time to first token ${formatNs(i.ttftNs)}, time per output token ${i.tpotNs === null ? "n/a" : formatNs(i.tpotNs)}` +
+    `${i.prefillCount} prefill and ${i.decodeCount} decode ${i.serving ? "serving steps" : "forwards"}; time to first token ${i.ttftNs === null ? "n/a" : formatNs(i.ttftNs)}, time per output token ${i.tpotNs === null ? "n/a" : formatNs(i.tpotNs)}` +
       `${i.decodeStep ? ` (p90 ${formatNs(i.decodeStep.p90Ns)})` : ""}; ${tok} tokens/s in decode; ${formatPct(i.cpuBound.pctOfSteps)} of decode steps CPU-bound.`,
+    "",
+    ...(i.serving ? servingKindTable(i.serving.kinds) : []),
+  ];
+}
+
+/** Per step kind rows of serving-engine steps (prefill/decode split). */
+function servingKindTable(kinds: NonNullable<Extract<Summary["inference"], { available: true }>["serving"]>["kinds"]): string[] {
+  return [
+    ...table(
+      ["step kind", "steps", "time (ms)", "% of serving time", "mean batch", "tokens", "tokens/s"],
+      ["l", "r", "r", "r", "r", "r", "r"],
+      kinds.map((k) => [k.kind, formatCount(k.steps), formatMs(k.timeNs), formatPct(k.pctOfTime), k.meanBatchSize.toFixed(1), k.tokens === null ? "n/a" : formatCount(k.tokens), k.tokensPerS === null ? "n/a" : formatCount(Math.round(k.tokensPerS))]),
+    ),
     "",
   ];
 }

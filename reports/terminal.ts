@@ -232,10 +232,10 @@ function memoryText(s: Summary): string[] {
 function inferenceText(s: Summary): string[] {
   if (!s.inference.available) return [];
   const i = s.inference;
-  const shape = i.batchSize === null ? "batch size unknown (no input shapes)" : `batch ${i.batchSize}${i.promptTokens === null ? "" : `, ${i.promptTokens} prompt tokens`}`;
+  const shape = i.serving ? (i.batchSize === null ? "no decode steps" : `mean decode batch ${i.batchSize.toFixed(1)}`) : i.batchSize === null ? "batch size unknown (no input shapes)" : `batch ${i.batchSize}${i.promptTokens === null ? "" : `, ${i.promptTokens} prompt tokens`}`;
   const out = ["", `Inference: ${i.prefillCount} prefill + ${i.decodeCount} decode forwards (${shape}; forwards from ${i.forwardSource})`];
-  out.push(`  TTFT ${formatNs(i.ttftNs)}, TPOT ${i.tpotNs === null ? "n/a" : formatNs(i.tpotNs)}` + (i.decodeStep ? ` (decode step p50 ${formatNs(i.decodeStep.p50Ns)}, p90 ${formatNs(i.decodeStep.p90Ns)}, std ${formatNs(i.decodeStep.stdNs)})` : ""));
-  if (i.tokensPerS.decode !== null) out.push(`  tokens/s: ${i.tokensPerS.decode.toFixed(1)} in decode, ${i.tokensPerS.total === null ? "n/a" : i.tokensPerS.total.toFixed(1)} overall`);
+  out.push(`  TTFT ${i.ttftNs === null ? "n/a (serving steps: no request arrival times)" : formatNs(i.ttftNs)}, TPOT ${i.tpotNs === null ? "n/a" : formatNs(i.tpotNs)}` + (i.decodeStep ? ` (decode step p50 ${formatNs(i.decodeStep.p50Ns)}, p90 ${formatNs(i.decodeStep.p90Ns)}, std ${formatNs(i.decodeStep.stdNs)})` : ""));
+  if (i.tokensPerS.decode !== null || i.tokensPerS.total !== null) out.push(`  tokens/s: ${i.tokensPerS.decode === null ? "n/a" : i.tokensPerS.decode.toFixed(1)} in decode, ${i.tokensPerS.total === null ? "n/a" : i.tokensPerS.total.toFixed(1)} overall`);
   const b = i.decodeBreakdown;
   if (b) {
     const part = (label: string, x: { pctOfDecode: number | null }) => (x.pctOfDecode === null ? [] : [`${label} ${formatPct(x.pctOfDecode)}`]);
@@ -284,7 +284,7 @@ function headlineText(s: Summary): string[] {
   }
   if (s.inference.available) {
     const i = s.inference;
-    parts.push(`TTFT ${formatNs(i.ttftNs)}`, `TPOT ${i.tpotNs === null ? "n/a" : formatNs(i.tpotNs)}`);
+    parts.push(`TTFT ${i.ttftNs === null ? "n/a" : formatNs(i.ttftNs)}`, `TPOT ${i.tpotNs === null ? "n/a" : formatNs(i.tpotNs)}`);
     if (i.tokensPerS.decode !== null) parts.push(`${formatCount(i.tokensPerS.decode)} tokens/s in decode`);
   } else if (s.throughput.available) parts.push(`${formatCount(s.throughput.ranks[0]!.tokensPerSMedian)} tokens/s per GPU`);
   if (s.efficiency.available && s.efficiency.window.mfuPct !== null) parts.push(`MFU ${formatPct(s.efficiency.window.mfuPct)}`);

@@ -45,6 +45,7 @@ import { measureWithin } from "./intervals.js";
 import type { Section } from "./summary.js";
 import { lowerBound, upperBound } from "../model/search.js";
 import { STEP_NAME } from "./steps.js";
+import { servingSummary, type ServingResult } from "./serving.js";
 
 export interface InferenceOptions {
   /** A decode step is CPU-bound when its GPU idle share exceeds this (percent). */
@@ -92,17 +93,19 @@ export interface DecodeShare {
 }
 
 export interface InferenceResult {
-  forwardSource: "module-spans" | "embedding-ops";
+  /** serving-steps: the steps are serving-engine markers (serving.ts); each step is one forward of the engine. */
+  forwardSource: "module-spans" | "embedding-ops" | "serving-steps";
   /** The top-level module class used (module spans), else null. */
   modelClass: string | null;
-  classification: "input-shapes" | "position";
+  classification: "input-shapes" | "position" | "serving-markers";
   batchSize: number | null;
   promptTokens: number | null;
   prefillCount: number;
   decodeCount: number;
   /** Tokens each sequence gets: one per prefill and per decode forward. */
   generatedTokensPerSequence: number;
-  ttftNs: number;
+  /** Null for serving-engine steps: a step marker does not say when a request arrived. */
+  ttftNs: number | null;
   tpotNs: number | null;
   decodeNs: number;
   /** Spread of the decode steps (std: population standard deviation; p50/p90: nearest rank). */
@@ -120,6 +123,8 @@ export interface InferenceResult {
   generations: Generation[];
   forwards: ForwardCall[];
   decodeSteps: DecodeStep[];
+  /** Per step kind (prefill/decode/mixed) rows of serving-engine steps; null for generate() loops. */
+  serving: ServingResult | null;
 }
 
 const GENERATE_NAME = /(^|[^A-Za-z])generat(e|ion)([^A-Za-z]|$)/i;
@@ -138,6 +143,7 @@ export function inferenceAnalysis(ctx: AnalysisContext, options: InferenceOption
   const { model, attribution: attr } = ctx;
   const { cpu, strings } = model;
   if (model.gpu.length === 0) return { reason: "the trace has no GPU activity" };
+  if (ctx.steps.source === "serving-steps") return servingInference(ctx, threshold);
 
   const found = attr.hasModules ? forwardsFromModules(ctx) : forwardsFromEmbeddings(ctx);
   if (!found) {
@@ -250,6 +256,55 @@ export function inferenceAnalysis(ctx: AnalysisContext, options: InferenceOption
     generations,
     forwards,
     decodeSteps,
+    serving: null,
+  };
+}
+
+/**
+ * Serving-engine steps (SGLang/vLLM markers): a decode step is a step of kind
+ * decode, its duration the step window (README "Steps"); TPOT = mean decode
+ * step (each decode step yields one token per running sequence). TTFT is null:
+ * a step marker does not tell when a request arrived.
+ */
+function servingInference(ctx: AnalysisContext, threshold: number): InferenceResult | { reason: string } {
+  const steps = ctx.steps.steps;
+  const serving = servingSummary(steps);
+  if (!serving) return { reason: "no serving-engine step markers in the window" };
+  const busy = ctx.devices[0]?.busy;
+  const decodeSteps: DecodeStep[] = [];
+  for (const s of steps) {
+    if (s.serving?.kind !== "decode") continue;
+    const durationNs = s.endNs - s.startNs;
+    const idle = busy ? durationNs - measureWithin(busy, s.startNs, s.endNs) : durationNs;
+    const idlePct = durationNs > 0 ? (100 * idle) / durationNs : 0;
+    decodeSteps.push({ forward: s.number, startNs: s.startNs, endNs: s.endNs, durationNs, gpuIdleNs: idle, gpuIdlePct: idlePct, cpuBound: idlePct > threshold });
+  }
+  const row = (k: string) => serving.kinds.find((x) => x.kind === k);
+  const decodeNs = decodeSteps.reduce((a, s) => a + s.durationNs, 0);
+  const decodeRow = row("decode");
+  const totalNs = serving.kinds.reduce((a, k) => a + k.timeNs, 0);
+  const allTokens = serving.kinds.some((k) => k.tokens === null) ? null : serving.kinds.reduce((a, k) => a + k.tokens!, 0);
+  const cpuBoundSteps = decodeSteps.filter((s) => s.cpuBound).length;
+  return {
+    forwardSource: "serving-steps",
+    modelClass: null,
+    classification: "serving-markers",
+    batchSize: decodeRow ? decodeRow.meanBatchSize : null,
+    promptTokens: null,
+    prefillCount: row("prefill")?.steps ?? 0,
+    decodeCount: decodeSteps.length,
+    generatedTokensPerSequence: decodeSteps.length,
+    ttftNs: null,
+    tpotNs: decodeSteps.length > 0 ? decodeNs / decodeSteps.length : null,
+    decodeNs,
+    decodeStep: spread(decodeSteps.map((s) => s.durationNs)),
+    tokensPerS: { decode: decodeRow?.tokensPerS ?? null, total: allTokens !== null && totalNs > 0 ? (allTokens * 1e9) / totalNs : null },
+    decodeBreakdown: null,
+    cpuBound: { thresholdPct: threshold, steps: cpuBoundSteps, pctOfSteps: decodeSteps.length ? (100 * cpuBoundSteps) / decodeSteps.length : 0 },
+    generations: [],
+    forwards: [],
+    decodeSteps,
+    serving,
   };
 }
 

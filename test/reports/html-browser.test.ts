@@ -179,3 +179,27 @@ describe.skipIf(!hasChromium || INFER === null)("HTML report of the 1B inference
     }
   });
 });
+
+const SGLANG = fixture("external/mi300-sglang-qwen3-8b-decode.json.gz");
+
+describe.skipIf(!hasChromium)("HTML inference view of SGLang serving steps", () => {
+  it("renders the per step kind rows with the marker's batch and tokens, and no TTFT", async () => {
+    // from the raw marker name step[DECODE bs=32]: one decode step, batch 32, 32 tokens
+    const markers = readRaw(SGLANG).traceEvents.filter((e) => e.ph === "X" && e.cat === "user_annotation" && e.name === "step[DECODE bs=32]");
+    const built = await buildReports([SGLANG]);
+    const file = writeTemp(dir, "sglang.html", built.html);
+    const browser = await launch();
+    try {
+      const opened = await openReport(browser, file);
+      expect(opened.errors).toEqual([]);
+      expect(await columnTexts(opened.page, "inference", "Step kind")).toEqual(["decode"]);
+      expect((await columnTexts(opened.page, "inference", "Steps")).map(num)).toEqual([markers.length]);
+      expect((await columnTexts(opened.page, "inference", "Mean batch")).map(num)).toEqual([32]);
+      expect((await columnTexts(opened.page, "inference", "Tokens")).map(num)).toEqual([32]);
+      const text = await opened.page.evaluate(() => document.querySelector("#inference")!.textContent ?? "");
+      expect(text).toMatch(/Time to first token\s*n\/a/);
+    } finally {
+      await browser.close();
+    }
+  });
+});

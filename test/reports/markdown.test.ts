@@ -106,3 +106,14 @@ describe("escapeMarkdown", () => {
     expect(escapeMarkdown("nvjet_sm90_tst")).toBe("nvjet_sm90_tst");
   });
 });
+
+describe("summary.md of the SGLang serving trace", () => {
+  const SGLANG = fixture("external/mi300-sglang-qwen3-8b-decode.json.gz");
+  it("prints the per step kind rows with the batch and tokens of the raw marker, and TTFT n/a", async () => {
+    const markers = readRaw(SGLANG).traceEvents.filter((e) => e.ph === "X" && e.cat === "user_annotation" && e.name === "step[DECODE bs=32]");
+    const md = (await buildReports([SGLANG])).markdown;
+    expect(md).toContain("time to first token n/a");
+    const rows = tableAfter(md, "### Inference");
+    expect(rows.map((r) => [r[0], Number(r[1]), Number(r[4]), Number(r[5]), r[3]])).toEqual([["decode", markers.length, 32, 32, "100.0%"]]);
+  });
+});

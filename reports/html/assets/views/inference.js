@@ -54,12 +54,27 @@
       if (L.unavailable(root, inf, "Inference analysis not available")) return;
       root.appendChild(
         el("div", { class: "cards" }, [
-          card("Time to first token", fmt.ns(inf.ttftNs), inf.prefillCount + " prefill forward" + (inf.prefillCount === 1 ? "" : "s") + (inf.promptTokens ? " · " + fmt.count(inf.promptTokens) + " prompt tokens" : "")),
+          card("Time to first token", inf.ttftNs === null ? "n/a" : fmt.ns(inf.ttftNs), inf.prefillCount + " prefill forward" + (inf.prefillCount === 1 ? "" : "s") + (inf.promptTokens ? " · " + fmt.count(inf.promptTokens) + " prompt tokens" : "")),
           card("Time per output token", inf.tpotNs === null ? "n/a" : fmt.ns(inf.tpotNs), inf.decodeStep ? "p50 " + fmt.ns(inf.decodeStep.p50Ns) + " · p90 " + fmt.ns(inf.decodeStep.p90Ns) + " · std " + fmt.ns(inf.decodeStep.stdNs) : ""),
           card("Decode tokens/s", inf.tokensPerS.decode === null ? "n/a" : fmt.count(inf.tokensPerS.decode), (inf.batchSize ? "batch " + inf.batchSize + " · " : "") + inf.decodeCount + " decode forwards"),
           card("CPU-bound decode steps", fmt.pct(inf.cpuBound.pctOfSteps), inf.cpuBound.steps + " steps with GPU idle ≥ " + fmt.pct(inf.cpuBound.thresholdPct)),
         ]),
       );
+      if (inf.serving) {
+        root.appendChild(el("h3", { text: "Serving-engine steps by kind (prefill/decode split)" }));
+        L.table(root, {
+          columns: [
+            { key: "kind", label: "Step kind" },
+            { key: "steps", label: "Steps", numeric: true, format: fmt.count },
+            { key: "timeNs", label: "Time", numeric: true, format: fmt.ns },
+            { key: "pctOfTime", label: "% of serving time", numeric: true, format: fmt.pct, bar: function (r) { return r.pctOfTime; } },
+            { key: "meanBatchSize", label: "Mean batch", numeric: true, format: function (v) { return v.toFixed(1); } },
+            { key: "tokens", label: "Tokens", numeric: true, format: function (v) { return v === null ? "n/a" : fmt.count(v); } },
+            { key: "tokensPerS", label: "Tokens/s", numeric: true, format: function (v) { return v === null ? "n/a" : fmt.count(v); } },
+          ],
+          rows: inf.serving.kinds,
+        });
+      }
       var c = el("div", { class: "chart", "data-chart": "decode-steps" });
       root.appendChild(c);
       decodeChart(c, inf.decodeSteps);
@@ -78,6 +93,6 @@
 
   L.addHeadline(function (s) {
     if (!s.inference.available) return null;
-    return { label: "TTFT / TPOT", value: fmt.ns(s.inference.ttftNs), sub: "per output token " + (s.inference.tpotNs === null ? "n/a" : fmt.ns(s.inference.tpotNs)) };
+    return { label: "TTFT / TPOT", value: s.inference.ttftNs === null ? "n/a" : fmt.ns(s.inference.ttftNs), sub: "per output token " + (s.inference.tpotNs === null ? "n/a" : fmt.ns(s.inference.tpotNs)) };
   });
 })();
