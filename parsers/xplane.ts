@@ -28,6 +28,7 @@ import { TraceBuilder } from "../src/model/builder.js";
 import { CpuKind, GpuKind, RuntimeKind, type DeviceInfo, type TraceModel } from "../src/model/tables.js";
 import { LlmprofError } from "../src/errors.js";
 import { describeFsError, isGzip } from "./source.js";
+import { opNamesOfHloProto, type HloOpNames } from "./xplane-hlo.js";
 import { XPLANE_PROTO } from "./xplane-proto.js";
 
 export const XPLANE_FORMAT = "xplane";
@@ -103,6 +104,7 @@ interface XStat {
   uint64Value?: Int64;
   int64Value?: Int64;
   strValue?: string;
+  bytesValue?: Uint8Array;
   refValue?: Int64;
 }
 interface XEvent {
@@ -124,6 +126,7 @@ interface XEventMetadata {
   id?: Int64;
   name?: string;
   displayName?: string;
+  stats?: XStat[];
 }
 interface XPlane {
   id?: Int64;
@@ -178,6 +181,8 @@ export function parseXPlane(path: string): TraceModel {
   const lineStart = (l: XLine) => Number(big(l.timestampNs) - b.timeBaseNs);
 
   const opNames = new Set<string>();
+  const hloOpNames = hloOpNamesByProgram(planes);
+  const kernelOps = hloOpNames.size > 0 ? kernelOpNames(planes, hloOpNames) : new Map<XEvent, string>();
   const devices: DeviceInfo[] = [];
   const counts: Record<string, number> = {};
   const count = (k: string) => (counts[k] = (counts[k] ?? 0) + 1);
@@ -217,8 +222,14 @@ export function parseXPlane(path: string): TraceModel {
         r.stream = stream;
         r.startNs = start;
         r.endNs = end;
+        let hloModule = "";
+        let programId = "";
+        let hloOp = "";
         for (const s of e.stats ?? []) {
           const key = stat.name(s);
+          if (key === "hlo_module") hloModule = stat.text(s);
+          else if (key === "program_id") programId = stat.text(s);
+          if (key === "hlo_op") hloOp = stat.text(s);
           if (key === "correlation_id") r.correlation = stat.number(s);
           else if (key === "kernel_details") applyKernelDetails(r, stat.text(s));
           else if (key === "memcpy_details" || key === "memset_details") {
@@ -229,6 +240,8 @@ export function parseXPlane(path: string): TraceModel {
             if (op && !op.endsWith(":")) opNames.add(op);
           }
         }
+        const opName = kernelOps.get(e) ?? (hloOp && !/^command_buffer/.test(hloOp) ? hloOpNames.get(`${hloModule}(${programId})`)?.byName.get(hloOp.replace(/\./g, "_")) : undefined);
+        if (opName) r.scope = b.strings.intern(opName);
         count(r.kind === GpuKind.Kernel ? "device/kernel" : "device/memory");
         b.commitGpu();
       }
@@ -283,6 +296,68 @@ export function parseXPlane(path: string): TraceModel {
   b.meta.eventCounts = counts;
   if (devices.length === 0) throw new LlmprofError(path, "XPlane file has no /device:GPU:N plane (profiled without a GPU, or a host-only trace)");
   return b.freeze();
+}
+
+/** `module(program_id)` -> HLO instruction name -> op_name, from the `/host:metadata` plane's HLO protos. */
+function hloOpNamesByProgram(planes: XPlane[]): Map<string, HloOpNames> {
+  const out = new Map<string, HloOpNames>();
+  for (const plane of planes) {
+    if (plane.name !== "/host:metadata") continue;
+    const stat = statReader(plane);
+    for (const m of Object.values(plane.eventMetadata ?? {})) {
+      const proto = (m.stats ?? []).find((s) => stat.name(s) === "Hlo Proto" && s.value === "bytesValue");
+      if (proto?.bytesValue && m.name) out.set(m.name, opNamesOfHloProto(proto.bytesValue));
+    }
+  }
+  return out;
+}
+
+/**
+ * HLO op_name of each kernel of a compiled program. One execution (one correlation id,
+ * e.g. one command-buffer launch) runs the entry computation's fusions and custom calls
+ * in scheduled order, one kernel each: when the counts agree the k-th kernel is the k-th
+ * instruction. Otherwise a kernel's own name is used, unless it is launched more than once
+ * per execution: XLA compiles identical fusions once and names the kernel after the first,
+ * so the name alone would credit every layer's work to layer 0.
+ */
+function kernelOpNames(planes: XPlane[], programs: Map<string, HloOpNames>): Map<XEvent, string> {
+  const runs = new Map<string, { start: number; e: XEvent; name: string }[]>();
+  for (const plane of planes) {
+    if (!DEVICE_PLANE.test(plane.name ?? "")) continue;
+    const stat = statReader(plane);
+    for (const line of plane.lines ?? []) for (const e of line.events ?? []) {
+      let program = "";
+      let id = "";
+      let correlation = NaN;
+      for (const s of e.stats ?? []) {
+        const key = stat.name(s);
+        if (key === "hlo_module") program = stat.text(s);
+        else if (key === "program_id") id = stat.text(s);
+        else if (key === "correlation_id") correlation = stat.number(s);
+      }
+      if (!program || !programs.has(`${program}(${id})`)) continue;
+      const key = `${program}(${id})\u0000${plane.name}\u0000${correlation}`;
+      const list = runs.get(key) ?? [];
+      list.push({ start: Number(big(line.timestampNs)) + num(e.offsetPs) / 1000, e, name: eventName(plane, e.metadataId) });
+      runs.set(key, list);
+    }
+  }
+  const out = new Map<XEvent, string>();
+  for (const [key, list] of runs) {
+    const hlo = programs.get(key.slice(0, key.indexOf("\u0000")))!;
+    list.sort((a, b) => a.start - b.start);
+    if (list.length === hlo.entrySequence.length) {
+      list.forEach((k, i) => hlo.entrySequence[i] && out.set(k.e, hlo.entrySequence[i]!));
+      continue;
+    }
+    const launches = new Map<string, number>();
+    for (const k of list) launches.set(k.name, (launches.get(k.name) ?? 0) + 1);
+    for (const k of list) {
+      const op = launches.get(k.name) === 1 ? hlo.byName.get(k.name) : undefined;
+      if (op) out.set(k.e, op);
+    }
+  }
+  return out;
 }
 
 function decodeFile(path: string): XSpace {

@@ -130,7 +130,7 @@ function modulesText(s: Summary): string[] {
     return out;
   }
   const m = s.modules;
-  const out = ["", `Modules by class (GPU kernel time, inclusive; ${formatPct((100 * m.attributedNs) / (m.kernelTotalNs || 1))} of kernel time is inside modules)`];
+  const out = ["", `Modules by class${m.source ? ` (from ${m.source})` : ""} (GPU kernel time, inclusive; ${formatPct((100 * m.attributedNs) / (m.kernelTotalNs || 1))} of kernel time is inside modules)`];
   out.push(
     textTable(
       ["class", "instances", "calls", "forward ms", "backward ms", "recompute ms", "self ms", "% of kernel time"],

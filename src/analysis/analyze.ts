@@ -9,6 +9,7 @@ import { createContext, type AnalysisContext, type AnalysisOptions } from "./con
 import { measureWithin } from "./intervals.js";
 import { kernelSummary } from "./kernels.js";
 import { moduleBreakdown } from "./modules.js";
+import { hasNameScopes, scopeModuleBreakdown } from "./scope-modules.js";
 import { operatorBreakdown } from "./operators.js";
 import { phaseBreakdown } from "./phases.js";
 import { CpuKind } from "../model/tables.js";
@@ -149,6 +150,7 @@ function kernelsSection(ctx: AnalysisContext): Summary["kernels"] {
 
 function modulesSection(ctx: AnalysisContext): Summary["modules"] {
   if (ctx.model.gpu.length === 0) return { available: false, reason: noDeviceReason(ctx.model) };
+  if (!ctx.attribution.hasModules && hasNameScopes(ctx)) return { available: true, rank: ctx.model.meta.rank, ...scopeModuleBreakdown(ctx) };
   if (!ctx.attribution.hasModules) {
     return {
       available: false,

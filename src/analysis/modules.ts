@@ -65,6 +65,8 @@ export interface ModulesResult {
   instances: ModuleInstanceRow[];
   classes: ModuleClassRow[];
   unattributed: UnattributedRow[];
+  /** Where the tree comes from: nn.Module spans / NVTX ranges (absent) or JAX/XLA "name scopes" (scope-modules.ts). */
+  source?: "name scopes";
 }
 
 const UNATTRIBUTED: Record<number, { id: UnattributedRow["id"]; label: string }> = {

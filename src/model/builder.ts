@@ -95,6 +95,8 @@ export class GpuRow {
   sharedMemory = -1;
   bytes = NaN;
   collective = -1;
+  /** StringIndex of the kernel's JAX/XLA name-scope path, -1 none. */
+  scope = -1;
   reset(): void {
     this.kind = 0;
     this.name = -1;
@@ -110,6 +112,7 @@ export class GpuRow {
     this.sharedMemory = -1;
     this.bytes = NaN;
     this.collective = -1;
+    this.scope = -1;
   }
 }
 
@@ -212,6 +215,7 @@ export class TraceBuilder {
     sharedMemory: new Int32Column(),
     bytes: new Float64Column(),
     collective: new Int32Column(),
+    scope: new Int32Column(),
   };
   private readonly range = {
     name: new Int32Column(64),
@@ -340,6 +344,7 @@ export class TraceBuilder {
     c.sharedMemory.push(r.sharedMemory);
     c.bytes.push(r.bytes);
     c.collective.push(r.collective);
+    c.scope.push(r.scope);
     r.reset();
     return row;
   }
@@ -548,6 +553,7 @@ export class TraceBuilder {
       sharedMemory: take(c.sharedMemory, perm),
       bytes: take(c.bytes, perm),
       collective: take(c.collective, perm),
+      scope: take(c.scope, perm),
     };
   }
 

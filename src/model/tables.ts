@@ -88,6 +88,8 @@ export interface GpuTable {
   readonly collective: Int32Array; // row of `collectives`, -1 none
   /** The runtime call that launched it (by correlation, computed), -1 none. */
   readonly launch: Int32Array;
+  /** StringIndex of the JAX/XLA name-scope path (HLO op_name), -1 none; absent for formats without one. */
+  readonly scope?: Int32Array;
 }
 
 /** GPU-side annotation ranges (Kineto gpu_user_annotation, NVTX projected on GPU). */

@@ -151,7 +151,11 @@ describe("built-in patterns run in linear time", () => {
   };
   it.each(rules.map((r, i) => [i, r.category, r.pattern] as const))("rule %i (%s): time grows at most linearly with the name", (_i, _c, pattern) => {
     // 16x longer: linear gives ~16x, quadratic ~256x; allow noise up to 100x
-    expect(growth(new RegExp(pattern, "i"), unitsOf(pattern))).toBeLessThan(100);
+    // a busy machine can stall one measurement: re-measure before calling it super-linear
+    const re = new RegExp(pattern, "i");
+    let worst = growth(re, unitsOf(pattern));
+    for (let retry = 0; retry < 2 && worst >= 100; retry++) worst = Math.min(worst, growth(re, unitsOf(pattern)));
+    expect(worst).toBeLessThan(100);
   });
   it("the test catches a quadratic pattern (the old XLA reduction rule)", () => {
     const old = "reduce[_a-z]*fusion";

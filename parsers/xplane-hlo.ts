@@ -1,0 +1,86 @@
+/**
+ * JAX/XLA name scopes from the HLO modules an XPlane embeds: the `/host:metadata`
+ * plane holds one event metadata per compiled program (`jit_loss(13264)`) with an
+ * `hlo_proto` bytes stat (xla.HloProto). Each instruction's OpMetadata.op_name is
+ * its scope path (`jit(loss)/jvp(transformer)/layer_0/attn/dot_general`); a kernel
+ * names its fusion instruction, so kernel name -> op_name. This matters because XLA
+ * command buffers (on by default) give every kernel the `hlo_op` `command_buffer_N`.
+ */
+import protobuf from "protobufjs";
+
+// Only the fields read here, numbered as in xla/service/hlo.proto and xla/xla_data.proto.
+const HLO_PROTO = `
+syntax = "proto3";
+package xla;
+message OpMetadata { string op_type = 1; string op_name = 2; }
+message HloInstructionProto { string name = 1; string opcode = 2; OpMetadata metadata = 7; }
+message HloComputationProto { string name = 1; repeated HloInstructionProto instructions = 2; }
+message HloModuleProto { string name = 1; string entry_computation_name = 2; repeated HloComputationProto computations = 3; }
+message HloProto { HloModuleProto hlo_module = 1; }
+`;
+
+let hloType: protobuf.Type | undefined;
+
+export interface HloOpNames {
+  /** Instruction name ("." made "_") -> op_name, non-empty only. */
+  byName: Map<string, string>;
+  /** op_name ("" none) of the entry computation's kernel instructions (fusion, custom-call) in scheduled order. */
+  entrySequence: string[];
+}
+
+/** Op names of one serialized xla.HloProto; empty on undecodable bytes. */
+export function opNamesOfHloProto(bytes: Uint8Array): HloOpNames {
+  hloType ??= protobuf.parse(HLO_PROTO).root.lookupType("xla.HloProto");
+  const out = new Map<string, string>();
+  const entrySequence: string[] = [];
+  type Ins = { name?: string; opcode?: string; metadata?: { opName?: string } };
+  let proto: { hloModule?: { entryComputationName?: string; computations?: { name?: string; instructions?: Ins[] }[] } };
+  try {
+    proto = hloType.toObject(hloType.decode(bytes)) as typeof proto;
+  } catch {
+    return { byName: out, entrySequence }; // a newer or damaged HLO proto: no scopes, everything else still works
+  }
+  const entry = proto.hloModule?.computations?.find((c) => c.name === proto.hloModule?.entryComputationName);
+  for (const ins of entry?.instructions ?? []) if (ins.opcode === "fusion" || ins.opcode === "custom-call") entrySequence.push(ins.metadata?.opName ?? "");
+  for (const c of proto.hloModule?.computations ?? []) {
+    for (const ins of c.instructions ?? []) {
+      const op = ins.metadata?.opName;
+      // kernels are named after their instruction with "." made "_" (fusion.12 -> fusion_12)
+      if (ins.name && op) out.set(ins.name.replace(/\./g, "_"), op);
+    }
+  }
+  return { byName: out, entrySequence };
+}
+
+/**
+ * Scope path of an HLO op_name: transformation wrappers stripped
+ * (`jit(loss)/jvp(transformer)/layer_0/attn/dot_general` -> `transformer/layer_0/attn`,
+ * the last segment being the primitive), and whether it is backward work (`transpose(`).
+ * Returns null when nothing but wrappers and the primitive remain.
+ */
+export function scopeOfOpName(opName: string): { path: string; backward: boolean } | null {
+  const backward = opName.includes("transpose(");
+  const parts = opName.split("/");
+  parts.pop(); // the primitive (dot_general, reduce_sum, ...)
+  const kept: string[] = [];
+  for (const part of parts) {
+    const inner = unwrap(part);
+    if (inner === null) continue;
+    // jnp.einsum pushes its spec (`bqhd,bkhd->bhqk`) as a scope: an operation, not a user scope
+    if (inner !== "" && !inner.includes("->")) kept.push(inner);
+  }
+  return kept.length > 0 ? { path: kept.join("/"), backward } : null;
+}
+
+const WRAPPER = /^(jit|pjit|jvp|transpose|vmap|remat|checkpoint|pmap|shard_map|xla_pmap|custom_jvp_call|custom_vjp_call|cond|while|scan|body|branch_\d+_fun)\((.*)\)$/;
+
+/** `jvp(transformer)` -> `transformer`; `jit(loss)` -> null (the jitted function is not a scope); plain segment kept. */
+function unwrap(segment: string): string | null {
+  let s = segment;
+  let wasJit = false;
+  for (let m = WRAPPER.exec(s); m; m = WRAPPER.exec(s)) {
+    if (m[1] === "jit" || m[1] === "pjit") wasJit = true;
+    s = m[2]!;
+  }
+  return wasJit ? null : s;
+}
