@@ -182,7 +182,9 @@ const sharedFiles = (() => {
 })();
 
 describe("kernel categories on every shared trace", () => {
-  it.skipIf(sharedFiles.length === 0).each(sharedFiles)("%s: \"other\" is at most 5% of kernel time", async (rel) => {
+  // without ../shared there is nothing to iterate: a skipped entry keeps the suite non-empty (vitest fails empty suites)
+  if (sharedFiles.length === 0) it.skip("../shared/traces is not here: the every-trace check is skipped", () => undefined);
+  else it.each(sharedFiles)("%s: \"other\" is at most 5% of kernel time", async (rel) => {
     const models = await loadTraces([join(SHARED_TRACES, rel)]);
     for (const model of models) {
       const s = await analyzeModels([model]);
