@@ -173,3 +173,21 @@ export function referenceGapCauses(raw: RawTrace, device: number): RefGapCauses 
   }
   return out;
 }
+
+/**
+ * Reference window of a serving-engine step, from the raw JSON: the outermost
+ * `step[...]`/`execute_...` marker around the (first) marker named `name`, from its
+ * CPU start to max(its CPU end, end of the last GPU activity whose launch call
+ * starts inside it). Returns the matching markers too, for counts.
+ */
+export function referenceServingWindow(raw: RawTrace, name: string): { markers: RawEvent[]; windowUs: number } {
+  const ann = raw.traceEvents.filter((e) => e.ph === "X" && e.cat === "user_annotation");
+  const markers = ann.filter((e) => e.name === name);
+  const m = markers[0]!;
+  // SGLang's step[...] sits inside vLLM-style execute_..._generation_... ranges: the outermost one is the step
+  const outer = ann.filter((e) => /^(step\[|execute_)/.test(e.name ?? "") && e.ts! <= m.ts! && e.ts! + e.dur! >= m.ts! + m.dur!).sort((a, b) => a.ts! - b.ts!)[0]!;
+  const corr = (e: RawEvent) => (e.args?.["correlation"] as number | undefined) ?? NaN;
+  const launchedInside = new Set(raw.traceEvents.filter((e) => e.ph === "X" && (e.cat === "cuda_runtime" || e.cat === "cuda_driver") && e.ts! >= outer.ts! && e.ts! < outer.ts! + outer.dur!).map(corr));
+  const gpuEnd = Math.max(...raw.traceEvents.filter((e) => isGpu(e) && launchedInside.has(corr(e))).map((e) => e.ts! + e.dur!));
+  return { markers, windowUs: Math.max(outer.ts! + outer.dur!, gpuEnd) - outer.ts! };
+}

@@ -9,7 +9,7 @@ import { analyzeModels } from "../../src/analysis/analyze.js";
 import { parseServingMarker } from "../../src/analysis/serving.js";
 import { parseKineto } from "../../parsers/kineto.js";
 import { fixture } from "../helpers/paths.js";
-import { isGpu, readRaw, type RawEvent } from "../helpers/raw.js";
+import { readRaw, referenceServingWindow } from "../helpers/raw.js";
 
 const SGLANG = fixture("external/mi300-sglang-qwen3-8b-decode.json.gz");
 
@@ -29,14 +29,7 @@ describe("serving-engine step markers", () => {
 describe("SGLang decode trace", async () => {
   const raw = readRaw(SGLANG);
   const s = analyzeModels([await parseKineto(SGLANG)]);
-  const ann = raw.traceEvents.filter((e) => e.ph === "X" && e.cat === "user_annotation");
-  const decode = ann.filter((e) => e.name === "step[DECODE bs=32]");
-  // the outermost marker around it (SGLang's step[...] sits inside an execute_..._generation_... range)
-  const outer = ann.filter((e) => /^(step\[|execute_)/.test(e.name ?? "") && e.ts! <= decode[0]!.ts! && e.ts! + e.dur! >= decode[0]!.ts! + decode[0]!.dur!).sort((a, b) => a.ts! - b.ts!)[0]!;
-  const corr = (e: RawEvent) => (e.args?.["correlation"] as number | undefined) ?? NaN;
-  const launchedInside = new Set(raw.traceEvents.filter((e) => e.ph === "X" && (e.cat === "cuda_runtime" || e.cat === "cuda_driver") && e.ts! >= outer.ts! && e.ts! < outer.ts! + outer.dur!).map(corr));
-  const gpuEnd = Math.max(...raw.traceEvents.filter((e) => isGpu(e) && launchedInside.has(corr(e))).map((e) => e.ts! + e.dur!));
-  const windowUs = Math.max(outer.ts! + outer.dur!, gpuEnd) - outer.ts!;
+  const { markers: decode, windowUs } = referenceServingWindow(raw, "step[DECODE bs=32]");
 
   it("finds one decode step of batch 32 with its window and tokens/s", () => {
     expect(decode.length).toBe(1);
