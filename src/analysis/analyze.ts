@@ -32,6 +32,7 @@ import { temporalBreakdown, type DeviceTemporal } from "./temporal.js";
 import { inferenceSection } from "./inference.js";
 import { efficiencySection } from "./efficiency.js";
 import { withoutMachinePath } from "./privacy.js";
+import { hasMarkedSteps } from "./steps.js";
 
 export function analyzeModels(models: readonly TraceModel[], options: AnalysisOptions = {}): Summary {
   if (models.length === 0) throw new Error("analyzeModels needs at least one trace model");
@@ -169,7 +170,7 @@ function operatorsSection(ctx: AnalysisContext): Summary["operators"] {
 
 function phasesSection(ctx: AnalysisContext): Summary["phases"] {
   if (ctx.model.gpu.length === 0) return { available: false, reason: noDeviceReason(ctx.model) };
-  if (ctx.steps.source === "gpu-span" || ctx.steps.source === "empty") return { available: false, reason: "phases are reported per step and the trace has no ProfilerStep#N ranges" };
+  if (!hasMarkedSteps(ctx.steps)) return { available: false, reason: "phases are reported per step and the trace has no ProfilerStep#N ranges" };
   return { available: true, rank: ctx.model.meta.rank, ...phaseBreakdown(ctx, ctx.attribution) };
 }
 
@@ -236,7 +237,7 @@ function memorySection(ctx: AnalysisContext): Summary["memory"] {
 }
 
 function throughputSection(contexts: readonly AnalysisContext[], tokensPerStep: number | undefined): Summary["throughput"] {
-  const rows = contexts.map((ctx) => ({ ctx, t: ctx.steps.source !== "gpu-span" && ctx.steps.source !== "empty" ? throughputOf(ctx, tokensPerStep) : null }));
+  const rows = contexts.map((ctx) => ({ ctx, t: hasMarkedSteps(ctx.steps) ? throughputOf(ctx, tokensPerStep) : null }));
   const ok = rows.filter((r): r is { ctx: AnalysisContext; t: ThroughputResult } => r.t !== null);
   if (ok.length === 0) {
     return {

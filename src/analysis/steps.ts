@@ -43,6 +43,11 @@ export interface StepSet {
   readonly windowEndNs: number;
 }
 
+/** True when the steps come from markers in the trace (ProfilerStep#N or a serving engine's), not the GPU span. */
+export function hasMarkedSteps(steps: StepSet): boolean {
+  return steps.source === "profiler-steps" || steps.source === "serving-steps";
+}
+
 /** The name of a profiled step (Kineto annotation or NVTX range); group 1 is N. */
 export const STEP_NAME = /^ProfilerStep#(\d+)$/;
 
