@@ -1,0 +1,20 @@
+/**
+ * Types of the report's client scripts (checked by tsconfig.client.json): the
+ * data block is reports/html/render.ts's ReportData (the Summary type itself),
+ * d3 is the inlined d3, and `window.llmprof` is the object core.js builds.
+ */
+import type * as D3 from "d3";
+import type { ReportData as Data } from "../render.js";
+
+declare global {
+  const d3: typeof D3;
+  /** The #llmprof-data block. */
+  type ReportData = Data;
+  type Summary = Data["summary"];
+  interface Window {
+    llmprof: LlmprofClient;
+  }
+  /** What core.js exports on window.llmprof; views read it through `L`. */
+  type LlmprofClient = any;
+}
+export {};
