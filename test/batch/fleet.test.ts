@@ -14,6 +14,8 @@ import { listedInputs, parseListing } from "../../src/batch/inputs-from.js";
 import { shardOf } from "../../src/batch/naming.js";
 import { resolveShard } from "../../src/batch/scheduler.js";
 import { LlmprofError } from "../../src/errors.js";
+import { analyzeModels } from "../../src/analysis/analyze.js";
+import { loadTraces } from "../../parsers/registry.js";
 import { CLI, FIXTURES } from "../helpers/paths.js";
 import { expectClose, expectedFor, readParquet, tempRoot, tracesUnder, type TableRow } from "./helpers.js";
 
@@ -117,7 +119,7 @@ describe("array-job parts, manifests, re-runs and SQL over the parts", () => {
 
   it("llmprof query runs DuckDB over both shards' parts and returns analyze's per-trace figures", async () => {
     const cols = ["step_count", "step_time_median_ms", "step_time_max_ms", "gpu_busy_pct", "gpu_idle_pct", "exposed_comm_pct", "phase_forward_ms_per_step", "kernel_gemm_ms_per_step"];
-    const r = cli(["query", out, `SELECT shard, file, ${cols.join(", ")} FROM traces ORDER BY file`, "-f", "json"]);
+    const r = cli(["query", out, `SELECT shard, file, tokens_per_s, mfu_pct, ${cols.join(", ")} FROM traces ORDER BY file`, "-f", "json"]);
     expect(r.status, r.stderr).toBe(0);
     const rows = JSON.parse(r.stdout) as TableRow[];
     expect(rows.map((x) => x["file"])).toEqual([...names].sort());
@@ -126,8 +128,17 @@ describe("array-job parts, manifests, re-runs and SQL over the parts", () => {
       expect(row["shard"]).toBe(`${shardOf(file, 2)}-of-2`);
       const [expected] = await expectedFor(join(input, file));
       for (const c of cols) if (c in expected!.values) expectClose(row[c], expected!.values[c]!, `${file} ${c}`);
+      // the throughput headline figures, as analyze reports them: tokens/s from each step's tokens over the steps section's durations
+      const s = analyzeModels(await loadTraces([join(input, file)]));
+      const tokens = s.throughput.available ? s.throughput.ranks[0]!.steps.map((x) => x.tokens) : [];
+      const durations = s.steps.available ? s.steps.items.map((x) => (x.endNs - x.startNs) / 1e9) : [];
+      const perStep = tokens.map((t, i) => t / durations[i]!).sort((x, y) => x - y);
+      const mid = perStep.length % 2 ? perStep[(perStep.length - 1) / 2]! : (perStep[perStep.length / 2 - 1]! + perStep[perStep.length / 2]!) / 2;
+      expectClose(row["tokens_per_s"], s.throughput.available ? mid : null, `${file} tokens_per_s`);
+      expectClose(row["mfu_pct"], s.efficiency.available ? s.efficiency.window.mfuPct : null, `${file} mfu_pct`);
       expect(Object.keys(expected!.values).filter((c) => cols.includes(c)).length).toBeGreaterThanOrEqual(6);
     }
+    expect(rows.filter((x) => typeof x["tokens_per_s"] === "number" && typeof x["mfu_pct"] === "number").length).toBeGreaterThan(0);
     // the manifests as a table, and a count by shard
     const inputs = cli(["query", out, "SELECT shard, count(*) AS n, sum(size_bytes) AS bytes FROM inputs GROUP BY shard ORDER BY shard", "-f", "csv"]);
     expect(inputs.status, inputs.stderr).toBe(0);
