@@ -58,7 +58,9 @@ export function resolveShard(flag: string | undefined, shards: string | undefine
  */
 function slurm(env: Env, count: number | null): { shard: Shard; detail: string } {
   const id = wholeNumber("SLURM_ARRAY_TASK_ID", env["SLURM_ARRAY_TASK_ID"]!, 0);
-  const min = optionalNumber(env, "SLURM_ARRAY_TASK_MIN") ?? 0;
+  // Slurm sets _MIN with every array task; guessing it (0 or 1?) could skip a shard silently
+  const min = optionalNumber(env, "SLURM_ARRAY_TASK_MIN");
+  if (min === null) throw new LlmprofError(null, "SLURM_ARRAY_TASK_ID is set without SLURM_ARRAY_TASK_MIN: give --shard k/n");
   const step = optionalNumber(env, "SLURM_ARRAY_TASK_STEP", 1) ?? 1;
   const max = optionalNumber(env, "SLURM_ARRAY_TASK_MAX");
   const spanned = max === null ? null : Math.floor((max - min) / step) + 1;

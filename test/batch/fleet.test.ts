@@ -50,7 +50,8 @@ describe("--shard auto: the shard from the scheduler's variables", () => {
     expect(resolveShard("2/8", undefined, slurm)).toMatchObject({ shard: { index: 2, count: 8 }, source: "flag" });
     expect(resolveShard("none", undefined, slurm).shard).toBeNull();
     expect(resolveShard(undefined, undefined, {}).shard).toBeNull();
-    expect(resolveShard(undefined, undefined, slurm).shard).toEqual({ index: 4, count: 4 }); // MIN unset: IDs start at 0
+    expect(resolveShard(undefined, undefined, { ...slurm, SLURM_ARRAY_TASK_MIN: "0" }).shard).toEqual({ index: 4, count: 4 });
+    expect(() => resolveShard(undefined, undefined, slurm)).toThrow(/without SLURM_ARRAY_TASK_MIN/);
     const bad: [string | undefined, string | undefined, Record<string, string>, RegExp][] = [
       ["auto", undefined, {}, /no array-job variables/],
       [undefined, undefined, { JOB_COMPLETION_INDEX: "0" }, /--shards N/],
@@ -58,7 +59,7 @@ describe("--shard auto: the shard from the scheduler's variables", () => {
       [undefined, undefined, { SLURM_ARRAY_TASK_ID: "5", SLURM_ARRAY_TASK_COUNT: "3", SLURM_ARRAY_TASK_MIN: "1", SLURM_ARRAY_TASK_MAX: "7" }, /evenly spaced/],
       [undefined, undefined, { AWS_BATCH_JOB_ARRAY_INDEX: "0" }, /AWS_BATCH_JOB_ARRAY_SIZE/],
       [undefined, undefined, { AWS_BATCH_JOB_ARRAY_INDEX: "0", AWS_BATCH_JOB_ARRAY_SIZE: "2", JOB_COMPLETION_INDEX: "1" }, /several schedulers/],
-      [undefined, "3", { SLURM_ARRAY_TASK_ID: "1", SLURM_ARRAY_TASK_COUNT: "2" }, /contradicts/],
+      [undefined, "3", { SLURM_ARRAY_TASK_ID: "1", SLURM_ARRAY_TASK_COUNT: "2", SLURM_ARRAY_TASK_MIN: "1" }, /contradicts/],
     ];
     for (const [flag, shards, env, why] of bad) expect(() => resolveShard(flag, shards, env), JSON.stringify(env)).toThrow(why);
     expect(() => resolveShard("auto", undefined, {})).toThrow(LlmprofError);
