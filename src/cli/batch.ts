@@ -9,6 +9,7 @@ import { readListing } from "../batch/inputs-from.js";
 import { resolveShard } from "../batch/scheduler.js";
 import { BatchProgressBar, duration } from "../batch/progress-bar.js";
 import { runBatch } from "../batch/run.js";
+import { mergeIndex } from "../batch/merge.js";
 
 interface BatchFlags {
   out: string;
@@ -16,6 +17,7 @@ interface BatchFlags {
   shard?: string;
   shards?: string;
   inputsFrom?: string;
+  merge?: boolean;
   reports?: boolean;
   force?: boolean;
 }
@@ -30,11 +32,20 @@ export function registerBatchCommand(program: Command): void {
     .option("-j, --jobs <n>", "worker threads (default: the number of cores)")
     .option("--shard <k/n|auto|none>", "analyse only shard k of n (a stable hash of each trace's relative path), written as the part traces/shard=k-of-n/; auto (the default when set): from SLURM_ARRAY_TASK_ID, JOB_COMPLETION_INDEX or AWS_BATCH_JOB_ARRAY_INDEX; none: every trace")
     .option("--shards <n>", "the array's size where the scheduler does not say it (a Kubernetes Indexed Job's completions)")
+    .option("--merge", "analyse nothing: write <out>/index.html over every shard's parts already in --out (after an array job)")
     .option("--reports", "also write each trace's report.html under <out>/reports/ and link it from the index")
     .option("--force", "re-analyse every trace (default: keep the rows of unchanged traces) and overwrite files that are not llmprof outputs")
     .action(async (inputs: string[], flags: BatchFlags) => {
       const jobs = flags.jobs === undefined ? undefined : Number(flags.jobs);
       if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 1024)) throw new LlmprofError(null, `--jobs: expected a whole number from 1 to 1024, got "${flags.jobs}"`);
+      if (flags.merge) {
+        if (inputs.length > 0 || flags.inputsFrom !== undefined) throw new LlmprofError(null, "--merge reads only the parts in --out: give no inputs");
+        const m = await mergeIndex(flags.out);
+        const missing = Array.from({ length: m.shardCount }, (_, i) => i + 1).filter((k) => !m.present.includes(k));
+        process.stderr.write(`merged ${m.present.length} of ${m.shardCount} shards${missing.length ? ` (missing: ${missing.join(", ")})` : ""}: ${m.rows} rows, ${m.errors} failed traces, ${m.runs} runs\n`);
+        process.stderr.write(`wrote ${flags.out.replace(/\/+$/, "")}/${m.output}\n`);
+        return;
+      }
       if (inputs.includes("-")) throw new LlmprofError("-", "batch reads a listing from standard input with --inputs-from -, not a trace (analyze - does)");
       if (inputs.length === 0 && flags.inputsFrom === undefined) throw new LlmprofError(null, "batch: give directories, globs or trace files, or --inputs-from FILE");
       const { shard, source, detail } = resolveShard(flags.shard, flags.shards, process.env);

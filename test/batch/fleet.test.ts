@@ -157,6 +157,20 @@ describe("array-job parts, manifests, re-runs and SQL over the parts", () => {
     expect(empty.stderr).toMatch(/holds no batch output/);
   });
 
+  it("batch --merge writes one index.html over both shards' parts, touching no part", () => {
+    const before = [1, 2].map((k) => statSync(part("traces", k)).mtimeMs);
+    const r = cli(["batch", "--merge", "--out", out]);
+    expect(r.status, r.stderr).toBe(0);
+    expect(r.stderr).toMatch(/^merged 2 of 2 shards: 4 rows, 0 failed traces/);
+    const html = readFileSync(join(out, "index.html"), "utf8");
+    const block = /<script type="application\/json" id="llmprof-batch">([^<]*)<\/script>/.exec(html)![1]!;
+    const data = JSON.parse(block) as { shard: unknown; rows: { file: string }[] };
+    expect(data.shard).toBeNull();
+    expect(data.rows.map((x) => x.file).sort()).toEqual([...names].sort());
+    expect([1, 2].map((k) => statSync(part("traces", k)).mtimeMs)).toEqual(before);
+    expect(cli(["batch", input, "--merge", "--out", out]).status).toBe(2);
+  });
+
   it("re-running shard 1 after deleting one of its traces replaces its part only; shard 2's files are untouched", async () => {
     const other = [part("traces", 2), part("traces", 2, ".csv"), part("errors", 2), part("runs", 2), join(out, "manifests", "shard=2-of-2.json"), join(out, "index-2-of-2.html")];
     const before = other.map((p) => ({ bytes: readFileSync(p), mtime: statSync(p).mtimeMs }));
