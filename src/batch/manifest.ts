@@ -41,7 +41,7 @@ export interface Manifest {
   finished_at: string;
   inputs: ManifestInput[];
   /** The files this shard wrote, relative to the output directory (the manifest itself not included). */
-  outputs: string[];
+  outputs: readonly string[];
 }
 
 /** manifest.json, or manifests/shard=k-of-n.json under a shard. */

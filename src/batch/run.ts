@@ -13,7 +13,7 @@ import { renderBatchIndex } from "../../reports/batch-index.js";
 import { writeOutput } from "../io/output.js";
 import { ERROR_COLUMNS, RUN_COLUMNS, TRACE_COLUMNS, emptyRow, type Row } from "./columns.js";
 import { reportTarget, type TraceJob } from "./analyse-one.js";
-import { looksLikeTrace, walkInputs, type ListedTrace } from "./listing.js";
+import { looksLikeTrace, walkInputs, type ListedTrace, type ListingProblem } from "./listing.js";
 import { dateInPath, partName, safeFolderName, seriesOf, shardOf, shardedName, type Shard } from "./naming.js";
 import { listedInputs } from "./inputs-from.js";
 import { isManifestText, manifestInputs, manifestJson, manifestName, readManifest, type InputStatus } from "./manifest.js";
@@ -134,26 +134,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const runs = await runRows(groupRuns(runFiles), rows, failedFiles);
   const inputPaths = traces.map((t) => t.path);
   const outputs = writeTables(outDir, shard, { rows, errors, runs }, inputPaths, force);
-  const failedKeys = new Set(errors.map((e) => `${String(e["root"])}\u0000${String(e["file"])}`));
-  const keptKeys = new Set(kept.map((r) => `${String(r["root"])}\u0000${String(r["file"])}`));
-  const statusOf = (t: ListedTrace): InputStatus => {
-    const key = `${t.root}\u0000${t.file}`;
-    return failedKeys.has(key) ? "failed" : keptKeys.has(key) ? "kept" : "analysed";
-  };
-  const manifestPath = join(outDir, manifestName(shard));
-  const hashed = await manifestInputs(traces.map((t) => ({ entry: t, status: statusOf(t) })), force ? null : readManifest(manifestPath), threads);
-  const unreadable = listing.problems.filter((p) => mine(p.file)).map((p) => ({ root: p.root, file: p.file, size_bytes: p.sizeBytes, mtime: p.mtimeMs === null ? null : new Date(Math.round(p.mtimeMs)).toISOString(), sha256: null, status: "failed" as const }));
-  const manifest = manifestJson({
-    shard,
-    shard_source: shard ? (options.shardSource ?? "flag") : null,
-    options: { jobs: threads, reports: Boolean(options.reports), force },
-    started_at: new Date(Date.now() - (performance.now() - started)).toISOString(),
-    finished_at: new Date().toISOString(),
-    inputs: [...hashed, ...unreadable],
-    outputs,
-  });
-  writeOutput(manifestPath, manifest, { inputs: inputPaths, force, recognise: isManifestText });
-  outputs.push(manifestName(shard));
+  outputs.push(await writeManifest(outDir, shard, options, { traces, kept, errors, problems: listing.problems.filter((p) => mine(p.file)), threads, inputPaths, outputs: [...outputs], startedMs: Date.now() - (performance.now() - started) }));
   return {
     traces: traces.length,
     analysed: jobs.length - progress.failed,
@@ -168,6 +149,38 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     elapsedMs: performance.now() - started,
     bytesAnalysed: progress.bytesTotal,
   };
+}
+
+/** The shard's manifest: every trace with its hash and what became of it (src/batch/manifest.ts). Returns its name. */
+async function writeManifest(
+  outDir: string,
+  shard: Shard | null,
+  options: BatchOptions,
+  run: { traces: ListedTrace[]; kept: Row[]; errors: Row[]; problems: ListingProblem[]; threads: number; inputPaths: string[]; outputs: readonly string[]; startedMs: number },
+): Promise<string> {
+  const force = Boolean(options.force);
+  const keyOf = (r: Row) => `${String(r["root"])}\u0000${String(r["file"])}`;
+  const failed = new Set(run.errors.map(keyOf));
+  const kept = new Set(run.kept.map(keyOf));
+  const statusOf = (t: ListedTrace): InputStatus => {
+    const key = `${t.root}\u0000${t.file}`;
+    return failed.has(key) ? "failed" : kept.has(key) ? "kept" : "analysed";
+  };
+  const name = manifestName(shard);
+  const path = join(outDir, name);
+  const hashed = await manifestInputs(run.traces.map((t) => ({ entry: t, status: statusOf(t) })), force ? null : readManifest(path), run.threads);
+  const unreadable = run.problems.map((p) => ({ root: p.root, file: p.file, size_bytes: p.sizeBytes, mtime: p.mtimeMs === null ? null : new Date(Math.round(p.mtimeMs)).toISOString(), sha256: null, status: "failed" as const }));
+  const manifest = manifestJson({
+    shard,
+    shard_source: shard ? (options.shardSource ?? "flag") : null,
+    options: { jobs: run.threads, reports: Boolean(options.reports), force },
+    started_at: new Date(run.startedMs).toISOString(),
+    finished_at: new Date().toISOString(),
+    inputs: [...hashed, ...unreadable],
+    outputs: run.outputs,
+  });
+  writeOutput(path, manifest, { inputs: run.inputPaths, force, recognise: isManifestText });
+  return name;
 }
 
 function fileInfo(entry: ListedTrace): TraceFileInfo {

@@ -73,7 +73,7 @@ describe("array-job parts, manifests, re-runs and SQL over the parts", () => {
   const names = ["2025-05-01/llama-tiny-train.json.gz", "2025-05-01/llama-tiny-train-nostack.json.gz", "2025-05-02/llama-tiny-train.json.gz", "2025-05-02/l2-train-gpu-bound-bs8.json.gz"];
   const slurm = (k: number) => ({ SLURM_ARRAY_TASK_ID: String(k), SLURM_ARRAY_TASK_COUNT: "2", SLURM_ARRAY_TASK_MIN: "1", SLURM_ARRAY_TASK_MAX: "2" });
   const part = (table: string, k: number, ext = ".parquet") => join(out, table, `shard=${k}-of-2`, `part-${k}-of-2${ext}`);
-  const manifest = (k: number) => JSON.parse(readFileSync(join(out, "manifests", `shard=${k}-of-2.json`), "utf8")) as { shard: unknown; shard_source: string; llmprof_version: string; options: unknown; inputs: { file: string; size_bytes: number; mtime: string; sha256: string; status: string }[] };
+  const manifest = (k: number) => JSON.parse(readFileSync(join(out, "manifests", `shard=${k}-of-2.json`), "utf8")) as { shard: unknown; shard_source: string; llmprof_version: string; options: unknown; outputs: string[]; inputs: { file: string; size_bytes: number; mtime: string; sha256: string; status: string }[] };
 
   beforeAll(() => {
     root = tempRoot("llmprof-fleet-");
@@ -105,6 +105,8 @@ describe("array-job parts, manifests, re-runs and SQL over the parts", () => {
       expect(m.shard_source).toBe("slurm");
       expect(m.llmprof_version).toBe(JSON.parse(readFileSync("package.json", "utf8")).version);
       expect(m.options).toEqual({ jobs: 1, reports: false, force: false });
+      expect(m.outputs).toContain(`traces/shard=${k}-of-2/part-${k}-of-2.parquet`);
+      expect(m.outputs).toContain(`errors/shard=${k}-of-2/part-${k}-of-2.csv`);
       expect(m.inputs.map((i) => i.file).sort()).toEqual(files);
       for (const i of m.inputs) {
         const path = join(input, i.file);
