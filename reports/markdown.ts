@@ -44,6 +44,9 @@ const SECTION_RENDERERS: Record<SectionKey, Renderer> = {
   overlap: overlapLines,
   collectives: null, // with overlap
   ranks: rankLines,
+  processGroups: parallelismLines,
+  collectiveWaits: null, // with processGroups
+  pipeline: null, // with processGroups
   memory: memoryLines,
   throughput: null, // with memory
   findings: findingLines,
@@ -51,7 +54,7 @@ const SECTION_RENDERERS: Record<SectionKey, Renderer> = {
   efficiency: efficiencyLines,
   diagnostics: notesLines,
 };
-const SECTION_ORDER: SectionKey[] = ["trace", "findings", "steps", "phases", "modules", "operators", "kernels", "idle", "launch", "overlap", "ranks", "memory", "inference", "efficiency", "diagnostics"];
+const SECTION_ORDER: SectionKey[] = ["trace", "findings", "steps", "phases", "modules", "operators", "kernels", "idle", "launch", "overlap", "ranks", "processGroups", "memory", "inference", "efficiency", "diagnostics"];
 
 export function renderMarkdown(s: Summary): string {
   let budget: Budget = { kernels: 15, modules: 12, operators: 12, steps: 40, diagnostics: 30, text: 200 };
@@ -491,6 +494,10 @@ function rankLines(s: Summary, b: Budget): string[] {
   if (named.length) out.push("", "Stragglers: " + named.map((x) => `step #${x.step} rank ${x.straggler} (+${formatMs(x.delayNs)} ms)`).join(", ") + ".");
   out.push("");
   return out;
+}
+
+function parallelismLines(_s: Summary, _b: Budget): string[] {
+  return [];
 }
 
 function notesLines(s: Summary, b: Budget): string[] {
