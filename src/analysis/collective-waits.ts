@@ -89,9 +89,9 @@ export function collectiveWaits(contexts: readonly AnalysisContext[], a: Process
     if (members.length === 0) return;
     const label = a.labels[gi]!.label;
     const matched = members.length >= 2 ? matchInstances(members) : null;
-    if (matched) groups.push({ group: g.id, label, ...matched });
+    if (matched) groups.push({ group: g.description ?? g.id, label, ...matched });
     const a2a = allToAllOf(members, matched?.instances ?? []);
-    if (a2a) allToAll.push({ group: g.id, label, ...a2a });
+    if (a2a) allToAll.push({ group: g.description ?? g.id, label, ...a2a });
   });
   return { groups, allToAll };
 }

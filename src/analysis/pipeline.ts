@@ -75,7 +75,7 @@ export function pipelineBreakdown(contexts: readonly AnalysisContext[], a: Proce
       const inGroup = g.ranks && rank !== null ? g.ranks.indexOf(rank) : -1;
       stages.push({
         rank,
-        group: g.id,
+        group: g.description ?? g.id,
         stage: inGroup >= 0 ? inGroup : order,
         stages: g.ranks?.length ?? members.length,
         steps: m.ctx.steps.steps.map((s) => stepRow(m.ctx, m.kernels, s.number, s.startNs, s.endNs, g.ranks?.length ?? members.length)),
