@@ -6,7 +6,13 @@
  * DDP straggler pair (rank 1 sleeps 30 ms before every step). No TP x PP run exists
  * (4-GPU machines were not lent), and no FSDP trace exists in fixtures or ../shared.
  */
-import { describe, expect, it } from "vitest";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import Database from "better-sqlite3";
+import { afterAll, describe, expect, it } from "vitest";
+import { loadTraces } from "../../parsers/registry.js";
 import { analyzeModels } from "../../src/analysis/analyze.js";
 import type { Summary } from "../../src/analysis/summary.js";
 import { configFromObject } from "../../src/config.js";
@@ -255,5 +261,38 @@ describe("pipeline bubbles (fixtures/distributed/pp2-1f1b-m{4,8})", () => {
   it("no PP group: the section says why", async () => {
     const s = await summarize(pair("tp2"));
     expect(s.pipeline.available).toBe(false);
+  });
+});
+
+describe("Nsight Systems (no collective args): groups by NCCL stream (fixtures/nsys/nsys-l2-ddp-2gpu)", () => {
+  const tmp = mkdtempSync(join(tmpdir(), "llmprof-pg-nsys-"));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it("every NCCL kernel of each rank is in exactly one stream group; the counts per stream equal an SQL recount; DDP's bucket all-reduces give DP", async () => {
+    const path = fixture("nsys/nsys-l2-ddp-2gpu.sqlite.gz");
+    const plain = join(tmp, "ddp.sqlite");
+    writeFileSync(plain, gunzipSync(readFileSync(path)));
+    const db = new Database(plain, { readonly: true });
+    // per process (pid order = rank order here) and stream: NCCL kernels of the whole report
+    const rows = db
+      .prepare("SELECT (k.globalPid >> 24) & 16777215 pid, k.streamId stream, count(*) n FROM CUPTI_ACTIVITY_KIND_KERNEL k JOIN StringIds s ON s.id = k.demangledName WHERE s.value LIKE 'ncclDevKernel_%' GROUP BY pid, stream ORDER BY pid, stream")
+      .all() as { pid: number; stream: number; n: number }[];
+    db.close();
+    const s = analyzeModels(await loadTraces([path]));
+    if (!s.processGroups.available) throw new Error(s.processGroups.reason);
+    expect(s.processGroups.kernelCount).toBe(rows.reduce((a, r) => a + r.n, 0));
+    expect(s.processGroups.groups.every((g) => g.source === "stream")).toBe(true);
+    const pids = [...new Set(rows.map((r) => r.pid))];
+    // kernels in the window per rank and group: at most the report's per stream, and every window kernel counted once
+    for (const g of s.processGroups.groups) {
+      const stream = Number(g.id.replace("stream ", ""));
+      for (const r of g.perRank) {
+        const ref = rows.find((x) => x.pid === pids[r.rank!] && x.stream === stream);
+        expect(ref, `${g.id} rank ${r.rank}`).toBeDefined();
+        expect(r.kernels).toBeLessThanOrEqual(ref!.n);
+      }
+    }
+    const busy = s.processGroups.groups.filter((g) => g.perRank.length > 0);
+    expect(busy.map((g) => g.label)).toEqual(["DP"]);
   });
 });
