@@ -296,3 +296,37 @@ describe("Nsight Systems (no collective args): groups by NCCL stream (fixtures/n
     expect(busy.map((g) => g.label)).toEqual(["DP"]);
   });
 });
+
+describe("findings on parallelism", () => {
+  const findingOf = (s: Summary, id: string) => (s.findings.available ? s.findings.findings.find((f) => f.id === id) : undefined);
+  const passed = (s: Summary, id: string) => (s.findings.available ? s.findings.passed.includes(id) : false);
+
+  it("pipeline-bubble fires on PP=2 m=4 (cost = stage 0's bubble above the 1F1B ideal, from the raw JSON) and stays silent above a raised threshold", async () => {
+    const paths = pair("pp2-1f1b-m4");
+    const f = findingOf(await summarize(paths), "pipeline-bubble")!;
+    const w = rawWindow(readRaw(paths[0]!));
+    const bubbleUs = minusUs(clipped(w, w.comm), clipped(w, w.compute));
+    near(f.costNs!, (bubbleUs - (1 / 5) * (w.end - w.start)) * 1000);
+    expect(f.section).toBe("parallelism");
+    const high = await summarize(paths, configFromObject({ findings: { thresholds: { "pipeline-bubble.minExcessPct": 50 } } }, "t.yml"));
+    expect(findingOf(high, "pipeline-bubble")).toBeUndefined();
+    expect(passed(high, "pipeline-bubble")).toBe(true);
+    // the exposed-communication finding calls the P2P waits a bubble, not a straggler
+    expect(findingOf(await summarize(paths), "exposed-communication")!.summary).toContain("pipeline-bubble");
+  });
+
+  it("all-to-all-imbalance fires on the MoE run (the rank receiving most is named), is silent above a raised threshold and not evaluated on DDP (no all-to-all)", async () => {
+    const f = findingOf(await summarize(pair("ep2-moe-a2a")), "all-to-all-imbalance")!;
+    const high = await summarize(pair("ep2-moe-a2a"), configFromObject({ findings: { thresholds: { "all-to-all-imbalance.minImbalance": 2 } } }, "t.yml"));
+    expect(passed(high, "all-to-all-imbalance")).toBe(true);
+    // received bytes per rank from the raw kernels' args: max / mean, and the rank that receives most
+    const received = pair("ep2-moe-a2a").map((p) => {
+      const w = rawWindow(readRaw(p));
+      return w.comm.filter((e) => e.args?.["Collective name"] === "all_to_allv").reduce((a, e) => a + Number(e.args!["Out msg nelems"]) * ELEMENT[String(e.args!["dtype"])]!, 0);
+    });
+    const top = received.indexOf(Math.max(...received));
+    expect(f.summary).toContain(`rank ${top} receives ${(Math.max(...received) / ((received[0]! + received[1]!) / 2)).toFixed(2)}x`);
+    const ddp = await summarize(DDP);
+    expect(findingOf(ddp, "all-to-all-imbalance")).toBeUndefined();
+  });
+});
