@@ -330,3 +330,20 @@ describe("findings on parallelism", () => {
     expect(findingOf(ddp, "all-to-all-imbalance")).toBeUndefined();
   });
 });
+
+describe("a group description that names its dimension (a real trace minimally edited: no recording has a DeviceMesh)", () => {
+  const tmp = mkdtempSync(join(tmpdir(), "llmprof-pg-desc-"));
+  afterAll(() => rmSync(tmp, { recursive: true, force: true }));
+
+  it("TP=2 with its process group described as DeviceMesh's mesh_dp_replicate: the description decides (DP), over the operations (TP)", async () => {
+    const paths = pair("tp2").map((p, r) => {
+      const text = gunzipSync(readFileSync(p)).toString("utf8").replaceAll('"Process Group Description": "default_pg"', '"Process Group Description": "mesh_dp_replicate"');
+      const out = join(tmp, `tp2-desc-rank${r}.json`);
+      writeFileSync(out, text);
+      return out;
+    });
+    const g = groups(await summarize(paths))[0]!;
+    expect([g.description, g.label]).toEqual(["mesh_dp_replicate", "DP"]);
+    expect(g.labelReason).toContain("description");
+  });
+});
