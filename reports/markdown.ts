@@ -44,6 +44,7 @@ const SECTION_RENDERERS: Record<SectionKey, Renderer> = {
   overlap: overlapLines,
   collectives: null, // with overlap
   ranks: rankLines,
+  criticalPath: criticalPathLines,
   memory: memoryLines,
   throughput: null, // with memory
   findings: findingLines,
@@ -519,4 +520,8 @@ function notesLines(s: Summary, b: Budget): string[] {
 function basename(path: string): string {
   const i = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
   return i >= 0 ? path.slice(i + 1) : path;
+}
+
+function criticalPathLines(_s: Summary, _b: Budget): string[] {
+  return [];
 }

@@ -38,6 +38,7 @@ export const SECTION_VIEWS: Record<SectionKey, ViewName> = {
   overlap: "overlap",
   collectives: "overlap",
   ranks: "ranks",
+  criticalPath: "ranks",
   memory: "memory",
   throughput: "memory",
   findings: "findings",

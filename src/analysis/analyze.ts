@@ -33,6 +33,7 @@ import { inferenceSection } from "./inference.js";
 import { efficiencySection } from "./efficiency.js";
 import { withoutMachinePath } from "./privacy.js";
 import { hasMarkedSteps } from "./steps.js";
+import { criticalPathSection } from "./critical-path-section.js";
 
 export function analyzeModels(models: readonly TraceModel[], options: AnalysisOptions = {}): Summary {
   if (models.length === 0) throw new Error("analyzeModels needs at least one trace model");
@@ -63,6 +64,7 @@ export function analyzeModels(models: readonly TraceModel[], options: AnalysisOp
     ranks: ranksSection(contexts, contexts.map((c, i) => (i === 0 ? idle : idleOf(c)))),
     inference: inferenceSection(primary),
     efficiency: efficiencySection(primary),
+    criticalPath: criticalPathSection(contexts),
     diagnostics: ordered.flatMap((m) => m.diagnostics.map((d) => ({ ...d, file: m.meta.files[0] ?? "" }))),
   } satisfies Omit<Summary, "findings">;
   return { ...sections, findings: findingsSection(sections, primary, options.findings) };
