@@ -3,8 +3,9 @@
  * predecessor on its stream, the activities of a device ordered by end time
  * (for "what ended last before t"), and each host thread's blocking calls.
  */
-import type { TraceModel } from "../model/tables.js";
+import { CpuKind, type TraceModel } from "../model/tables.js";
 import { upperBound } from "../model/search.js";
+import { STEP_NAME } from "./steps.js";
 import type { AnalysisContext } from "./context.js";
 import { SYNC_NAME } from "./idle.js";
 
@@ -22,6 +23,8 @@ export interface RankIndex {
   readonly byDevice: Map<number, DeviceByEnd>;
   /** Blocking runtime calls (SYNC_NAME) per host thread, ascending by end. */
   readonly syncs: Map<number, { rows: Int32Array; ends: Float64Array }>;
+  /** Per host thread, its outermost operators/annotations/modules (not the step, not Python frames), in start order. */
+  readonly topSlices: Map<number, number[]>;
 }
 
 export function indexRank(ctx: AnalysisContext): RankIndex {
@@ -59,7 +62,56 @@ export function indexRank(ctx: AnalysisContext): RankIndex {
     list.sort((a, b) => runtime.end[a]! - runtime.end[b]!);
     syncs.set(thread, { rows: Int32Array.from(list), ends: Float64Array.from(list, (r) => runtime.end[r]!) });
   }
-  return { ctx, model, streamPrev, byDevice, syncs };
+  return { ctx, model, streamPrev, byDevice, syncs, topSlices: topSlicesOf(model) };
+}
+
+/** Outermost named CPU work per thread: Python frames carry file paths and are skipped. */
+function topSlicesOf(model: TraceModel): Map<number, number[]> {
+  const { cpu, strings } = model;
+  const named = (i: number) => cpu.kind[i] !== CpuKind.Python && !(cpu.kind[i] === CpuKind.Annotation && STEP_NAME.test(strings.get(cpu.name[i]!)));
+  const out = new Map<number, number[]>();
+  for (let i = 0; i < cpu.length; i++) {
+    if (!named(i)) continue;
+    let top = true;
+    for (let p = cpu.parent[i]!, n = 0; p >= 0 && n < 256; p = cpu.parent[p]!, n++) {
+      if (named(p)) {
+        top = false;
+        break;
+      }
+    }
+    if (!top) continue;
+    const list = out.get(cpu.thread[i]!) ?? [];
+    list.push(i);
+    out.set(cpu.thread[i]!, list);
+  }
+  return out;
+}
+
+export interface HostPiece {
+  label: string;
+  startNs: number;
+  endNs: number;
+}
+
+/** [from, to] on a host thread cut by the outermost operators running then; gaps are "other CPU work". */
+export function hostPieces(index: RankIndex, thread: number, from: number, to: number): HostPiece[] {
+  const { cpu, strings } = index.model;
+  const list = index.topSlices.get(thread) ?? [];
+  const pieces: HostPiece[] = [];
+  let t = from;
+  let k = upperBound(list.length, (i) => cpu.start[list[i]!]!, from);
+  if (k > 0 && cpu.end[list[k - 1]!]! > from) k--;
+  for (; k < list.length && cpu.start[list[k]!]! < to && pieces.length < 10_000; k++) {
+    const row = list[k]!;
+    const a = Math.max(cpu.start[row]!, from);
+    const b = Math.min(cpu.end[row]!, to);
+    if (b <= t) continue;
+    if (a > t) pieces.push({ label: "host: other CPU work", startNs: t, endNs: a });
+    pieces.push({ label: `host: ${strings.get(cpu.name[row]!).replace(/_\d+$/, "")}`, startNs: Math.max(a, t), endNs: b });
+    t = b;
+  }
+  if (t < to) pieces.push({ label: "host: other CPU work", startNs: t, endNs: to });
+  return pieces;
 }
 
 /**

@@ -15,10 +15,11 @@
  */
 import type { PathSegment } from "./critical-path.js";
 
-export type WalkEntry = { type: "segment"; segment: PathSegment } | { type: "join"; marginNs: number };
+/** host: the rank ("rankN") of a host segment's threads, or whose host threads a join's alternative also runs through. */
+export type WalkEntry = { type: "segment"; segment: PathSegment; host: string | null } | { type: "join"; marginNs: number; host: string | null };
 
 export interface WhatIfRow {
-  /** compute: kernel name; collective-transfer: collective type; host / launch: the kind. */
+  /** compute: kernel name; collective: its type; host: "host: " and the outermost operator; launch: all launches. */
   item: string;
   kind: PathSegment["kind"];
   category: string | null;
@@ -36,22 +37,30 @@ const ITEM_KINDS = new Set<PathSegment["kind"]>(["compute", "collective-transfer
 
 export function itemOf(s: PathSegment): string | null {
   if (!ITEM_KINDS.has(s.kind)) return null;
-  if (s.kind === "host" || s.kind === "launch") return s.kind === "host" ? "host (CPU) work" : "kernel launches";
+  if (s.kind === "launch") return "kernel launches";
   return s.label;
 }
 
-/** Step time saved if every segment of `item` shrank by `fraction` (0-1), bounded by the joins' margins. */
-export function savedIf(entries: readonly WalkEntry[], item: string, fraction: number): number {
+/**
+ * Step time saved if every segment of `item` shrank by `fraction` (0-1), bounded
+ * by the joins' margins; a join whose alternative runs through the same rank's host
+ * threads as the (host) item moves with it and bounds nothing. Host items are
+ * also bounded by `hostFloorNs` (the step minus the busiest GPU's compute time in it).
+ */
+export function savedIf(entries: readonly WalkEntry[], item: string, fraction: number, hostFloorNs = Infinity): number {
+  const threads = new Set<string>();
+  for (const e of entries) if (e.type === "segment" && e.host !== null && itemOf(e.segment) === item) threads.add(e.host);
   let saved = 0;
   for (let i = entries.length - 1; i >= 0; i--) {
     const e = entries[i]!;
-    if (e.type === "join") saved = Math.min(saved, e.marginNs);
-    else if (itemOf(e.segment) === item) saved += fraction * (e.segment.endNs - e.segment.startNs);
+    if (e.type === "join") {
+      if (e.host === null || !threads.has(e.host)) saved = Math.min(saved, e.marginNs);
+    } else if (itemOf(e.segment) === item) saved += fraction * (e.segment.endNs - e.segment.startNs);
   }
-  return saved;
+  return threads.size > 0 ? Math.min(saved, Math.max(0, hostFloorNs)) : saved;
 }
 
-export function whatIfRows(entries: readonly WalkEntry[], stepTimeNs: number, fasterPct: readonly number[]): WhatIfRow[] {
+export function whatIfRows(entries: readonly WalkEntry[], stepTimeNs: number, fasterPct: readonly number[], hostFloorNs: number): WhatIfRow[] {
   const items = new Map<string, { kind: PathSegment["kind"]; category: string | null; ns: number }>();
   for (const e of entries) {
     if (e.type !== "segment") continue;
@@ -70,7 +79,7 @@ export function whatIfRows(entries: readonly WalkEntry[], stepTimeNs: number, fa
       category: r.category,
       pathNs: r.ns,
       pathPct: stepTimeNs > 0 ? (100 * r.ns) / stepTimeNs : 0,
-      savedIfFasterNs: fasterPct.map((p) => savedIf(entries, item, p / 100)),
-      savedIfRemovedNs: savedIf(entries, item, 1),
+      savedIfFasterNs: fasterPct.map((p) => savedIf(entries, item, p / 100, hostFloorNs)),
+      savedIfRemovedNs: savedIf(entries, item, 1, hostFloorNs),
     }));
 }

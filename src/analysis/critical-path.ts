@@ -24,7 +24,8 @@
  */
 import type { AnalysisContext } from "./context.js";
 import { CATEGORIES, COMMUNICATION } from "./categories.js";
-import { indexRank, lastEndedBefore, lastSyncBefore, type RankIndex } from "./critical-path-index.js";
+import { measureWithin } from "./intervals.js";
+import { hostPieces, indexRank, lastEndedBefore, lastSyncBefore, type RankIndex } from "./critical-path-index.js";
 import { matchCollectives, type CollectiveMatches } from "./critical-path-match.js";
 import { whatIfRows, type WhatIfRow, type WalkEntry } from "./critical-path-whatif.js";
 
@@ -124,13 +125,16 @@ export function criticalPathOfStep(indexes: readonly RankIndex[], matches: Colle
     const s = stepOf(r);
     return Math.max(ref.startNs, s ? s.startNs + offsets.get(r)! : ref.startNs);
   };
-  const push = (r: number, kind: PathKind, label: string, from: number, category: string | null = null, device: number | null = null, stream: number | null = null) => {
+  const push = (r: number, kind: PathKind, label: string, from: number, category: string | null = null, device: number | null = null, stream: number | null = null, host: string | null = null) => {
     const lo = Math.max(from, lowerOf(r));
     if (lo >= cursor) return;
-    entries.push({ type: "segment", segment: { rank: rankId(r), kind, category, label, startNs: lo, endNs: cursor, localStartNs: lo - offsets.get(r)!, device, stream } });
+    entries.push({ type: "segment", host, segment: { rank: rankId(r), kind, category, label, startNs: lo, endNs: cursor, localStartNs: lo - offsets.get(r)!, device, stream } });
     cursor = lo;
   };
-  const join = (marginNs: number) => entries.push({ type: "join", marginNs: Math.max(0, marginNs) });
+  /** A choice between predecessors; `host` names the rank whose host threads the alternative also depends on. */
+  const join = (marginNs: number, host: string | null) => entries.push({ type: "join", marginNs: Math.max(0, marginNs), host });
+  // the host threads of one rank depend on each other (autograd's thread starts from the main one's backward call): one key per rank
+  const threadKey = (r: number, launch: number) => (launch >= 0 ? `rank${r}` : null);
 
   // first node: the GPU activity that ended last in the step, or the host when the CPU ended later
   let node: Node = firstNode(indexes[startRank]!, startRank, ref);
@@ -154,6 +158,7 @@ export function criticalPathOfStep(indexes: readonly RankIndex[], matches: Colle
     const aligned = r !== startRank && lowerOf(r) > ref.startNs && cursor <= lowerOf(r) + EPS_NS;
     entries.push({
       type: "segment",
+      host: null,
       segment: {
         rank: rankId(r), kind: aligned ? "rank-alignment" : "idle", category: null,
         label: aligned ? `rank ${rankId(r)}'s step began later (clocks aligned on the collectives' ends)` : "nothing earlier found on the path",
@@ -162,7 +167,11 @@ export function criticalPathOfStep(indexes: readonly RankIndex[], matches: Colle
     });
     cursor = ref.startNs;
   }
-  return summarise(stepNumber, rankId(startRank), ref.endNs - ref.startNs, entries, hops, inferred);
+  const busyNs = Math.max(...indexes.map((index, r) => {
+    const st = stepOf(r);
+    return st ? computeWithin(index, st.startNs, st.endNs) : 0;
+  }));
+  return summarise(stepNumber, rankId(startRank), ref.endNs - ref.startNs, entries, hops, inferred, busyNs);
 
   function gpuStep(r: number, g: number): Node {
     const index = indexes[r]!;
@@ -187,7 +196,8 @@ export function criticalPathOfStep(indexes: readonly RankIndex[], matches: Colle
         const label = match.collective;
         if (last.rank !== r && own - last.ns > EPS_NS && !visited.has(`${last.rank}:${last.row}`)) {
           push(r, "collective-transfer", label, end - last.ns, category, device, stream);
-          join((durations[1]?.ns ?? own) - last.ns);
+          // the other ranks' arrival may itself wait for this rank's host work in earlier collectives
+          join((durations[1]?.ns ?? own) - last.ns, `rank${last.rank}`);
           // align the last arriver's clock on the collective's end
           const lastModel = indexes[last.rank]!.model;
           offsets.set(last.rank, end - lastModel.gpu.end[last.row]!);
@@ -197,7 +207,7 @@ export function criticalPathOfStep(indexes: readonly RankIndex[], matches: Colle
           return predecessors(last.rank, last.row);
         }
         push(r, "collective-transfer", label, start, category, device, stream);
-        if (durations.length > 1 && last.rank === r) join(durations[1]!.ns - own);
+        if (durations.length > 1 && last.rank === r) join(durations[1]!.ns - own, null);
       }
     } else {
       push(r, "compute", name, start, category, device, stream);
@@ -224,24 +234,33 @@ export function criticalPathOfStep(indexes: readonly RankIndex[], matches: Colle
     if (cross >= 0) {
       inferred++;
       push(r, "idle", "cross-stream wait", gpu.end[cross]! + off);
-      join(Math.min(gpu.end[cross]!, startLocal) - ready);
+      join(Math.min(gpu.end[cross]!, startLocal) - ready, threadKey(r, launch));
       return { type: "gpu", rank: r, row: cross };
     }
     if (prev < 0 && launch < 0) return stop(r);
     if (launchEnd > prevEnd) {
       push(r, "launch", "launch to kernel start", Math.min(launchEnd, startLocal) + off);
-      join(Math.min(launchEnd, startLocal) - prevEnd);
+      join(Math.min(launchEnd, startLocal) - prevEnd, prev >= 0 ? threadKey(r, gpu.launch[prev]!) : null);
       push(r, "launch", index.model.strings.get(runtime.name[launch]!), runtime.start[launch]! + off);
       return { type: "cpu", rank: r, thread: runtime.thread[launch]! };
     }
     push(r, "idle", "stream queue", Math.min(prevEnd, startLocal) + off);
-    join(Math.min(prevEnd, startLocal) - launchEnd);
+    join(Math.min(prevEnd, startLocal) - launchEnd, threadKey(r, launch));
     return { type: "gpu", rank: r, row: prev };
   }
 
   function stop(r: number): Node {
     push(r, "idle", "nothing earlier on the path", lowerOf(r));
     return { type: "end" };
+  }
+
+  /** Host work on a thread from `from` (reference clock) to the cursor, one segment per outermost operator. */
+  function hostWork(r: number, thread: number, from: number): void {
+    const off = offsets.get(r)!;
+    const lo = Math.max(from, lowerOf(r));
+    if (lo >= cursor) return;
+    const pieces = hostPieces(indexes[r]!, thread, lo - off, cursor - off);
+    for (let i = pieces.length - 1; i >= 0; i--) push(r, "host", pieces[i]!.label, pieces[i]!.startNs + off, null, null, null, `rank${r}`);
   }
 
   /** The host thread before the cursor: back to its last blocking call, then the GPU work that released it. */
@@ -252,10 +271,10 @@ export function criticalPathOfStep(indexes: readonly RankIndex[], matches: Colle
     const local = cursor - off;
     const sync = lastSyncBefore(index, thread, local + EPS_NS, lowerOf(r) - off);
     if (sync < 0) {
-      push(r, "host", "CPU work on the launching thread", lowerOf(r));
+      hostWork(r, thread, lowerOf(r));
       return { type: "end" };
     }
-    push(r, "host", "CPU work on the launching thread", Math.min(runtime.end[sync]!, local) + off);
+    hostWork(r, thread, Math.min(runtime.end[sync]!, local) + off);
     const syncStart = runtime.start[sync]!;
     const syncEnd = Math.min(runtime.end[sync]!, local);
     // the GPU activity (any device of this rank) that ended last inside the blocking call
@@ -266,12 +285,12 @@ export function criticalPathOfStep(indexes: readonly RankIndex[], matches: Colle
     }
     const label = strings.get(runtime.name[sync]!);
     if (released < 0) {
-      push(r, "host", label, syncStart + off);
+      push(r, "host", label, syncStart + off, null, null, null, `rank${r}`);
       return { type: "cpu", rank: r, thread };
     }
     const releasedEnd = Math.min(index.model.gpu.end[released]!, syncEnd);
-    push(r, "host", label, releasedEnd + off);
-    join(releasedEnd - syncStart);
+    push(r, "host", label, releasedEnd + off, null, null, null, `rank${r}`);
+    join(releasedEnd - syncStart, `rank${r}`);
     return { type: "gpu", rank: r, row: released };
   }
 }
@@ -290,7 +309,14 @@ function firstNode(index: RankIndex, rank: number, step: { startNs: number; endN
   return { type: "gpu", rank, row: best };
 }
 
-function summarise(step: number, rank: number, stepTimeNs: number, entries: readonly WalkEntry[], hops: number, inferred: number): CriticalPathStep {
+/** Busiest device's compute time in [from, to] (host changes cannot make the step shorter than that). */
+function computeWithin(index: RankIndex, from: number, to: number): number {
+  let best = 0;
+  for (const d of index.ctx.devices) best = Math.max(best, measureWithin(d.compute, from, to));
+  return best;
+}
+
+function summarise(step: number, rank: number, stepTimeNs: number, entries: readonly WalkEntry[], hops: number, inferred: number, busyNs: number): CriticalPathStep {
   const segments = entries.flatMap((e) => (e.type === "segment" ? [e.segment] : []));
   const pathNs = segments.reduce((a, s) => a + (s.endNs - s.startNs), 0);
   const kinds = new Map<PathKind, number>();
@@ -313,7 +339,7 @@ function summarise(step: number, rank: number, stepTimeNs: number, entries: read
     byCategory: [...categories].sort((a, b) => b[1] - a[1]).map(([category, ns]) => ({ category, ns, pct: pct(ns) })),
     segments: kept,
     segmentsTotal: merged.length,
-    whatIf: whatIfRows(entries, stepTimeNs, WHAT_IF_FASTER_PCT),
+    whatIf: whatIfRows(entries, stepTimeNs, WHAT_IF_FASTER_PCT, stepTimeNs - busyNs),
   };
 }
 
