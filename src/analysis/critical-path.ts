@@ -25,6 +25,7 @@
 import type { AnalysisContext } from "./context.js";
 import { CATEGORIES, COMMUNICATION } from "./categories.js";
 import { measureWithin } from "./intervals.js";
+import { upperBound } from "../model/search.js";
 import { hostPieces, indexRank, lastEndedBefore, lastSyncBefore, type RankIndex } from "./critical-path-index.js";
 import { matchCollectives, type CollectiveMatches } from "./critical-path-match.js";
 import { whatIfRows, type WhatIfRow, type WalkEntry } from "./critical-path-whatif.js";
@@ -69,7 +70,9 @@ export interface CriticalPathStep {
   inferredStreamWaits: number;
   byKind: PathKindRow[];
   byCategory: { category: string; ns: number; pct: number }[];
-  /** Consecutive pieces of the same rank, kind and label merged; the longest 2000 when more. */
+  /** Time on the path per rank and kind (from the full, uncoarsened walk). */
+  byRank: { rank: number; kind: PathKind; ns: number }[];
+  /** Consecutive pieces of the same rank, kind and label merged; beyond 2000, coarser runs (same rank and kind, then same rank) that still tile the step. */
   segments: PathSegment[];
   segmentsTotal: number;
   whatIf: WhatIfRow[];
@@ -87,6 +90,8 @@ export interface CriticalPathResult {
 
 export const WHAT_IF_FASTER_PCT = [10, 50];
 const EPS_NS = 1000;
+/** A helper thread idle for longer than this was waiting for another thread. */
+const BURST_GAP_NS = 200_000;
 const MAX_SEGMENTS = 2000;
 
 export function criticalPath(contexts: readonly AnalysisContext[]): CriticalPathResult {
@@ -106,6 +111,11 @@ export function criticalPath(contexts: readonly AnalysisContext[]): CriticalPath
     steps.push(criticalPathOfStep(indexes, matches, step.number, start));
   }
   return { steps, ranks: contexts.length, matchedCollectives: new Set(matches.byRow.flatMap((m) => [...m.values()])).size, whatIfFasterPct: WHAT_IF_FASTER_PCT };
+}
+
+/** One step's path explained from one rank (an index into `contexts`): for tests and callers that pick the rank. */
+export function criticalPathFrom(contexts: readonly AnalysisContext[], stepNumber: number, startRank: number): CriticalPathStep {
+  return criticalPathOfStep(contexts.map(indexRank), matchCollectives(contexts), stepNumber, startRank);
 }
 
 type Node = { type: "gpu"; rank: number; row: number } | { type: "cpu"; rank: number; thread: number } | { type: "end" };
@@ -269,7 +279,15 @@ export function criticalPathOfStep(indexes: readonly RankIndex[], matches: Colle
     const { runtime, strings } = index.model;
     const off = offsets.get(r)!;
     const local = cursor - off;
-    const sync = lastSyncBefore(index, thread, local + EPS_NS, lowerOf(r) - off);
+    const main = stepOf(r)?.row ?? -1;
+    const mainThread = main >= 0 ? index.model.cpu.thread[main]! : thread;
+    // a helper thread (autograd's) works in bursts started by the main thread: back to the main thread before its burst
+    const burst = thread === mainThread ? -Infinity : burstStart(index, thread, local);
+    const sync = lastSyncBefore(index, thread, local + EPS_NS, Math.max(lowerOf(r) - off, burst));
+    if (sync < 0 && thread !== mainThread) {
+      hostWork(r, thread, burst + off);
+      return { type: "cpu", rank: r, thread: mainThread };
+    }
     if (sync < 0) {
       hostWork(r, thread, lowerOf(r));
       return { type: "end" };
@@ -293,6 +311,17 @@ export function criticalPathOfStep(indexes: readonly RankIndex[], matches: Colle
     join(releasedEnd - syncStart, `rank${r}`);
     return { type: "gpu", rank: r, row: released };
   }
+}
+
+/** Start of the burst of work on `thread` that runs at `t`: back over its outermost slices while they follow each other closely. */
+function burstStart(index: RankIndex, thread: number, t: number): number {
+  const { cpu } = index.model;
+  const list = index.topSlices.get(thread) ?? [];
+  let k = upperBound(list.length, (i) => cpu.start[list[i]!]!, t) - 1;
+  if (k < 0) return t;
+  let start = Math.min(cpu.start[list[k]!]!, t);
+  for (; k > 0 && cpu.start[list[k]!]! - cpu.end[list[k - 1]!]! < BURST_GAP_NS; k--) start = cpu.start[list[k - 1]!]!;
+  return start;
 }
 
 function firstNode(index: RankIndex, rank: number, step: { startNs: number; endNs: number; row: number }): Node {
@@ -319,6 +348,13 @@ function computeWithin(index: RankIndex, from: number, to: number): number {
 function summarise(step: number, rank: number, stepTimeNs: number, entries: readonly WalkEntry[], hops: number, inferred: number, busyNs: number): CriticalPathStep {
   const segments = entries.flatMap((e) => (e.type === "segment" ? [e.segment] : []));
   const pathNs = segments.reduce((a, s) => a + (s.endNs - s.startNs), 0);
+  const perRank = new Map<string, { rank: number; kind: PathKind; ns: number }>();
+  for (const s of segments) {
+    const key = `${s.rank}|${s.kind}`;
+    const row = perRank.get(key) ?? { rank: s.rank, kind: s.kind, ns: 0 };
+    row.ns += s.endNs - s.startNs;
+    perRank.set(key, row);
+  }
   const kinds = new Map<PathKind, number>();
   const categories = new Map<string, number>();
   for (const s of segments) {
@@ -327,7 +363,9 @@ function summarise(step: number, rank: number, stepTimeNs: number, entries: read
   }
   const pct = (ns: number) => (stepTimeNs > 0 ? (100 * ns) / stepTimeNs : 0);
   const merged = mergeSegments(segments);
-  const kept = merged.length > MAX_SEGMENTS ? [...merged].sort((a, b) => b.endNs - b.startNs - (a.endNs - a.startNs)).slice(0, MAX_SEGMENTS).sort((a, b) => a.startNs - b.startNs) : merged;
+  let kept = merged;
+  if (kept.length > MAX_SEGMENTS) kept = coarsen(kept, (a, b) => a.rank === b.rank && a.kind === b.kind);
+  if (kept.length > MAX_SEGMENTS) kept = coarsen(kept, (a, b) => a.rank === b.rank);
   return {
     step,
     rank,
@@ -336,6 +374,7 @@ function summarise(step: number, rank: number, stepTimeNs: number, entries: read
     rankHops: hops,
     inferredStreamWaits: inferred,
     byKind: PATH_KINDS.filter((k) => kinds.has(k)).map((kind) => ({ kind, ns: kinds.get(kind)!, pct: pct(kinds.get(kind)!) })),
+    byRank: [...perRank.values()].sort((a, b) => a.rank - b.rank || PATH_KINDS.indexOf(a.kind) - PATH_KINDS.indexOf(b.kind)),
     byCategory: [...categories].sort((a, b) => b[1] - a[1]).map(([category, ns]) => ({ category, ns, pct: pct(ns) })),
     segments: kept,
     segmentsTotal: merged.length,
@@ -353,5 +392,31 @@ function mergeSegments(segments: readonly PathSegment[]): PathSegment[] {
       out[out.length - 1] = { ...last, endNs: s.endNs };
     } else out.push({ ...s });
   }
+  return out;
+}
+
+/** Adjacent segments that `same` pairs merged into one run, named after its longest piece. */
+function coarsen(segments: readonly PathSegment[], same: (a: PathSegment, b: PathSegment) => boolean): PathSegment[] {
+  const out: PathSegment[] = [];
+  let longest: PathSegment | null = null;
+  let pieces = 0;
+  const close = () => {
+    const run = out[out.length - 1];
+    if (run && longest && pieces > 1) Object.assign(run, { kind: longest.kind, category: longest.category, label: `${pieces} pieces, longest: ${longest.label}`, device: longest.device, stream: longest.stream });
+  };
+  for (const s of segments) {
+    const run = out[out.length - 1];
+    if (run && same(run, s)) {
+      run.endNs = s.endNs;
+      pieces++;
+      if (s.endNs - s.startNs > longest!.endNs - longest!.startNs) longest = s;
+    } else {
+      close();
+      out.push({ ...s });
+      longest = s;
+      pieces = 1;
+    }
+  }
+  close();
   return out;
 }
