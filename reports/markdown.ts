@@ -11,6 +11,7 @@
  */
 import type { Summary } from "../src/analysis/summary.js";
 import { formatBytes, formatCount, formatMs, formatNs, formatPct, shortKernelName } from "./format.js";
+import { medianPathStep, pathStepHeader, pathStepRow, whatIfHeader, whatIfRows } from "./critical-path-text.js";
 
 export const MARKDOWN_LIMIT = 65_000;
 
@@ -52,7 +53,7 @@ const SECTION_RENDERERS: Record<SectionKey, Renderer> = {
   efficiency: efficiencyLines,
   diagnostics: notesLines,
 };
-const SECTION_ORDER: SectionKey[] = ["trace", "findings", "steps", "phases", "modules", "operators", "kernels", "idle", "launch", "overlap", "ranks", "memory", "inference", "efficiency", "diagnostics"];
+const SECTION_ORDER: SectionKey[] = ["trace", "findings", "steps", "phases", "modules", "operators", "kernels", "idle", "launch", "overlap", "ranks", "criticalPath", "memory", "inference", "efficiency", "diagnostics"];
 
 export function renderMarkdown(s: Summary): string {
   let budget: Budget = { kernels: 15, modules: 12, operators: 12, steps: 40, diagnostics: 30, text: 200 };
@@ -522,6 +523,17 @@ function basename(path: string): string {
   return i >= 0 ? path.slice(i + 1) : path;
 }
 
-function criticalPathLines(_s: Summary, _b: Budget): string[] {
-  return [];
+function criticalPathLines(s: Summary, b: Budget): string[] {
+  const cp = s.criticalPath;
+  if (!cp.available || cp.steps.length === 0) return [];
+  const out = ["### Critical path", "", "Share of each step on the chain of dependent work that sets its time (README: Critical path)."];
+  out.push("", ...table(pathStepHeader(), pathStepHeader().map((_, i) => (i === 0 ? "l" : "r")), cp.steps.slice(0, b.steps).map(pathStepRow)), ...more(Math.min(cp.steps.length, b.steps), cp.steps.length, "steps"));
+  const st = medianPathStep(cp);
+  if (st && st.whatIf.length) {
+    out.push("", `What-if for step #${st.step} (estimates bounded by the slack of parallel work):`, "");
+    const rows = whatIfRows(st, b.text).slice(0, b.kernels).map((r) => [esc(r[0]!, b.text), ...r.slice(1)]);
+    out.push(...table(whatIfHeader(cp), whatIfHeader(cp).map((_, i) => (i < 2 ? "l" : "r")), rows));
+  }
+  out.push("");
+  return out;
 }
