@@ -72,7 +72,7 @@ export interface CriticalPathStep {
   byCategory: { category: string; ns: number; pct: number }[];
   /** Time on the path per rank and kind (from the full, uncoarsened walk). */
   byRank: { rank: number; kind: PathKind; ns: number }[];
-  /** Consecutive pieces of the same rank, kind and label merged; beyond 2000, coarser runs (same rank and kind, then same rank) that still tile the step. */
+  /** Consecutive pieces of the same rank, kind and label merged; beyond 600, coarser runs (same rank, kind and stream; then same rank and stream (host: none); then same rank) that still tile the step. */
   segments: PathSegment[];
   segmentsTotal: number;
   whatIf: WhatIfRow[];
@@ -92,7 +92,7 @@ export const WHAT_IF_FASTER_PCT = [10, 50];
 const EPS_NS = 1000;
 /** A helper thread idle for longer than this was waiting for another thread. */
 const BURST_GAP_NS = 200_000;
-const MAX_SEGMENTS = 2000;
+const MAX_SEGMENTS = 600;
 
 export function criticalPath(contexts: readonly AnalysisContext[]): CriticalPathResult {
   const indexes = contexts.map(indexRank);
@@ -243,18 +243,18 @@ export function criticalPathOfStep(indexes: readonly RankIndex[], matches: Colle
     }
     if (cross >= 0) {
       inferred++;
-      push(r, "idle", "cross-stream wait", gpu.end[cross]! + off);
+      push(r, "idle", "cross-stream wait", gpu.end[cross]! + off, null, gpu.device[g]!, gpu.stream[g]!);
       join(Math.min(gpu.end[cross]!, startLocal) - ready, threadKey(r, launch));
       return { type: "gpu", rank: r, row: cross };
     }
     if (prev < 0 && launch < 0) return stop(r);
     if (launchEnd > prevEnd) {
-      push(r, "launch", "launch to kernel start", Math.min(launchEnd, startLocal) + off);
+      push(r, "launch", "launch to kernel start", Math.min(launchEnd, startLocal) + off, null, gpu.device[g]!, gpu.stream[g]!);
       join(Math.min(launchEnd, startLocal) - prevEnd, prev >= 0 ? threadKey(r, gpu.launch[prev]!) : null);
       push(r, "launch", index.model.strings.get(runtime.name[launch]!), runtime.start[launch]! + off);
       return { type: "cpu", rank: r, thread: runtime.thread[launch]! };
     }
-    push(r, "idle", "stream queue", Math.min(prevEnd, startLocal) + off);
+    push(r, "idle", "stream queue", Math.min(prevEnd, startLocal) + off, null, gpu.device[g]!, gpu.stream[g]!);
     join(Math.min(prevEnd, startLocal) - launchEnd, threadKey(r, launch));
     return { type: "gpu", rank: r, row: prev };
   }
@@ -364,7 +364,8 @@ function summarise(step: number, rank: number, stepTimeNs: number, entries: read
   const pct = (ns: number) => (stepTimeNs > 0 ? (100 * ns) / stepTimeNs : 0);
   const merged = mergeSegments(segments);
   let kept = merged;
-  if (kept.length > MAX_SEGMENTS) kept = coarsen(kept, (a, b) => a.rank === b.rank && a.kind === b.kind);
+  if (kept.length > MAX_SEGMENTS) kept = coarsen(kept, (a, b) => a.rank === b.rank && a.kind === b.kind && a.stream === b.stream);
+  if (kept.length > MAX_SEGMENTS) kept = coarsen(kept, (a, b) => a.rank === b.rank && a.stream === b.stream);
   if (kept.length > MAX_SEGMENTS) kept = coarsen(kept, (a, b) => a.rank === b.rank);
   return {
     step,
