@@ -94,7 +94,8 @@ const EPS_NS = 1000;
 const BURST_GAP_NS = 200_000;
 const MAX_SEGMENTS = 600;
 
-export function criticalPath(contexts: readonly AnalysisContext[]): CriticalPathResult {
+/** maxSegmentsPerStep: beyond it, segments are coarsened into runs (Infinity for exports that want every piece). */
+export function criticalPath(contexts: readonly AnalysisContext[], maxSegmentsPerStep = MAX_SEGMENTS): CriticalPathResult {
   const indexes = contexts.map(indexRank);
   const matches = matchCollectives(contexts);
   const steps: CriticalPathStep[] = [];
@@ -108,7 +109,7 @@ export function criticalPath(contexts: readonly AnalysisContext[]): CriticalPath
         start = r;
       }
     });
-    steps.push(criticalPathOfStep(indexes, matches, step.number, start));
+    steps.push(criticalPathOfStep(indexes, matches, step.number, start, maxSegmentsPerStep));
   }
   return { steps, ranks: contexts.length, matchedCollectives: new Set(matches.byRow.flatMap((m) => [...m.values()])).size, whatIfFasterPct: WHAT_IF_FASTER_PCT };
 }
@@ -121,7 +122,7 @@ export function criticalPathFrom(contexts: readonly AnalysisContext[], stepNumbe
 type Node = { type: "gpu"; rank: number; row: number } | { type: "cpu"; rank: number; thread: number } | { type: "end" };
 
 /** The critical path of one step, explained from rank `startRank` (an index into the contexts). */
-export function criticalPathOfStep(indexes: readonly RankIndex[], matches: CollectiveMatches, stepNumber: number, startRank: number): CriticalPathStep {
+export function criticalPathOfStep(indexes: readonly RankIndex[], matches: CollectiveMatches, stepNumber: number, startRank: number, maxSegments = MAX_SEGMENTS): CriticalPathStep {
   const rankId = (r: number) => indexes[r]!.model.meta.rank ?? r;
   const stepOf = (r: number) => indexes[r]!.ctx.steps.steps.find((s) => s.number === stepNumber);
   const ref = stepOf(startRank)!;
@@ -181,7 +182,7 @@ export function criticalPathOfStep(indexes: readonly RankIndex[], matches: Colle
     const st = stepOf(r);
     return st ? computeWithin(index, st.startNs, st.endNs) : 0;
   }));
-  return summarise(stepNumber, rankId(startRank), ref.endNs - ref.startNs, entries, hops, inferred, busyNs);
+  return summarise(stepNumber, rankId(startRank), ref.endNs - ref.startNs, entries, hops, inferred, busyNs, maxSegments);
 
   function gpuStep(r: number, g: number): Node {
     const index = indexes[r]!;
@@ -345,7 +346,7 @@ function computeWithin(index: RankIndex, from: number, to: number): number {
   return best;
 }
 
-function summarise(step: number, rank: number, stepTimeNs: number, entries: readonly WalkEntry[], hops: number, inferred: number, busyNs: number): CriticalPathStep {
+function summarise(step: number, rank: number, stepTimeNs: number, entries: readonly WalkEntry[], hops: number, inferred: number, busyNs: number, maxSegments: number): CriticalPathStep {
   const segments = entries.flatMap((e) => (e.type === "segment" ? [e.segment] : []));
   const pathNs = segments.reduce((a, s) => a + (s.endNs - s.startNs), 0);
   const perRank = new Map<string, { rank: number; kind: PathKind; ns: number }>();
@@ -364,9 +365,9 @@ function summarise(step: number, rank: number, stepTimeNs: number, entries: read
   const pct = (ns: number) => (stepTimeNs > 0 ? (100 * ns) / stepTimeNs : 0);
   const merged = mergeSegments(segments);
   let kept = merged;
-  if (kept.length > MAX_SEGMENTS) kept = coarsen(kept, (a, b) => a.rank === b.rank && a.kind === b.kind && a.stream === b.stream);
-  if (kept.length > MAX_SEGMENTS) kept = coarsen(kept, (a, b) => a.rank === b.rank && a.stream === b.stream);
-  if (kept.length > MAX_SEGMENTS) kept = coarsen(kept, (a, b) => a.rank === b.rank);
+  if (kept.length > maxSegments) kept = coarsen(kept, (a, b) => a.rank === b.rank && a.kind === b.kind && a.stream === b.stream);
+  if (kept.length > maxSegments) kept = coarsen(kept, (a, b) => a.rank === b.rank && a.stream === b.stream);
+  if (kept.length > maxSegments) kept = coarsen(kept, (a, b) => a.rank === b.rank);
   return {
     step,
     rank,
