@@ -525,7 +525,8 @@ function basename(path: string): string {
 
 function criticalPathLines(s: Summary, b: Budget): string[] {
   const cp = s.criticalPath;
-  if (!cp.available || cp.steps.length === 0) return [];
+  // summaries written before the section existed lack it
+  if (!cp?.available || cp.steps.length === 0) return [];
   const out = ["### Critical path", "", "Share of each step on the chain of dependent work that sets its time (README: Critical path)."];
   out.push("", ...table(pathStepHeader(), pathStepHeader().map((_, i) => (i === 0 ? "l" : "r")), cp.steps.slice(0, b.steps).map(pathStepRow)), ...more(Math.min(cp.steps.length, b.steps), cp.steps.length, "steps"));
   const st = medianPathStep(cp);

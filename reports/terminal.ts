@@ -218,7 +218,8 @@ function ranksText(s: Summary): string[] {
 
 function criticalPathText(s: Summary): string[] {
   const cp = s.criticalPath;
-  if (!cp.available || cp.steps.length === 0) return [];
+  // summaries written before the section existed lack it
+  if (!cp?.available || cp.steps.length === 0) return [];
   const out = ["", "Critical path per step (share of the step on the chain that sets its time)"];
   const header = pathStepHeader();
   out.push(textTable(header, cp.steps.map(pathStepRow), header.map((_, i) => i > 0)));
