@@ -72,7 +72,7 @@ export interface CriticalPathStep {
   byCategory: { category: string; ns: number; pct: number }[];
   /** Time on the path per rank and kind (from the full, uncoarsened walk). */
   byRank: { rank: number; kind: PathKind; ns: number }[];
-  /** Consecutive pieces of the same rank, kind and label merged; beyond 600, coarser runs (same rank, kind and stream; then same rank and stream (host: none); then same rank) that still tile the step. */
+  /** Empty beyond the 32 longest steps (and the median one). Consecutive pieces of the same rank, kind and label merged; beyond 600, coarser runs (same rank, kind and stream; then same rank and stream (host: none); then same rank) that still tile the step. */
   segments: PathSegment[];
   segmentsTotal: number;
   whatIf: WhatIfRow[];
@@ -93,17 +93,19 @@ const EPS_NS = 1000;
 /** A helper thread idle for longer than this was waiting for another thread. */
 const BURST_GAP_NS = 200_000;
 const MAX_SEGMENTS = 600;
+const MAX_STEPS_WITH_SEGMENTS = 32;
 
 /** maxSegmentsPerStep: beyond it, segments are coarsened into runs (Infinity for exports that want every piece). */
 export function criticalPath(contexts: readonly AnalysisContext[], maxSegmentsPerStep = MAX_SEGMENTS): CriticalPathResult {
   const indexes = contexts.map(indexRank);
   const matches = matchCollectives(contexts);
   const steps: CriticalPathStep[] = [];
+  const byNumber = contexts.map((ctx) => new Map(ctx.steps.steps.map((s) => [s.number, s])));
   for (const step of contexts[0]!.steps.steps) {
     let start = 0;
     let longest = -Infinity;
-    contexts.forEach((ctx, r) => {
-      const s = ctx.steps.steps.find((x) => x.number === step.number);
+    contexts.forEach((_ctx, r) => {
+      const s = byNumber[r]!.get(step.number);
       if (s && s.endNs - s.startNs > longest) {
         longest = s.endNs - s.startNs;
         start = r;
@@ -111,6 +113,7 @@ export function criticalPath(contexts: readonly AnalysisContext[], maxSegmentsPe
     });
     steps.push(criticalPathOfStep(indexes, matches, step.number, start, maxSegmentsPerStep));
   }
+  if (Number.isFinite(maxSegmentsPerStep)) keepSegmentsOf(steps);
   return { steps, ranks: contexts.length, matchedCollectives: new Set(matches.byRow.flatMap((m) => [...m.values()])).size, whatIfFasterPct: WHAT_IF_FASTER_PCT };
 }
 
@@ -119,12 +122,25 @@ export function criticalPathFrom(contexts: readonly AnalysisContext[], stepNumbe
   return criticalPathOfStep(contexts.map(indexRank), matchCollectives(contexts), stepNumber, startRank);
 }
 
+/**
+ * Serving traces can hold thousands of steps: segments are kept for at most
+ * MAX_STEPS_WITH_SEGMENTS of them (the longest, and the median one whose what-if
+ * the reports show); the others keep their totals, `segments` empty.
+ */
+function keepSegmentsOf(steps: CriticalPathStep[]): void {
+  if (steps.length <= MAX_STEPS_WITH_SEGMENTS) return;
+  const byTime = [...steps].sort((a, b) => a.stepTimeNs - b.stepTimeNs);
+  const keep = new Set([byTime[(byTime.length - 1) >> 1]!, ...byTime.slice(-(MAX_STEPS_WITH_SEGMENTS - 1))]);
+  for (const st of steps) if (!keep.has(st)) st.segments = [];
+}
+
 type Node = { type: "gpu"; rank: number; row: number } | { type: "cpu"; rank: number; thread: number } | { type: "end" };
 
 /** The critical path of one step, explained from rank `startRank` (an index into the contexts). */
 export function criticalPathOfStep(indexes: readonly RankIndex[], matches: CollectiveMatches, stepNumber: number, startRank: number, maxSegments = MAX_SEGMENTS): CriticalPathStep {
   const rankId = (r: number) => indexes[r]!.model.meta.rank ?? r;
-  const stepOf = (r: number) => indexes[r]!.ctx.steps.steps.find((s) => s.number === stepNumber);
+  const stepsOf = indexes.map((index) => index.ctx.steps.steps.find((s) => s.number === stepNumber));
+  const stepOf = (r: number) => stepsOf[r];
   const ref = stepOf(startRank)!;
   const offsets = new Map<number, number>([[startRank, 0]]);
   const entries: WalkEntry[] = [];

@@ -94,9 +94,11 @@
       function showStep(st) {
         detail.textContent = "";
         detail.appendChild(el("h3", { text: "Step #" + st.step + " from rank " + st.rank + ": " + fmt.ms(st.stepTimeNs) + " ms, " + st.rankHops + " rank hop(s)" + (st.inferredStreamWaits ? ", " + st.inferredStreamWaits + " inferred cross-stream wait(s)" : "") }));
-        var c = el("div", { class: "chart", "data-chart": "critical-path" });
-        detail.appendChild(c);
-        strip(c, st);
+        if (st.segments.length) {
+          var c = el("div", { class: "chart", "data-chart": "critical-path" });
+          detail.appendChild(c);
+          strip(c, st);
+        } else detail.appendChild(el("p", { class: "lede", text: "The pieces of this step are not kept in the summary (only for the 32 longest steps and the median one); its totals are above." }));
         if (st.segmentsTotal > st.segments.length) detail.appendChild(el("p", { class: "lede", text: fmt.count(st.segmentsTotal) + " pieces, drawn as " + fmt.count(st.segments.length) + " runs." }));
         detail.appendChild(el("h3", { text: "What-if" }));
         detail.appendChild(el("p", { class: "lede", text: "Step time saved if an item on the path were faster or gone, bounded by the slack of the work in parallel with it (README: Critical path, what-if)." }));
