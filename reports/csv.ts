@@ -71,6 +71,12 @@ export function csvTables(s: Summary): CsvTable[] {
       s.ranks.ranks.map((r) => [r.rank, r.device, r.steps, r.stepTimeMedianNs, r.windowNs, r.computeNs, r.communicationNs, r.exposedCommunicationNs, r.idleNs]));
     add("stragglers", ["step", "straggler_rank", "delay_ns"], s.ranks.stragglers.map((r) => [r.step, r.straggler, r.delayNs]));
   }
+  const cp = s.criticalPath;
+  if (cp?.available) {
+    add("critical_path", ["step", "from_rank", "step_time_ns", "rank", "kind", "ns"], cp.steps.flatMap((st) => st.byRank.map((r) => [st.step, st.rank, st.stepTimeNs, r.rank, r.kind, r.ns])));
+    add("critical_path_what_if", ["step", "item", "kind", "path_ns", ...cp.whatIfFasterPct.map((p) => `saved_if_${p}pct_faster_ns`), "saved_if_removed_ns"],
+      cp.steps.flatMap((st) => st.whatIf.map((w) => [st.step, w.item, w.kind, w.pathNs, ...w.savedIfFasterNs, w.savedIfRemovedNs])));
+  }
   add("diagnostics", ["file", "id", "severity", "count", "explanation"], s.diagnostics.map((d) => [d.file, d.id, d.severity, d.count, d.explanation]));
   return out;
 }

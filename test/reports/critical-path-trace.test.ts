@@ -9,6 +9,7 @@ import { describe, expect, it } from "vitest";
 import { loadTraces } from "../../parsers/registry.js";
 import { analyzeModels } from "../../src/analysis/analyze.js";
 import { writeAnnotatedTrace } from "../../reports/trace-export.js";
+import { csvTables } from "../../reports/csv.js";
 import { fixture } from "../helpers/paths.js";
 import { isGpu, readRaw } from "../helpers/raw.js";
 import { checkTraceEventFormat } from "../helpers/trace-event-format.js";
@@ -47,5 +48,9 @@ describe("critical path track of the annotated trace", () => {
       // slices cut by the previous step's piece may start later; here there is one step
       expect(onKernel).toBe(compute.length);
     }
+    // the CSV table: per step, rank and kind; its rows add up to the step time
+    const table = csvTables(summary).find((t) => t.name === "critical_path")!;
+    const sum = table.rows.reduce((a, r) => a + Number(r[5]), 0);
+    expect(Math.abs(sum - st.stepTimeNs)).toBeLessThan(1);
   });
 });
