@@ -256,7 +256,7 @@ export function criticalPathOfStep(indexes: readonly RankIndex[], matches: Colle
     let cross = -1;
     if (startLocal - ready > EPS_NS) {
       const stream = gpu.stream[g]!;
-      cross = lastEndedBefore(index, gpu.device[g]!, startLocal + EPS_NS, Math.max(ready, -Infinity), (x) => gpu.stream[x] === stream || gpu.start[x]! >= startLocal || x === g);
+      cross = lastEndedBefore(index, gpu.device[g]!, startLocal + EPS_NS, ready, (x) => gpu.stream[x] === stream || gpu.start[x]! >= startLocal || x === g);
     }
     if (cross >= 0) {
       inferred++;
@@ -300,7 +300,10 @@ export function criticalPathOfStep(indexes: readonly RankIndex[], matches: Colle
     const mainThread = main >= 0 ? index.model.cpu.thread[main]! : thread;
     // a helper thread (autograd's) works in bursts started by the main thread: back to the main thread before its burst
     const burst = thread === mainThread ? -Infinity : burstStart(index, thread, local);
-    const sync = lastSyncBefore(index, thread, local + EPS_NS, Math.max(lowerOf(r) - off, burst));
+    // calls of one thread do not overlap: the blocking call ended before the cursor; each is used once
+    let sync = lastSyncBefore(index, thread, local, Math.max(lowerOf(r) - off, burst));
+    if (sync >= 0 && visited.has(`${r}:sync${sync}`)) sync = -1;
+    if (sync >= 0) visited.add(`${r}:sync${sync}`);
     if (sync < 0 && thread !== mainThread) {
       hostWork(r, thread, burst + off);
       return { type: "cpu", rank: r, thread: mainThread };
