@@ -14,7 +14,8 @@ declare global {
   interface Window {
     llmprof: LlmprofClient;
   }
-  /** What core.js exports on window.llmprof; views read it through `L`. */
+  /** What core.js exports on window.llmprof; views read it through `L`. Untyped until core.js carries JSDoc types (issue 19.5, left). */
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   type LlmprofClient = any;
 }
 export {};
