@@ -13,6 +13,11 @@ declare global {
   type Summary = Data["summary"];
   interface Window {
     llmprof: LlmprofClient;
+    /** pages/dom.js: the helpers of the standalone pages (compare.html, the batch index). */
+    llmprofDom: {
+      el(tag: string, attrs?: Record<string, string | number> | null, children?: readonly (string | Node)[]): HTMLElement;
+      isNum(v: unknown): v is number;
+    };
   }
   /** What core.js exports on window.llmprof; views read it through `L`. Untyped until core.js carries JSDoc types (issue 19.5, left). */
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
