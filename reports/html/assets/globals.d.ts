@@ -20,7 +20,6 @@ declare global {
     };
   }
   /** What core.js exports on window.llmprof; views read it through `L`. Untyped until core.js carries JSDoc types (issue 19.5, left). */
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
   type LlmprofClient = any;
   /** A column of core.js's table(): `value` reads the cell (default row[key]), `format`/`render` draw it, `bar` a 0-100 bar, `title` a tooltip, `help` the header's. */
   interface TableColumn<Row = any> {
