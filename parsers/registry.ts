@@ -13,6 +13,7 @@ import { NSYS_FORMATS } from "./nsys.js";
 import { parseXPlane, sniffXPlane } from "./xplane.js";
 import { describeFsError, readHead } from "./source.js";
 import { isStreamInput, spoolInput } from "./spool.js";
+import { checkFanOut, DEFAULT_MAX_RANKS, ranksOverLimit } from "../src/limits.js";
 
 export interface FormatModule {
   readonly id: string;
@@ -80,6 +81,8 @@ function describeHead(head: Buffer): string {
 export async function loadTraces(inputs: readonly string[], options: ParseOptions = {}): Promise<TraceModel[]> {
   const files: string[] = [];
   for (const input of inputs) files.push(...(isStreamInput(input) ? [input] : await expandInput(input)));
+  // fan-out bounds (src/limits.ts): too many files stop before any is parsed
+  if (files.length > (options.maxRanks ?? DEFAULT_MAX_RANKS)) throw ranksOverLimit(null, options.maxRanks ?? DEFAULT_MAX_RANKS);
   const models: TraceModel[] = [];
   for (const file of files) {
     if (isStreamInput(file)) models.push(...(await loadSpooled(file, options)));
@@ -88,6 +91,7 @@ export async function loadTraces(inputs: readonly string[], options: ParseOption
       models.push(...(await format.parse(file, options)));
     }
   }
+  checkFanOut(models, options);
   return models;
 }
 

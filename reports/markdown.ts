@@ -11,6 +11,7 @@
  */
 import type { Summary } from "../src/analysis/summary.js";
 import { formatBytes, formatCount, formatMs, formatNs, formatPct, shortKernelName } from "./format.js";
+import { isOthers, shownAndOthers } from "./top-rows.js";
 
 export const MARKDOWN_LIMIT = 65_000;
 
@@ -118,6 +119,15 @@ function table(header: string[], align: ("l" | "r")[], rows: string[][]): string
   ];
 }
 
+/** The label of a table's "(all others)" row. */
+function othersLabel(rows: number, what: string): string {
+  return `_(all others: ${formatCount(rows)} ${what})_`;
+}
+
+function othersNote(others: object | null): string[] {
+  return others ? ["", "_Every row is in the CSV tables (`llmprof analyze -f csv -o DIR`)._"] : [];
+}
+
 function more(shown: number, total: number, what: string): string[] {
   return total > shown ? ["", `_${formatCount(total - shown)} more ${what} in summary.json._`] : [];
 }
@@ -216,22 +226,25 @@ function kernelLines(s: Summary, b: Budget): string[] {
     "### Top kernels",
     "",
   );
-  const top = k.byName.slice(0, b.kernels);
+  const { shown: top, others } = shownAndOthers(k.byName, b.kernels, "name");
   out.push(
     ...table(
       ["kernel", "category", "count", "total ms", "mean µs", "% of kernel time", "decided by"],
       ["l", "l", "r", "r", "r", "r", "l"],
-      top.map((r) => [
-        esc(shortKernelName(r.name, Math.min(80, b.text)), b.text),
-        r.category,
-        formatCount(r.count),
-        formatMs(r.totalNs),
-        (r.meanNs / 1e3).toFixed(1),
-        formatPct(r.pctOfKernelTime),
-        esc(r.categorySource ?? "", Math.min(48, b.text)),
-      ]),
+      [
+        ...top.map((r) => [
+          esc(shortKernelName(r.name, Math.min(80, b.text)), b.text),
+          r.category,
+          formatCount(r.count),
+          formatMs(r.totalNs),
+          (r.meanNs / 1e3).toFixed(1),
+          formatPct(r.pctOfKernelTime),
+          esc(r.categorySource ?? "", Math.min(48, b.text)),
+        ]),
+        ...(others ? [[othersLabel(others.others, "kernel names"), "", formatCount(others.count), formatMs(others.totalNs), (others.count > 0 ? others.totalNs / others.count / 1e3 : 0).toFixed(1), formatPct(others.pctOfKernelTime), ""]] : []),
+      ],
     ),
-    ...more(top.length, k.byName.length, "kernel names"),
+    ...othersNote(others),
     "",
   );
   return out;
@@ -285,15 +298,15 @@ function moduleLines(s: Summary, b: Budget): string[] {
   const inside = m.kernelTotalNs > 0 ? (100 * m.attributedNs) / m.kernelTotalNs : NaN;
   const pct = (ns: number) => formatPct(m.kernelTotalNs > 0 ? (100 * ns) / m.kernelTotalNs : NaN);
   const recompute = m.classes.some((c) => c.recomputeNs > 0);
-  const classes = [...m.classes].sort((a, c) => c.selfNs - a.selfNs).slice(0, b.modules);
+  const { shown: classes, others: otherClasses } = shownAndOthers([...m.classes].sort((a, c) => c.selfNs - a.selfNs), b.modules, "className");
   out.push(
     `GPU kernel time by nn.Module class, by self time (not in child modules); ${formatPct(inside)} of kernel time runs inside modules.`,
     "",
     ...table(
       ["class", "instances", "forward ms", "backward ms", ...(recompute ? ["recompute ms"] : []), "self ms", "% self", "inclusive ms"],
       ["l", "r", "r", "r", ...(recompute ? (["r"] as const) : []), "r", "r", "r"],
-      classes.map((c) => [
-        esc(c.className, Math.min(80, b.text)),
+      [...classes, ...(otherClasses ? [otherClasses] : [])].map((c) => [
+        isOthers(c) ? othersLabel(c.others, "module classes") : esc(c.className, Math.min(80, b.text)),
         formatCount(c.instances),
         formatMs(c.forwardNs),
         formatMs(c.backwardNs),
@@ -303,7 +316,7 @@ function moduleLines(s: Summary, b: Budget): string[] {
         formatMs(c.totalNs),
       ]),
     ),
-    ...more(classes.length, m.classes.length, "module classes"),
+    ...othersNote(otherClasses),
   );
   if (m.unattributed.length) {
     out.push("", "Outside modules: " + m.unattributed.map((u) => `${esc(u.label, b.text)} ${formatMs(u.totalNs)} ms (${pct(u.totalNs)})`).join("; ") + ".");
@@ -316,16 +329,23 @@ function operatorLines(s: Summary, b: Budget): string[] {
   const o = s.operators;
   const out = ["### Top operators", ""];
   if (!o.available) return [...out, `_Not available: ${esc(o.reason, b.text)}._`, ""];
-  const top = [...o.byName].sort((x, y) => y.gpuSelfNs - x.gpuSelfNs).slice(0, b.operators);
+  const { shown: top, others } = shownAndOthers([...o.byName].sort((x, y) => y.gpuSelfNs - x.gpuSelfNs), b.operators, "name");
   out.push(
     "By GPU self time: the kernels whose innermost launching operator is this one.",
     "",
     ...table(
       ["operator", "calls", "CPU total ms", "GPU self ms", "% of kernel time", "TFLOP/s"],
       ["l", "r", "r", "r", "r", "r"],
-      top.map((r) => [esc(r.name, Math.min(80, b.text)), formatCount(r.calls), formatMs(r.cpuTotalNs), formatMs(r.gpuSelfNs), formatPct(r.pctOfKernelTime), r.tflopsPerS === null ? "" : r.tflopsPerS.toFixed(1)]),
+      [...top, ...(others ? [others] : [])].map((r) => [
+        isOthers(r) ? othersLabel(r.others, "operators") : esc(r.name, Math.min(80, b.text)),
+        formatCount(r.calls),
+        formatMs(r.cpuTotalNs),
+        formatMs(r.gpuSelfNs),
+        formatPct(r.pctOfKernelTime),
+        r.tflopsPerS === null ? "" : r.tflopsPerS.toFixed(1),
+      ]),
     ),
-    ...more(top.length, o.byName.length, "operators"),
+    ...othersNote(others),
     "",
   );
   return out;
