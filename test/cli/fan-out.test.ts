@@ -11,6 +11,7 @@ import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { expectCleanError, runCli } from "../helpers/cli.js";
 import { fixture } from "../helpers/paths.js";
+import { chromiumAvailable, launch, openReport } from "../reports/browser.js";
 import { fanOutKineto, garbageSqlite, manyProcessesSqlite, type FanOutTrace } from "../fuzz/generators.js";
 
 const dir = mkdtempSync(join(tmpdir(), "llmprof-fanout-"));
@@ -161,4 +162,20 @@ describe("limits that stop a run name the limit and the option (point 4)", () =>
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--top: expected a positive whole number/);
   });
+});
+
+describe.skipIf(!chromiumAvailable())("the HTML report with (all others) rows (point 4)", () => {
+  it("opens without errors, the module icicle and the tables intact", async () => {
+    const html = join(dir, "top3.html");
+    expect(runCli(["analyze", fixture("llama-tiny-train.json.gz"), "-o", html, "--top", "3"]).status).toBe(0);
+    const browser = await launch();
+    try {
+      const opened = await openReport(browser, html);
+      expect(opened.errors).toEqual([]);
+      const text = await opened.page.evaluate(() => document.body.innerText);
+      expect(text).toContain("(all others)");
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
 });
