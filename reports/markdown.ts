@@ -12,6 +12,7 @@
 import type { Summary } from "../src/analysis/summary.js";
 import { formatBytes, formatCount, formatMs, formatNs, formatPct, shortKernelName } from "./format.js";
 import { isOthers, shownAndOthers } from "./top-rows.js";
+import { inertForPullRequest } from "./markdown-safe.js";
 
 export const MARKDOWN_LIMIT = 65_000;
 
@@ -91,12 +92,13 @@ function renderWith(s: Summary, b: Budget): string {
  * characters become entities; `|`, `\`, `*`, `[` and `]` get a backslash (no
  * table breaks, emphasis or links; `_` stays, since GitHub ignores it inside
  * words and kernel names stay readable); line breaks become spaces; long
- * strings are cut to `max` characters.
+ * strings are cut to `max` characters. Mentions, issue references, bare URLs,
+ * bidi and control characters are made inert first (markdown-safe.ts).
  */
 export function escapeMarkdown(text: string, max = Infinity): string {
   let t = text.replace(/[\r\n\t\u2028\u2029]+/g, " ");
   if (t.length > max) t = `${t.slice(0, Math.max(1, max - 1))}…`;
-  return t.replace(/[&<>`|\\*[\]]/g, (ch) => MD_ESCAPES[ch]!);
+  return inertForPullRequest(t).replace(/[&<>`|\\*[\]]/g, (ch) => MD_ESCAPES[ch]!);
 }
 const MD_ESCAPES: Record<string, string> = {
   "&": "&amp;",
@@ -117,6 +119,11 @@ function table(header: string[], align: ("l" | "r")[], rows: string[][]): string
     `| ${align.map((a) => (a === "r" ? "---:" : "---")).join(" | ")} |`,
     ...rows.map((r) => `| ${r.join(" | ")} |`),
   ];
+}
+
+/** "#3" as GitHub shows it without linking issue 3 (a zero-width joiner after "#"). */
+function numbered(n: number | string): string {
+  return inertForPullRequest(`#${n}`);
 }
 
 /** The label of a table's "(all others)" row. */
@@ -190,7 +197,7 @@ function stepLines(s: Summary, b: Budget): string[] {
       total++;
       if (rows.length >= b.steps) continue;
       rows.push([
-        s.steps.source === "gpu-span" ? "whole trace" : `#${x.step}`,
+        s.steps.source === "gpu-span" ? "whole trace" : numbered(x.step),
         gpu(d.rank, d.device),
         formatMs(x.windowNs),
         `${formatMs(x.computeNs)} (${formatPct(x.computePct)})`,
@@ -287,7 +294,7 @@ function moduleLines(s: Summary, b: Budget): string[] {
       out.push(
         `**Inferred layers** (no module spans; ${esc(l.method, 200)}): ${formatPct(l.pctOfKernelTime)} of kernel time.`,
         "",
-        ...table(["layer (inferred)", "forward ms", "backward ms", "vs median"], ["l", "r", "r", "r"], l.layers.slice(0, b.modules).map((x) => [`#${x.index}`, formatMs(x.forwardNs), formatMs(x.backwardNs), `${x.vsMedianPct >= 0 ? "+" : ""}${x.vsMedianPct.toFixed(1)}%`])),
+        ...table(["layer (inferred)", "forward ms", "backward ms", "vs median"], ["l", "r", "r", "r"], l.layers.slice(0, b.modules).map((x) => [numbered(x.index), formatMs(x.forwardNs), formatMs(x.backwardNs), `${x.vsMedianPct >= 0 ? "+" : ""}${x.vsMedianPct.toFixed(1)}%`])),
         "",
         `Outside the layers: ${formatMs(l.outside.beforeNs)} ms before them (embedding...), ${formatMs(l.outside.afterNs)} ms after or between them (head, loss, optimizer...).`,
         "",
@@ -508,7 +515,7 @@ function rankLines(s: Summary, b: Budget): string[] {
     ...more(Math.min(r.ranks.length, b.steps), r.ranks.length, "ranks"),
   );
   const named = r.stragglers.filter((x) => x.straggler !== null).slice(0, b.steps);
-  if (named.length) out.push("", "Stragglers: " + named.map((x) => `step #${x.step} rank ${x.straggler} (+${formatMs(x.delayNs)} ms)`).join(", ") + ".");
+  if (named.length) out.push("", "Stragglers: " + named.map((x) => `step ${numbered(x.step)} rank ${x.straggler} (+${formatMs(x.delayNs)} ms)`).join(", ") + ".");
   out.push("");
   return out;
 }

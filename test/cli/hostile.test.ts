@@ -6,6 +6,7 @@ import { gunzipSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { writeOutput } from "../../src/cli/output.js";
 import { renderCsv } from "../../reports/csv.js";
+import { inertForPullRequest } from "../../reports/markdown-safe.js";
 import { configFromObject, loadConfig } from "../../src/config.js";
 import { parseBudget } from "../../src/analysis/budget.js";
 import { MAX_YAML_BYTES, nestingDepth, parseBoundedYaml } from "../../src/yaml-bounded.js";
@@ -203,5 +204,48 @@ describe("terminal output carries no control characters (point 5, terminal part)
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("\ufffd]8;;x\ufffdk\ufffd[2J");
     expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+  });
+});
+
+describe("Markdown for pull-request comments is inert (point 6)", () => {
+  const PING = "ping @octocat and @org/team, see #12, GH-7 and o/r#3 at https://evil.example/x or www.evil.example";
+  const BIDI = "\u202eevil\u202c\u2066iso\u2069\u200f";
+  const hostile = (name: string, extra: string) => {
+    const text = gunzipSync(readFileSync(trace)).toString("utf8");
+    return file(name, text.replace(/"name": "void at::native::elementwise_kernel/g, `"name": ${JSON.stringify(`${PING} ${BIDI}\u0007\u001b[31m`).slice(0, -1)}${extra}void at::native::elementwise_kernel`));
+  };
+  const check = (md: string, readable = PING.slice(0, 60)) => {
+    expect(md).not.toMatch(/@[\w/]/);
+    expect(md).not.toMatch(/(?<!&)#\d/);
+    expect(md).not.toMatch(/GH-\d/i);
+    expect(md).not.toMatch(/(https?|ftp):\/\//i);
+    expect(md).not.toMatch(/www\./i);
+    expect(md).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
+    // it still reads the same: without the zero-width joiners the text is there, only the controls gone
+    expect(md.replace(/\u200d/g, "")).toContain(readable);
+  };
+  it("analyze -f md: mentions, issue references, bare URLs, bidi and control characters are defused", () => {
+    const r = runCli(["analyze", hostile("pr-a.json", ""), "-f", "md"]);
+    expect(r.status).toBe(0);
+    check(r.stdout);
+  });
+  it("diff -f md and check --markdown", () => {
+    const a = hostile("pr-base.json", "");
+    const b = hostile("pr-head.json", "x_");
+    const d = runCli(["diff", a, b, "-f", "md"]);
+    expect(d.status).toBe(0);
+    check(d.stdout);
+    // the check's Markdown names the run: a file name that pings and links
+    const run = file("pr @octocat #12 www.x.json", readFileSync(b));
+    const budget = file("pr-budget.yml", "step_time_ms: 100000\n");
+    const md = join(dir, "pr-check.md");
+    const c = runCli(["check", run, "--budget", budget, "--markdown", md]);
+    expect(c.status).toBe(0);
+    check(readFileSync(md, "utf8"), "pr @octocat #12 www.x.json");
+  });
+  it("an ordinary kernel name is unchanged", () => {
+    const name = "ampere_bf16_s16816gemm_bf16_128x64_ldg8_f2f_stages_64x4_tn";
+    expect(inertForPullRequest(name)).toBe(name);
+    expect(inertForPullRequest("aten::scaled_dot_product_attention")).toBe("aten::scaled_dot_product_attention");
   });
 });
