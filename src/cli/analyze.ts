@@ -47,6 +47,7 @@ interface AnalyzeFlags {
   top?: string;
   maxRanks?: string;
   maxDevices?: string;
+  showPaths?: boolean;
 }
 
 export function registerAnalyzeCommand(program: Command): void {
@@ -68,6 +69,7 @@ export function registerAnalyzeCommand(program: Command): void {
     .option("--max-decompressed-gib <n>", "largest size a compressed input may inflate to, in GiB (default: 64 for text; 100x the compressed size, within TMPDIR's free space, for .sqlite.gz)")
     .option("--top <n>", `rows per name table (kernels, operators, modules) in summary.json and the HTML report, the rest summed in one "(all others)" row; CSV has every row (default ${DEFAULT_TOP_ROWS})`)
     .option("--max-ranks <n>", `most ranks (traces, or processes of one Nsight report) analysed together (default ${DEFAULT_MAX_RANKS})`)
+    .option("--show-paths", "keep the trace's recorded name (Kineto traceName) whole, with the recording machine's directory (default: its last component only)")
     .option("--max-devices <n>", `most distinct GPU device ids in one rank (default ${DEFAULT_MAX_DEVICES})`)
     .action(async (traces: string[], flags: AnalyzeFlags) => {
       const steps = flags.steps === undefined ? undefined : parseStepSelection(flags.steps);
@@ -92,6 +94,7 @@ export function registerAnalyzeCommand(program: Command): void {
         ...hardwareOptionsFromFlags(flags),
       };
       const summary = analyzeModels(models, options);
+      if (flags.showPaths) summary.trace.traceName = models[0]?.meta.traceName ?? summary.trace.traceName;
       // what summary.json and the reports show: name tables cut to --top rows plus "(all others)"; CSV keeps every row
       const shown = boundSummary(summary, top);
       // the HTML timeline is drawn from the models, not from summary.json

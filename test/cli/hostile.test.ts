@@ -1,7 +1,7 @@
 /** Issue 23: hostile input II. Every adversarial input is generated here, small. */
-import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { writeOutput } from "../../src/cli/output.js";
@@ -156,6 +156,66 @@ describe("privacy (point 10)", () => {
     expect(readFileSync(html, "utf8")).not.toContain("secret-project");
     const s = JSON.parse(runCli(["analyze", named, "-f", "json"]).stdout) as { trace: { traceName: string } };
     expect(s.trace.traceName).toBe("rank0.pt.trace.json");
+    // asked for, the whole recorded name
+    const shown = JSON.parse(runCli(["analyze", named, "-f", "json", "--show-paths"]).stdout) as { trace: { traceName: string } };
+    expect(shown.trace.traceName).toBe("/home/alice/secret-project/tmp1234/rank0.pt.trace.json");
+  });
+
+  it("the gzip header's original file name (FNAME) is never copied", () => {
+    const gz = gzipSync(gunzipSync(readFileSync(trace)));
+    // FLG.FNAME set, the name after the 10-byte header (RFC 1952, 2.3.1)
+    const header = Buffer.from(gz.subarray(0, 10));
+    header[3] = header[3]! | 0x08;
+    const p = file("fname.json.gz", Buffer.concat([header, Buffer.from("/home/zqrecorder/secret-project/rank0.json\0", "latin1"), gz.subarray(10)]));
+    expect(gunzipSync(readFileSync(p)).length).toBeGreaterThan(0);
+    const out = join(dir, "fname-out");
+    const r = runCli(["analyze", p, "-o", out, "-f", "json,md,html,csv"]);
+    expect(r.status, r.stderr).toBe(0);
+    const texts = [r.stdout, runCli(["info", p]).stdout, ...["summary.json", "summary.md", "report.html", "csv/kernels.csv", "csv/steps.csv"].map((f) => readFileSync(join(out, f), "utf8"))];
+    for (const t of texts) expect(t).not.toMatch(/zqrecorder|secret-project/);
+  });
+
+  it("a relative directory gives relative file names", () => {
+    const r = runCli(["analyze", "multi-gpu", "-f", "json"], { cwd: fixture(".") });
+    expect(r.status, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as { trace: { files: string[]; ranks: { file: string }[] } };
+    expect(s.trace.files).toEqual(["multi-gpu/l2-ddp-straggler-2gpu-rank0.json.gz", "multi-gpu/l2-ddp-straggler-2gpu-rank1.json.gz"]);
+    expect(s.trace.ranks.map((x) => x.file)).toEqual(s.trace.files);
+  });
+
+  it("batch --reports names each trace relative to the directory given, never by its absolute path", () => {
+    const out = join(dir, "batch-paths");
+    const r = runCli(["batch", fixture("multi-gpu"), "--out", out, "--reports"]);
+    expect(r.status, r.stderr).toBe(0);
+    const reports = readdirSync(join(out, "reports"));
+    expect(reports).toHaveLength(2);
+    for (const folder of reports) {
+      const html = readFileSync(join(out, "reports", folder, "report.html"), "utf8");
+      expect(html).not.toContain(fixture("multi-gpu"));
+      expect(html).toMatch(/l2-ddp-straggler-2gpu-rank[01]\.json\.gz/);
+    }
+  });
+});
+
+// as root, permissions do not stop a write: the CLI runs as nobody (uid 65534) when this test runs as root
+const asNobody = process.getuid?.() === 0;
+describe.skipIf(!asNobody)("an unwritable output directory is one clean line (point 9, EACCES)", () => {
+  const ro = mkdtempSync(join(dir, "readonly-"));
+  chmodSync(ro, 0o555);
+  const nobody = (args: string[]) => {
+    const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", uid: 65534, gid: 65534, env: { ...process.env, CI: "1" } });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  it("analyze -o file, -o dir -f csv, the annotated trace and batch --out", () => {
+    const traceCopy = join(mkdtempSync(join(tmpdir(), "llmprof-ro-in-")), "t.json.gz");
+    writeFileSync(traceCopy, readFileSync(trace));
+    chmodSync(dirname(traceCopy), 0o755);
+    chmodSync(traceCopy, 0o644);
+    expectCleanError(nobody(["analyze", traceCopy, "-o", join(ro, "s.json")]), join(ro, "s.json"), /permission denied/);
+    expectCleanError(nobody(["analyze", traceCopy, "-o", `${ro}/`, "-f", "csv"]), join(ro, "csv"), /permission denied/);
+    expectCleanError(nobody(["analyze", traceCopy, "-o", join(ro, "a.json.gz")]), join(ro, "a.json.gz"), /permission denied/);
+    expectCleanError(nobody(["batch", fixture("multi-gpu"), "--out", join(ro, "b")]), join(ro, "b"), /permission denied/);
+    expect(readdirSync(ro)).toEqual([]);
   });
 });
 
