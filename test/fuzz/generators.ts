@@ -37,6 +37,8 @@ export interface FanOutOptions {
   device?: (i: number) => number;
   /** Wrap each launch in a CPU operator named operator(i). */
   operator?: (i: number) => string;
+  /** Wrap each operator in an `nn.Module: <module(i)>` span (needs `operator`). */
+  module?: (i: number) => string;
 }
 
 export interface FanOutTrace {
@@ -65,7 +67,9 @@ export function fanOutKineto(o: FanOutOptions): FanOutTrace {
   for (let i = 0; i < o.kernels; i++) {
     const durUs = 1 + ((i * 7919) % 97);
     const op = o.operator?.(i);
-    if (op !== undefined) events.push(`{"ph":"X","cat":"cpu_op","name":${JSON.stringify(op)},"pid":1,"tid":1,"ts":${t},"dur":4,"args":{"External id":${i + 1}}}`);
+    const mod = o.module?.(i);
+    if (mod !== undefined) events.push(`{"ph":"X","cat":"python_function","name":${JSON.stringify(`nn.Module: ${mod}`)},"pid":1,"tid":1,"ts":${t},"dur":4,"args":{"Python id":${i + 1}}}`);
+    if (op !== undefined) events.push(`{"ph":"X","cat":"cpu_op","name":${JSON.stringify(op)},"pid":1,"tid":1,"ts":${t}.2,"dur":3.6,"args":{"External id":${i + 1}}}`);
     events.push(`{"ph":"X","cat":"cuda_runtime","name":"cudaLaunchKernel","pid":1,"tid":1,"ts":${t + 1},"dur":2,"args":{"correlation":${i + 1},"External id":${i + 1}}}`);
     const d = device(i);
     events.push(`{"ph":"X","cat":"kernel","name":${JSON.stringify(name(i))},"pid":${d},"tid":7,"ts":${t + 3},"dur":${durUs},"args":{"correlation":${i + 1},"External id":${i + 1},"device":${d},"stream":7}}`);
