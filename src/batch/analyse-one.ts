@@ -11,7 +11,7 @@ import { renameInput } from "../analysis/privacy.js";
 import { LlmprofError } from "../errors.js";
 import { loadTraces } from "../../parsers/registry.js";
 import { renderHtml } from "../../reports/html/render.js";
-import { writeOutput } from "../cli/output.js";
+import { writeOutput } from "../io/output.js";
 import type { Row } from "./columns.js";
 import { traceRow, type TraceFileInfo } from "./rows.js";
 

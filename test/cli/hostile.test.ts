@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { writeOutput } from "../../src/cli/output.js";
+import { writeOutput } from "../../src/io/output.js";
 import { renderCsv } from "../../reports/csv.js";
 import { inertForPullRequest } from "../../reports/markdown-safe.js";
 import { configFromObject, loadConfig } from "../../src/config.js";
