@@ -18,7 +18,7 @@ import { TraceBuilder, type GpuRow } from "../src/model/builder.js";
 import type { DiagnosticId } from "../src/model/diagnostics.js";
 import { CpuKind, GpuKind, RuntimeKind, type DeviceInfo, type TraceModel } from "../src/model/tables.js";
 import { NvtxText, parseNvtxText } from "./nsys-nvtx.js";
-import { DEFAULT_MAX_RANKS, PROCESSES_PER_RANK, processesOverLimit, ranksOverLimit } from "../src/limits.js";
+import { DEFAULT_MAX_RANKS, PROCESSES_PER_RANK, processesOverLimit, ranksOverLimit } from "../src/model/limits.js";
 
 const TID_SPAN = 2 ** 24;
 
@@ -163,7 +163,7 @@ export class NsysSink {
   constructor(
     readonly format: string,
     readonly file: string,
-    /** Fan-out bound (src/limits.ts): every process costs a model, so a report with thousands stops early. */
+    /** Fan-out bound (src/model/limits.ts): every process costs a model, so a report with thousands stops early. */
     readonly maxRanks = DEFAULT_MAX_RANKS,
   ) {}
 

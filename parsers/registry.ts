@@ -13,7 +13,7 @@ import { NSYS_FORMATS } from "./nsys.js";
 import { parseXPlane, sniffXPlane } from "./xplane.js";
 import { describeFsError, readHead } from "./source.js";
 import { isStreamInput, spoolInput } from "./spool.js";
-import { checkFanOut, DEFAULT_MAX_RANKS, ranksOverLimit } from "../src/limits.js";
+import { checkFanOut, DEFAULT_MAX_RANKS, ranksOverLimit } from "../src/model/limits.js";
 
 export interface FormatModule {
   readonly id: string;
@@ -81,7 +81,7 @@ function describeHead(head: Buffer): string {
 export async function loadTraces(inputs: readonly string[], options: ParseOptions = {}): Promise<TraceModel[]> {
   const files: string[] = [];
   for (const input of inputs) files.push(...(isStreamInput(input) ? [input] : await expandInput(input)));
-  // fan-out bounds (src/limits.ts): too many files stop before any is parsed
+  // fan-out bounds (src/model/limits.ts): too many files stop before any is parsed
   if (files.length > (options.maxRanks ?? DEFAULT_MAX_RANKS)) throw ranksOverLimit(null, options.maxRanks ?? DEFAULT_MAX_RANKS);
   const models: TraceModel[] = [];
   for (const file of files) {

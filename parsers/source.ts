@@ -20,9 +20,9 @@ export interface ByteSource {
 export interface SourceOptions {
   /** Refuse to inflate more than this many bytes (gzip bombs). */
   maxTextBytes?: number;
-  /** Ranks analysed together (src/limits.ts); an Nsight report with more processes stops early. */
+  /** Ranks analysed together (src/model/limits.ts); an Nsight report with more processes stops early. */
   maxRanks?: number;
-  /** Distinct GPU device ids per rank (src/limits.ts), checked after parsing. */
+  /** Distinct GPU device ids per rank (src/model/limits.ts), checked after parsing. */
   maxDevices?: number;
 }
 

@@ -23,7 +23,7 @@ import { outputTargets, writeOutput, writeOutputStream } from "../io/output.js";
 import { writeAnnotatedTrace } from "../../reports/trace-export.js";
 import { Progress } from "./progress.js";
 import { boundSummary, DEFAULT_TOP_ROWS } from "../../reports/top-rows.js";
-import { DEFAULT_MAX_DEVICES, DEFAULT_MAX_RANKS } from "../limits.js";
+import { DEFAULT_MAX_DEVICES, DEFAULT_MAX_RANKS } from "../model/limits.js";
 
 export const OUTPUT_FORMATS = ["json", "text", "html", "md", "csv", "trace"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];

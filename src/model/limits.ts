@@ -5,8 +5,8 @@
  * otherwise cost gigabytes; a run over a limit stops and names the option that
  * raises it.
  */
-import type { TraceModel } from "./model/tables.js";
-import { LlmprofError } from "./errors.js";
+import type { TraceModel } from "./tables.js";
+import { LlmprofError } from "../errors.js";
 
 export const DEFAULT_MAX_RANKS = 1024;
 export const DEFAULT_MAX_DEVICES = 256;
