@@ -7,6 +7,8 @@ import { describe, expect, it } from "vitest";
 import { writeOutput } from "../../src/io/output.js";
 import { renderCsv } from "../../reports/csv.js";
 import { inertForPullRequest } from "../../reports/markdown-safe.js";
+import { chromiumAvailable, launch, openReport } from "../reports/browser.js";
+import { fanOutKineto, PROTOTYPE_NAMES } from "../fuzz/generators.js";
 import { configFromObject, loadConfig } from "../../src/config.js";
 import { parseBudget } from "../../src/analysis/budget.js";
 import { MAX_YAML_BYTES, nestingDepth, parseBoundedYaml } from "../../src/yaml-bounded.js";
@@ -308,4 +310,30 @@ describe("Markdown for pull-request comments is inert (point 6)", () => {
     expect(inertForPullRequest(name)).toBe(name);
     expect(inertForPullRequest("aten::scaled_dot_product_attention")).toBe("aten::scaled_dot_product_attention");
   });
+});
+
+describe.skipIf(!chromiumAvailable())("prototype names in the pages (point 7, client side)", () => {
+  it("modules named after Object.prototype members all appear in the icicle; a trace file named __proto__ is counted in the batch index", async () => {
+    const names = [...PROTOTYPE_NAMES];
+    const t = file("proto-modules.json", fanOutKineto({ kernels: names.length * 2, name: (i) => `k${i}`, operator: (i) => `aten::op${i}`, module: (i) => names[i % names.length]! }).text);
+    const html = join(dir, "proto-modules.html");
+    expect(runCli(["analyze", t, "-o", html]).status).toBe(0);
+    const archive = mkdtempSync(join(dir, "proto-archive-"));
+    for (const n of ["__proto__", "constructor", "a.json.gz"]) writeFileSync(join(archive, n), readFileSync(trace));
+    const out = join(dir, "proto-batch");
+    expect(runCli(["batch", archive, "--out", out]).status).toBe(0);
+    const browser = await launch();
+    try {
+      const report = await openReport(browser, html);
+      expect(report.errors).toEqual([]);
+      // the root and one node per module (each a root-level instance), by the data d3 bound to it
+      const labels = await report.page.evaluate(() => [...document.querySelectorAll("#modules g.node")].map((g) => (g as unknown as { __data__: { data: { label: string } } }).__data__.data.label));
+      expect(labels.slice(1).sort()).toEqual([...names].sort());
+      const index = await openReport(browser, join(out, "index.html"));
+      expect(index.errors).toEqual([]);
+      expect(await index.page.evaluate(() => document.querySelector("header .subtitle")?.textContent ?? "")).toMatch(/^3 traces, 3 rows/);
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
 });
