@@ -337,3 +337,23 @@ describe.skipIf(!chromiumAvailable())("prototype names in the pages (point 7, cl
     }
   }, 90_000);
 });
+
+describe("diff of an edited summary.json with malformed entries (point 9)", () => {
+  it("a null row, a numeric name, a table that is not a list, a missing table: one line naming the file and the path", () => {
+    const good = file("good-summary.json", runCli(["analyze", trace, "-f", "json"]).stdout);
+    const edits: [string, (s: Record<string, Record<string, unknown>>) => void, RegExp][] = [
+      ["row-null", (s) => ((s["kernels"]!["byName"] as unknown[])[0] = null), /kernels\.byName\[0\] is null/],
+      ["name-number", (s) => (((s["kernels"]!["byName"] as Record<string, unknown>[])[0]!)["name"] = 5), /kernels\.byName\[0\]\.name is number/],
+      ["table-object", (s) => (s["temporal"]!["devices"] = {}), /temporal\.devices is object, expected a list/],
+      ["table-missing", (s) => delete s["operators"]!["byName"], /operators\.byName is missing/],
+      ["phases-not-list", (s) => (s["phases"]!["steps"] = [{ step: 2, phases: 5 }]), /phases\.steps\[0\]\.phases is number/],
+    ];
+    for (const [name, edit, problem] of edits) {
+      const s = JSON.parse(readFileSync(good, "utf8")) as Record<string, Record<string, unknown>>;
+      edit(s);
+      const bad = file(`bad-${name}.json`, JSON.stringify(s));
+      expectCleanError(runCli(["diff", good, bad, "-f", "json"]), bad, problem);
+    }
+    expect(runCli(["diff", good, good, "-f", "json"]).status).toBe(0);
+  });
+});
