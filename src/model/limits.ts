@@ -21,13 +21,15 @@ export interface FanOutLimits {
 }
 
 const count = (n: number) => n.toLocaleString("en-US");
+// the options exist on `analyze`; diff, check and compare also read the summary.json it writes
+const RAISE = (option: string) => `raise it with \`llmprof analyze ${option} <n>\` (diff, check and compare accept the summary.json it writes)`;
 
 export function ranksOverLimit(file: string | null, limit: number): LlmprofError {
-  return new LlmprofError(file, `more than ${count(limit)} ranks (traces, or processes that launched GPU work), the limit analysed together; raise it with --max-ranks <n>`);
+  return new LlmprofError(file, `more than ${count(limit)} ranks (traces, or processes that launched GPU work), the limit analysed together; ${RAISE("--max-ranks")}`);
 }
 
 export function processesOverLimit(file: string, processes: number, maxRanks: number): LlmprofError {
-  return new LlmprofError(file, `more than ${count(processes)} processes, the limit (${PROCESSES_PER_RANK} per rank allowed by --max-ranks, ${count(maxRanks)}); raise it with --max-ranks <n>`);
+  return new LlmprofError(file, `more than ${count(processes)} processes, the limit (${PROCESSES_PER_RANK} per rank allowed by --max-ranks, ${count(maxRanks)}); ${RAISE("--max-ranks")}`);
 }
 
 /** Stops a run whose models exceed the rank or device limit, naming the limit and its option. */
@@ -41,7 +43,7 @@ export function checkFanOut(models: readonly TraceModel[], limits: FanOutLimits 
     for (let i = 0; i < m.gpu.length; i++) {
       ids.add(device[i]!);
       if (ids.size > maxDevices) {
-        throw new LlmprofError(m.meta.files[0] ?? null, `more than ${count(maxDevices)} distinct GPU device ids (the limit); raise it with --max-devices <n>`);
+        throw new LlmprofError(m.meta.files[0] ?? null, `more than ${count(maxDevices)} distinct GPU device ids (the limit); ${RAISE("--max-devices")}`);
       }
     }
   }
