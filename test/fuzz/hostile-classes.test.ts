@@ -123,7 +123,7 @@ describe("fan-out (generated tables)", () => {
         const key = "totalNs" in full[0]! ? "totalNs" : "gpuSelfNs";
         const sum = (rows: readonly object[]) => rows.reduce((a, x) => a + (x as Record<string, number>)[key]!, 0);
         expect(sum(cut)).toBeCloseTo(sum(full), 3);
-        expect((others as Record<string, number>)[key]).toBeCloseTo(sum(full.slice(top)), 3);
+        expect(others[key]).toBeCloseTo(sum(full.slice(top)), 3);
       }
       // the bounded summary renders
       const out = renderAll(b);
