@@ -603,10 +603,10 @@ function criticalPathLines(s: Summary, b: Budget): string[] {
   // summaries written before the section existed lack it
   if (!cp?.available || cp.steps.length === 0) return [];
   const out = ["### Critical path", "", "Share of each step on the chain of dependent work that sets its time (README: Critical path)."];
-  out.push("", ...table(pathStepHeader(), pathStepHeader().map((_, i) => (i === 0 ? "l" : "r")), cp.steps.slice(0, b.steps).map(pathStepRow)), ...more(Math.min(cp.steps.length, b.steps), cp.steps.length, "steps"));
+  out.push("", ...table(pathStepHeader(), pathStepHeader().map((_, i) => (i === 0 ? "l" : "r")), cp.steps.slice(0, b.steps).map((x) => { const row = pathStepRow(x); return [numbered(x.step), ...row.slice(1)]; })), ...more(Math.min(cp.steps.length, b.steps), cp.steps.length, "steps"));
   const st = medianPathStep(cp);
   if (st && st.whatIf.length) {
-    out.push("", `What-if for step #${st.step} (estimates bounded by the slack of parallel work):`, "");
+    out.push("", `What-if for step ${numbered(st.step)} (estimates bounded by the slack of parallel work):`, "");
     const rows = whatIfRows(st, b.text).slice(0, b.kernels).map((r) => [esc(r[0]!, b.text), ...r.slice(1)]);
     out.push(...table(whatIfHeader(cp), whatIfHeader(cp).map((_, i) => (i < 2 ? "l" : "r")), rows));
   }
