@@ -1,6 +1,6 @@
 /**
  * Module breakdown: the nn.Module tree from `nn.Module: Class_k` spans (Kineto
- * with_stack) or NVTX module ranges (class names or dotted paths, module-names.ts).
+ * with_stack) or NVTX module ranges (class names, dotted paths or "Class: path", module-names.ts).
  * An instance is identified by its span name (Class_k is unique per instance in
  * a process), so the forward calls of every step, and the recomputed forward
  * calls inside backward, fold into one instance. Its path comes from the
@@ -17,7 +17,7 @@
 import { CpuKind } from "../model/tables.js";
 import { NoModule, type Attribution } from "./attribution.js";
 import type { AnalysisContext } from "./context.js";
-import { dottedLabel, isDottedPath, moduleClassName, moduleShortName } from "./module-names.js";
+import { dottedLabel, hasClassAndPath, isDottedPath, moduleClassOfSpan, moduleShortName } from "./module-names.js";
 
 export interface ModuleTimes {
   forwardNs: number;
@@ -155,11 +155,11 @@ export function moduleBreakdown(ctx: AnalysisContext, attr: Attribution): Module
 
   const pct = (x: number) => (total > 0 ? (100 * x) / total : 0);
   const shortName = (key: number) => moduleShortName(strings.get(names[key]!));
-  const classOf = (key: number) => moduleClassName(shortName(key));
+  const classOf = (key: number) => moduleClassOfSpan(strings.get(names[key]!));
   const instancesPerClass = new Map<string, number>();
   for (let key = 0; key < k; key++) instancesPerClass.set(classOf(key), (instancesPerClass.get(classOf(key)) ?? 0) + 1);
   const label = (key: number) => {
-    if (isDottedPath(shortName(key))) return dottedLabel(shortName(key), parentKey[key]! >= 0 ? shortName(parentKey[key]!) : null);
+    if (isDottedPath(shortName(key)) || hasClassAndPath(strings.get(names[key]!))) return dottedLabel(shortName(key), parentKey[key]! >= 0 ? shortName(parentKey[key]!) : null);
     const cls = classOf(key);
     const idx = /_(\d+)$/.exec(shortName(key))?.[1];
     return (instancesPerClass.get(cls) ?? 0) > 1 && idx !== undefined ? `${cls}#${idx}` : cls;

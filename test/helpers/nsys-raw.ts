@@ -20,6 +20,8 @@ export interface RawNsys {
   ranges: RawRange[];
   /** ProfilerStep#N ranges. */
   steps: RawRange[];
+  /** Module ranges of the README's forward-hook snippet, "Class: path" (name = the whole text). */
+  modules: RawRange[];
   /** CUDA runtime calls with the GPU activity (kernel, memcpy, memset) they launched: launch thread and time, its duration. */
   launches: { tid: number; start: number; kernelNs: number }[];
   /** Kernels in start order: demangled name, start, end, start of the runtime call that launched it (null none). */
@@ -57,7 +59,9 @@ export function readNsysSqlite(gzPath: string): RawNsys {
            JOIN StringIds s ON s.id = k.demangledName LEFT JOIN CUPTI_ACTIVITY_KIND_RUNTIME r ON r.correlationId = k.correlationId ORDER BY k.start`)
         .all() as RawNsys["kernels"];
       const plain = ({ name, start, end, tid }: RawRange) => ({ name, start, end, tid });
-      return { ranges: ranges.filter((r) => r.op).map(plain), steps: ranges.filter((r) => /^ProfilerStep#\d+$/.test(r.name)).map(plain).sort((a, b) => a.start - b.start), launches, kernels };
+      const hookRange = /^[A-Z][A-Za-z0-9_]*: [a-z_][A-Za-z0-9_.]*$/;
+      const modules = nvtxRows.filter((r) => hookRange.test(r.text ?? "")).map((r) => ({ name: r.text!, start: r.start, end: r.end, tid: r.tid }));
+      return { modules, ranges: ranges.filter((r) => r.op).map(plain), steps: ranges.filter((r) => /^ProfilerStep#\d+$/.test(r.name)).map(plain).sort((a, b) => a.start - b.start), launches, kernels };
     } finally {
       db.close();
     }
