@@ -17,6 +17,7 @@
 import { CpuKind } from "../model/tables.js";
 import { NoModule, type Attribution } from "./attribution.js";
 import type { AnalysisContext } from "./context.js";
+import { recordedModuleSource, type ModuleSource } from "./module-source.js";
 import { dottedLabel, hasClassAndPath, isDottedPath, moduleClassOfSpan, moduleShortName } from "./module-names.js";
 
 export interface ModuleTimes {
@@ -65,8 +66,10 @@ export interface ModulesResult {
   instances: ModuleInstanceRow[];
   classes: ModuleClassRow[];
   unattributed: UnattributedRow[];
-  /** Where the tree comes from: nn.Module spans / NVTX ranges (absent) or JAX/XLA "name scopes" (scope-modules.ts). */
-  source?: "name scopes";
+  /** Where the tree comes from: Kineto nn.Module spans, NVTX module ranges or JAX/XLA name scopes (absent in older summaries: spans or ranges). */
+  source?: ModuleSource;
+  /** The same in words, as every output shows it (module-source.ts). */
+  sourceDescription?: string;
 }
 
 const UNATTRIBUTED: Record<number, { id: UnattributedRow["id"]; label: string }> = {
@@ -254,5 +257,5 @@ export function moduleBreakdown(ctx: AnalysisContext, attr: Attribution): Module
     .map(([code, u]) => ({ ...UNATTRIBUTED[code]!, totalNs: u.totalNs, count: u.count }))
     .sort((a, b) => b.totalNs - a.totalNs);
   const unattributedNs = unattributedRows.reduce((s, u) => s + u.totalNs, 0);
-  return { kernelTotalNs: total, attributedNs: total - unattributedNs, instances, classes, unattributed: unattributedRows };
+  return { kernelTotalNs: total, attributedNs: total - unattributedNs, instances, classes, unattributed: unattributedRows, ...recordedModuleSource(ctx) };
 }

@@ -166,10 +166,16 @@
     return { id: "top-module", label: "Top module class (self)", value: top.className, small: true, sub: fmt.pct(m.kernelTotalNs > 0 ? (100 * top.selfNs) / m.kernelTotalNs : NaN) + " of kernel time · " + top.instances + (top.instances === 1 ? " instance" : " instances") };
   });
 
+  /** Where the module results came from (recorded spans, NVTX ranges, name scopes, or inferred). */
+  function moduleSource(text) {
+    return el("p", { class: "muted module-source", "data-module-source": "", text: "Module source: " + text + "." });
+  }
+
   /** Without module spans: the layers inferred from the repeating operator sequence. */
   function inferredLayers(root, l) {
     if (!l.available) return;
     root.appendChild(el("h3", { text: "Inferred layers" }));
+    if (l.sourceDescription) root.appendChild(moduleSource(l.sourceDescription));
     root.appendChild(el("p", { class: "muted", text: "Inferred, not recorded: " + l.method + ". One layer = " + l.layerOps.slice(0, 6).join(", ") + (l.layerOps.length > 6 ? ", …" : "") + ". " + L.fmt.pct(l.pctOfKernelTime) + " of kernel time is inside them." + (l.outside ? " Outside them: " + L.fmt.ms(l.outside.beforeNs) + " ms before (embedding…), " + L.fmt.ms(l.outside.afterNs) + " ms after or between (head, loss, optimizer…)." : "") }));
     L.table(root, {
       columns: [
@@ -194,6 +200,7 @@
         inferredLayers(root, data.summary.inferredLayers);
         return;
       }
+      if (m.sourceDescription) root.appendChild(moduleSource(m.sourceDescription));
       var hasRecompute = m.instances.some(function (i) { return i.recomputeNs > 0; });
       var metric = "all";
       var options = ["all", "forward", "backward"].concat(hasRecompute ? ["recompute"] : []).map(function (k) { return { value: k, label: METRICS[k].label }; });
