@@ -10,7 +10,7 @@ import { loadTraces } from "../../parsers/registry.js";
 import { blockRuns, findPeriod, innermostPeriod } from "../../src/analysis/repeats.js";
 import { fixture, sharedTrace } from "../helpers/paths.js";
 import { readRaw } from "../helpers/raw.js";
-import { readNsysSqlite, topLevelOps, type RawNsys } from "../helpers/nsys-raw.js";
+import { backwardLaunchesByForwardOp, readNsysSqlite, topLevelOps, type RawNsys } from "../helpers/nsys-raw.js";
 import type { Summary } from "../../src/analysis/summary.js";
 import { CpuKind } from "../../src/model/tables.js";
 
@@ -42,15 +42,16 @@ describe("repeat search", () => {
 });
 
 /**
- * From the raw export: in each ProfilerStep, the main thread's top-level operator ranges; every run of
- * consecutive copies of the inferred block; the kernels launched (on that thread) between the first
- * operator's start and the last one's end of each copy.
+ * From the raw export: in each ProfilerStep of thread `tid` (default: the first step's), that thread's
+ * top-level operator ranges; every run of consecutive copies of the inferred block; the kernels launched
+ * (on that thread) between the first operator's start and the last one's end of each copy (forward), and
+ * the backward launches whose forward operator (by sequence number) starts inside a copy (backward).
  */
-function rawLayerKernelNs(raw: RawNsys, block: readonly string[]): { perStepRepeats: number[]; forwardNs: number } {
-  const tid = raw.steps[0]!.tid;
+function rawLayerKernelNs(raw: RawNsys, block: readonly string[], tid = raw.steps[0]!.tid): { perStepRepeats: number[]; forwardNs: number; backwardNs: number } {
   const perStepRepeats: number[] = [];
+  const spans: { from: number; to: number }[] = [];
   let forwardNs = 0;
-  for (const step of raw.steps) {
+  for (const step of raw.steps.filter((s) => s.tid === tid)) {
     const ops = topLevelOps(raw, tid, step.start, step.end);
     let repeats = 0;
     for (let i = 0; i + block.length <= ops.length; ) {
@@ -61,13 +62,18 @@ function rawLayerKernelNs(raw: RawNsys, block: readonly string[]): { perStepRepe
       }
       const from = ops[i]!.start;
       const to = ops[i + block.length - 1]!.end;
+      spans.push({ from, to });
       for (const l of raw.launches) if (l.tid === tid && l.start >= from && l.start <= to) forwardNs += l.kernelNs;
       repeats++;
       i += block.length;
     }
     perStepRepeats.push(repeats);
   }
-  return { perStepRepeats, forwardNs };
+  let backwardNs = 0;
+  for (const b of backwardLaunchesByForwardOp(raw)) {
+    if (b.forward.tid === tid && spans.some((s) => b.forward.start >= s.from && b.forward.start <= s.to)) backwardNs += b.kernelNs;
+  }
+  return { perStepRepeats, forwardNs, backwardNs };
 }
 
 /**
@@ -112,6 +118,8 @@ describe("inferred layers from Nsight Systems exports", () => {
     expect(l.windows).toBe(raw.steps.length);
     expect(l.windowsMatched).toBe(raw.steps.length);
     expect(l.layers.reduce((a, x) => a + x.forwardNs, 0)).toBe(ref.forwardNs);
+    expect(ref.backwardNs).toBeGreaterThan(0);
+    expect(l.layers.reduce((a, x) => a + x.backwardNs, 0)).toBe(ref.backwardNs);
     // shares and costs are physically possible
     expect(l.pctOfKernelTime).toBeGreaterThan(0);
     expect(l.pctOfKernelTime).toBeLessThanOrEqual(100);
@@ -170,7 +178,7 @@ describe("inferred layers from Nsight Systems exports", () => {
   });
 
   const train = sharedTrace("nsys/nsys-llama-1b-train.sqlite.gz");
-  it.skipIf(!train)("1.1B training (shared): the 22 decoder layers in every step, forward kernel time recomputed from SQL", async () => {
+  it.skipIf(!train)("1.1B training (shared): the 22 decoder layers in every step, forward and backward kernel time recomputed from SQL", async () => {
     const l = layersOf(analyzeModels(await loadTraces([train!])));
     const raw = readNsysSqlite(train!);
     expect(l.layers).toHaveLength(22);
@@ -178,6 +186,32 @@ describe("inferred layers from Nsight Systems exports", () => {
     expect(ref.perStepRepeats).toEqual(raw.steps.map(() => 22));
     expect(l.windowsMatched).toBe(raw.steps.length);
     expect(l.layers.reduce((a, x) => a + x.forwardNs, 0)).toBe(ref.forwardNs);
+    expect(l.layers.reduce((a, x) => a + x.backwardNs, 0)).toBe(ref.backwardNs);
+  });
+
+  it("2-GPU DDP run (fixture, both ranks in one report): each rank's 2 layers in every step, forward and backward recomputed from SQL", async () => {
+    const path = fixture("nsys/nsys-l2-ddp-2gpu.sqlite.gz");
+    const models = await loadTraces([path]);
+    const raw = readNsysSqlite(path);
+    const stepThreads = [...new Set(raw.steps.map((s) => s.tid))];
+    expect(models).toHaveLength(2);
+    expect(stepThreads).toHaveLength(2);
+    const found: number[] = [];
+    for (const model of models) {
+      const l = layersOf(analyzeModels([model]));
+      expect(l.layers).toHaveLength(2);
+      // the rank's main thread: the step thread whose repeats are this rank's layer time
+      const refs = stepThreads.map((tid) => rawLayerKernelNs(raw, l.layerOps, tid));
+      const forward = l.layers.reduce((a, x) => a + x.forwardNs, 0);
+      const ref = refs.find((r) => r.forwardNs === forward);
+      expect(ref, "a rank thread whose raw layer time equals the inferred layers'").toBeDefined();
+      expect(ref!.perStepRepeats).toEqual([2, 2, 2]);
+      expect(l.windowsMatched).toBe(3);
+      expect(l.layers.reduce((a, x) => a + x.backwardNs, 0)).toBe(ref!.backwardNs);
+      found.push(refs.indexOf(ref!));
+    }
+    // one rank per thread
+    expect(new Set(found).size).toBe(2);
   });
 
   const infer = sharedTrace("nsys/nsys-llama-1b-infer-bs8.arrow.gz");
