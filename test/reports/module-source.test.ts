@@ -70,6 +70,11 @@ describe.skipIf(!hasChromium)("module source in the HTML modules view", () => {
         expect(opened.errors).toEqual([]);
         const shown = await opened.page.locator("#modules [data-module-source]").allTextContents();
         expect(shown).toEqual([`Module source: ${sourceOf(summary)}.`]);
+        if (summary.modules.available && summary.modules.source === "NVTX ranges") {
+          // hook ranges name modules by path: the icicle shows the last path segment and the class
+          const labels = await opened.page.locator('[data-chart="modules"] text.icicle-label').allTextContents();
+          expect(labels.some((t) => t.startsWith("model (LlamaForCausalLM)"))).toBe(true);
+        }
       } finally {
         await opened.page.close();
       }

@@ -19,6 +19,17 @@
   };
   var OUTSIDE_COLOR = "#d0d7de";
 
+  /**
+   * A node's label: the instance name when it names its class (Kineto `LlamaMLP_3`, XLA `layer_0`);
+   * NVTX ranges named by module path (`LlamaMLP: model.layers.3.mlp`) show their last path segment
+   * and class, `mlp (LlamaMLP)`, so that the boxes of one layer differ where the names are cut.
+   */
+  function nodeLabel(inst) {
+    if (inst.name.indexOf(inst.className) === 0) return inst.name;
+    var segment = inst.path.split("/").pop();
+    return inst.className.indexOf(".") >= 0 ? segment : segment + " (" + inst.className + ")";
+  }
+
   /** Module tree (by path) under a synthetic root, plus the unattributed lines the metric includes. */
   function hierarchy(m, metric) {
     var spec = METRICS[metric];
@@ -26,7 +37,7 @@
     var byPath = {};
     m.instances.forEach(function (inst) {
       var id = byPath[inst.path] ? inst.path + "\u0000" + inst.name : inst.path;
-      var node = { id: id, label: inst.name, kind: "module", row: inst, self: inst[spec.self], children: [] };
+      var node = { id: id, label: nodeLabel(inst), kind: "module", row: inst, self: inst[spec.self], children: [] };
       if (!byPath[inst.path]) byPath[inst.path] = node;
     });
     m.instances.forEach(function (inst) {
