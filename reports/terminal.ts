@@ -1,6 +1,6 @@
 /** The readable summary `llmprof analyze` prints on the terminal. */
 import type { Summary } from "../src/analysis/summary.js";
-import { formatBytes, formatCount, formatMs, formatNs, formatPct, shortKernelName, textTable } from "./format.js";
+import { formatBytes, formatCount, formatMs, formatNs, formatPct, shortKernelName, signedOneDecimal, textTable } from "./format.js";
 
 export function renderTerminal(s: Summary): string {
   const out: string[] = [];
@@ -125,7 +125,7 @@ function modulesText(s: Summary): string[] {
       out.push(l.sourceDescription ? `Inferred layers (module source: ${l.sourceDescription}):` : `Inferred layers (${l.method}; ${formatPct(l.pctOfKernelTime)} of kernel time):`);
       out.push(textTable(["layer (inferred)", "forward ms", "backward ms"], l.layers.map((x) => [`#${x.index}`, formatMs(x.forwardNs), formatMs(x.backwardNs)]), [false, true, true]));
       out.push(`  outside the layers: ${formatMs(l.outside.beforeNs)} ms before them (embedding...), ${formatMs(l.outside.afterNs)} ms after or between (head, loss, optimizer...)`);
-      if (l.slowest[0]) out.push(`  slowest: ${l.slowest.map((x) => `#${x.index} ${formatMs(x.totalNs)} ms (${x.vsMedianPct >= 0 ? "+" : ""}${x.vsMedianPct.toFixed(1)}% vs median)`).join(", ")}`);
+      if (l.slowest[0]) out.push(`  slowest: ${l.slowest.map((x) => `#${x.index} ${formatMs(x.totalNs)} ms (${signedOneDecimal(x.vsMedianPct)}% vs median)`).join(", ")}`);
     }
     return out;
   }

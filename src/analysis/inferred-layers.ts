@@ -327,7 +327,7 @@ function summarise(ctx: AnalysisContext, m: Matched, windowKind: InferredLayersR
   const inLayers = totals.reduce((a, x) => a + x, 0);
   const repeats = mode(m.runLengths);
   const unitWord = m.unit === "operators" ? "operators" : "kernels";
-  const method = `the ${m.unit === "operators" ? "forward operator" : "kernel"} sequence repeats every ${m.period.period} ${unitWord}, ${repeats} times in a row, in ${m.matchedWindows} of ${windowCount} ${windowKind === "trace" ? "traces" : windowKind}`;
+  const method = `the ${m.unit === "operators" ? "forward operator" : "kernel"} sequence repeats every ${m.period.period} ${unitWord}, ${repeats} times in a row, ${windowKind === "trace" ? "over the whole trace (no steps or forward passes to search)" : `in ${m.matchedWindows} of ${windowCount} ${windowKind}`}`;
   const pctOfKernelTime = total > 0 ? (100 * inLayers) / total : 0;
   return {
     inferred: true,

@@ -187,14 +187,14 @@
     if (!l.available) return;
     root.appendChild(el("h3", { text: "Inferred layers" }));
     if (l.sourceDescription) root.appendChild(moduleSource(l.sourceDescription));
-    root.appendChild(el("p", { class: "muted", text: "Inferred, not recorded: " + l.method + ". One layer = " + l.layerOps.slice(0, 6).join(", ") + (l.layerOps.length > 6 ? ", …" : "") + ". " + L.fmt.pct(l.pctOfKernelTime) + " of kernel time is inside them." + (l.outside ? " Outside them: " + L.fmt.ms(l.outside.beforeNs) + " ms before (embedding…), " + L.fmt.ms(l.outside.afterNs) + " ms after or between (head, loss, optimizer…)." : "") }));
+    root.appendChild(el("p", { class: "muted", text: (l.sourceDescription ? "" : "Inferred, not recorded: " + l.method + ". ") + "One layer = " + l.layerOps.slice(0, 6).join(", ") + (l.layerOps.length > 6 ? ", …" : "") + "." + (l.sourceDescription ? "" : " " + L.fmt.pct(l.pctOfKernelTime) + " of kernel time is inside them.") + (l.outside ? " Outside them: " + L.fmt.ms(l.outside.beforeNs) + " ms before (embedding…), " + L.fmt.ms(l.outside.afterNs) + " ms after or between (head, loss, optimizer…)." : "") }));
     L.table(root, {
       columns: [
         { key: "index", label: "Layer (inferred)", numeric: true, format: function (v) { return "#" + v; } },
         { key: "forwardNs", label: "Forward (ms)", numeric: true, format: L.fmt.ms },
         { key: "backwardNs", label: "Backward (ms)", numeric: true, format: L.fmt.ms },
         { key: "totalNs", label: "Total (ms)", numeric: true, format: L.fmt.ms, bar: function (r) { return r.totalNs; } },
-        { key: "vsMedianPct", label: "vs median (%)", numeric: true, format: function (v) { return v === undefined ? "" : (v >= 0 ? "+" : "") + v.toFixed(1); } },
+        { key: "vsMedianPct", label: "vs median (%)", numeric: true, format: function (v) { if (v === undefined) return ""; var t = v.toFixed(1); return Number(t) === 0 ? "0.0" : (Number(t) > 0 ? "+" : "") + t; } },
       ],
       rows: l.layers,
       sort: { key: "index", dir: "asc" },
