@@ -10,7 +10,7 @@ import { loadTraces } from "../../parsers/registry.js";
 import { blockRuns, findPeriod, innermostPeriod } from "../../src/analysis/repeats.js";
 import { fixture, sharedTrace } from "../helpers/paths.js";
 import { readRaw } from "../helpers/raw.js";
-import { backwardLaunchesByForwardOp, readNsysSqlite, topLevelOps, type RawNsys } from "../helpers/nsys-raw.js";
+import { backwardLaunchesByForwardOp, readNsysArrow, readNsysSqlite, topLevelOps, type RawNsys } from "../helpers/nsys-raw.js";
 import type { Summary } from "../../src/analysis/summary.js";
 import { CpuKind } from "../../src/model/tables.js";
 
@@ -42,16 +42,21 @@ describe("repeat search", () => {
 });
 
 /**
- * From the raw export: in each ProfilerStep of thread `tid` (default: the first step's), that thread's
+ * From the raw export: in each window (default: each ProfilerStep of thread `tid`, the first step's by default), that thread's
  * top-level operator ranges; every run of consecutive copies of the inferred block; the kernels launched
  * (on that thread) between the first operator's start and the last one's end of each copy (forward), and
  * the backward launches whose forward operator (by sequence number) starts inside a copy (backward).
  */
-function rawLayerKernelNs(raw: RawNsys, block: readonly string[], tid = raw.steps[0]!.tid): { perStepRepeats: number[]; forwardNs: number; backwardNs: number } {
+function rawLayerKernelNs(
+  raw: RawNsys,
+  block: readonly string[],
+  tid = raw.steps[0]!.tid,
+  windows: readonly { start: number; end: number }[] = raw.steps.filter((s) => s.tid === tid),
+): { perStepRepeats: number[]; forwardNs: number; backwardNs: number } {
   const perStepRepeats: number[] = [];
   const spans: { from: number; to: number }[] = [];
   let forwardNs = 0;
-  for (const step of raw.steps.filter((s) => s.tid === tid)) {
+  for (const step of windows) {
     const ops = topLevelOps(raw, tid, step.start, step.end);
     let repeats = 0;
     for (let i = 0; i + block.length <= ops.length; ) {
@@ -215,7 +220,7 @@ describe("inferred layers from Nsight Systems exports", () => {
   });
 
   const infer = sharedTrace("nsys/nsys-llama-1b-infer-bs8.arrow.gz");
-  it.skipIf(!infer)("1.1B generate() (shared, no ProfilerStep ranges): 22 layers in every forward pass", async () => {
+  it.skipIf(!infer)("1.1B generate() (shared, no ProfilerStep ranges): 22 layers in every forward pass; their kernel time recomputed from the raw Arrow tables", async () => {
     const s = analyzeModels(await loadTraces([infer!]));
     const l = layersOf(s);
     expect(l.windowKind).toBe("forward passes");
@@ -223,6 +228,23 @@ describe("inferred layers from Nsight Systems exports", () => {
     if (!s.inference.available) throw new Error(s.inference.reason);
     expect(l.windows).toBe(s.inference.forwards.length);
     expect(l.windowsMatched).toBe(l.windows);
+    // raw: each top-level aten::embedding starts a forward pass that lasts until the next one
+    const raw = await readNsysArrow(infer!);
+    const tid = raw.ranges.find((r) => r.name === "aten::embedding")!.tid;
+    const embeddings = topLevelOps(raw, tid, -Infinity, Infinity).filter((r) => r.name === "aten::embedding");
+    const passes = embeddings.map((e, i) => ({ start: e.start, end: embeddings[i + 1]?.start ?? Infinity }));
+    expect(passes).toHaveLength(l.windows);
+    // the prefill pass's layer creates the KV cache (twice: aten::empty, aten::to, aten::lift_fresh,
+    // aten::detach_, read off the raw op sequence); the decode passes' layers are the same block without it
+    const cacheAlloc = ["aten::empty", "aten::to", "aten::lift_fresh", "aten::detach_"];
+    const at = l.layerOps.findIndex((_, i) => cacheAlloc.every((n, j) => l.layerOps[i + j] === n));
+    expect(l.layerOps.slice(at + 4, at + 8)).toEqual(cacheAlloc);
+    const decodeBlock = [...l.layerOps.slice(0, at), ...l.layerOps.slice(at + 8)];
+    const prefill = rawLayerKernelNs(raw, l.layerOps, tid, passes.slice(0, 1));
+    const decode = rawLayerKernelNs(raw, decodeBlock, tid, passes.slice(1));
+    expect([...prefill.perStepRepeats, ...decode.perStepRepeats]).toEqual(passes.map(() => 22));
+    expect(l.layers.reduce((a, x) => a + x.forwardNs, 0)).toBe(prefill.forwardNs + decode.forwardNs);
+    expect(l.layers.reduce((a, x) => a + x.backwardNs, 0)).toBe(0);
   });
 });
 

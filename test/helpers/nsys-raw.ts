@@ -6,6 +6,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync } from "node:zlib";
+import { RecordBatchReader } from "apache-arrow";
 import Database from "better-sqlite3";
 
 export interface RawRange {
@@ -45,45 +46,99 @@ export function readNsysSqlite(gzPath: string): RawNsys {
     writeFileSync(file, gunzipSync(readFileSync(gzPath)));
     const db = new Database(file, { readonly: true });
     try {
-      // a capture without NVTX tracing (`-t cuda`) has no NVTX_EVENTS table
-      const hasNvtx = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'NVTX_EVENTS'").get() as { n: number };
-      const nvtxRows = (
-        hasNvtx.n === 0
-          ? []
-          : db
-              .prepare("SELECT COALESCE(n.text, s.value) AS text, n.start AS start, n.end AS end, n.globalTid AS tid FROM NVTX_EVENTS n LEFT JOIN StringIds s ON s.id = n.textId WHERE n.eventType = 59 AND n.end IS NOT NULL")
-              .all()
-      ) as { text: string | null; start: number; end: number; tid: number }[];
-      const ranges = nvtxRows.map((r) => {
-        const seq = /, seq = (\d+)/.exec(r.text ?? "")?.[1];
-        const name = (r.text ?? "").split(", ")[0]!;
-        // emit_nvtx ranges, less record_function scopes (`DistributedDataParallel.forward`, `Optimizer.step#AdamW.step`)
-        const op = (r.text ?? "").includes(", op_id = ") && !/[.#]/.test(name);
-        return { name, start: r.start, end: r.end, tid: r.tid, op, ...(seq ? { seq: Number(seq) } : {}) };
-      });
-      const launches = db
-        .prepare(
-          `SELECT r.globalTid AS tid, r.start AS start, k.end - k.start AS kernelNs FROM CUPTI_ACTIVITY_KIND_RUNTIME r JOIN (
-             SELECT correlationId, globalPid, start, end FROM CUPTI_ACTIVITY_KIND_KERNEL UNION ALL
-             SELECT correlationId, globalPid, start, end FROM CUPTI_ACTIVITY_KIND_MEMCPY UNION ALL
-             SELECT correlationId, globalPid, start, end FROM CUPTI_ACTIVITY_KIND_MEMSET) k
-           ON k.correlationId = r.correlationId AND k.globalPid = ${SAME_PROCESS}`,
-        )
-        .all() as { tid: number; start: number; kernelNs: number }[];
-      const kernels = db
-        .prepare(`SELECT s.value AS name, k.start AS start, k.end AS end, r.start AS launchedAt FROM CUPTI_ACTIVITY_KIND_KERNEL k
-           JOIN StringIds s ON s.id = k.demangledName LEFT JOIN CUPTI_ACTIVITY_KIND_RUNTIME r ON r.correlationId = k.correlationId AND k.globalPid = ${SAME_PROCESS} ORDER BY k.start`)
-        .all() as RawNsys["kernels"];
-      const plain = ({ name, start, end, tid, seq }: RawRange) => ({ name, start, end, tid, ...(seq === undefined ? {} : { seq }) });
-      const hookRange = /^[A-Z][A-Za-z0-9_]*: [a-z_][A-Za-z0-9_.]*$/;
-      const modules = nvtxRows.filter((r) => hookRange.test(r.text ?? "")).map((r) => ({ name: r.text!, start: r.start, end: r.end, tid: r.tid }));
-      return { modules, ranges: ranges.filter((r) => r.op).map(plain), steps: ranges.filter((r) => /^ProfilerStep#\d+$/.test(r.name)).map(plain).sort((a, b) => a.start - b.start), launches, kernels };
+      return rawFromDatabase(db);
     } finally {
       db.close();
     }
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
+}
+
+/** The columns the raw references read, per table of the export. */
+const ARROW_COLUMNS: Record<string, string[]> = {
+  StringIds: ["id", "value"],
+  NVTX_EVENTS: ["start", "end", "eventType", "globalTid", "text", "textId"],
+  CUPTI_ACTIVITY_KIND_RUNTIME: ["start", "globalTid", "correlationId"],
+  CUPTI_ACTIVITY_KIND_KERNEL: ["start", "end", "correlationId", "globalPid", "demangledName"],
+  CUPTI_ACTIVITY_KIND_MEMCPY: ["start", "end", "correlationId", "globalPid"],
+  CUPTI_ACTIVITY_KIND_MEMSET: ["start", "end", "correlationId", "globalPid"],
+};
+
+/**
+ * Reads a gzipped Arrow export (`nsys export --type arrow`: one IPC stream per table, named by its
+ * `table_name` metadata) with apache-arrow directly, into an in-memory SQLite database of the same
+ * tables, then runs the same SQL as for a SQLite export.
+ */
+export async function readNsysArrow(gzPath: string): Promise<RawNsys> {
+  const db = new Database(":memory:");
+  try {
+    // INTEGER affinity: ids and times compare as integers, as in a SQLite export (integer division included)
+    const typed = (c: string) => `${c} ${c === "value" || c === "text" ? "TEXT" : "INTEGER"}`;
+    for (const [t, cols] of Object.entries(ARROW_COLUMNS)) db.exec(`CREATE TABLE ${t} (${cols.map(typed).join(", ")})`);
+    const value = (v: unknown) => (typeof v === "bigint" ? Number(v) : (v ?? null));
+    for await (const reader of RecordBatchReader.readAll(gunzipSync(readFileSync(gzPath)))) {
+      const table = reader.schema.metadata.get("table_name") ?? "";
+      const cols = ARROW_COLUMNS[table];
+      if (!cols) {
+        for await (const _ of reader) void _; // drain: the next stream opens after this one
+        continue;
+      }
+      const insert = db.prepare(`INSERT INTO ${table} VALUES (${cols.map(() => "?").join(", ")})`);
+      for await (const batch of reader) {
+        // whole columns at once (a get() per cell is several times slower)
+        const columns = cols.map((c) => batch.getChild(c)?.toArray() as ArrayLike<unknown> | undefined);
+        db.transaction(() => {
+          const row: unknown[] = new Array(cols.length);
+          for (let i = 0; i < batch.numRows; i++) {
+            for (let c = 0; c < cols.length; c++) row[c] = value(columns[c]?.[i]);
+            insert.run(...row);
+          }
+        })();
+      }
+    }
+    db.exec("CREATE INDEX runtime_correlation ON CUPTI_ACTIVITY_KIND_RUNTIME (correlationId); CREATE INDEX strings ON StringIds (id)");
+    return rawFromDatabase(db);
+  } finally {
+    db.close();
+  }
+}
+
+/** The raw rows of an export opened as a SQLite database (a SQLite export, or an Arrow export copied into one). */
+function rawFromDatabase(db: Database.Database): RawNsys {
+  // a capture without NVTX tracing (`-t cuda`) has no NVTX_EVENTS table
+  const hasNvtx = db.prepare("SELECT count(*) AS n FROM sqlite_master WHERE name = 'NVTX_EVENTS'").get() as { n: number };
+  const nvtxRows = (
+    hasNvtx.n === 0
+      ? []
+      : db
+          .prepare("SELECT COALESCE(n.text, s.value) AS text, n.start AS start, n.end AS end, n.globalTid AS tid FROM NVTX_EVENTS n LEFT JOIN StringIds s ON s.id = n.textId WHERE n.eventType = 59 AND n.end IS NOT NULL")
+          .all()
+  ) as { text: string | null; start: number; end: number; tid: number }[];
+  const ranges = nvtxRows.map((r) => {
+    const seq = /, seq = (\d+)/.exec(r.text ?? "")?.[1];
+    const name = (r.text ?? "").split(", ")[0]!;
+    // emit_nvtx ranges, less record_function scopes (`DistributedDataParallel.forward`, `Optimizer.step#AdamW.step`)
+    const op = (r.text ?? "").includes(", op_id = ") && !/[.#]/.test(name);
+    return { name, start: r.start, end: r.end, tid: r.tid, op, ...(seq ? { seq: Number(seq) } : {}) };
+  });
+  const launches = db
+    .prepare(
+      `SELECT r.globalTid AS tid, r.start AS start, k.end - k.start AS kernelNs FROM CUPTI_ACTIVITY_KIND_RUNTIME r JOIN (
+         SELECT correlationId, globalPid, start, end FROM CUPTI_ACTIVITY_KIND_KERNEL UNION ALL
+         SELECT correlationId, globalPid, start, end FROM CUPTI_ACTIVITY_KIND_MEMCPY UNION ALL
+         SELECT correlationId, globalPid, start, end FROM CUPTI_ACTIVITY_KIND_MEMSET) k
+       ON k.correlationId = r.correlationId AND k.globalPid = ${SAME_PROCESS}`,
+    )
+    .all() as { tid: number; start: number; kernelNs: number }[];
+  const kernels = db
+    .prepare(`SELECT s.value AS name, k.start AS start, k.end AS end, r.start AS launchedAt FROM CUPTI_ACTIVITY_KIND_KERNEL k
+       JOIN StringIds s ON s.id = k.demangledName LEFT JOIN CUPTI_ACTIVITY_KIND_RUNTIME r ON r.correlationId = k.correlationId AND k.globalPid = ${SAME_PROCESS} ORDER BY k.start`)
+    .all() as RawNsys["kernels"];
+  const plain = ({ name, start, end, tid, seq }: RawRange) => ({ name, start, end, tid, ...(seq === undefined ? {} : { seq }) });
+  const hookRange = /^[A-Z][A-Za-z0-9_]*: [a-z_][A-Za-z0-9_.]*$/;
+  const modules = nvtxRows.filter((r) => hookRange.test(r.text ?? "")).map((r) => ({ name: r.text!, start: r.start, end: r.end, tid: r.tid }));
+  return { modules, ranges: ranges.filter((r) => r.op).map(plain), steps: ranges.filter((r) => /^ProfilerStep#\d+$/.test(r.name)).map(plain).sort((a, b) => a.start - b.start), launches, kernels };
 }
 
 /** Operator ranges on `tid` inside [from, to) that no other operator range on that thread encloses, in time order. */
