@@ -54,11 +54,30 @@ if (existsSync(output)) {
   console.error(`${output}: exists; not overwritten`);
   process.exit(2);
 }
-if (input.endsWith(".gz")) await pipeline(createReadStream(input), createGunzip(), createWriteStream(output, { flags: "wx" }));
-else copyFileSync(input, output);
+try {
+  if (input.endsWith(".gz")) await pipeline(createReadStream(input), createGunzip(), createWriteStream(output, { flags: "wx" }));
+  else copyFileSync(input, output);
+} catch (e) {
+  rmSync(output, { force: true });
+  console.error(`${input}: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(2);
+}
 
 const db = new Database(output);
 try {
+  shrink(db);
+} catch (e) {
+  db.close();
+  rmSync(output, { force: true });
+  console.error(`${input}: ${e instanceof Error ? e.message : String(e)}`);
+  process.exit(2);
+}
+db.close();
+// better-sqlite3 may leave a journal when interrupted; a clean close leaves none
+for (const extra of [`${output}-journal`, `${output}-wal`]) if (existsSync(extra)) rmSync(extra);
+
+/** Drops, deletes and vacuums in place (see the header). */
+function shrink(db) {
   const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all();
   for (const t of tables) if (!KEEP.has(t)) db.exec(`DROP TABLE "${t}"`);
   for (const [t, names] of Object.entries(KEEP_ROWS)) {
@@ -71,11 +90,7 @@ try {
     .flatMap(([t, cols]) => cols.filter((c) => columnsOf(t).includes(c)).map((c) => `SELECT "${c}" FROM "${t}"`));
   db.exec(`DELETE FROM StringIds WHERE id NOT IN (${refs.join(" UNION ")})`);
   db.exec("VACUUM");
-} finally {
-  db.close();
 }
-// better-sqlite3 may leave a journal when interrupted; a clean close leaves none
-for (const extra of [`${output}-journal`, `${output}-wal`]) if (existsSync(extra)) rmSync(extra);
 
 /** Deletes every activity outside the NVTX range ProfilerStep#`step` (see the header). */
 function keepStep(db, step) {

@@ -94,6 +94,12 @@ describe("modules from the forward-hook NVTX ranges (Nsight Systems) vs Kineto w
     }
   });
 
+  it("the efficiency table's module classes are the same on both sides (class from the range's prefix)", () => {
+    const names = (s: Summary) => (s.efficiency.available ? s.efficiency.byModuleClass.map((r) => r.name).sort() : []);
+    expect(names(nsysSummary).length).toBeGreaterThan(0);
+    expect(names(nsysSummary)).toEqual(names(kinetoSummary));
+  });
+
   it("nsys instances are named by module path under their parents (model/model/layers.3/mlp)", () => {
     if (!nsysSummary.modules.available) throw new Error(nsysSummary.modules.reason);
     const paths = nsysSummary.modules.instances.map((i) => i.path);
