@@ -87,7 +87,8 @@ function shrink(db) {
   const columnsOf = (t) => db.prepare(`SELECT name FROM pragma_table_info(?)`).pluck().all(t);
   const refs = Object.entries(STRING_COLUMNS)
     .filter(([t]) => tables.includes(t))
-    .flatMap(([t, cols]) => cols.filter((c) => columnsOf(t).includes(c)).map((c) => `SELECT "${c}" FROM "${t}"`));
+    .flatMap(([t, cols]) => cols.filter((c) => columnsOf(t).includes(c)).map((c) => `SELECT "${c}" FROM "${t}" WHERE "${c}" IS NOT NULL`));
+  // (a NULL in a NOT IN list would keep every row)
   db.exec(`DELETE FROM StringIds WHERE id NOT IN (${refs.join(" UNION ")})`);
   db.exec("VACUUM");
 }

@@ -282,17 +282,20 @@ describe("block runs", () => {
   });
 
   it("scan in linear time on near-miss inputs (a long block of equal symbols but the last)", () => {
-    const block = [...Array<number>(999).fill(0), 1];
-    const timeOf = (n: number) => {
-      const seq = new Array<number>(n).fill(0);
+    const timeOf = (blockLength: number) => {
+      const block = [...Array<number>(blockLength - 1).fill(0), 1];
+      const seq = new Array<number>(200_000).fill(0);
       const t0 = performance.now();
       expect(blockRuns(seq, block, 2)).toEqual([]);
       return performance.now() - t0;
     };
-    timeOf(10_000); // warm up the JIT
-    // best of three: the load of other processes only ever adds time. A scan that re-compares the
-    // block at every position does 200k x 1,000 comparisons here (hundreds of ms); KMP ~400k (about 1 ms)
-    const best = Math.min(timeOf(200_000), timeOf(200_000), timeOf(200_000));
-    expect(best).toBeLessThan(100);
+    timeOf(100); // warm up the JIT
+    // A scan that re-compares the block at every position costs n x block length (4x the block: ~4x
+    // the time, hundreds of ms); KMP costs n + block length (the same time). Best of three: the load of
+    // other processes only ever adds time; a ratio, not a time, so that a loaded machine passes.
+    const best = (p: number) => Math.min(timeOf(p), timeOf(p), timeOf(p));
+    const short = Math.max(best(250), 1);
+    const long = best(1000);
+    expect(long / short).toBeLessThan(2.5);
   });
 });
