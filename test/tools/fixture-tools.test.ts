@@ -7,6 +7,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { gzipSync } from "node:zlib";
+import Database from "better-sqlite3";
 import { describe, expect, it } from "vitest";
 import { fixture, ROOT } from "../helpers/paths.js";
 import { readNsysSqlite } from "../helpers/nsys-raw.js";
@@ -71,6 +72,29 @@ describe("tools/shrink-nsys-sqlite.mjs", () => {
     expect(expected.length).toBeGreaterThan(0);
     expect(shrunk.kernels.map((k) => [k.name, k.start, k.end])).toEqual(expected.map((k) => [k.name, k.start, k.end]));
     expect(shrunk.steps.map((s) => s.name)).toEqual(["ProfilerStep#1"]);
+    // only the strings a kept row names are left: no environment block, no command line
+    const db = new Database(a, { readonly: true });
+    try {
+      const strings = db.prepare("SELECT value FROM StringIds").pluck().all() as string[];
+      const named = new Set<string>([...shrunk.kernels.map((k) => k.name)]);
+      expect(strings.length).toBeGreaterThan(named.size);
+      expect(strings.filter((v) => v.includes("\0") && v.includes("="))).toEqual([]);
+      const tables = db.prepare("SELECT name FROM sqlite_master WHERE type = 'table'").pluck().all() as string[];
+      expect(tables).not.toContain("META_DATA_CAPTURE");
+      const unreferenced = db
+        .prepare(
+          `SELECT count(*) FROM StringIds WHERE id NOT IN (
+             SELECT demangledName FROM CUPTI_ACTIVITY_KIND_KERNEL UNION SELECT shortName FROM CUPTI_ACTIVITY_KIND_KERNEL
+             UNION SELECT mangledName FROM CUPTI_ACTIVITY_KIND_KERNEL WHERE mangledName IS NOT NULL
+             UNION SELECT nameId FROM CUPTI_ACTIVITY_KIND_RUNTIME UNION SELECT textId FROM NVTX_EVENTS WHERE textId IS NOT NULL
+             UNION SELECT nameId FROM ThreadNames)`,
+        )
+        .pluck()
+        .get();
+      expect(unreferenced).toBe(0);
+    } finally {
+      db.close();
+    }
   });
 
   it("names a missing step in one line, exits 2 and leaves no output file", () => {
