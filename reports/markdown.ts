@@ -44,6 +44,9 @@ const SECTION_RENDERERS: Record<SectionKey, Renderer> = {
   overlap: overlapLines,
   collectives: null, // with overlap
   ranks: rankLines,
+  processGroups: parallelismLines,
+  collectiveWaits: null, // with processGroups
+  pipeline: null, // with processGroups
   memory: memoryLines,
   throughput: null, // with memory
   findings: findingLines,
@@ -51,7 +54,7 @@ const SECTION_RENDERERS: Record<SectionKey, Renderer> = {
   efficiency: efficiencyLines,
   diagnostics: notesLines,
 };
-const SECTION_ORDER: SectionKey[] = ["trace", "findings", "steps", "phases", "modules", "operators", "kernels", "idle", "launch", "overlap", "ranks", "memory", "inference", "efficiency", "diagnostics"];
+const SECTION_ORDER: SectionKey[] = ["trace", "findings", "steps", "phases", "modules", "operators", "kernels", "idle", "launch", "overlap", "ranks", "processGroups", "memory", "inference", "efficiency", "diagnostics"];
 
 export function renderMarkdown(s: Summary): string {
   let budget: Budget = { kernels: 15, modules: 12, operators: 12, steps: 40, diagnostics: 30, text: 200 };
@@ -492,6 +495,51 @@ function rankLines(s: Summary, b: Budget): string[] {
   );
   const named = r.stragglers.filter((x) => x.straggler !== null).slice(0, b.steps);
   if (named.length) out.push("", "Stragglers: " + named.map((x) => `step #${x.step} rank ${x.straggler} (+${formatMs(x.delayNs)} ms)`).join(", ") + ".");
+  out.push("");
+  return out;
+}
+
+function parallelismLines(s: Summary, b: Budget): string[] {
+  // summaries written before these sections existed lack them
+  const pg = s.processGroups as Summary["processGroups"] | undefined;
+  if (!pg?.available) return [];
+  const rank = (r: number | null) => (r === null ? "–" : String(r));
+  const out = ["### Parallelism", ""];
+  const rows = pg.groups.flatMap((g) => g.perRank.map((r) => ({ g, r }))).slice(0, b.steps);
+  out.push(
+    ...table(
+      ["group", "label", "rank", "kernels", "ms", "exposed ms", "share of steps", "bytes", "bus GB/s"],
+      ["l", "l", "r", "r", "r", "r", "r", "r", "r"],
+      rows.map(({ g, r }) => [esc(g.description ?? g.id, 60), g.label ?? "?", rank(r.rank), formatCount(r.kernels), formatMs(r.timeNs), formatMs(r.exposedNs), formatPct(r.shareOfStepPct), r.bytes === null ? "" : formatBytes(r.bytes), r.busBandwidthGBps === null ? "" : r.busBandwidthGBps.toFixed(1)]),
+    ),
+    "",
+    ...pg.groups.filter((g) => g.perRank.length > 0).map((g) => `- ${esc(g.description ?? g.id, 60)} (ranks ${g.ranks ? g.ranks.join(", ") : "?"}): **${g.label ?? "?"}**, ${esc(g.labelReason, 200)}.`),
+  );
+  const w = s.collectiveWaits as Summary["collectiveWaits"] | undefined;
+  if (w?.available && w.groups.length > 0) {
+    out.push(
+      "",
+      ...table(
+        ["group", "rank", "collectives", "ms", "waiting ms", "transferring ms", "waiting"],
+        ["l", "r", "r", "r", "r", "r", "r"],
+        w.groups.flatMap((g) => g.perRank.map((r) => [esc(g.group, 60) + (g.label ? ` (${g.label})` : ""), rank(r.rank), formatCount(r.instances), formatMs(r.timeNs), formatMs(r.waitingNs), formatMs(r.transferringNs), formatPct(r.waitingPct)])).slice(0, b.steps),
+      ),
+    );
+    for (const a of w.allToAll) {
+      out.push("", `All-to-all ${esc(a.group, 60)}: received bytes max/mean ${a.receivedImbalance.toFixed(2)} (worst instance ${a.worstInstanceImbalance === null ? "n/a" : a.worstInstanceImbalance.toFixed(2)}); ` + a.perRank.map((r) => `rank ${rank(r.rank)} sent ${formatBytes(r.sentBytes)}, received ${formatBytes(r.receivedBytes)} (${formatBytes(r.receivedFromOthersBytes)} from other ranks)`).join("; ") + ".");
+    }
+  }
+  const p = s.pipeline as Summary["pipeline"] | undefined;
+  if (p?.available) {
+    out.push(
+      "",
+      ...table(
+        ["stage", "rank", "step", "bubble ms", "bubble", "1F1B ideal", "no compute", "F", "B", "schedule"],
+        ["r", "r", "r", "r", "r", "r", "r", "r", "r", "l"],
+        p.stages.flatMap((st) => st.steps.map((x) => [`${st.stage}/${st.stages}`, rank(st.rank), `#${x.step}`, formatMs(x.bubbleNs), formatPct(x.bubblePct), x.idealBubblePct === null ? "" : formatPct(x.idealBubblePct), formatPct(x.noComputePct), String(x.forward), String(x.backward), "`" + x.schedule.slice(0, 80) + "`"])).slice(0, b.steps),
+      ),
+    );
+  }
   out.push("");
   return out;
 }

@@ -18,7 +18,7 @@ import { readAsset, readD3 } from "./assets.js";
 import { renderPage } from "./page.js";
 
 /** Client views, in page order. */
-export const VIEWS = ["overview", "findings", "notes", "steps", "phases", "modules", "operators", "kernels", "idle", "launch", "overlap", "ranks", "memory", "inference", "efficiency", "timeline"] as const;
+export const VIEWS = ["overview", "findings", "notes", "steps", "phases", "modules", "operators", "kernels", "idle", "launch", "overlap", "ranks", "parallelism", "memory", "inference", "efficiency", "timeline"] as const;
 export type ViewName = (typeof VIEWS)[number];
 
 type SectionKey = Exclude<keyof Summary, "schema" | "generator">;
@@ -38,6 +38,9 @@ export const SECTION_VIEWS: Record<SectionKey, ViewName> = {
   overlap: "overlap",
   collectives: "overlap",
   ranks: "ranks",
+  processGroups: "parallelism",
+  collectiveWaits: "parallelism",
+  pipeline: "parallelism",
   memory: "memory",
   throughput: "memory",
   findings: "findings",
