@@ -45,3 +45,16 @@ export function dottedLabel(shortName: string, parentShortName: string | null): 
   if (parentShortName && shortName.startsWith(parentShortName + ".")) return shortName.slice(parentShortName.length + 1);
   return shortName;
 }
+
+/**
+ * The name that says what kind of module a span is, for rules that match kinds
+ * (attention, MLP): the class when the span names one (`LlamaMLP_3`, `LlamaMLP: model.layers.3.mlp`),
+ * else the last segment of a dotted path (`model.layers.3.self_attn` -> `self_attn`). Never the
+ * whole path: `LlamaRMSNorm: model.layers.0.post_attention_layernorm` is a norm, not attention.
+ */
+export function moduleKindName(spanName: string): string {
+  const m = CLASS_AND_PATH.exec(spanName);
+  if (m) return m[1]!;
+  const short = moduleShortName(spanName);
+  return isDottedPath(short) ? short.slice(short.lastIndexOf(".") + 1) : moduleClassName(short);
+}

@@ -1,6 +1,6 @@
 /** Module span names from Kineto and from NVTX ranges (class names, dotted paths). */
 import { describe, expect, it } from "vitest";
-import { dottedLabel, hasClassAndPath, moduleClassName, moduleClassOfSpan, moduleShortName } from "../../src/analysis/module-names.js";
+import { dottedLabel, hasClassAndPath, moduleClassName, moduleClassOfSpan, moduleKindName, moduleShortName } from "../../src/analysis/module-names.js";
 import { isModuleName } from "../../parsers/nsys-nvtx.js";
 
 describe("module names", () => {
@@ -32,5 +32,13 @@ describe("module names", () => {
     expect(moduleClassOfSpan("model.layers.3.mlp")).toBe("model.layers.*.mlp");
     expect(hasClassAndPath("Linear: lm_head")).toBe(true);
     expect(hasClassAndPath("nn.Module: LlamaMLP_3")).toBe(false);
+  });
+
+  it("kind names for rules: the class, or a dotted path's last segment, never the whole path", () => {
+    expect(moduleKindName("LlamaRMSNorm: model.layers.0.post_attention_layernorm")).toBe("LlamaRMSNorm");
+    expect(moduleKindName("Linear: model.layers.0.self_attn.q_proj")).toBe("Linear");
+    expect(moduleKindName("nn.Module: LlamaAttention_3")).toBe("LlamaAttention");
+    expect(moduleKindName("model.layers.3.self_attn")).toBe("self_attn");
+    expect(moduleKindName("model.layers.3.self_attn.q_proj")).toBe("q_proj");
   });
 });

@@ -100,6 +100,13 @@ describe("modules from the forward-hook NVTX ranges (Nsight Systems) vs Kineto w
     expect(names(nsysSummary)).toEqual(names(kinetoSummary));
   });
 
+  it("module-based findings agree: no unfused-attention on either side (a projection under self_attn is not attention)", () => {
+    const ids = (s: Summary) => (s.findings.available ? s.findings.findings.map((f) => f.id).sort() : []);
+    expect(ids(kinetoSummary).length).toBeGreaterThan(0);
+    expect(ids(kinetoSummary)).not.toContain("unfused-attention");
+    expect(ids(nsysSummary)).toEqual(ids(kinetoSummary));
+  });
+
   it("nsys instances are named by module path under their parents (model/model/layers.3/mlp)", () => {
     if (!nsysSummary.modules.available) throw new Error(nsysSummary.modules.reason);
     const paths = nsysSummary.modules.instances.map((i) => i.path);
