@@ -87,6 +87,12 @@ export function csvTables(s: Summary): CsvTable[] {
     add("pipeline_stages", ["stage", "stages", "rank", "step", "step_ns", "bubble_ns", "bubble_pct", "ideal_bubble_pct", "no_compute_pct", "forward", "backward", "schedule"],
       pipeline.stages.flatMap((st) => st.steps.map((x) => [st.stage, st.stages, st.rank, x.step, x.stepNs, x.bubbleNs, x.bubblePct, x.idealBubblePct, x.noComputePct, x.forward, x.backward, x.schedule])));
   }
+  const cp = s.criticalPath;
+  if (cp?.available) {
+    add("critical_path", ["step", "from_rank", "step_time_ns", "rank", "kind", "ns"], cp.steps.flatMap((st) => st.byRank.map((r) => [st.step, st.rank, st.stepTimeNs, r.rank, r.kind, r.ns])));
+    add("critical_path_what_if", ["step", "item", "kind", "path_ns", ...cp.whatIfFasterPct.map((p) => `saved_if_${p}pct_faster_ns`), "saved_if_removed_ns"],
+      cp.steps.flatMap((st) => st.whatIf.map((w) => [st.step, w.item, w.kind, w.pathNs, ...w.savedIfFasterNs, w.savedIfRemovedNs])));
+  }
   add("diagnostics", ["file", "id", "severity", "count", "explanation"], s.diagnostics.map((d) => [d.file, d.id, d.severity, d.count, d.explanation]));
   return out;
 }

@@ -11,6 +11,7 @@
  */
 import type { Summary } from "../src/analysis/summary.js";
 import { formatBytes, formatCount, formatMs, formatNs, formatPct, shortKernelName, signedOneDecimal } from "./format.js";
+import { medianPathStep, pathStepHeader, pathStepRow, whatIfHeader, whatIfRows } from "./critical-path-text.js";
 
 export const MARKDOWN_LIMIT = 65_000;
 
@@ -47,6 +48,7 @@ const SECTION_RENDERERS: Record<SectionKey, Renderer> = {
   processGroups: parallelismLines,
   collectiveWaits: null, // with processGroups
   pipeline: null, // with processGroups
+  criticalPath: criticalPathLines,
   memory: memoryLines,
   throughput: null, // with memory
   findings: findingLines,
@@ -54,7 +56,7 @@ const SECTION_RENDERERS: Record<SectionKey, Renderer> = {
   efficiency: efficiencyLines,
   diagnostics: notesLines,
 };
-const SECTION_ORDER: SectionKey[] = ["trace", "findings", "steps", "phases", "modules", "operators", "kernels", "idle", "launch", "overlap", "ranks", "processGroups", "memory", "inference", "efficiency", "diagnostics"];
+const SECTION_ORDER: SectionKey[] = ["trace", "findings", "steps", "phases", "modules", "operators", "kernels", "idle", "launch", "overlap", "ranks", "processGroups", "criticalPath", "memory", "inference", "efficiency", "diagnostics"];
 
 export function renderMarkdown(s: Summary): string {
   let budget: Budget = { kernels: 15, modules: 12, operators: 12, steps: 40, diagnostics: 30, text: 200 };
@@ -570,4 +572,20 @@ function notesLines(s: Summary, b: Budget): string[] {
 function basename(path: string): string {
   const i = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
   return i >= 0 ? path.slice(i + 1) : path;
+}
+
+function criticalPathLines(s: Summary, b: Budget): string[] {
+  const cp = s.criticalPath;
+  // summaries written before the section existed lack it
+  if (!cp?.available || cp.steps.length === 0) return [];
+  const out = ["### Critical path", "", "Share of each step on the chain of dependent work that sets its time (README: Critical path)."];
+  out.push("", ...table(pathStepHeader(), pathStepHeader().map((_, i) => (i === 0 ? "l" : "r")), cp.steps.slice(0, b.steps).map(pathStepRow)), ...more(Math.min(cp.steps.length, b.steps), cp.steps.length, "steps"));
+  const st = medianPathStep(cp);
+  if (st && st.whatIf.length) {
+    out.push("", `What-if for step #${st.step} (estimates bounded by the slack of parallel work):`, "");
+    const rows = whatIfRows(st, b.text).slice(0, b.kernels).map((r) => [esc(r[0]!, b.text), ...r.slice(1)]);
+    out.push(...table(whatIfHeader(cp), whatIfHeader(cp).map((_, i) => (i < 2 ? "l" : "r")), rows));
+  }
+  out.push("");
+  return out;
 }

@@ -1,6 +1,7 @@
 /** The readable summary `llmprof analyze` prints on the terminal. */
 import type { Summary } from "../src/analysis/summary.js";
 import { formatBytes, formatCount, formatMs, formatNs, formatPct, shortKernelName, signedOneDecimal, textTable } from "./format.js";
+import { medianPathStep, pathStepHeader, pathStepRow, whatIfHeader, whatIfRows } from "./critical-path-text.js";
 
 export function renderTerminal(s: Summary): string {
   const out: string[] = [];
@@ -86,7 +87,7 @@ export function renderTerminal(s: Summary): string {
     }
   }
 
-  out.push(...phasesText(s), ...modulesText(s), ...operatorsText(s), ...idleText(s), ...communicationText(s), ...ranksText(s), ...parallelismText(s), ...memoryText(s), ...inferenceText(s), ...efficiencyText(s));
+  out.push(...phasesText(s), ...modulesText(s), ...operatorsText(s), ...idleText(s), ...communicationText(s), ...ranksText(s), ...parallelismText(s), ...criticalPathText(s), ...memoryText(s), ...inferenceText(s), ...efficiencyText(s));
 
   if (s.diagnostics.length) {
     out.push("");
@@ -212,6 +213,22 @@ function ranksText(s: Summary): string[] {
   );
   for (const st of r.stragglers) {
     out.push(st.straggler === null ? `step ${st.step}: no straggler` : `step ${st.step}: rank ${st.straggler} is the straggler; the other ranks waited ${formatNs(st.delayNs)} more for it in collectives`);
+  }
+  return out;
+}
+
+function criticalPathText(s: Summary): string[] {
+  const cp = s.criticalPath;
+  // summaries written before the section existed lack it
+  if (!cp?.available || cp.steps.length === 0) return [];
+  const out = ["", "Critical path per step (share of the step on the chain that sets its time)"];
+  const header = pathStepHeader();
+  out.push(textTable(header, cp.steps.map(pathStepRow), header.map((_, i) => i > 0)));
+  const st = medianPathStep(cp);
+  if (st && st.whatIf.length) {
+    out.push("", `What-if, step #${st.step} (bounded by the slack of parallel work)`);
+    const h = whatIfHeader(cp);
+    out.push(textTable(h, whatIfRows(st, 60), h.map((_, i) => i > 1)));
   }
   return out;
 }

@@ -33,6 +33,7 @@ import { inferenceSection } from "./inference.js";
 import { efficiencySection } from "./efficiency.js";
 import { withoutMachinePath } from "./privacy.js";
 import { hasMarkedSteps } from "./steps.js";
+import { criticalPathSection } from "./critical-path-section.js";
 import { assignProcessGroups, processGroupBreakdown, type ProcessGroupAssignment } from "./process-groups.js";
 import { collectiveWaits } from "./collective-waits.js";
 import { pipelineBreakdown } from "./pipeline.js";
@@ -70,6 +71,7 @@ export function analyzeModels(models: readonly TraceModel[], options: AnalysisOp
     pipeline: pipelineSection(contexts, groups),
     inference: inferenceSection(primary),
     efficiency: efficiencySection(primary),
+    criticalPath: criticalPathSection(contexts),
     diagnostics: ordered.flatMap((m) => m.diagnostics.map((d) => ({ ...d, file: m.meta.files[0] ?? "" }))),
   } satisfies Omit<Summary, "findings">;
   return { ...sections, findings: findingsSection(sections, primary, options.findings) };

@@ -89,7 +89,10 @@ export function collectiveWaits(contexts: readonly AnalysisContext[], a: Process
     if (members.length === 0) return;
     const label = a.labels[gi]!.label;
     const matched = members.length >= 2 ? matchInstances(members) : null;
-    if (matched) groups.push({ group: g.description ?? g.id, label, ...matched });
+    if (matched) {
+      const { instances: _kernels, ...figures } = matched;
+      groups.push({ group: g.description ?? g.id, label, ...figures });
+    }
     const a2a = allToAllOf(members, matched?.instances ?? []);
     if (a2a) allToAll.push({ group: g.description ?? g.id, label, ...a2a });
   });

@@ -340,8 +340,9 @@ function stepView(contexts: readonly AnalysisContext[], a: ProcessGroupAssignmen
 function coarse(set: IntervalSet, origin: number, minGap: number): [number, number][] {
   const out: [number, number][] = [];
   for (let i = 0; i < set.length; i++) {
-    const s = set.starts[i]! - origin;
-    const e = set.ends[i]! - origin;
+    // whole ns: drawing data, and shorter JSON
+    const s = Math.round(set.starts[i]! - origin);
+    const e = Math.round(set.ends[i]! - origin);
     const last = out[out.length - 1];
     if (last && s - last[1] < minGap && out.length >= MAX_VIEW_INTERVALS / 2) last[1] = e;
     else out.push([s, e]);

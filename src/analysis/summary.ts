@@ -22,6 +22,7 @@ import type { MemoryResult } from "./memory.js";
 import type { ThroughputResult } from "./throughput.js";
 import type { FindingsResult } from "./findings.js";
 import type { InferredLayersResult } from "./inferred-layers.js";
+import type { CriticalPathResult } from "./critical-path.js";
 import type { ProcessGroupsResult } from "./process-groups.js";
 import type { CollectiveWaitsResult } from "./collective-waits.js";
 import type { PipelineResult } from "./pipeline.js";
@@ -129,5 +130,7 @@ export interface Summary {
   memory: Section<MemoryResult & { rank: number | null }>;
   throughput: Section<{ ranks: ({ rank: number | null } & ThroughputResult)[]; worldSize: number; globalTokensPerS: number }>;
   findings: Section<FindingsResult & { rank: number | null }>;
+  /** Per step, the chain of dependent work across ranks that sets the step time, and what-if savings (critical-path.ts). */
+  criticalPath: Section<CriticalPathResult>;
   diagnostics: DiagnosticRow[];
 }

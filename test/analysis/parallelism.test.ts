@@ -347,3 +347,12 @@ describe("a group description that names its dimension (a real trace minimally e
     expect(g.labelReason).toContain("description");
   });
 });
+
+describe("summary.json stays small", () => {
+  it("the parallelism sections hold figures and bounded drawing data, not the matched kernels", async () => {
+    const s = await summarize(DDP);
+    if (!s.collectiveWaits.available) throw new Error(s.collectiveWaits.reason);
+    expect(Object.keys(s.collectiveWaits.groups[0]!).sort()).toEqual(["group", "label", "matchedInstances", "mismatchedInstances", "perRank", "ranks", "top", "unmatchedKernels"]);
+    expect(s.collectiveWaits.groups[0]!.top.length).toBeLessThanOrEqual(10);
+  });
+});
