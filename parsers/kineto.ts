@@ -41,6 +41,8 @@ export interface ParseOptions extends SourceOptions {
   /** Largest single event or metadata value accepted. */
   maxUnitBytes?: number;
   onProgress?: (bytesRead: number) => void;
+  /** Worker threads for parsing several files at once (default: the number of cores); 1 parses in this thread. */
+  threads?: number;
 }
 
 const enum State {
