@@ -735,17 +735,52 @@ export class KinetoEventReader {
 
   /** Event counts by "category/ph". */
   eventCounts(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (let i = 0; i < this.counts.length; i++) {
-      const n = this.counts[i]!;
-      if (n > 0) out[`${CAT_NAMES[i >> 7]}/${String.fromCharCode(i & 127)}`] = n;
-    }
-    for (const [id, n] of this.unknownCats) {
-      const cat = this.builder.strings.values[Math.floor(id / 128)] ?? "?";
-      out[`${cat}/${String.fromCharCode(id % 128)}`] = n;
-    }
-    return out;
+    return formatEventCounts([this.countState()]);
   }
+
+  /** The counts as plain data, to merge those of parts of one file read apart. */
+  countState(): EventCountState {
+    const unknown: EventCountState["unknown"] = [];
+    for (const [id, n] of this.unknownCats) unknown.push([this.builder.strings.values[Math.floor(id / 128)] ?? "?", id % 128, n]);
+    return { counts: this.counts.slice(), unknown };
+  }
+
+  /**
+   * Why the events read here could not be merged with those of the other parts
+   * of the file exactly as one sequential read would have (state that crosses
+   * events), or null. B/E pairs, process-named GPU devices, flow-linked device
+   * rows and string pids/tids are left to the sequential reader.
+   */
+  unsplittable(): string | null {
+    for (let cat = 0; cat < 16; cat++) if (this.counts[cat * 128 + PH_B]! > 0 || this.counts[cat * 128 + PH_E]! > 0) return "B/E events";
+    if (this.deviceOfPid.size > 0) return "device processes";
+    if (this.flowLinkedRows.size > 0) return "flow-linked device events";
+    for (const byTid of this.threadsByPid.values()) for (const tid of byTid.keys()) if (!Number.isInteger(tid)) return "string thread ids";
+    for (const pid of this.threadsByPid.keys()) if (!Number.isInteger(pid)) return "string process ids";
+    return null;
+  }
+}
+
+/** Event counts of one reader: per category code x ph byte, and unknown categories as [name, ph, n] in order of first use. */
+export interface EventCountState {
+  counts: Float64Array;
+  unknown: Array<[string, number, number]>;
+}
+
+/** Event counts by "category/ph", summed over readers (in file order) as one reader would have counted them. */
+export function formatEventCounts(states: readonly EventCountState[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  const n = states[0]?.counts.length ?? 0;
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (const st of states) sum += st.counts[i]!;
+    if (sum > 0) out[`${CAT_NAMES[i >> 7]}/${String.fromCharCode(i & 127)}`] = sum;
+  }
+  for (const st of states) for (const [cat, ph, k] of st.unknown) {
+    const key = `${cat}/${String.fromCharCode(ph)}`;
+    out[key] = (out[key] ?? 0) + k;
+  }
+  return out;
 }
 
 function toInt(v: number): number {

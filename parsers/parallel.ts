@@ -15,22 +15,27 @@ import { Worker } from "node:worker_threads";
 import { LlmprofError } from "../src/errors.js";
 import { StringTable } from "../src/model/strings.js";
 import type { TraceModel } from "../src/model/tables.js";
-import type { ParseOptions } from "./kineto.js";
+import type { KinetoPart, ParseOptions } from "./kineto.js";
 
 const WORKER_URL = new URL("./parse-worker.js", import.meta.url);
 
 export interface WorkerRequest {
   file: string;
   options: Omit<ParseOptions, "onProgress" | "threads">;
+  /** Read only this part of a Kineto file (kineto-split.ts) and answer with its builder's parts. */
+  part?: KinetoPart;
 }
 
 export interface WorkerReply {
   /** Bytes read since the last progress message. */
   progress?: number;
-  models?: Array<Omit<TraceModel, "strings"> & { strings: readonly string[] }>;
+  /** The answer: models of a whole file, or the result of a part. */
+  result?: unknown;
   progressRest?: number;
   error?: { file: string | null; problem: string; internal?: boolean };
 }
+
+type PostedModel = Omit<TraceModel, "strings"> & { strings: readonly string[] };
 
 /** Threads to use when the user gives none: the cores node may use. */
 export function defaultThreads(): number {
@@ -62,35 +67,19 @@ export async function parseFilesInParallel(
   let delivered = 0;
   const results: Array<TraceModel[] | Error> = new Array(files.length);
   let next = 0;
-  const runOne = (index: number): Promise<void> =>
-    new Promise((resolve) => {
-      const file = files[index]!;
-      const worker = new Worker(WORKER_URL, { workerData: { file, options: rest } satisfies WorkerRequest });
-      let settled = false;
-      const settle = (r: TraceModel[] | Error) => {
-        if (settled) return;
-        settled = true;
-        results[index] = r;
-        resolve();
-      };
-      worker.on("message", (reply: WorkerReply) => {
-        if (reply.progress !== undefined) {
-          delivered += reply.progress;
-          onProgress?.(delivered);
-          return;
-        }
-        if (reply.error) {
-          const e = reply.error;
-          settle(e.internal ? new Error(`${file}: ${e.problem}`) : new LlmprofError(e.file, e.problem));
-        } else {
-          delivered += reply.progressRest ?? 0;
-          onProgress?.(delivered);
-          settle(reply.models!.map(rehydrate));
-        }
+  const runOne = async (index: number): Promise<void> => {
+    const file = files[index]!;
+    try {
+      // one thread per file here: the cores are already shared among the files
+      const models = await runWorker<PostedModel[]>({ file, options: { ...rest, splitMinBytes: Infinity } }, (bytes) => {
+        delivered += bytes;
+        onProgress?.(delivered);
       });
-      worker.on("error", (e) => settle(e instanceof Error ? e : new Error(String(e))));
-      worker.on("exit", (code) => settle(new LlmprofError(file, `the parsing thread stopped (exit code ${code}); try --threads 1`)));
-    });
+      results[index] = models.map(rehydrate);
+    } catch (e) {
+      results[index] = e instanceof Error ? e : new Error(String(e));
+    }
+  };
   const lane = async (): Promise<void> => {
     while (next < files.length) await runOne(next++);
   };
@@ -103,8 +92,41 @@ export async function parseFilesInParallel(
   return models;
 }
 
+/**
+ * Runs one request on a fresh worker thread: its result, or its error (an
+ * LlmprofError when the worker reported one). `onProgress` gets bytes read since
+ * the last call.
+ */
+export function runWorker<T>(request: WorkerRequest, onProgress: (bytes: number) => void): Promise<T> {
+  return new Promise((resolve, reject) => {
+    const worker = new Worker(WORKER_URL, { workerData: request });
+    let settled = false;
+    const settle = (r: { ok: T } | { error: Error }) => {
+      if (settled) return;
+      settled = true;
+      if ("ok" in r) resolve(r.ok);
+      else reject(r.error);
+    };
+    worker.on("message", (reply: WorkerReply) => {
+      if (reply.progress !== undefined) {
+        onProgress(reply.progress);
+        return;
+      }
+      if (reply.error) {
+        const e = reply.error;
+        settle({ error: e.internal ? new Error(`${request.file}: ${e.problem}`) : new LlmprofError(e.file, e.problem) });
+      } else {
+        onProgress(reply.progressRest ?? 0);
+        settle({ ok: reply.result as T });
+      }
+    });
+    worker.on("error", (e) => settle({ error: e instanceof Error ? e : new Error(String(e)) }));
+    worker.on("exit", (code) => settle({ error: new LlmprofError(request.file, `the parsing thread stopped (exit code ${code}); try --threads 1`) }));
+  });
+}
+
 /** A model as posted by a worker, with its string table (and lookup index) rebuilt. */
-function rehydrate(m: Omit<TraceModel, "strings"> & { strings: readonly string[] }): TraceModel {
+function rehydrate(m: PostedModel): TraceModel {
   const index = new Map<string, number>();
   m.strings.forEach((s, i) => {
     if (!index.has(s)) index.set(s, i);
