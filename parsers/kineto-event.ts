@@ -171,7 +171,8 @@ export class KinetoEventReader {
   private readonly deviceOfPid = new Map<number, number>();
   /** Flow-linked device rows (MTIA) by "pid:tid:ts", and ac2g flow ends as [key, id] pairs; joined at the end. */
   private readonly flowLinkedRows = new Map<string, number>();
-  private readonly ac2gEnds: Array<[string, number]> = [];
+  /** ac2g flow ends, 6 numbers each (pidStr, pid, tidStr, tid, tsNs, id): keys are made only when flow-linked rows exist (CUDA traces have one end per kernel). */
+  private readonly ac2gEnds: number[] = [];
   /** Open B events per thread: [thread, name, startNs] triples. */
   private readonly openBegins: number[] = [];
 
@@ -473,7 +474,7 @@ export class KinetoEventReader {
         return;
       case Cat.ac2g:
         // an ac2g flow end lies on the device event it launched; CUDA kernels carry the id in args already
-        if (ph === PH_F && !Number.isNaN(this.flowId)) this.ac2gEnds.push([this.eventKey(), this.flowId]);
+        if (ph === PH_F && !Number.isNaN(this.flowId)) this.ac2gEnds.push(this.pidStr, this.pid, this.tidStr, this.tid, this.tsNs, this.flowId);
         return;
       case Cat.unknown:
         if (ph !== PH_X) return;
@@ -588,18 +589,17 @@ export class KinetoEventReader {
   /** Gives flow-linked device rows the correlation of the ac2g flow ending on them (flows may come after the event). */
   resolveFlowLinkedDevice(): void {
     if (this.flowLinkedRows.size === 0) return;
-    for (const [key, id] of this.ac2gEnds) {
-      const row = this.flowLinkedRows.get(key);
-      if (row !== undefined) this.builder.setGpuCorrelation(row, id);
+    const ends = this.ac2gEnds;
+    for (let i = 0; i < ends.length; i += 6) {
+      const row = this.flowLinkedRows.get(eventKey(ends[i]!, ends[i + 1]!, ends[i + 2]!, ends[i + 3]!, ends[i + 4]!));
+      if (row !== undefined) this.builder.setGpuCorrelation(row, ends[i + 5]!);
     }
     this.flowLinkedRows.clear();
     this.ac2gEnds.length = 0;
   }
 
   private eventKey(): string {
-    const pid = this.pidStr >= 0 ? `s${this.pidStr}` : String(this.pid);
-    const tid = this.tidStr >= 0 ? `s${this.tidStr}` : String(this.tid);
-    return `${pid}:${tid}:${this.tsNs}`;
+    return eventKey(this.pidStr, this.pid, this.tidStr, this.tid, this.tsNs);
   }
 
   private isCatSuffix(suffix: Buffer): boolean {
@@ -781,6 +781,11 @@ export function formatEventCounts(states: readonly EventCountState[]): Record<st
     out[key] = (out[key] ?? 0) + k;
   }
   return out;
+}
+
+/** "pid:tid:ts" of an event (string pids/tids as s<string id>), to join flow ends to device rows. */
+function eventKey(pidStr: number, pid: number, tidStr: number, tid: number, tsNs: number): string {
+  return `${pidStr >= 0 ? `s${pidStr}` : String(pid)}:${tidStr >= 0 ? `s${tidStr}` : String(tid)}:${tsNs}`;
 }
 
 function toInt(v: number): number {
