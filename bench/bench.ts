@@ -21,6 +21,10 @@
  *   --json out.json       also write the rows as JSON
  *   --threads N           parse threads of the measured runs (default: the parser's default, the number of cores)
  *   --no-yardstick        skip the JSON.parse yardstick runs
+ *   --ranks a,b[,...]     also analyse these files (one per rank) alone with one thread each,
+ *                         then together with the default threads, and print the ratio of
+ *                         the together wall to the sum of the single walls (issue 18: <= 0.6 for 2 ranks on 2 cores)
+ *   --sqlite-tile 100MB   also tile --sqlite-from (default the shared nsys-llama-1b-train.sqlite.gz) to this size and run it
  * Yardstick (issue 18): for JSON inputs, a second fresh child reads the same
  * file (gunzipSync for .gz) and calls JSON.parse on it; its wall time and peak RSS
  * sit beside the full analysis (parse + every analysis + summary.json written),
@@ -41,6 +45,7 @@ import { analyzeModels } from "../src/analysis/analyze.js";
 import { FORMATS, loadTraces } from "../parsers/registry.js";
 import { renderJson } from "../reports/json.js";
 import { parseSize, tile } from "./tile.js";
+import { tileSqlite } from "./tile-sqlite.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 const SHARED = process.env["LLMPROF_SHARED_TRACES"] ?? resolve(ROOT, "../shared/traces");
@@ -70,10 +75,10 @@ export interface Measurement {
 }
 
 /** One measurement in this process (run in a fresh child). */
-async function child(file: string, threads: number | undefined): Promise<void> {
+async function child(files: string[], threads: number | undefined): Promise<void> {
   const c0 = process.cpuUsage();
   const t0 = performance.now();
-  const models = await loadTraces([file], threads !== undefined ? { threads } : {});
+  const models = await loadTraces(files, threads !== undefined ? { threads } : {});
   const t1 = performance.now();
   const c1 = process.cpuUsage(c0);
   const summary = analyzeModels(models);
@@ -110,6 +115,20 @@ function yardstickChild(file: string): void {
   process.stdout.write(`${JSON.stringify({ events, maxRssBytes: process.resourceUsage().maxRSS * 1024 })}\n`);
 }
 
+/** N ranks alone (one thread each) and together (default threads): whole-process walls and their ratio. */
+function measureRanks(files: string[], runs: number, say: (s: string) => void): string {
+  say(`ranks: ${files.map((f) => basename(f)).join(", ")} alone, then together...`);
+  const alone = files.map((f) => measure(f, runs, 1));
+  const together = measure(files[0]!, runs, undefined, files);
+  const sum = alone.reduce((n, m) => n + m.processMs, 0);
+  const parseSum = alone.reduce((n, m) => n + m.parseMs, 0);
+  return (
+    `${files.length} ranks (${(together.textBytes / 1e6).toFixed(0)} MB): together ${(together.processMs / 1000).toFixed(2)} s, ` +
+    `sum of single-rank runs ${(sum / 1000).toFixed(2)} s, ratio ${(together.processMs / sum).toFixed(2)} (whole processes); ` +
+    `parse only: ${(together.parseMs / 1000).toFixed(2)} s vs ${(parseSum / 1000).toFixed(2)} s, ratio ${(together.parseMs / parseSum).toFixed(2)}`
+  );
+}
+
 /** Largest text V8 makes into one string (2^29 - 24 characters on 64-bit). */
 const V8_MAX_STRING = 2 ** 29 - 24;
 
@@ -129,11 +148,11 @@ function yardstick(file: string, textBytes: number, runs: number): { ms: number;
   return { ms, rss };
 }
 
-function measure(file: string, runs: number, threads?: number): Measurement {
+function measure(file: string, runs: number, threads?: number, together: readonly string[] = [file]): Measurement {
   let best: Measurement | null = null;
   for (let r = 0; r < runs; r++) {
     const t0 = performance.now();
-    const args = [fileURLToPath(import.meta.url), "--child", file, ...(threads !== undefined ? ["--threads", String(threads)] : [])];
+    const args = [fileURLToPath(import.meta.url), "--child", JSON.stringify(together), ...(threads !== undefined ? ["--threads", String(threads)] : [])];
     const res = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 20 });
     const processMs = performance.now() - t0;
     if (res.status !== 0) throw new Error(`${file}: child failed (${res.status ?? res.signal}): ${res.stderr.trim().split("\n").slice(-3).join(" | ")}`);
@@ -245,7 +264,7 @@ async function main(argv: string[]): Promise<void> {
   const ci = argv.indexOf("--child");
   const ti = argv.indexOf("--threads");
   const threadsArg = ti >= 0 ? Number(argv[ti + 1]) : undefined;
-  if (ci >= 0) return child(argv[ci + 1]!, threadsArg);
+  if (ci >= 0) return child(JSON.parse(argv[ci + 1]!) as string[], threadsArg);
   const yi = argv.indexOf("--yardstick-child");
   if (yi >= 0) return yardstickChild(argv[yi + 1]!);
   const opts = new Map<string, string>();
@@ -264,6 +283,7 @@ async function main(argv: string[]): Promise<void> {
   const rows: Measurement[] = [];
   const say = (s: string) => process.stderr.write(`${s}\n`);
   let lastYardstick: { bytes: number; ms: number; rss: number } | null = null;
+  let ranksLine = "";
   const run = (file: string): Measurement => {
     const m = measure(file, runs, threadsArg);
     if (!flags.has("--no-yardstick")) lastYardstick = addYardstick(m, runs, lastYardstick);
@@ -321,11 +341,29 @@ async function main(argv: string[]): Promise<void> {
         } else rmSync(out);
       }
     }
+    const sqliteSize = opts.get("--sqlite-tile");
+    if (sqliteSize) {
+      const from = opts.get("--sqlite-from") ?? join(SHARED, "nsys/nsys-llama-1b-train.sqlite.gz");
+      const db = from.endsWith(".sqlite") ? from : await decompressSqlite(from, tmp);
+      if (!db) say(`skip ${basename(from)}: cannot decompress`);
+      else {
+        const out = join(tmp, `tiled-${sqliteSize}.sqlite`);
+        say(`tiling ${basename(db)} to ${sqliteSize}...`);
+        const t = tileSqlite(db, out, parseSize(sqliteSize));
+        const m = measure(out, runs, threadsArg);
+        m.label = `${basename(db).replace(/\.sqlite$/, "")} x${t.copies}`;
+        rows.push(m);
+        rmSync(out);
+      }
+    }
+    const ranks = opts.get("--ranks");
+    if (ranks) ranksLine = measureRanks(ranks.split(","), runs, say);
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
   say(`load after: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
   process.stdout.write(`${formatTable(rows)}\n`);
+  if (ranksLine) process.stdout.write(`\n${ranksLine}\n`);
   const json = opts.get("--json");
   if (json) writeFileSync(json, JSON.stringify(rows, null, 2));
 }
