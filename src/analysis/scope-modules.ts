@@ -11,7 +11,7 @@
  * kernels with no scope land in one `unattributed` line, so
  * Σ self + Σ unattributed = all kernel time of the window, exactly.
  */
-import { scopeOfOpName } from "../../parsers/xplane-hlo.js";
+import { scopeOfOpName } from "./hlo-scopes.js";
 import type { AnalysisContext } from "./context.js";
 import type { ModuleClassRow, ModuleInstanceRow, ModulesResult, ModuleTimes } from "./modules.js";
 

@@ -10,7 +10,7 @@ import { join, resolve, sep } from "node:path";
 import { LlmprofError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { renderBatchIndex } from "../../reports/batch-index.js";
-import { writeOutput } from "../cli/output.js";
+import { writeOutput } from "../io/output.js";
 import { ERROR_COLUMNS, RUN_COLUMNS, TRACE_COLUMNS, emptyRow, type Row } from "./columns.js";
 import { reportTarget, type TraceJob } from "./analyse-one.js";
 import { looksLikeTrace, walkInputs, type ListedTrace } from "./listing.js";

@@ -13,13 +13,13 @@ import { LlmprofError } from "../errors.js";
 import { loadConfig } from "../config.js";
 import { loadTraces } from "../../parsers/registry.js";
 import { selectRunInputs } from "../runs/select.js";
-import { hardwareOptionsFromFlags } from "../../parsers/peaks-file.js";
+import { hardwareOptionsFromFlags } from "../io/peaks-file.js";
 import { renderHtml } from "../../reports/html/render.js";
 import { renderJson } from "../../reports/json.js";
 import { renderMarkdown } from "../../reports/markdown.js";
 import { csvTables, renderCsv } from "../../reports/csv.js";
 import { renderTerminal } from "../../reports/terminal.js";
-import { outputTargets, writeOutput, writeOutputStream } from "./output.js";
+import { outputTargets, writeOutput, writeOutputStream } from "../io/output.js";
 import { writeAnnotatedTrace } from "../../reports/trace-export.js";
 import { Progress } from "./progress.js";
 

@@ -11,7 +11,7 @@ import { VERSION } from "../version.js";
 import { renderCheckMarkdown, renderCheckText } from "../../reports/check-markdown.js";
 import { renderJunit } from "../../reports/junit.js";
 import { loadRun, parsePercent, parseStepsFlag } from "./diff.js";
-import { writeOutput } from "./output.js";
+import { writeOutput } from "../io/output.js";
 
 interface CheckFlags {
   budget?: string;

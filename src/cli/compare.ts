@@ -18,7 +18,7 @@ import { renderCompareJson } from "../../reports/compare-json.js";
 import { renderCompareMarkdown } from "../../reports/compare-markdown.js";
 import { renderCompareText } from "../../reports/compare-text.js";
 import { loadRun, parseStepsFlag } from "./diff.js";
-import { writeOutput } from "./output.js";
+import { writeOutput } from "../io/output.js";
 
 export const COMPARE_FORMATS = ["text", "md", "json", "html"] as const;
 export type CompareFormat = (typeof COMPARE_FORMATS)[number];

@@ -9,7 +9,8 @@ import { analyzeModels } from "../analysis/analyze.js";
 import { diffSummaries, type DiffResult, type NoiseOptions } from "../analysis/diff.js";
 import { parseStepSelection, type StepSelection } from "../analysis/steps.js";
 import type { Summary } from "../analysis/summary.js";
-import { loadSummary, looksLikeLlmprofJson } from "../analysis/summary-io.js";
+import { looksLikeLlmprofJson } from "../analysis/summary-io.js";
+import { loadSummary } from "../io/summary-file.js";
 import { LlmprofError } from "../errors.js";
 import { detectFormat, loadTraces } from "../../parsers/registry.js";
 import { selectRunInputs } from "../runs/select.js";
@@ -18,7 +19,7 @@ import { renderDiffHtml } from "../../reports/diff-html.js";
 import { renderDiffJson } from "../../reports/diff-json.js";
 import { renderDiffMarkdown } from "../../reports/diff-markdown.js";
 import { renderDiffText } from "../../reports/diff-text.js";
-import { outputTargets, writeOutput } from "./output.js";
+import { outputTargets, writeOutput } from "../io/output.js";
 
 export const DIFF_FORMATS = ["text", "md", "json", "html"] as const;
 export type DiffFormat = (typeof DIFF_FORMATS)[number];
