@@ -173,6 +173,8 @@ export class KinetoEventReader {
   private readonly flowLinkedRows = new Map<string, number>();
   /** ac2g flow ends, 6 numbers each (pidStr, pid, tidStr, tid, tsNs, id): keys are made only when flow-linked rows exist (CUDA traces have one end per kernel). */
   private readonly ac2gEnds: number[] = [];
+  /** Some flow `id` was a string (its interned index + 0.5 is stored: not comparable across readers). */
+  private stringFlowIds = false;
   /** Open B events per thread: [thread, name, startNs] triples. */
   private readonly openBegins: number[] = [];
 
@@ -267,6 +269,7 @@ export class KinetoEventReader {
         if (sc.peek() === QUOTE) {
           sc.scanString();
           this.flowId = this.interner.intern(sc.buf, sc.strStart, sc.strEnd) + 0.5;
+          this.stringFlowIds = true;
         } else this.flowId = sc.readNumber();
         return;
       case K.args:
@@ -755,6 +758,7 @@ export class KinetoEventReader {
     for (let cat = 0; cat < 16; cat++) if (this.counts[cat * 128 + PH_B]! > 0 || this.counts[cat * 128 + PH_E]! > 0) return "B/E events";
     if (this.deviceOfPid.size > 0) return "device processes";
     if (this.flowLinkedRows.size > 0) return "flow-linked device events";
+    if (this.stringFlowIds) return "string flow ids";
     for (const byTid of this.threadsByPid.values()) for (const tid of byTid.keys()) if (!Number.isInteger(tid)) return "string thread ids";
     for (const pid of this.threadsByPid.keys()) if (!Number.isInteger(pid)) return "string process ids";
     return null;

@@ -84,7 +84,7 @@ export async function parseKinetoSplit(path: string, options: ParseOptions): Pro
   let delivered = 0;
   const results = await Promise.all(
     starts.map((start, k) => {
-      const part: KinetoPart = { start, stopAt: starts[k + 1] ?? size, last: k === starts.length - 1, baseMicros };
+      const part: KinetoPart = { start, stopAt: starts[k + 1] ?? size, last: k === starts.length - 1, baseMicros, rootIsArray: head.rootIsArray };
       return runWorker<PartResult>({ file: path, options: plain, part }, (bytes) => {
         delivered += bytes;
         onProgress?.(delivered);

@@ -69,6 +69,8 @@ export interface KinetoPart {
   stopAt: number;
   last: boolean;
   baseMicros: number;
+  /** The file is a bare event array (no root object): what follows its `]` is the end. */
+  rootIsArray?: boolean;
 }
 
 /** What reading the text (or a part of it) leaves behind, before freezing. */
@@ -78,6 +80,8 @@ export interface KinetoRead {
   meta: Record<string, string>;
   /** Byte offset of the event where a part stopped (-1: it read to the end). */
   stoppedAt: number;
+  /** The root is a bare event array. */
+  rootIsArray: boolean;
   bytesRead: number;
 }
 
@@ -123,7 +127,7 @@ export async function readKineto(path: string, options: ParseOptions = {}, part?
   let state = part && part.start > 0 ? State.Events : State.Root;
   let sawEvents = state === State.Events;
   let eventsDone = false;
-  let rootIsArray = false;
+  let rootIsArray = part?.rootIsArray ?? false;
   const meta: Record<string, string> = {};
 
   try {
@@ -252,7 +256,7 @@ export async function readKineto(path: string, options: ParseOptions = {}, part?
     source.close();
   }
   if (!sawEvents) throw notATrace(path, "is JSON but has no `traceEvents` array: not a PyTorch Profiler / Chrome trace");
-  return { builder, events, meta, stoppedAt, bytesRead: source.delivered };
+  return { builder, events, meta, stoppedAt, rootIsArray, bytesRead: source.delivered };
 }
 
 function notATrace(path: string, why: string): LlmprofError {

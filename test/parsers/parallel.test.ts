@@ -107,6 +107,23 @@ describe("one plain-JSON trace cut into parts read by worker threads", () => {
     }
   });
 
+  it("a bare event array (compact JSON, no root object) cuts and merges to the same model", async () => {
+    const d = await dist();
+    const dir = tmp();
+    try {
+      const events = (JSON.parse(gunzipSync(readFileSync(fixture("llama-tiny-train-nostack.json.gz"))).toString("utf8")) as { traceEvents: unknown[] }).traceEvents;
+      const plain = join(dir, "bare.json");
+      writeFileSync(plain, JSON.stringify(events));
+      const split = await d.parseKinetoSplit(plain, { threads: 4, splitMinBytes: 0 });
+      expect(split).not.toBeNull();
+      const [one] = await d.loadTraces([plain], { threads: 1 });
+      expect(one!.diagnostics.map((x) => x.id)).not.toContain("unterminated-root");
+      expectSameModels([split!], [one!]);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
   it("a guessed cut inside a string is caught: the file is read by one thread, with the same result", async () => {
     const d = await dist();
     const dir = tmp();
