@@ -14,6 +14,13 @@ const K = {
   ph: 1, cat: 2, name: 3, pid: 4, tid: 5, ts: 6, dur: 7, id: 8, args: 9,
 } as const;
 const TOP_KEYS = new KeyMatcher(K);
+/** Key bytes after the opening quote, closing quote included (`ph"`), by id: what `KeyPredictor` compares. */
+const keyLiterals = (keys: Readonly<Record<string, number>>, size: number): (Buffer | undefined)[] => {
+  const out = new Array<Buffer | undefined>(size);
+  for (const [k, id] of Object.entries(keys)) out[id] ??= Buffer.from(`${k}"`, "utf8");
+  return out;
+};
+const TOP_LITERALS = keyLiterals(K, 16);
 
 const A = {
   externalId: 1, correlation: 2, seq: 3, fwdThread: 4, pythonId: 5, pythonParentId: 6,
@@ -22,7 +29,9 @@ const A = {
   groupSize: 20, dtype: 21, pgName: 22, pgDesc: 23, pgRanks: 24, totalAllocated: 25,
   totalReserved: 26, memBytes: 27, deviceId: 28, deviceType: 29, name: 30,
 } as const;
-const ARG_KEYS = new KeyMatcher({
+/** Args Kineto writes on most events that llmprof does not read: known, so the key order can be predicted through them. */
+const SKIPPED_ARGS = { "Record function id": 31, "Ev Idx": 32, "Concrete Inputs": 33, "Input Strides": 34 } as const;
+const ARG_KEY_IDS = {
   "External id": A.externalId,
   correlation: A.correlation,
   correlation_id: A.correlation,
@@ -54,7 +63,51 @@ const ARG_KEYS = new KeyMatcher({
   "Device Id": A.deviceId,
   "Device Type": A.deviceType,
   name: A.name,
-});
+  ...SKIPPED_ARGS,
+} as const;
+const ARG_KEYS = new KeyMatcher(ARG_KEY_IDS);
+const ARG_LITERALS = keyLiterals(ARG_KEY_IDS, 64);
+
+/**
+ * Predicts the next key of an object from the one before it (Kineto writes its
+ * keys in a fixed order per kind of event), learning each transition from the
+ * last time it was seen: a hit is one compare of a few bytes in place of
+ * scanning, hashing and matching the key; a miss takes the general path.
+ */
+class KeyPredictor {
+  /** Predicted key id after key id i (slot 0: the first key; the last slot: after an unknown key); 0 = no guess. */
+  private readonly next: Int32Array;
+  constructor(
+    private readonly literals: readonly (Buffer | undefined)[],
+    private readonly matcher: KeyMatcher,
+  ) {
+    this.next = new Int32Array(literals.length + 1);
+  }
+
+  /** At the opening quote of a key that follows `prev` (0 at the start, -1 after an unknown key): its id (0 unknown), the scanner moved past the closing quote. */
+  key(sc: Scanner, prev: number): number {
+    const slot = prev < 0 ? this.literals.length : prev;
+    const guess = this.next[slot]!;
+    if (guess > 0) {
+      const lit = this.literals[guess]!;
+      const buf = sc.buf;
+      const p = sc.pos + 1;
+      const n = lit.length;
+      if (buf[sc.pos] === QUOTE && p + n <= sc.end) {
+        let i = 0;
+        while (i < n && buf[p + i] === lit[i]) i++;
+        if (i === n) {
+          sc.pos = p + n;
+          return guess;
+        }
+      }
+    }
+    sc.scanString();
+    const id = this.matcher.match(sc.buf, sc.strStart, sc.strEnd);
+    this.next[slot] = id;
+    return id;
+  }
+}
 
 /** Event categories llmprof stores; other categories are only counted. */
 export const Cat = {
@@ -99,6 +152,8 @@ const PH_X = 88, PH_B = 66, PH_E = 69, PH_I = 105, PH_I2 = 73, PH_S = 115, PH_F 
 
 export class KinetoEventReader {
   readonly interner: ByteInterner;
+  private readonly topKeys = new KeyPredictor(TOP_LITERALS, TOP_KEYS);
+  private readonly argKeys = new KeyPredictor(ARG_LITERALS, ARG_KEYS);
   /** Events seen per category code x ph byte. */
   private readonly counts = new Float64Array(16 * 128);
   private readonly unknownCats = new Map<number, number>();
@@ -198,9 +253,10 @@ export class KinetoEventReader {
     sc.expect(123);
     let c = sc.peek();
     if (c !== RBRACE) {
+      let prev = 0;
       for (;;) {
-        sc.scanString();
-        const key = TOP_KEYS.match(sc.buf, sc.strStart, sc.strEnd);
+        const key = this.topKeys.key(sc, prev);
+        prev = key > 0 ? key : -1;
         sc.colon();
         this.readTopValue(key);
         c = sc.peek();
@@ -287,11 +343,12 @@ export class KinetoEventReader {
     this.argsRead = true;
     let c = sc.peek();
     if (c !== RBRACE) {
+      let prev = 0;
       for (;;) {
-        sc.scanString();
-        const key = ARG_KEYS.match(sc.buf, sc.strStart, sc.strEnd);
+        const key = this.argKeys.key(sc, prev);
+        prev = key > 0 ? key : -1;
         sc.colon();
-        if (key === 0) sc.skipValue();
+        if (key === 0 || key > A.name) sc.skipValue();
         else this.readArg(key);
         c = sc.peek();
         if (c === COMMA) {
