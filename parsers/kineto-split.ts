@@ -77,7 +77,7 @@ export async function parseKinetoSplit(path: string, options: ParseOptions): Pro
   }
   // the time base: the first timestamp of the file, read by the ordinary reader from its head
   const { onProgress, threads: _t, ...plain } = options;
-  const head = await readKineto(path, plain, { start: 0, stopAt: SEARCH_BYTES, last: false, baseMicros: NaN }).catch(() => null);
+  const head = await readKineto(path, plain, { start: 0, stopAt: Math.min(SEARCH_BYTES, cuts[0]!), last: false, baseMicros: NaN }).catch(() => null);
   if (!head || head.stoppedAt < 0 || Number.isNaN(head.events.baseMicros)) return null;
   const baseMicros = head.events.baseMicros;
   const starts = [0, ...cuts];

@@ -28,7 +28,7 @@ export interface BatchIndexInput {
 /** Columns the page shows; the rest stay in the Parquet/CSV tables. */
 const ROW_FIELDS = [
   "file", "rank", "run_date", "run_date_source", "series", "format", "gpu_model", "partial", "step_count",
-  "step_time_median_ms", "gpu_busy_pct", "gpu_compute_pct", "gpu_idle_pct", "exposed_comm_pct", "report",
+  "step_time_median_ms", "gpu_busy_pct", "gpu_compute_pct", "gpu_idle_pct", "exposed_comm_pct", "mfu_pct", "tokens_per_s", "mtime", "report",
 ] as const;
 const ERROR_FIELDS = ["file", "size_bytes", "mtime", "error"] as const;
 const RUN_FIELDS = [

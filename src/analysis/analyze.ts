@@ -33,6 +33,10 @@ import { inferenceSection } from "./inference.js";
 import { efficiencySection } from "./efficiency.js";
 import { withoutMachinePath } from "./privacy.js";
 import { hasMarkedSteps } from "./steps.js";
+import { criticalPathSection } from "./critical-path-section.js";
+import { assignProcessGroups, processGroupBreakdown, type ProcessGroupAssignment } from "./process-groups.js";
+import { collectiveWaits } from "./collective-waits.js";
+import { pipelineBreakdown } from "./pipeline.js";
 
 export function analyzeModels(models: readonly TraceModel[], options: AnalysisOptions = {}): Summary {
   if (models.length === 0) throw new Error("analyzeModels needs at least one trace model");
@@ -43,6 +47,7 @@ export function analyzeModels(models: readonly TraceModel[], options: AnalysisOp
   const idle = idleOf(primary);
   // the per-device breakdown of every rank, shared by the temporal and overlap sections
   const temporal = contexts.map((ctx) => ({ rank: ctx.model.meta.rank, devices: temporalBreakdown(ctx.devices, ctx.steps.steps, ctx.steps.windowStartNs, ctx.steps.windowEndNs) }));
+  const groups = contexts.some(hasCommunication) ? assignProcessGroups(contexts, options.parallelism) : null;
   const sections = {
     schema: SUMMARY_SCHEMA,
     generator: { name: "llmprof", version: VERSION },
@@ -61,8 +66,12 @@ export function analyzeModels(models: readonly TraceModel[], options: AnalysisOp
     memory: memorySection(primary),
     throughput: throughputSection(contexts, options.tokensPerStep),
     ranks: ranksSection(contexts, contexts.map((c, i) => (i === 0 ? idle : idleOf(c)))),
+    processGroups: processGroupsSection(contexts, groups),
+    collectiveWaits: collectiveWaitsSection(contexts, groups),
+    pipeline: pipelineSection(contexts, groups),
     inference: inferenceSection(primary),
     efficiency: efficiencySection(primary),
+    criticalPath: criticalPathSection(contexts),
     diagnostics: ordered.flatMap((m) => m.diagnostics.map((d) => ({ ...d, file: m.meta.files[0] ?? "" }))),
   } satisfies Omit<Summary, "findings">;
   return { ...sections, findings: findingsSection(sections, primary, options.findings) };
@@ -261,4 +270,24 @@ function inferredLayersSection(ctx: AnalysisContext): Summary["inferredLayers"] 
   const r = inferLayers(ctx);
   if (!r) return { available: false, reason: "neither the operator nor the kernel sequence repeats (a block of 3+ at least 3 times in a row, or twice for blocks of 10+)" };
   return { available: true, rank: ctx.model.meta.rank, ...r };
+}
+
+const NO_COMMUNICATION = "the trace has no communication kernels (single GPU, or no NCCL/RCCL activity recorded)";
+
+function processGroupsSection(contexts: readonly AnalysisContext[], groups: ProcessGroupAssignment | null): Summary["processGroups"] {
+  if (!groups) return { available: false, reason: NO_COMMUNICATION };
+  return { available: true, ...processGroupBreakdown(contexts, groups) };
+}
+
+function collectiveWaitsSection(contexts: readonly AnalysisContext[], groups: ProcessGroupAssignment | null): Summary["collectiveWaits"] {
+  if (!groups) return { available: false, reason: NO_COMMUNICATION };
+  if (contexts.length < 2) return { available: false, reason: "one rank: waiting vs transferring needs the same collective seen on several ranks (pass one trace per rank)" };
+  return { available: true, ...collectiveWaits(contexts, groups) };
+}
+
+function pipelineSection(contexts: readonly AnalysisContext[], groups: ProcessGroupAssignment | null): Summary["pipeline"] {
+  if (!groups) return { available: false, reason: NO_COMMUNICATION };
+  const r = pipelineBreakdown(contexts, groups);
+  if (!r) return { available: false, reason: "no process group is labelled PP (no point-to-point send/recv between stages; set parallelism.groups in the config if the label is wrong)" };
+  return { available: true, ...r };
 }

@@ -72,6 +72,8 @@ export const TRACE_COLUMNS: readonly Column[] = [
   c("overlap_ms_per_step", "double"),
   c("exposed_comm_ms_per_step", "double"),
   c("overlap_pct", "double"),
+  c("mfu_pct", "double"),
+  c("tokens_per_s", "double"),
   ...PHASE_COLUMNS.map((p) => c(`phase_${p}_ms_per_step`, "double")),
   ...MODULE_GROUPS.map((g) => c(`module_${g.id}_ms_per_step`, "double")),
   c("module_classes_json", "json"),

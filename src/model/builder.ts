@@ -125,11 +125,15 @@ export class CollectiveRow {
   groupName: StringIndex = -1;
   groupDescription: StringIndex = -1;
   groupRanks: StringIndex = -1;
+  inSplits: StringIndex = -1;
+  outSplits: StringIndex = -1;
+  peer = -1;
   reset(): void {
     this.name = this.dtype = -1;
     this.inNelems = this.outNelems = NaN;
     this.groupSize = -1;
     this.groupName = this.groupDescription = this.groupRanks = -1;
+    this.inSplits = this.outSplits = this.peer = -1;
   }
 }
 
@@ -147,7 +151,8 @@ export interface BuilderParts {
     Record<"name" | "device" | "stream" | "grid" | "block" | "registers" | "sharedMemory" | "collective" | "scope", Int32Array> &
     Record<"start" | "end" | "correlation" | "externalId" | "bytes", Float64Array>;
   range: Record<"name" | "device" | "stream", Int32Array> & Record<"start" | "end", Float64Array>;
-  coll: Record<"name" | "dtype" | "groupSize" | "groupName" | "groupDescription" | "groupRanks", Int32Array> & Record<"inNelems" | "outNelems", Float64Array>;
+  coll: Record<"name" | "dtype" | "groupSize" | "groupName" | "groupDescription" | "groupRanks" | "inSplits" | "outSplits" | "peer", Int32Array> &
+    Record<"inNelems" | "outNelems", Float64Array>;
   mem: Record<"thread" | "device", Int32Array> & Record<"time" | "bytes" | "totalAllocated" | "totalReserved", Float64Array>;
   flow: Record<"phase", Uint8Array> & Record<"thread", Int32Array> & Record<"id" | "time", Float64Array>;
   diagnostics: Array<[DiagnosticId, number, string | undefined]>;
@@ -253,6 +258,9 @@ export class TraceBuilder {
     groupName: new Int32Column(64),
     groupDescription: new Int32Column(64),
     groupRanks: new Int32Column(64),
+    inSplits: new Int32Column(64),
+    outSplits: new Int32Column(64),
+    peer: new Int32Column(64),
   };
   private readonly mem = {
     time: new Float64Column(),
@@ -386,6 +394,9 @@ export class TraceBuilder {
     c.groupName.push(r.groupName);
     c.groupDescription.push(r.groupDescription);
     c.groupRanks.push(r.groupRanks);
+    c.inSplits.push(r.inSplits);
+    c.outSplits.push(r.outSplits);
+    c.peer.push(r.peer);
     r.reset();
     return row;
   }
@@ -533,6 +544,9 @@ export class TraceBuilder {
     cl.groupName.append(p.coll.groupName, s);
     cl.groupDescription.append(p.coll.groupDescription, s);
     cl.groupRanks.append(p.coll.groupRanks, s);
+    cl.inSplits.append(p.coll.inSplits, s);
+    cl.outSplits.append(p.coll.outSplits, s);
+    cl.peer.append(p.coll.peer);
     const m = this.mem;
     m.time.append(p.mem.time);
     m.thread.append(p.mem.thread, t);
@@ -547,6 +561,20 @@ export class TraceBuilder {
     f.time.append(p.flow.time);
     for (const [id, count, example] of p.diagnostics) this.diagnostics.add(id, example, count);
     if (p.partial) this.meta.partial = true;
+    this.checkColumnLengths();
+  }
+
+  /** Every column of a table has one value per row (3 for grid/block): a column added to the builder but not to appendParts fails here. */
+  private checkColumnLengths(): void {
+    const tables: Record<string, Record<string, { length: number }>> = { cpu: this.cpu, rt: this.rt, gpu: this.gpu, range: this.range, coll: this.coll, mem: this.mem, flow: this.flow };
+    for (const [name, table] of Object.entries(tables)) {
+      const cols = Object.entries(table);
+      const rows = cols[0]![1].length;
+      for (const [col, c] of cols) {
+        const want = name === "gpu" && (col === "grid" || col === "block") ? rows * 3 : rows;
+        if (c.length !== want) throw new Error(`TraceBuilder.appendParts: ${name}.${col} has ${c.length} values for ${rows} rows (not appended?)`);
+      }
+    }
   }
 
   /** Ends the build: rebases, sorts and links. The builder must not be used afterwards. */
@@ -574,6 +602,9 @@ export class TraceBuilder {
       groupName: this.coll.groupName.freeze(),
       groupDescription: this.coll.groupDescription.freeze(),
       groupRanks: this.coll.groupRanks.freeze(),
+      inSplits: this.coll.inSplits.freeze(),
+      outSplits: this.coll.outSplits.freeze(),
+      peer: this.coll.peer.freeze(),
     };
 
     const byThread = slicesByThread(cpu.thread, threads.length);

@@ -90,15 +90,19 @@ describe("parsing several files in worker threads", () => {
 describe("one plain-JSON trace cut into parts read by worker threads", () => {
   const tmp = () => mkdtempSync(join(tmpdir(), "llmprof-split-"));
 
-  it("gives the model one thread gives (3 parts, every column, string, count and diagnostic)", async () => {
+  it.each([
+    ["llama-tiny-train.json.gz", 3],
+    ["distributed/ep2-moe-a2a-rank0.json.gz", 2], // collectives with split sizes, process groups
+  ])("gives the model one thread gives (%s, %i parts: every column, string, count and diagnostic)", async (name, parts) => {
     const d = await dist();
     const dir = tmp();
     try {
       const plain = join(dir, "trace.json");
-      writeFileSync(plain, gunzipSync(readFileSync(fixture("llama-tiny-train.json.gz"))));
-      const split = await d.parseKinetoSplit(plain, { threads: 3, splitMinBytes: 0 });
+      writeFileSync(plain, gunzipSync(readFileSync(fixture(name))));
+      const split = await d.parseKinetoSplit(plain, { threads: parts, splitMinBytes: 0 });
       expect(split).not.toBeNull(); // really cut, not the sequential fallback
       const [one] = await d.loadTraces([plain], { threads: 1 });
+      if (name.includes("a2a")) expect(one!.collectives.length).toBeGreaterThan(0);
       expectSameModels([split!], [one!]);
       const [viaLoad] = await d.loadTraces([plain], { threads: 2, splitMinBytes: 0 });
       expectSameModels([viaLoad!], [one!]);
