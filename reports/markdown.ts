@@ -10,7 +10,7 @@
  * compile while one is missing) and, if it prints something, to SECTION_ORDER.
  */
 import type { Summary } from "../src/analysis/summary.js";
-import { formatBytes, formatCount, formatMs, formatNs, formatPct, shortKernelName } from "./format.js";
+import { formatBytes, formatCount, formatMs, formatNs, formatPct, shortKernelName, signedOneDecimal } from "./format.js";
 import { medianPathStep, pathStepHeader, pathStepRow, whatIfHeader, whatIfRows } from "./critical-path-text.js";
 
 export const MARKDOWN_LIMIT = 65_000;
@@ -277,9 +277,11 @@ function moduleLines(s: Summary, b: Budget): string[] {
     const l = s.inferredLayers;
     if (l.available) {
       out.push(
-        `**Inferred layers** (no module spans; ${esc(l.method, 200)}): ${formatPct(l.pctOfKernelTime)} of kernel time.`,
+        l.sourceDescription
+          ? `**Inferred layers** (no module spans). Module source: ${esc(l.sourceDescription, 300)}.`
+          : `**Inferred layers** (no module spans; ${esc(l.method, 200)}): ${formatPct(l.pctOfKernelTime)} of kernel time.`,
         "",
-        ...table(["layer (inferred)", "forward ms", "backward ms", "vs median"], ["l", "r", "r", "r"], l.layers.slice(0, b.modules).map((x) => [`#${x.index}`, formatMs(x.forwardNs), formatMs(x.backwardNs), `${x.vsMedianPct >= 0 ? "+" : ""}${x.vsMedianPct.toFixed(1)}%`])),
+        ...table(["layer (inferred)", "forward ms", "backward ms", "vs median"], ["l", "r", "r", "r"], l.layers.slice(0, b.modules).map((x) => [`#${x.index}`, formatMs(x.forwardNs), formatMs(x.backwardNs), `${signedOneDecimal(x.vsMedianPct)}%`])),
         "",
         `Outside the layers: ${formatMs(l.outside.beforeNs)} ms before them (embedding...), ${formatMs(l.outside.afterNs)} ms after or between them (head, loss, optimizer...).`,
         "",
@@ -294,6 +296,7 @@ function moduleLines(s: Summary, b: Budget): string[] {
   out.push(
     `GPU kernel time by nn.Module class, by self time (not in child modules); ${formatPct(inside)} of kernel time runs inside modules.`,
     "",
+    ...(m.sourceDescription ? [`Module source: ${esc(m.sourceDescription, 300)}.`, ""] : []),
     ...table(
       ["class", "instances", "forward ms", "backward ms", ...(recompute ? ["recompute ms"] : []), "self ms", "% self", "inclusive ms"],
       ["l", "r", "r", "r", ...(recompute ? (["r"] as const) : []), "r", "r", "r"],

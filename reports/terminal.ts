@@ -1,6 +1,6 @@
 /** The readable summary `llmprof analyze` prints on the terminal. */
 import type { Summary } from "../src/analysis/summary.js";
-import { formatBytes, formatCount, formatMs, formatNs, formatPct, shortKernelName, textTable } from "./format.js";
+import { formatBytes, formatCount, formatMs, formatNs, formatPct, shortKernelName, signedOneDecimal, textTable } from "./format.js";
 import { medianPathStep, pathStepHeader, pathStepRow, whatIfHeader, whatIfRows } from "./critical-path-text.js";
 
 export function renderTerminal(s: Summary): string {
@@ -123,15 +123,16 @@ function modulesText(s: Summary): string[] {
     const out = ["", `Modules: unavailable — ${s.modules.reason}`];
     const l = s.inferredLayers;
     if (l.available) {
-      out.push(`Inferred layers (${l.method}; ${formatPct(l.pctOfKernelTime)} of kernel time):`);
+      out.push(l.sourceDescription ? `Inferred layers (module source: ${l.sourceDescription}):` : `Inferred layers (${l.method}; ${formatPct(l.pctOfKernelTime)} of kernel time):`);
       out.push(textTable(["layer (inferred)", "forward ms", "backward ms"], l.layers.map((x) => [`#${x.index}`, formatMs(x.forwardNs), formatMs(x.backwardNs)]), [false, true, true]));
       out.push(`  outside the layers: ${formatMs(l.outside.beforeNs)} ms before them (embedding...), ${formatMs(l.outside.afterNs)} ms after or between (head, loss, optimizer...)`);
-      if (l.slowest[0]) out.push(`  slowest: ${l.slowest.map((x) => `#${x.index} ${formatMs(x.totalNs)} ms (${x.vsMedianPct >= 0 ? "+" : ""}${x.vsMedianPct.toFixed(1)}% vs median)`).join(", ")}`);
+      if (l.slowest[0]) out.push(`  slowest: ${l.slowest.map((x) => `#${x.index} ${formatMs(x.totalNs)} ms (${signedOneDecimal(x.vsMedianPct)}% vs median)`).join(", ")}`);
     }
     return out;
   }
   const m = s.modules;
-  const out = ["", `Modules by class${m.source ? ` (from ${m.source})` : ""} (GPU kernel time, inclusive; ${formatPct((100 * m.attributedNs) / (m.kernelTotalNs || 1))} of kernel time is inside modules)`];
+  const out = ["", `Modules by class${m.source && !m.sourceDescription ? ` (from ${m.source})` : ""} (GPU kernel time, inclusive; ${formatPct((100 * m.attributedNs) / (m.kernelTotalNs || 1))} of kernel time is inside modules)`];
+  if (m.sourceDescription) out.push(`Module source: ${m.sourceDescription}`);
   out.push(
     textTable(
       ["class", "instances", "calls", "forward ms", "backward ms", "recompute ms", "self ms", "% of kernel time"],
