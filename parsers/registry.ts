@@ -13,6 +13,7 @@ import { NSYS_FORMATS } from "./nsys.js";
 import { parseXPlane, sniffXPlane } from "./xplane.js";
 import { describeFsError, readHead } from "./source.js";
 import { isStreamInput, spoolInput } from "./spool.js";
+import { parseFilesInParallel } from "./parallel.js";
 
 export interface FormatModule {
   readonly id: string;
@@ -80,15 +81,18 @@ function describeHead(head: Buffer): string {
 export async function loadTraces(inputs: readonly string[], options: ParseOptions = {}): Promise<TraceModel[]> {
   const files: string[] = [];
   for (const input of inputs) files.push(...(isStreamInput(input) ? [input] : await expandInput(input)));
-  const models: TraceModel[] = [];
-  for (const file of files) {
-    if (isStreamInput(file)) models.push(...(await loadSpooled(file, options)));
-    else {
-      const format = await detectFormat(file);
-      models.push(...(await format.parse(file, options)));
-    }
+  // a pipe or stdin is read once, here; files may go to worker threads
+  if (files.some(isStreamInput)) {
+    const models: TraceModel[] = [];
+    for (const file of files) models.push(...(isStreamInput(file) ? await loadSpooled(file, options) : await parseHere(file, options)));
+    return models;
   }
-  return models;
+  return parseFilesInParallel(files, options, (file) => parseHere(file, options));
+}
+
+async function parseHere(file: string, options: ParseOptions): Promise<TraceModel[]> {
+  const format = await detectFormat(file);
+  return format.parse(file, options);
 }
 
 /** A pipe, FIFO or stdin: copied once to a private temporary file, parsed, removed; reports name the input as given. */

@@ -42,6 +42,7 @@ interface AnalyzeFlags {
   overlayOnly?: boolean;
   run?: string;
   maxDecompressedGib?: string;
+  threads?: string;
 }
 
 export function registerAnalyzeCommand(program: Command): void {
@@ -60,6 +61,7 @@ export function registerAnalyzeCommand(program: Command): void {
     .option("--peak-tflops <n>", "peak dense TFLOP/s to measure MFU against (overrides the datasheet table)")
     .option("--peaks <file>", "YAML/JSON file with peak figures: { tflops: { bf16: 989.4, ... }, memoryBandwidthGBps: 3350 }")
     .option("--overlay-only", "with --format trace: only llmprof's tracks, to load beside the original trace")
+    .option("--threads <n>", "worker threads that parse several traces (ranks) at once (default: the number of cores; 1: all in this thread)")
     .option("--max-decompressed-gib <n>", "largest size a compressed input may inflate to, in GiB (default: 64 for text; 100x the compressed size, within TMPDIR's free space, for .sqlite.gz)")
     .action(async (traces: string[], flags: AnalyzeFlags) => {
       const steps = flags.steps === undefined ? undefined : parseStepSelection(flags.steps);
@@ -69,7 +71,12 @@ export function registerAnalyzeCommand(program: Command): void {
       const progress = new Progress("reading");
       const files = await selectRunInputs(traces, { run: flags.run });
       const maxTextBytes = parseGib(flags.maxDecompressedGib);
-      const models = await loadTraces(files, { onProgress: (b) => progress.update(b), ...(maxTextBytes !== undefined ? { maxTextBytes } : {}) });
+      const threads = parseThreads(flags.threads);
+      const models = await loadTraces(files, {
+        onProgress: (b) => progress.update(b),
+        ...(maxTextBytes !== undefined ? { maxTextBytes } : {}),
+        ...(threads !== undefined ? { threads } : {}),
+      });
       progress.done();
       const tokensPerStep = flags.tokensPerStep === undefined ? undefined : Number(flags.tokensPerStep);
       if (tokensPerStep !== undefined && !(Number.isFinite(tokensPerStep) && tokensPerStep > 0)) {
@@ -204,4 +211,12 @@ async function writeResults(summary: Summary, flags: AnalyzeFlags, formats: Outp
     process.stderr.write(`wrote ${path}\n`);
   }
   if (targets.kind === "dir") process.stdout.write(renderTerminal(summary));
+}
+
+/** `--threads N`: a whole number of threads, at least 1. */
+export function parseThreads(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new LlmprofError(null, `--threads: expected a whole number from 1 to 1024, got "${value}"`);
+  return n;
 }
