@@ -48,6 +48,7 @@ interface AnalyzeFlags {
   maxRanks?: string;
   maxDevices?: string;
   showPaths?: boolean;
+  threads?: string;
 }
 
 export function registerAnalyzeCommand(program: Command): void {
@@ -66,6 +67,7 @@ export function registerAnalyzeCommand(program: Command): void {
     .option("--peak-tflops <n>", "peak dense TFLOP/s to measure MFU against (overrides the datasheet table)")
     .option("--peaks <file>", "YAML/JSON file with peak figures: { tflops: { bf16: 989.4, ... }, memoryBandwidthGBps: 3350 }")
     .option("--overlay-only", "with --format trace: only llmprof's tracks, to load beside the original trace")
+    .option("--threads <n>", "worker threads that parse several traces (ranks) at once (default: the number of cores; 1: all in this thread)")
     .option("--max-decompressed-gib <n>", "largest size a compressed input may inflate to, in GiB (default: 64 for text; 100x the compressed size, within TMPDIR's free space, for .sqlite.gz)")
     .option("--top <n>", `rows per name table (kernels, operators, modules) in summary.json and the HTML report, the rest summed in one "(all others)" row; CSV has every row (default ${DEFAULT_TOP_ROWS})`)
     .option("--max-ranks <n>", `most ranks (traces, or processes of one Nsight report) analysed together (default ${DEFAULT_MAX_RANKS})`)
@@ -81,7 +83,13 @@ export function registerAnalyzeCommand(program: Command): void {
       const maxTextBytes = parseGib(flags.maxDecompressedGib);
       const top = positiveInteger("--top", flags.top) ?? DEFAULT_TOP_ROWS;
       const limits = { maxRanks: positiveInteger("--max-ranks", flags.maxRanks) ?? DEFAULT_MAX_RANKS, maxDevices: positiveInteger("--max-devices", flags.maxDevices) ?? DEFAULT_MAX_DEVICES };
-      const models = await loadTraces(files, { onProgress: (b) => progress.update(b), ...limits, ...(maxTextBytes !== undefined ? { maxTextBytes } : {}) });
+      const threads = parseThreads(flags.threads);
+      const models = await loadTraces(files, {
+        onProgress: (b) => progress.update(b),
+        ...limits,
+        ...(maxTextBytes !== undefined ? { maxTextBytes } : {}),
+        ...(threads !== undefined ? { threads } : {}),
+      });
       progress.done();
       const tokensPerStep = flags.tokensPerStep === undefined ? undefined : Number(flags.tokensPerStep);
       if (tokensPerStep !== undefined && !(Number.isFinite(tokensPerStep) && tokensPerStep > 0)) {
@@ -227,4 +235,12 @@ async function writeResults(summaries: { shown: Summary; full: Summary }, flags:
     process.stderr.write(`wrote ${path}\n`);
   }
   if (targets.kind === "dir") process.stdout.write(renderTerminal(summary));
+}
+
+/** `--threads N`: a whole number of threads, at least 1. */
+export function parseThreads(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new LlmprofError(null, `--threads: expected a whole number from 1 to 1024, got "${value}"`);
+  return n;
 }

@@ -38,6 +38,23 @@ export class Float64Column {
     this.data = new Float64Array(0);
     return out;
   }
+  /** The used part, copied (the column stays usable). */
+  snapshot(): Float64Array {
+    return this.data.slice(0, this.length);
+  }
+  /** Appends values, each passed through `map` when given (remapping ids). */
+  append(values: ArrayLike<number>, map?: (v: number) => number): void {
+    const n = values.length;
+    while (this.length + n > this.data.length) this.grow();
+    const d = this.data;
+    let at = this.length;
+    if (map) for (let i = 0; i < n; i++) d[at++] = map(values[i]!);
+    else if (values instanceof Float64Array) {
+      d.set(values, at);
+      at += n;
+    } else for (let i = 0; i < n; i++) d[at++] = values[i]!;
+    this.length = at;
+  }
   /** out[i] = column[perm[i]]; perm.length must equal length. */
   freezePermuted(perm: Int32Array): Float64Array {
     const out = permute(this.data, perm);
@@ -72,6 +89,23 @@ export class Int32Column {
     this.data = new Int32Array(0);
     return out;
   }
+  /** The used part, copied (the column stays usable). */
+  snapshot(): Int32Array {
+    return this.data.slice(0, this.length);
+  }
+  /** Appends values, each passed through `map` when given (remapping ids). */
+  append(values: ArrayLike<number>, map?: (v: number) => number): void {
+    const n = values.length;
+    while (this.length + n > this.data.length) this.grow();
+    const d = this.data;
+    let at = this.length;
+    if (map) for (let i = 0; i < n; i++) d[at++] = map(values[i]!);
+    else if (values instanceof Int32Array) {
+      d.set(values, at);
+      at += n;
+    } else for (let i = 0; i < n; i++) d[at++] = values[i]!;
+    this.length = at;
+  }
   /** out[i] = column[perm[i]]; perm.length must equal length. */
   freezePermuted(perm: Int32Array): Int32Array {
     const out = permute(this.data, perm);
@@ -105,6 +139,23 @@ export class Uint8Column {
     const out = this.length === this.data.length ? this.data : this.data.slice(0, this.length);
     this.data = new Uint8Array(0);
     return out;
+  }
+  /** The used part, copied (the column stays usable). */
+  snapshot(): Uint8Array {
+    return this.data.slice(0, this.length);
+  }
+  /** Appends values, each passed through `map` when given (remapping ids). */
+  append(values: ArrayLike<number>, map?: (v: number) => number): void {
+    const n = values.length;
+    while (this.length + n > this.data.length) this.grow();
+    const d = this.data;
+    let at = this.length;
+    if (map) for (let i = 0; i < n; i++) d[at++] = map(values[i]!);
+    else if (values instanceof Uint8Array) {
+      d.set(values, at);
+      at += n;
+    } else for (let i = 0; i < n; i++) d[at++] = values[i]!;
+    this.length = at;
   }
   /** out[i] = column[perm[i]]; perm.length must equal length. */
   freezePermuted(perm: Int32Array): Uint8Array {
