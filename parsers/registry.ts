@@ -13,6 +13,7 @@ import { NSYS_FORMATS } from "./nsys.js";
 import { parseXPlane, sniffXPlane } from "./xplane.js";
 import { describeFsError, readHead } from "./source.js";
 import { isStreamInput, spoolInput } from "./spool.js";
+import { checkFanOut, DEFAULT_MAX_RANKS, ranksOverLimit } from "../src/model/limits.js";
 import { parseFilesInParallel } from "./parallel.js";
 
 export interface FormatModule {
@@ -81,13 +82,17 @@ function describeHead(head: Buffer): string {
 export async function loadTraces(inputs: readonly string[], options: ParseOptions = {}): Promise<TraceModel[]> {
   const files: string[] = [];
   for (const input of inputs) files.push(...(isStreamInput(input) ? [input] : await expandInput(input)));
+  // fan-out bounds (src/model/limits.ts): too many files stop before any is parsed
+  const maxRanks = options.maxRanks ?? DEFAULT_MAX_RANKS;
+  if (files.length > maxRanks) throw ranksOverLimit(null, maxRanks);
   // a pipe or stdin is read once, here; files may go to worker threads
+  let models: TraceModel[];
   if (files.some(isStreamInput)) {
-    const models: TraceModel[] = [];
+    models = [];
     for (const file of files) models.push(...(isStreamInput(file) ? await loadSpooled(file, options) : await parseHere(file, options)));
-    return models;
-  }
-  return parseFilesInParallel(files, options, (file) => parseHere(file, options));
+  } else models = await parseFilesInParallel(files, options, (file) => parseHere(file, options));
+  checkFanOut(models, options);
+  return models;
 }
 
 async function parseHere(file: string, options: ParseOptions): Promise<TraceModel[]> {

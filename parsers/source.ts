@@ -20,6 +20,10 @@ export interface ByteSource {
 export interface SourceOptions {
   /** Refuse to inflate more than this many bytes (gzip bombs). */
   maxTextBytes?: number;
+  /** Ranks analysed together (src/model/limits.ts); an Nsight report with more processes stops early. */
+  maxRanks?: number;
+  /** Distinct GPU device ids per rank (src/model/limits.ts), checked after parsing. */
+  maxDevices?: number;
   /** Plain files: start reading at this byte (a part of a file read in a worker thread). */
   startOffset?: number;
 }

@@ -1,6 +1,7 @@
 /**
  * Growable typed-array columns used by the trace builder while parsing.
- * Each column doubles its capacity when full; `freeze()` returns a typed array
+ * Each column starts small (memory in proportion to the rows kept, even for a
+ * report with thousands of near-empty processes) and doubles when full; `freeze()` returns a typed array
  * trimmed to the used length (a view when it already fits, so no extra copy);
  * `freezePermuted(perm)` reorders straight from the storage (no trimmed copy
  * first). Both release the storage: a column is frozen once, and dropping it
@@ -14,7 +15,7 @@ type Typed = Float64Array | Int32Array | Uint8Array;
 export class Float64Column {
   private data: Float64Array;
   length = 0;
-  constructor(initial = 1024) {
+  constructor(initial = 64) {
     this.data = new Float64Array(Math.max(1, initial));
   }
   push(v: number): void {
@@ -65,7 +66,7 @@ export class Float64Column {
 export class Int32Column {
   private data: Int32Array;
   length = 0;
-  constructor(initial = 1024) {
+  constructor(initial = 64) {
     this.data = new Int32Array(Math.max(1, initial));
   }
   push(v: number): void {
@@ -116,7 +117,7 @@ export class Int32Column {
 export class Uint8Column {
   private data: Uint8Array;
   length = 0;
-  constructor(initial = 1024) {
+  constructor(initial = 64) {
     this.data = new Uint8Array(Math.max(1, initial));
   }
   push(v: number): void {
