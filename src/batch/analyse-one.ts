@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import { analyzeModels } from "../analysis/analyze.js";
 import { gpuTimeline } from "../analysis/timeline.js";
+import { renameInput } from "../analysis/privacy.js";
 import { LlmprofError } from "../errors.js";
 import { loadTraces } from "../../parsers/registry.js";
 import { renderHtml } from "../../reports/html/render.js";
@@ -35,7 +36,8 @@ export async function analyseTrace(job: TraceJob): Promise<TraceOutcome> {
     const summaries = ordered.map((m) => analyzeModels([m]));
     if (job.report) {
       const whole = ordered.length === 1 ? summaries[0]! : analyzeModels(ordered);
-      writeOutput(job.report.path, renderHtml(whole, { timeline: gpuTimeline(ordered, {}) }), { inputs: [job.path], force: job.force });
+      // named as in the table (relative to the directory given), never by the absolute path opened
+      writeOutput(job.report.path, renderHtml(renameInput(whole, job.path, job.info.file), { timeline: gpuTimeline(ordered, {}) }), { inputs: [job.path], force: job.force });
     }
     const analysisMs = performance.now() - started;
     const analysedAtMs = Date.now();
