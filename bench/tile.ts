@@ -220,7 +220,7 @@ function splitEvents(src: Buffer): { head: string; tail: string; sep: string; ev
     void arrayStart;
     return { head: text(0, spans[0]!), tail: text(spans[spans.length - 1]!, src.length), sep, events };
   } catch (e) {
-    if (e === NEED_MORE) throw new Error("the source trace is truncated");
+    if (e === NEED_MORE) throw new Error("the source trace is truncated", { cause: e });
     throw e;
   }
 }

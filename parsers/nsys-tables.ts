@@ -181,7 +181,8 @@ export function mapChunk(sink: NsysSink, table: string, c: TableChunk): void {
   }
 }
 
-function gpuCols(c: TableChunk, extra: string): Float64Array[] {
+/** start, end, device, stream, correlation, process and the `extra` column, in that order. */
+function gpuCols(c: TableChunk, extra: string): [Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array, Float64Array] {
   return [c.num("start"), c.num("end"), c.num("deviceId"), c.num("streamId"), c.num("correlationId"), c.num("globalPid"), c.num(extra)];
 }
 

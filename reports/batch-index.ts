@@ -8,8 +8,7 @@
  * block, no trace string ever becomes markup.
  */
 import { VERSION } from "../src/version.js";
-import { BATCH_INDEX_CLIENT, BATCH_INDEX_CSS } from "./batch-index-client.js";
-import { readD3 } from "./html/assets.js";
+import { readAsset, readD3 } from "./html/assets.js";
 import { renderPage } from "./html/page.js";
 
 /** One table row as the page reads it: column name -> cell (src/batch/columns.ts's Row fits). */
@@ -58,8 +57,8 @@ export function renderBatchIndex(input: BatchIndexInput): string {
     title: `llmprof batch${data.shard ? ` (shard ${data.shard})` : ""}`,
     dataId: "llmprof-batch",
     data,
-    scripts: [readD3(), BATCH_INDEX_CLIENT],
-    css: BATCH_INDEX_CSS,
+    scripts: [readD3(), readAsset("pages/dom.js"), readAsset("pages/batch-index.js")],
+    css: readAsset("pages/batch-index.css"),
     noscript: "This index draws its charts and tables with JavaScript. The data is also in traces.parquet / traces.csv next to it.",
   });
 }

@@ -7,9 +7,8 @@
  * (the client uses textContent and d3's .text()).
  */
 import type { CompareResult } from "../src/analysis/compare.js";
-import { COMPARE_CLIENT, COMPARE_CSS } from "./compare-html-client.js";
 import { compareRows, PER_STEP_NOTE, unavailableLines } from "./compare-format.js";
-import { readD3 } from "./html/assets.js";
+import { readAsset, readD3 } from "./html/assets.js";
 import { renderPage } from "./html/page.js";
 
 /** What the page's script reads from the #llmprof-compare block. */
@@ -43,8 +42,8 @@ export function renderCompareHtml(c: CompareResult): string {
     title: `llmprof compare — ${c.runs.length} runs`,
     dataId: "llmprof-compare",
     data,
-    scripts: [readD3(), COMPARE_CLIENT],
-    css: COMPARE_CSS,
+    scripts: [readD3(), readAsset("pages/dom.js"), readAsset("pages/compare.js")],
+    css: readAsset("pages/compare.css"),
     noscript: "This page draws its charts and table with JavaScript; the figures are also in compare.json and compare.md.",
   });
 }

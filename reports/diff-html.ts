@@ -1,15 +1,16 @@
 /**
  * diff.html: `llmprof diff` as one self-contained page in the report's style.
- * Rendered on the server side as static tables: no script runs, every trace
- * string goes through escapeHtml, and the Content-Security-Policy allows
- * nothing but the one inline stylesheet (by hash). The DiffResult rides along
+ * Rendered on the server side as static tables on the shell of every llmprof
+ * page (reports/html/page.ts) without scripts: every trace string goes through
+ * escapeHtml, and the Content-Security-Policy allows nothing but the one inline
+ * stylesheet (by hash). The DiffResult rides along
  * as an inert JSON data block (type application/json) for tools.
  */
-import { createHash } from "node:crypto";
 import type { DiffResult, DiffRow, DiffSection } from "../src/analysis/diff.js";
 import { countSignificant, direction, formatDelta, formatDeltaPct, formatThreshold, formatValue, keyLabel, metricLabel, PER_STEP_NOTE, VERDICT_LABELS } from "./diff-format.js";
 import { readAsset } from "./html/assets.js";
-import { escapeHtml, jsonScript } from "./html/embed.js";
+import { escapeHtml } from "./html/embed.js";
+import { renderPage } from "./html/page.js";
 
 export interface DiffHtmlOptions {
   /** Rows per section (largest changes first); default 25. */
@@ -33,9 +34,6 @@ p.more, p.rule { color: var(--muted); font-size: 12px; max-width: 70em; }
 
 export function renderDiffHtml(d: DiffResult, options: DiffHtmlOptions = {}): string {
   const limit = options.rows ?? 25;
-  const css = (readAsset("styles.css") + EXTRA_CSS).replace(/\r\n?/g, "\n");
-  const csp = ["default-src 'none'", `style-src 'sha256-${createHash("sha256").update(css, "utf8").digest("base64")}'`, "img-src data:", "base-uri 'none'", "form-action 'none'"].join("; ");
-  const version = escapeHtml(d.generator.version);
   const sig = countSignificant(d);
   const body: string[] = [];
   body.push('<header class="page">', `<h1><span class="brand">llmprof</span> diff: ${sig} significant change${sig === 1 ? "" : "s"}</h1>`);
@@ -50,27 +48,16 @@ export function renderDiffHtml(d: DiffResult, options: DiffHtmlOptions = {}): st
   if (d.headline.length) body.push('<section class="view">', "<h2>Headline</h2>", table("steps", d.headline), "</section>");
   for (const s of d.sections) body.push(sectionHtml(s, limit));
   body.push(`<p class="rule">Noise rule: ${escapeHtml(d.noise.rule)}</p>`, "</main>");
-  return [
-    "<!DOCTYPE html>",
-    `<!-- llmprof ${version} diff: one self-contained file, no scripts, no network access; the figures are in the #llmprof-diff JSON block -->`,
-    '<html lang="en">',
-    "<head>",
-    '<meta charset="utf-8">',
-    `<meta http-equiv="Content-Security-Policy" content="${csp}">`,
-    '<meta name="referrer" content="no-referrer">',
-    '<meta name="viewport" content="width=device-width, initial-scale=1">',
-    `<meta name="generator" content="llmprof ${version}">`,
-    `<title>llmprof diff — ${sig} significant change${sig === 1 ? "" : "s"}</title>`,
-    '<link rel="icon" href="data:,">',
-    `<style>${css}</style>`,
-    "</head>",
-    "<body>",
-    ...body,
-    jsonScript("llmprof-diff", d),
-    "</body>",
-    "</html>",
-    "",
-  ].join("\n");
+  return renderPage({
+    kind: "diff",
+    version: d.generator.version,
+    title: `llmprof diff — ${sig} significant change${sig === 1 ? "" : "s"}`,
+    dataId: "llmprof-diff",
+    data: d,
+    scripts: [],
+    css: readAsset("styles.css") + EXTRA_CSS,
+    body: body.join("\n"),
+  });
 }
 
 function sectionHtml(s: DiffSection, limit: number): string {

@@ -1,5 +1,5 @@
 /**
- * The shell of every llmprof HTML page (report, compare, batch index): one
+ * The shell of every llmprof HTML page (report, compare, batch index, diff): one
  * self-contained file with a strict Content-Security-Policy (no network; the
  * inline scripts and the style allowed only by their sha256 hashes), the data
  * as a JSON block, and the inlined scripts.
@@ -15,11 +15,13 @@ export interface PageSpec {
   /** id of the JSON data block. */
   dataId: string;
   data: unknown;
-  /** Script sources, inlined in order. */
+  /** Script sources, inlined in order; none for a page drawn on the server (diff). */
   scripts: string[];
   css: string;
-  /** Shown when JavaScript is off. */
-  noscript: string;
+  /** Shown when JavaScript is off (pages with scripts). */
+  noscript?: string;
+  /** Markup drawn on the server, every data string already escaped; default: the scripts' empty #app. */
+  body?: string;
 }
 
 export function renderPage(spec: PageSpec): string {
@@ -31,7 +33,7 @@ export function renderPage(spec: PageSpec): string {
   }
   const csp = [
     "default-src 'none'",
-    `script-src ${scripts.map(hashSource).join(" ")}`,
+    ...(scripts.length > 0 ? [`script-src ${scripts.map(hashSource).join(" ")}`] : []),
     `style-src ${hashSource(css)}`,
     "img-src data:",
     "base-uri 'none'",
@@ -55,8 +57,8 @@ export function renderPage(spec: PageSpec): string {
     `<style>${css}</style>`,
     "</head>",
     "<body>",
-    `<noscript><p class="noscript">${escapeHtml(spec.noscript)}</p></noscript>`,
-    '<div id="app"></div>',
+    ...(spec.noscript !== undefined ? [`<noscript><p class="noscript">${escapeHtml(spec.noscript)}</p></noscript>`] : []),
+    spec.body ?? '<div id="app"></div>',
     jsonScript(spec.dataId, spec.data),
     ...scripts.map((s) => `<script>${s}</script>`),
     "</body>",

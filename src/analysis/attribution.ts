@@ -222,7 +222,7 @@ function linkBackwardToForward(model: TraceModel): Int32Array {
     if (Number.isNaN(s) || cpu.kind[i] !== CpuKind.Op) continue;
     const f = firstBySeq.get(s);
     if (f === undefined) firstBySeq.set(s, i);
-    else if (cpu.thread[f] !== cpu.thread[i] && out[i] < 0 && !hasSameSeqAncestor(model, i, s)) out[i] = f;
+    else if (cpu.thread[f] !== cpu.thread[i] && out[i]! < 0 && !hasSameSeqAncestor(model, i, s)) out[i] = f;
   }
   return out;
 }

@@ -90,7 +90,7 @@ describe("kernel categories on AMD traces (bundled fixtures)", () => {
   });
 
   it("summary.json names the deciding rule of each kernel name", async () => {
-    const s = await analyzeModels([await parseKineto(fixture("external/mi250_minitoy_train_ROCm6_2_kineto.json.gz"))]);
+    const s = analyzeModels([await parseKineto(fixture("external/mi250_minitoy_train_ROCm6_2_kineto.json.gz"))]);
     expect(s.kernels.available).toBe(true);
     if (!s.kernels.available) return;
     for (const k of s.kernels.byName) expect(k.categorySource, k.name).toMatch(/^(operator:|name:[a-z]+#\d+$|config:\d+$|memcpy$|collective$|none$)/);
@@ -100,7 +100,7 @@ describe("kernel categories on AMD traces (bundled fixtures)", () => {
   });
 
   it("a kernel name launched by operators of two categories is split, and the name rows add up to the category totals", async () => {
-    const s = await analyzeModels([await parseKineto(fixture("l2-train-gpu-bound-bs8.json.gz"))]);
+    const s = analyzeModels([await parseKineto(fixture("l2-train-gpu-bound-bs8.json.gz"))]);
     if (!s.kernels.available) throw new Error("no kernels");
     // cub's radix sort runs under aten::embedding_dense_backward (embedding) and under other ops (sort: a reduction by name)
     const sort = s.kernels.byName.find((k) => k.name.includes("DeviceRadixSort") && k.splitByCategory);
@@ -187,7 +187,7 @@ describe("kernel categories on every shared trace", () => {
   else it.each(sharedFiles)("%s: \"other\" is at most 5% of kernel time", async (rel) => {
     const models = await loadTraces([join(SHARED_TRACES, rel)]);
     for (const model of models) {
-      const s = await analyzeModels([model]);
+      const s = analyzeModels([model]);
       if (!s.kernels.available || s.kernels.totalNs === 0) continue;
       const other = s.kernels.byCategory.find((c) => c.category === "other")?.totalNs ?? 0;
       expect(other / s.kernels.totalNs).toBeLessThanOrEqual(0.05);
@@ -224,7 +224,7 @@ describe("GEMM share of the Qwen1.5-0.5B step vs TraceLens", () => {
       }
       const rawPct = (100 * gemm) / all;
       expect(Math.abs(rawPct - published!)).toBeLessThanOrEqual(3);
-      const s = await analyzeModels([await parseKineto(path!)]);
+      const s = analyzeModels([await parseKineto(path!)]);
       if (!s.kernels.available) throw new Error("no kernels");
       const ours = s.kernels.byCategory.find((c) => c.category === "gemm")?.pctOfKernelTime ?? 0;
       expect(Math.abs(ours - published!)).toBeLessThanOrEqual(3);

@@ -110,7 +110,11 @@ describe("many distinct operators (point 4)", () => {
     const kept = new Set(rows.slice(0, 50).map((r) => r.name));
     let calls = 0;
     let gpuNs = 0;
-    for (const [name, a] of t.byOperator) if (!kept.has(name)) (calls += a.calls), (gpuNs += a.gpuNs);
+    for (const [name, a] of t.byOperator) {
+      if (kept.has(name)) continue;
+      calls += a.calls;
+      gpuNs += a.gpuNs;
+    }
     expect(rows[50]!.others).toBe(150);
     expect(rows[50]!.calls).toBe(calls);
     expect(rows[50]!.gpuSelfNs).toBeCloseTo(gpuNs, 0);

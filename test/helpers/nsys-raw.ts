@@ -77,7 +77,7 @@ export async function readNsysArrow(gzPath: string): Promise<RawNsys> {
     const typed = (c: string) => `${c} ${c === "value" || c === "text" ? "TEXT" : "INTEGER"}`;
     for (const [t, cols] of Object.entries(ARROW_COLUMNS)) db.exec(`CREATE TABLE ${t} (${cols.map(typed).join(", ")})`);
     const value = (v: unknown) => (typeof v === "bigint" ? Number(v) : (v ?? null));
-    for await (const reader of RecordBatchReader.readAll(gunzipSync(readFileSync(gzPath)))) {
+    for (const reader of RecordBatchReader.readAll(gunzipSync(readFileSync(gzPath)))) {
       const table = reader.schema.metadata.get("table_name") ?? "";
       const cols = ARROW_COLUMNS[table];
       if (!cols) {

@@ -48,7 +48,11 @@ describe("the bundled 2-rank DDP report (one sqlite, two processes)", async () =
     models.forEach((m, i) => {
       let n = 0;
       let t = 0;
-      for (let g = 0; g < m.gpu.length; g++) if (m.gpu.kind[g] === 0) (n++, (t += m.gpu.end[g]! - m.gpu.start[g]!));
+      for (let g = 0; g < m.gpu.length; g++) {
+        if (m.gpu.kind[g] !== 0) continue;
+        n++;
+        t += m.gpu.end[g]! - m.gpu.start[g]!;
+      }
       expect(n).toBe(procs[i]!.n);
       expect(Math.abs(t - procs[i]!.t)).toBeLessThan(1000);
     });

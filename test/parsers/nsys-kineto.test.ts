@@ -41,7 +41,10 @@ describe.skipIf(!nsysPath || !kinetoPath)("Llama-1.1B training: nsys vs Kineto",
     const b = perStepByCategory(kineto!);
     let totalA = 0;
     let totalB = 0;
-    for (const c of CATEGORIES) (totalA += a.get(c) ?? 0), (totalB += b.get(c) ?? 0);
+    for (const c of CATEGORIES) {
+      totalA += a.get(c) ?? 0;
+      totalB += b.get(c) ?? 0;
+    }
     for (const c of CATEGORIES) {
       const x = a.get(c) ?? 0;
       const y = b.get(c) ?? 0;

@@ -22,7 +22,7 @@ type Ev = RawEvent & { s?: string; bp?: string };
 interface Out {
   file: { displayTimeUnit: string; otherData: Record<string, unknown>; traceEvents: Ev[] };
   text: string;
-  summary: Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  summary: Record<string, any>;
 }
 
 const TINY = fixture("llama-tiny-train.json.gz");

@@ -1,3 +1,4 @@
+// @ts-check
 /*
  * llmprof report: page assembly. Reads the #llmprof-data JSON block, builds
  * the header and navigation, and renders every registered view into its own
@@ -9,10 +10,19 @@
   "use strict";
   var L = window.llmprof;
   var el = L.el;
-  var data = JSON.parse(document.getElementById("llmprof-data").textContent);
+
+  /** @param {string} id @returns {HTMLElement} */
+  function byId(id) {
+    var node = document.getElementById(id);
+    if (!node) throw new Error("report.html has no #" + id);
+    return node;
+  }
+
+  /** @type {ReportData} */
+  var data = JSON.parse(byId("llmprof-data").textContent || "null");
   L.setCategoryLabels(data.labels.categories);
   var s = data.summary;
-  var app = document.getElementById("app");
+  var app = byId("app");
 
   var traceName = s.trace.traceName || s.trace.files[0] || "trace";
   var shortName = String(traceName).split(/[\\/]/).pop();
@@ -40,7 +50,7 @@
       view.render(body, data);
     } catch (e) {
       body.textContent = "";
-      body.appendChild(el("p", { class: "view-error", text: "This view could not be drawn: " + (e && e.message ? e.message : String(e)) }));
+      body.appendChild(el("p", { class: "view-error", text: "This view could not be drawn: " + (e instanceof Error ? e.message : String(e)) }));
       console.error(e);
     }
   });

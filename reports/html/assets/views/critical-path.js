@@ -1,3 +1,4 @@
+// @ts-check
 /*
  * View "critical-path" (Summary.criticalPath): per step, the chain of dependent
  * work that sets the step time (compute, collectives, host, launches, idle), a
@@ -71,6 +72,7 @@
       if (L.unavailable(root, cp, "Critical path not available")) return;
       if (!cp.steps.length) return;
       root.appendChild(L.legend(KINDS.map(function (k) { return { label: k.label, color: k.color }; })));
+      /** @type {TableColumn[]} */
       var cols = [
         { key: "step", label: "Step", numeric: true, format: function (v) { return "#" + v; } },
         { key: "rank", label: "From rank", numeric: true },
@@ -102,6 +104,7 @@
         if (st.segmentsTotal > st.segments.length) detail.appendChild(el("p", { class: "lede", text: fmt.count(st.segmentsTotal) + " pieces, drawn as " + fmt.count(st.segments.length) + " runs." }));
         detail.appendChild(el("h3", { text: "What-if" }));
         detail.appendChild(el("p", { class: "lede", text: "Step time saved if an item on the path were faster or gone, bounded by the slack of the work in parallel with it (README: Critical path, what-if)." }));
+        /** @type {TableColumn[]} */
         var wcols = [
           { key: "item", label: "Item on the path", format: function (v) { return (data.labels.pathItems && data.labels.pathItems[v]) || v; }, title: function (w) { return w.item; } },
           { key: "kind", label: "Kind", format: function (v) { return LABEL[v] || v; } },

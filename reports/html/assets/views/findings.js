@@ -1,3 +1,4 @@
+// @ts-check
 /*
  * View "findings" (Summary.findings): what to change, with the measured cost,
  * the evidence and the suggestion. The five most costly open; the rest folded.

@@ -1,3 +1,4 @@
+// @ts-check
 /*
  * View "idle" (Summary.idle): why the GPU waits. Idle time by cause (each gap
  * has exactly one cause, so the bars add up to the idle time), what the CPU

@@ -1,3 +1,4 @@
+// @ts-check
 /*
  * View "launch" (Summary.launch): kernel launch latency, CPU cost per launch,
  * tiny kernels, and per step whether the CPU or the GPU sets the pace.

@@ -1,3 +1,4 @@
+// @ts-check
 /*
  * View "notes" (Summary.diagnostics + every unavailable section): what the
  * reader must know before trusting the numbers: partial input, missing data,

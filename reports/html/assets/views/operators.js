@@ -1,3 +1,4 @@
+// @ts-check
 /*
  * View "operators" (Summary.operators): per aten operator (or per operator and
  * input shapes) the calls, CPU time, the GPU time of the kernels it launched,
@@ -22,6 +23,7 @@
 
   function operatorTable(parent, rows, withShapes) {
     var ms = function (key, label, help) { return { key: key, label: label + " (ms)", numeric: true, format: fmt.ms, help: help }; };
+    /** @type {TableColumn[]} */
     var cols = [{ key: "name", label: "Operator", cellClass: "name", title: function (r) { return r.name.length > 60 ? r.name : null; } }];
     if (withShapes) {
       cols.push({

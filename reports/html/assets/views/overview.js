@@ -1,3 +1,4 @@
+// @ts-check
 /*
  * View "overview" (Summary.trace + headline figures from steps, temporal,
  * kernels): what was profiled, and the numbers to read first.

@@ -1,3 +1,4 @@
+// @ts-check
 /*
  * View "parallelism" (Summary.processGroups, collectiveWaits, pipeline): communication
  * by process group and parallel dimension, one step per rank over time with the

@@ -1,3 +1,4 @@
+// @ts-check
 /*
  * View "ranks" (Summary.ranks): the ranks side by side, the straggler of each
  * step (the rank the others wait for in collectives) and the collective skew.

@@ -1,18 +1,17 @@
-/**
- * The browser side of compare.html (reports/compare-html.ts): plain ES5 run in
- * the page, inlined and allowed by its hash. DOM is built with createElement,
- * textContent and d3's .text() only (labels and GPU names are data, never
- * markup); sets body[data-ready] when done, as report.html does.
+/*
+ * The browser side of compare.html (reports/compare-html.ts). DOM is built with
+ * createElement, textContent and d3 .text() only: labels and GPU names are data, never markup
+ * (moved from reports/compare-html-client.ts; plain ES5, inlined and allowed by its hash).
  */
-import { CLIENT_DOM_HELPERS } from "./html/client-dom.js";
-
-export const COMPARE_CLIENT = String.raw`(function () {
+(function () {
   "use strict";
   var data = JSON.parse(document.getElementById("llmprof-compare").textContent);
   var app = document.getElementById("app");
   var labels = data.labels;
 
-${CLIENT_DOM_HELPERS}
+  var el = window.llmprofDom.el;
+  var isNum = window.llmprofDom.isNum;
+
   app.appendChild(el("header", { class: "page" }, [
     el("h1", { text: "llmprof compare: " + labels.length + " runs" }),
     el("ul", { class: "runs" }, labels.map(function (l, i) {
@@ -101,28 +100,4 @@ ${CLIENT_DOM_HELPERS}
   document.body.setAttribute("data-render-ms", String(Math.round(performance.now())));
   document.body.setAttribute("data-ready", "true");
 })();
-`;
 
-export const COMPARE_CSS = `
-:root { --fg: #1f2328; --muted: #59636e; --bg: #fff; --panel: #f6f8fa; --border: #d1d9e0; color-scheme: light; }
-* { box-sizing: border-box; }
-body { margin: 0; color: var(--fg); background: var(--bg); font: 14px/1.5 -apple-system, BlinkMacSystemFont, "Segoe UI", "Noto Sans", Helvetica, Arial, sans-serif; }
-header.page { border-bottom: 1px solid var(--border); background: var(--panel); padding: 16px 32px 8px; }
-header.page h1 { margin: 0; font-size: 20px; font-weight: 600; }
-ul.runs { margin: 4px 0; padding-left: 18px; color: var(--muted); overflow-wrap: anywhere; }
-.muted, .lede { color: var(--muted); }
-main { padding: 8px 32px 48px; max-width: 1400px; }
-section.view { margin-top: 28px; }
-section.view > h2 { font-size: 17px; font-weight: 600; margin: 0 0 4px; }
-.charts { display: flex; flex-wrap: wrap; gap: 16px; }
-figure.chart { margin: 0; border: 1px solid var(--border); border-radius: 6px; padding: 8px; }
-figure.chart figcaption { font-weight: 600; margin-bottom: 4px; }
-figure.chart svg { display: block; max-width: 100%; height: auto; font-size: 11px; }
-.scroll { overflow-x: auto; }
-table.data { border-collapse: collapse; font-variant-numeric: tabular-nums; }
-table.data th, table.data td { border-bottom: 1px solid var(--border); padding: 3px 10px; text-align: left; vertical-align: top; }
-table.data th { background: var(--panel); }
-table.data tr.group th { background: none; padding-top: 10px; }
-table.data .num { text-align: right; white-space: nowrap; }
-footer.page { color: var(--muted); padding: 16px 32px; border-top: 1px solid var(--border); }
-`;

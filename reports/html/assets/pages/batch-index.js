@@ -1,18 +1,17 @@
-/**
- * The browser side of the batch index (reports/batch-index.ts): plain ES5 run
- * in the page, inlined and allowed by its hash. It builds DOM with createElement
- * and textContent only (trace paths are data, never markup) and sets
- * body[data-ready] when done, as report.html does.
+/*
+ * The browser side of the batch index.html (reports/batch-index.ts): trends,
+ * the traces, runs and errors tables. Trace strings only ever become text
+ * (moved from reports/batch-index-client.ts; plain ES5, inlined and allowed by its hash).
  */
-import { CLIENT_DOM_HELPERS } from "./html/client-dom.js";
-
-export const BATCH_INDEX_CLIENT = String.raw`(function () {
+(function () {
   "use strict";
   var data = JSON.parse(document.getElementById("llmprof-batch").textContent);
   var app = document.getElementById("app");
   var MAX_TABLE_ROWS = 5000;
 
-${CLIENT_DOM_HELPERS}  function fmt(v, digits) { return isNum(v) ? v.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "–"; }
+  var el = window.llmprofDom.el;
+  var isNum = window.llmprofDom.isNum;
+  function fmt(v, digits) { return isNum(v) ? v.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "–"; }
   function day(ms) { return isNum(ms) ? new Date(ms).toISOString().slice(0, 10) : "–"; }
   function seriesKey(r) { return r.series + (r.rank === null ? "" : " · rank " + r.rank); }
 
@@ -312,39 +311,4 @@ ${CLIENT_DOM_HELPERS}  function fmt(v, digits) { return isNum(v) ? v.toLocaleStr
   document.body.setAttribute("data-render-ms", String(Math.round(performance.now())));
   document.body.setAttribute("data-ready", "true");
 })();
-`;
 
-export const BATCH_INDEX_CSS = `
-:root { --fg: #1f2328; --muted: #59636e; --bg: #fff; --panel: #f6f8fa; --border: #d1d9e0; --accent: #0969da; color-scheme: light; }
-* { box-sizing: border-box; }
-body { margin: 0; color: var(--fg); background: var(--bg); font: 14px/1.5 -apple-system, BlinkMacSystemFont, "Segoe UI", "Noto Sans", Helvetica, Arial, sans-serif; }
-header.page { border-bottom: 1px solid var(--border); background: var(--panel); padding: 16px 32px 8px; }
-header.page h1 { margin: 0; font-size: 20px; font-weight: 600; }
-.subtitle, .muted, .lede { color: var(--muted); }
-main { padding: 8px 32px 48px; max-width: 1400px; }
-section.view { margin-top: 28px; }
-section.view > h2 { font-size: 17px; font-weight: 600; margin: 0 0 4px; }
-.charts { display: flex; flex-wrap: wrap; gap: 16px; }
-figure.chart { margin: 0; border: 1px solid var(--border); border-radius: 6px; padding: 8px; }
-figure.chart figcaption { font-weight: 600; margin-bottom: 4px; }
-figure.chart svg { display: block; max-width: 100%; height: auto; font-size: 10px; }
-ul.legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 4px 16px; }
-ul.legend li { overflow-wrap: anywhere; }
-.controls { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: center; margin: 8px 0; }
-.controls input[type=text] { width: 260px; padding: 3px 6px; border: 1px solid var(--border); border-radius: 6px; font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
-figure.chart circle.outlier { stroke: #cf222e; stroke-width: 2; }
-.outlier-title { margin: 4px 0 0; font-weight: 600; color: #cf222e; }
-ul.outliers { margin: 2px 0 0; padding-left: 18px; max-width: 540px; font-size: 12px; overflow-wrap: anywhere; }
-.swatch { display: inline-block; width: 10px; height: 10px; margin-right: 6px; border-radius: 2px; }
-input[type=search] { width: 320px; max-width: 100%; padding: 4px 8px; border: 1px solid var(--border); border-radius: 6px; font: inherit; }
-.scroll { overflow-x: auto; }
-table.data { border-collapse: collapse; font-variant-numeric: tabular-nums; }
-table.data th, table.data td { border-bottom: 1px solid var(--border); padding: 3px 10px; text-align: left; vertical-align: top; }
-table.data th { cursor: pointer; background: var(--panel); position: sticky; top: 0; white-space: nowrap; }
-table.data th[aria-sort=ascending]::after { content: " \\25B2"; }
-table.data th[aria-sort=descending]::after { content: " \\25BC"; }
-table.data .num { text-align: right; white-space: nowrap; }
-table.data td.path { font-family: ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; font-size: 12px; overflow-wrap: anywhere; max-width: 640px; }
-a { color: var(--accent); }
-footer.page { color: var(--muted); padding: 16px 32px; border-top: 1px solid var(--border); }
-`;

@@ -1,0 +1,38 @@
+/**
+ * Types of the report's client scripts (checked by tsconfig.client.json): the
+ * data block is reports/html/render.ts's ReportData (the Summary type itself),
+ * d3 is the inlined d3, and `window.llmprof` is the object core.js builds.
+ */
+import type * as D3 from "d3";
+import type { ReportData as Data } from "../render.js";
+
+declare global {
+  const d3: typeof D3;
+  /** The #llmprof-data block. */
+  type ReportData = Data;
+  type Summary = Data["summary"];
+  interface Window {
+    llmprof: LlmprofClient;
+    /** pages/dom.js: the helpers of the standalone pages (compare.html, the batch index). */
+    llmprofDom: {
+      el(tag: string, attrs?: Record<string, string | number> | null, children?: readonly (string | Node)[]): HTMLElement;
+      isNum(v: unknown): v is number;
+    };
+  }
+  /** What core.js exports on window.llmprof; views read it through `L`. Untyped until core.js carries JSDoc types (issue 19.5, left). */
+  type LlmprofClient = any;
+  /** A column of core.js's table(): `value` reads the cell (default row[key]), `format`/`render` draw it, `bar` a 0-100 bar, `title` a tooltip, `help` the header's. */
+  interface TableColumn<Row = any> {
+    key: string;
+    label: string;
+    numeric?: boolean;
+    cellClass?: string;
+    help?: string;
+    value?: (row: Row) => unknown;
+    format?: (value: any) => string;
+    render?: (row: Row) => string | Node;
+    bar?: (row: Row) => number | null | undefined;
+    title?: (row: Row) => string | null;
+  }
+}
+export {};

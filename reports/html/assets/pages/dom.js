@@ -1,0 +1,28 @@
+// @ts-check
+/*
+ * DOM helpers shared by the standalone page clients (compare.html, the batch
+ * index), loaded before them: trace strings only ever become text.
+ */
+(function () {
+  "use strict";
+
+  /**
+   * @param {string} tag
+   * @param {Record<string, string | number> | null} [attrs]
+   * @param {readonly (string | Node)[]} [children]
+   */
+  function el(tag, attrs, children) {
+    var e = document.createElement(tag);
+    if (attrs) Object.keys(attrs).forEach(function (k) {
+      var v = attrs[k];
+      if (v === undefined) return;
+      if (k === "text") e.textContent = String(v);
+      else e.setAttribute(k, String(v));
+    });
+    (children || []).forEach(function (c) { e.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
+    return e;
+  }
+  /** @param {unknown} v @returns {v is number} */
+  function isNum(v) { return typeof v === "number" && isFinite(v); }
+  window.llmprofDom = { el: el, isNum: isNum };
+})();
