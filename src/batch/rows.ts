@@ -5,6 +5,7 @@
  */
 import type { Summary } from "../analysis/summary.js";
 import { VERSION } from "../version.js";
+import { METRICS, batchColumnOf } from "../analysis/metrics.js";
 import { MODULE_GROUPS, PHASE_COLUMNS, TRACE_COLUMNS, emptyRow, type Row } from "./columns.js";
 
 /** What the listing knows of a trace before it is read. */
@@ -96,6 +97,11 @@ export function traceRow(s: Summary, info: TraceFileInfo, extras: RowExtras): Ro
   if (s.idle.available) {
     row["idle_ms_per_step"] = perStep(s.idle.idleNs);
     for (const c of s.idle.byCause) row[`idle_${c.cause.replace(/-/g, "_")}_ms_per_step`] = perStep(c.totalNs);
+  }
+  // the catalogue's figures (metrics.ts), by its definitions
+  for (const m of METRICS) {
+    const col = batchColumnOf(m);
+    if (col !== null) row[col] = m.value(s).value;
   }
   return row;
 }
