@@ -5,7 +5,7 @@
  * Figures of a run (README "Comparing configurations"); "per step" divides the
  * window total of the primary (lowest) rank by its number of profiled steps:
  *   gpuModel         the GPU that ran the most work (efficiency.hardware), else the trace's device
- *   gpuCount         GPUs with GPU activity, over all ranks (temporal.devices); ranks = trace files/processes
+ *   gpuCount         GPUs with GPU activity, over all ranks (temporal.devices; 0 for a CPU-only run); ranks = trace files/processes
  *   batchShape       batch × sequence of one rank's forward (throughput.batchShape); null when ranks differ
  *   stepTime         over every rank's steps: median = median over ranks of each rank's
  *                    median step time (as throughput uses it), min, max, mean, sample sd (n−1)

@@ -70,10 +70,14 @@ function stepCount(s: Summary): number | null {
   return s.steps.available ? Math.max(1, s.steps.count) : null;
 }
 
-/** GPUs with GPU activity, over every rank (temporal.devices); without them, one per rank (trace file / process). */
+/**
+ * GPUs with GPU activity, over every rank (temporal.devices); 0 when the run has
+ * none (CPU-only); one per rank for a summary.json without a temporal section
+ * (written by an older llmprof).
+ */
 export function gpuCountOf(s: Summary): number {
-  const temporal = s.temporal?.available ? s.temporal : null;
-  return temporal && temporal.devices.length > 0 ? temporal.devices.length : s.trace.ranks.length;
+  if (!s.temporal) return s.trace.ranks.length;
+  return s.temporal.available ? s.temporal.devices.length : 0;
 }
 
 /** The GPU that ran the most work (efficiency.hardware), else the primary GPU's device entry, else the trace's first device. */

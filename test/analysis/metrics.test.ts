@@ -16,7 +16,7 @@ import { traceRow } from "../../src/batch/rows.js";
 import { loadTraces } from "../../parsers/registry.js";
 import { compareRows } from "../../reports/compare-format.js";
 import { fixture } from "../helpers/paths.js";
-import { readRaw } from "../helpers/raw.js";
+import { isGpu, readRaw } from "../helpers/raw.js";
 import { medianOf, rawStepNs, rawTokensPerStep } from "../compare/reference.js";
 
 const RANKS = [fixture("multi-gpu/l2-ddp-straggler-2gpu-rank0.json.gz"), fixture("multi-gpu/l2-ddp-straggler-2gpu-rank1.json.gz")];
@@ -101,5 +101,32 @@ describe("metrics catalogue", () => {
     }
     // no communication in a single-GPU inference run: no overlap to measure
     expect(metricValue(s, "comm_overlap_pct").value).toBeNull();
+  });
+});
+
+describe("GPU model and count: one definition for batch and compare", () => {
+  it("counts the GPUs a trace used, not the ones it describes (llama-tiny eager: 2 described, 1 used)", async () => {
+    const path = fixture("llama-tiny-train-eager.json.gz");
+    const raw = readRaw(path);
+    const used = new Set(raw.traceEvents.filter(isGpu).map((e) => e.args?.["device"]));
+    const described = (raw["deviceProperties"] as { name: string }[]).length;
+    expect(described).toBe(2);
+    expect(used.size).toBe(1);
+    const s = await summarize([path]);
+    const row = traceRow(s, INFO, EXTRAS);
+    const run = compareSummaries([{ label: "a", summary: s }]).runs[0]!;
+    expect(row["gpu_count"]).toBe(used.size);
+    expect(run.gpuCount).toBe(used.size);
+    expect(row["gpu_model"]).toBe((raw["deviceProperties"] as { name: string }[])[0]!.name);
+    expect(run.gpuModel).toBe(row["gpu_model"]);
+  });
+
+  it("a CPU-only trace has no GPU, so no tokens/s per GPU", async () => {
+    const path = fixture("external/hta-cpu-only-rank-34.pt.trace.json.gz");
+    expect(readRaw(path).traceEvents.some(isGpu)).toBe(false);
+    const s = await summarize([path]);
+    expect(traceRow(s, INFO, EXTRAS)["gpu_count"]).toBe(0);
+    expect(compareSummaries([{ label: "a", summary: s }]).runs[0]!.gpuCount).toBe(0);
+    expect(metricValue(s, "tokens_per_s_per_gpu").value).toBeNull();
   });
 });
