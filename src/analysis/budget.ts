@@ -34,6 +34,7 @@ import { CATEGORIES } from "./categories.js";
 import { diffSummaries, type DiffRow, type DiffSectionId, type NoiseOptions } from "./diff.js";
 import { IDLE_CAUSES } from "./idle.js";
 import type { Summary } from "./summary.js";
+import { SEVERITIES, type Severity } from "./findings.js";
 import { METRICS, metricById, type MetricUnit, type MetricValue } from "./metrics.js";
 
 export type { MetricUnit, MetricValue };
@@ -327,9 +328,7 @@ export function evaluateBaseline(base: Summary, head: Summary, options: Baseline
 
 // ---------------------------------------------------------------- findings
 
-/** Finding severities (findings.ts), least to most severe. */
-export const SEVERITIES = ["info", "low", "medium", "high"] as const;
-export type Severity = (typeof SEVERITIES)[number];
+export { SEVERITIES, type Severity };
 
 /**
  * --fail-on: one failing item per finding at or above `severity`. Applies when
