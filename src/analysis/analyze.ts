@@ -126,7 +126,7 @@ function stepsSection(contexts: readonly AnalysisContext[]): Section<StepsSectio
     windowEndNs: primary.steps.windowEndNs,
     windowNs: primary.steps.windowEndNs - primary.steps.windowStartNs,
     stepTimeMeanNs: durations.reduce((a, b) => a + b, 0) / n,
-    stepTimeMedianNs: n % 2 ? durations[(n - 1) / 2]! : (durations[n / 2 - 1]! + durations[n / 2]!) / 2,
+    stepTimeMedianNs: median(durations),
     stepTimeMinNs: durations[0]!,
     stepTimeMaxNs: durations[n - 1]!,
     items,

@@ -35,7 +35,7 @@
  */
 import { VERSION } from "../version.js";
 import type { Summary } from "./summary.js";
-import { median } from "./stats.js";
+import { median, sampleSd } from "./stats.js";
 import { METRICS, gpuCountOf, gpuModelOf, metricById } from "./metrics.js";
 
 export const COMPARE_SCHEMA = "llmprof.compare/1";
@@ -281,7 +281,7 @@ function stepStats(s: Summary): StepTimeStats | null {
   }
   const all = s.steps.items.map((i) => i.durationNs);
   const mean = all.reduce((a, b) => a + b, 0) / all.length;
-  const sd = all.length > 1 ? Math.sqrt(all.reduce((a, v) => a + (v - mean) ** 2, 0) / (all.length - 1)) : null;
+  const sd = sampleSd(all);
   return {
     count: all.length,
     medianNs: median([...byRank.values()].map(median)),

@@ -41,6 +41,7 @@ import { CATEGORY_LABELS } from "./categories.js";
 import { IDLE_CAUSES } from "./idle.js";
 import type { Summary } from "./summary.js";
 import { METRICS, type Metric } from "./metrics.js";
+import { sampleSd } from "./stats.js";
 
 export const DIFF_SCHEMA = "llmprof.diff/1";
 
@@ -65,15 +66,7 @@ export type Verdict = "significant" | "not-significant" | "unknown";
 export type NoiseModel = "per-step" | "scaled-forward" | "scaled-backward" | "scaled-forward-backward" | "scaled-launched" | "none";
 type Reference = "forward" | "backward" | "forward-backward" | "launched";
 
-/** Sample standard deviation (n-1); null with fewer than 2 values. */
-export function sampleSd(values: readonly number[]): number | null {
-  const n = values.length;
-  if (n < 2) return null;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  let ss = 0;
-  for (const v of values) ss += (v - mean) ** 2;
-  return Math.sqrt(ss / (n - 1));
-}
+export { sampleSd };
 
 /** Pooled standard deviation of two runs (spread and value count of each); null without degrees of freedom. */
 export function pooledSd(sb: number | null, nb: number, sh: number | null, nh: number): number | null {
