@@ -8,8 +8,9 @@ import { LlmprofError } from "../errors.js";
 import { parseShard } from "../batch/naming.js";
 import { BatchProgressBar, duration } from "../batch/progress-bar.js";
 import { runBatch } from "../batch/run.js";
+import { addAnalysisFlags, analysisOptionsFromFlags, type AnalysisFlags } from "./analysis-flags.js";
 
-interface BatchFlags {
+interface BatchFlags extends AnalysisFlags {
   out: string;
   jobs?: string;
   shard?: string;
@@ -18,7 +19,7 @@ interface BatchFlags {
 }
 
 export function registerBatchCommand(program: Command): void {
-  program
+  const command = program
     .command("batch")
     .description("analyse every trace under directories or globs into one table (Parquet + CSV) and an HTML index")
     .argument("<inputs...>", "directories (searched recursively), glob patterns or trace files")
@@ -26,13 +27,14 @@ export function registerBatchCommand(program: Command): void {
     .option("-j, --jobs <n>", "worker threads (default: the number of cores)")
     .option("--shard <k/n>", "analyse only shard k of n (a stable hash of each trace's relative path); outputs are named traces-k-of-n.*")
     .option("--reports", "also write each trace's report.html under <out>/reports/ and link it from the index")
-    .option("--force", "re-analyse every trace (default: keep the rows of unchanged traces) and overwrite files that are not llmprof outputs")
-    .action(async (inputs: string[], flags: BatchFlags) => {
+    .option("--force", "re-analyse every trace (default: keep the rows of unchanged traces; pass it after changing the options below) and overwrite files that are not llmprof outputs");
+  addAnalysisFlags(command).action(async (inputs: string[], flags: BatchFlags) => {
+      const analysis = analysisOptionsFromFlags(flags);
       const jobs = flags.jobs === undefined ? undefined : Number(flags.jobs);
       if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 1024)) throw new LlmprofError(null, `--jobs: expected a whole number from 1 to 1024, got "${flags.jobs}"`);
       const shard = flags.shard === undefined ? null : parseShard(flags.shard);
       const bar = new BatchProgressBar();
-      const result = await runBatch({ inputs, outDir: flags.out, jobs, shard, force: flags.force, reports: flags.reports, onProgress: (p) => bar.update(p) });
+      const result = await runBatch({ inputs, outDir: flags.out, jobs, shard, force: flags.force, reports: flags.reports, analysis, onProgress: (p) => bar.update(p) });
       bar.done();
       const secs = result.elapsedMs / 1000;
       const shardNote = shard ? ` (shard ${shard.index}/${shard.count})` : "";
