@@ -21,6 +21,7 @@ const A = {
   registers: 14, sharedMemory: 15, bytes: 16, collName: 17, inNelems: 18, outNelems: 19,
   groupSize: 20, dtype: 21, pgName: 22, pgDesc: 23, pgRanks: 24, totalAllocated: 25,
   totalReserved: 26, memBytes: 27, deviceId: 28, deviceType: 29, name: 30,
+  inSplit: 31, outSplit: 32, peer: 33,
 } as const;
 const ARG_KEYS = new KeyMatcher({
   "External id": A.externalId,
@@ -48,6 +49,10 @@ const ARG_KEYS = new KeyMatcher({
   "Process Group Name": A.pgName,
   "Process Group Description": A.pgDesc,
   "Process Group Ranks": A.pgRanks,
+  "In split size": A.inSplit,
+  "Out split size": A.outSplit,
+  "Dst Rank": A.peer,
+  "Src Rank": A.peer,
   "Total Allocated": A.totalAllocated,
   "Total Reserved": A.totalReserved,
   Bytes: A.memBytes,
@@ -152,6 +157,11 @@ export class KinetoEventReader {
   private pgDescE = -1;
   private pgRanksS = -1;
   private pgRanksE = -1;
+  private inSplitS = -1;
+  private inSplitE = -1;
+  private outSplitS = -1;
+  private outSplitE = -1;
+  private peer = -1;
   private totalAllocated = NaN;
   private totalReserved = NaN;
   private memBytes = NaN;
@@ -320,6 +330,7 @@ export class KinetoEventReader {
       case A.inNelems: this.inNelems = sc.readNumber(); return;
       case A.outNelems: this.outNelems = sc.readNumber(); return;
       case A.groupSize: this.groupSize = toInt(sc.readNumber()); return;
+      case A.peer: this.peer = toInt(sc.readNumber()); return;
       case A.totalAllocated: this.totalAllocated = sc.readNumber(); return;
       case A.totalReserved: this.totalReserved = sc.readNumber(); return;
       case A.memBytes: this.memBytes = sc.readNumber(); return;
@@ -358,6 +369,8 @@ export class KinetoEventReader {
       case A.pgName: this.pgNameS = s; this.pgNameE = e; return;
       case A.pgDesc: this.pgDescS = s; this.pgDescE = e; return;
       case A.pgRanks: this.pgRanksS = s; this.pgRanksE = e; return;
+      case A.inSplit: this.inSplitS = s; this.inSplitE = e; return;
+      case A.outSplit: this.outSplitS = s; this.outSplitE = e; return;
       case A.name: this.argNameS = s; this.argNameE = e; return;
       default:
     }
@@ -409,6 +422,7 @@ export class KinetoEventReader {
     this.groupSize = -1;
     this.collS = this.collE = this.dtypeS = this.dtypeE = -1;
     this.pgNameS = this.pgNameE = this.pgDescS = this.pgDescE = this.pgRanksS = this.pgRanksE = -1;
+    this.inSplitS = this.inSplitE = this.outSplitS = this.outSplitE = this.peer = -1;
     this.totalAllocated = this.totalReserved = this.memBytes = this.deviceId = this.deviceType = NaN;
     this.argNameS = this.argNameE = -1;
   }
@@ -677,6 +691,9 @@ export class KinetoEventReader {
     c.groupName = intern(this.pgNameS, this.pgNameE);
     c.groupDescription = intern(this.pgDescS, this.pgDescE);
     c.groupRanks = intern(this.pgRanksS, this.pgRanksE);
+    c.inSplits = intern(this.inSplitS, this.inSplitE);
+    c.outSplits = intern(this.outSplitS, this.outSplitE);
+    c.peer = this.peer;
     return this.builder.commitCollective();
   }
 

@@ -5,7 +5,8 @@
  *   "aten::mm, seq = 123, op_id = 45, sizes = [[2, 350, 2048], [2048, 5632]], input_op_ids = [(40,0), (41,0)]"
  *   "aten::ones_like, op_id = 1"                    (no grad: no seq; no record_shapes: no sizes)
  *   "Optimizer.step#AdamW.step, op_id = 14454"      (a record_function scope: an annotation)
- * and plain user ranges ("ProfilerStep#3", "generate", "nn.Module: LlamaMLP_3", "model.layers.0.mlp").
+ * and plain user ranges ("ProfilerStep#3", "generate", "nn.Module: LlamaMLP_3", "model.layers.0.mlp",
+ * "LlamaMLP: model.layers.0.mlp" from the README's forward-hook snippet).
  * Quirks seen in the real exports (PyTorch 2.11, nsys 2025.3): every text is unique (op_id), so
  * names are cut out and interned, never the whole text; consecutive forward ops share a `seq`
  * (the op that created the autograd node is the last of them); the backward node
@@ -50,13 +51,23 @@ function isModulePath(name: string): boolean {
   }
   return parts.length >= 3 || numeric;
 }
+/** The hook snippet's "Class: path" (`LlamaMLP: model.layers.3.mlp`, `Linear: lm_head`): a CamelCase class, then a module path. */
+const CLASS_PREFIX = /^[A-Z][A-Za-z0-9_]*: /;
+
+function isClassAndPath(name: string): boolean {
+  const m = CLASS_PREFIX.exec(name);
+  if (!m) return false;
+  const parts = name.slice(m[0].length).split(".");
+  // the class prefix already says "module": any identifier path (`model`, `model.norm`) counts
+  return FIRST_SEGMENT.test(parts[0]!) && parts.every((p) => SEGMENT.test(p));
+}
 const BACKWARD = /Backward\d*$/;
 /** Operator-like names of emit_nvtx ranges: namespaced, autograd nodes, or bare lowercase op names. */
 const OP_NAME = /::|Backward\d*$|^[a-z_][a-z0-9_]*$/;
 
 /** Whether a plain NVTX range name names a module (class-like or a dotted module path). */
 export function isModuleName(name: string): boolean {
-  return NN_MODULE.test(name) || MODULE_CLASS.test(name) || isModulePath(name);
+  return NN_MODULE.test(name) || MODULE_CLASS.test(name) || isModulePath(name) || isClassAndPath(name);
 }
 
 /** Parses one NVTX range text into `out`. */

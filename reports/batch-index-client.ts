@@ -30,63 +30,167 @@ ${CLIENT_DOM_HELPERS}  function fmt(v, digits) { return isNum(v) ? v.toLocaleStr
   var main = el("main");
   app.appendChild(main);
 
-  // ---- trend charts: one line per series, x = run date
+  // ---- trends: each headline figure over a chosen x, one line per chosen group, outliers named
   var METRICS = [
-    { key: "step_time_median_ms", title: "Median step time (ms)" },
-    { key: "gpu_busy_pct", title: "GPU busy (% of window)" },
-    { key: "gpu_idle_pct", title: "GPU idle (% of window)" },
-    { key: "exposed_comm_pct", title: "Exposed communication (% of window)" },
+    { key: "step_time_median_ms", title: "Median step time (ms)", digits: 2 },
+    { key: "gpu_busy_pct", title: "GPU busy (% of window)", digits: 1 },
+    { key: "gpu_idle_pct", title: "GPU idle (% of window)", digits: 1 },
+    { key: "exposed_comm_pct", title: "Exposed communication (% of window)", digits: 1 },
+    { key: "mfu_pct", title: "MFU (%)", digits: 1 },
+    { key: "tokens_per_s", title: "Tokens/s (per GPU, median step)", digits: 0 },
   ];
-  var bySeries = d3.group(rows.filter(function (r) { return isNum(r.run_date); }), seriesKey);
-  var seriesList = Array.from(bySeries.keys()).sort(function (a, b) { return bySeries.get(b).length - bySeries.get(a).length || (a < b ? -1 : 1); });
-  var shown = seriesList.slice(0, 10);
-  var color = d3.scaleOrdinal(d3.schemeTableau10).domain(shown);
+  var X_CHOICES = [["run_date", "run date (a date in the path, else the file's mtime)"], ["mtime", "file modification time"], ["pattern", "a pattern on the path (commit, date, …)"]];
+  var GROUP_CHOICES = [["series", "series (the path with its date blanked) and rank"], ["gpu_model", "GPU model"], ["dir", "top directory"], ["pattern", "a pattern on the path"]];
   var trends = el("section", { class: "view", id: "trends" }, [
     el("h2", { text: "Trends" }),
-    el("p", { class: "lede", text: "Each point is one trace (and rank), placed at its run date: a date found in its path, else the file's modification time. Lines join the runs of one series (the path with its date replaced by {date}); the 10 series with the most runs are coloured, the rest are grey points." }),
+    el("p", { class: "lede", text: "Each point is one trace (and rank). x and the lines are yours to choose: a pattern is a regular expression on the trace's path whose first group (else the whole match) is the value, e.g. commit-([0-9a-f]+) or (\\d{8}); traces it does not match are left out. Lines join the points of one group in x order; the 10 largest groups are coloured, the rest are grey points. An outlier (ringed red, named under its chart) is a point whose robust z-score within its group, 0.6745 × |value − median| / MAD, exceeds 3.5 (groups of 5 points or more)." }),
   ]);
   main.appendChild(trends);
+  function choice(label, options, id) {
+    var sel = el("select", { id: id, "aria-label": label });
+    options.forEach(function (o) { sel.appendChild(el("option", { value: o[0], text: o[1] })); });
+    return sel;
+  }
+  var xSelect = choice("x axis", X_CHOICES, "trend-x");
+  var xPattern = el("input", { type: "text", id: "trend-x-pattern", placeholder: "x pattern, e.g. commit-([0-9a-f]+)", "aria-label": "x pattern" });
+  var groupSelect = choice("lines", GROUP_CHOICES, "trend-group");
+  var groupPattern = el("input", { type: "text", id: "trend-group-pattern", placeholder: "line pattern, e.g. ^([^/]+)/", "aria-label": "line pattern" });
+  var trendNote = el("p", { class: "muted", id: "trend-note" });
+  trends.appendChild(el("div", { class: "controls" }, [el("label", null, ["x: ", xSelect]), xPattern, el("label", null, ["lines: ", groupSelect]), groupPattern]));
+  trends.appendChild(trendNote);
   var grid = el("div", { class: "charts" });
   trends.appendChild(grid);
-  METRICS.forEach(function (m) { grid.appendChild(chart(m)); });
   var legend = el("ul", { class: "legend" });
-  shown.forEach(function (k) {
-    var sw = el("span", { class: "swatch" });
-    sw.style.background = color(k);
-    legend.appendChild(el("li", null, [sw, k]));
-  });
-  if (seriesList.length > shown.length) legend.appendChild(el("li", { class: "muted", text: (seriesList.length - shown.length) + " more series in grey" }));
   trends.appendChild(legend);
+  [xSelect, xPattern, groupSelect, groupPattern].forEach(function (c) { c.addEventListener("change", drawTrends); });
 
-  function chart(metric) {
+  function compile(text) {
+    if (!text) return { error: "give a pattern" };
+    try { return { re: new RegExp(text) }; } catch (e) { return { error: "not a valid regular expression: " + e.message }; }
+  }
+  function captured(re, path) {
+    var m = re.exec(path);
+    return m ? (m.length > 1 && m[1] !== undefined ? m[1] : m[0]) : null;
+  }
+  var DATE_TEXT = /^(\d{4})-?(\d{2})-?(\d{2})$/;
+  // the x of every row, and the scale kind: time, number, or ordered categories (by earliest run date)
+  function xValues() {
+    var mode = xSelect.value;
+    if (mode === "run_date" || mode === "mtime") return { kind: "time", of: function (r) { return isNum(r[mode]) ? r[mode] : null; } };
+    var p = compile(xPattern.value);
+    if (p.error) return { error: "x " + p.error };
+    var raw = new Map();
+    rows.forEach(function (r) { raw.set(r, captured(p.re, r.file)); });
+    var texts = rows.map(function (r) { return raw.get(r); }).filter(function (v) { return v !== null; });
+    if (texts.length === 0) return { error: "the x pattern matches no trace path" };
+    if (texts.every(function (t) { return DATE_TEXT.test(t) && !isNaN(Date.parse(t.replace(DATE_TEXT, "$1-$2-$3"))); })) {
+      return { kind: "time", of: function (r) { var t = raw.get(r); return t === null ? null : Date.parse(t.replace(DATE_TEXT, "$1-$2-$3")); } };
+    }
+    if (texts.every(function (t) { return t.trim() !== "" && isFinite(Number(t)); })) return { kind: "number", of: function (r) { var t = raw.get(r); return t === null ? null : Number(t); } };
+    var first = {};
+    rows.forEach(function (r) { var t = raw.get(r); if (t !== null && isNum(r.run_date)) first[t] = Math.min(first[t] === undefined ? Infinity : first[t], r.run_date); });
+    var order = Object.keys(first).concat(texts.filter(function (t) { return first[t] === undefined; }));
+    order = order.filter(function (t, i) { return order.indexOf(t) === i; }).sort(function (a, b) { return (first[a] === undefined ? Infinity : first[a]) - (first[b] === undefined ? Infinity : first[b]) || (a < b ? -1 : a > b ? 1 : 0); });
+    return { kind: "category", domain: order, of: function (r) { return raw.get(r); } };
+  }
+  function groupOf() {
+    var mode = groupSelect.value;
+    if (mode === "series") return { of: seriesKey };
+    if (mode === "gpu_model") return { of: function (r) { return r.gpu_model === null ? "(unknown GPU)" : r.gpu_model; } };
+    if (mode === "dir") return { of: function (r) { var i = r.file.indexOf("/"); return i < 0 ? "(top level)" : r.file.slice(0, i); } };
+    var p = compile(groupPattern.value);
+    if (p.error) return { error: "line " + p.error };
+    return { of: function (r) { var v = captured(p.re, r.file); return v === null ? "(no match)" : v; } };
+  }
+  function median(xs) { var s = xs.slice().sort(function (a, b) { return a - b; }); var n = s.length; return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2; }
+  // modified z-score (Iglewicz & Hoaglin): robust to the outliers it looks for
+  function outliersOf(points, key) {
+    if (points.length < 5) return [];
+    var values = points.map(function (p) { return p.r[key]; });
+    var med = median(values);
+    var mad = median(values.map(function (v) { return Math.abs(v - med); }));
+    if (!(mad > 0)) return [];
+    return points.filter(function (p) { return 0.6745 * Math.abs(p.r[key] - med) / mad > 3.5; }).map(function (p) { return { r: p.r, median: med }; });
+  }
+
+  function drawTrends() {
+    grid.textContent = "";
+    legend.textContent = "";
+    xPattern.style.display = xSelect.value === "pattern" ? "" : "none";
+    groupPattern.style.display = groupSelect.value === "pattern" ? "" : "none";
+    var xs = xValues(), gs = groupOf();
+    if (xs.error || gs.error) { trendNote.textContent = xs.error || gs.error; return; }
+    var placed = rows.map(function (r) { return { r: r, x: xs.of(r), g: gs.of(r) }; }).filter(function (p) { return p.x !== null && p.x !== undefined; });
+    trendNote.textContent = placed.length + " of " + rows.length + " rows placed" + (placed.length < rows.length ? " (the others have no x)" : "");
+    var byGroup = d3.group(placed, function (p) { return p.g; });
+    var groups = Array.from(byGroup.keys()).sort(function (a, b) { return byGroup.get(b).length - byGroup.get(a).length || (a < b ? -1 : 1); });
+    var shown = groups.slice(0, 10);
+    var color = d3.scaleOrdinal(d3.schemeTableau10).domain(shown);
+    METRICS.forEach(function (m) { grid.appendChild(chart(m, xs, placed, byGroup, shown, color)); });
+    shown.forEach(function (k) {
+      var sw = el("span", { class: "swatch" });
+      sw.style.background = color(k);
+      legend.appendChild(el("li", null, [sw, k]));
+    });
+    if (groups.length > shown.length) legend.appendChild(el("li", { class: "muted", text: (groups.length - shown.length) + " more lines in grey" }));
+  }
+
+  function chart(metric, xs, placed, byGroup, shown, color) {
     var box = el("figure", { class: "chart", "data-chart": metric.key });
     box.appendChild(el("figcaption", { text: metric.title }));
-    var points = rows.filter(function (r) { return isNum(r.run_date) && isNum(r[metric.key]); });
+    var points = placed.filter(function (p) { return isNum(p.r[metric.key]); });
     if (points.length === 0) {
       box.appendChild(el("p", { class: "muted", text: "No trace has this figure." }));
+      box.setAttribute("data-outliers", "0");
       return box;
     }
-    var W = 560, H = 220, M = { l: 52, r: 12, t: 8, b: 28 };
-    var ext = d3.extent(points, function (r) { return r.run_date; });
-    if (ext[0] === ext[1]) ext = [ext[0] - 43200000, ext[1] + 43200000];
-    var x = d3.scaleUtc().domain(ext).range([M.l, W - M.r]).nice();
-    var y = d3.scaleLinear().domain([0, d3.max(points, function (r) { return r[metric.key]; }) || 1]).range([H - M.b, M.t]).nice();
+    var W = 560, H = 220, M = { l: 56, r: 12, t: 8, b: 28 };
+    var x;
+    if (xs.kind === "category") x = d3.scalePoint().domain(xs.domain).range([M.l, W - M.r]).padding(0.5);
+    else {
+      var ext = d3.extent(points, function (p) { return p.x; });
+      var pad = xs.kind === "time" ? 43200000 : 0.5;
+      if (ext[0] === ext[1]) ext = [ext[0] - pad, ext[1] + pad];
+      x = (xs.kind === "time" ? d3.scaleUtc() : d3.scaleLinear()).domain(ext).range([M.l, W - M.r]).nice();
+    }
+    var y = d3.scaleLinear().domain([0, d3.max(points, function (p) { return p.r[metric.key]; }) || 1]).range([H - M.b, M.t]).nice();
     var svg = d3.select(box).append("svg").attr("viewBox", "0 0 " + W + " " + H).attr("width", W).attr("height", H).attr("role", "img");
-    svg.append("g").attr("transform", "translate(0," + (H - M.b) + ")").call(d3.axisBottom(x).ticks(6));
+    var axis = d3.axisBottom(x);
+    if (xs.kind === "category") { var step = Math.ceil(xs.domain.length / 8); axis.tickValues(xs.domain.filter(function (_, i) { return i % step === 0; })).tickFormat(function (t) { return t.length > 10 ? t.slice(0, 9) + "…" : t; }); }
+    else axis.ticks(6);
+    svg.append("g").attr("transform", "translate(0," + (H - M.b) + ")").call(axis);
     svg.append("g").attr("transform", "translate(" + M.l + ",0)").call(d3.axisLeft(y).ticks(5));
-    var line = d3.line().x(function (r) { return x(r.run_date); }).y(function (r) { return y(r[metric.key]); });
-    shown.forEach(function (k) {
-      var pts = bySeries.get(k).filter(function (r) { return isNum(r[metric.key]); }).sort(function (a, b) { return a.run_date - b.run_date; });
-      if (pts.length > 1) svg.append("path").datum(pts).attr("class", "trend").attr("fill", "none").attr("stroke", color(k)).attr("stroke-width", 1.5).attr("d", line);
+    var line = d3.line().x(function (p) { return x(p.x); }).y(function (p) { return y(p.r[metric.key]); });
+    var outliers = [];
+    byGroup.forEach(function (members, k) {
+      var pts = members.filter(function (p) { return isNum(p.r[metric.key]); });
+      outliers = outliers.concat(outliersOf(pts, metric.key).map(function (o) { o.group = k; return o; }));
+      if (shown.indexOf(k) < 0 || pts.length < 2) return;
+      var sorted = pts.slice().sort(function (a, b) { return xs.kind === "category" ? xs.domain.indexOf(a.x) - xs.domain.indexOf(b.x) : a.x - b.x; });
+      svg.append("path").datum(sorted).attr("class", "trend").attr("fill", "none").attr("stroke", color(k)).attr("stroke-width", 1.5).attr("d", line);
     });
+    var flagged = new Set(outliers.map(function (o) { return o.r; }));
     svg.append("g").selectAll("circle").data(points).join("circle")
-      .attr("cx", function (r) { return x(r.run_date); })
-      .attr("cy", function (r) { return y(r[metric.key]); })
-      .attr("r", 3)
-      .attr("fill", function (r) { var k = seriesKey(r); return shown.indexOf(k) >= 0 ? color(k) : "#afb8c1"; })
-      .append("title").text(function (r) { return r.file + (r.rank === null ? "" : " (rank " + r.rank + ")") + "\n" + day(r.run_date) + ": " + fmt(r[metric.key], 2); });
+      .attr("cx", function (p) { return x(p.x); })
+      .attr("cy", function (p) { return y(p.r[metric.key]); })
+      .attr("r", function (p) { return flagged.has(p.r) ? 5 : 3; })
+      .attr("class", function (p) { return flagged.has(p.r) ? "outlier" : null; })
+      .attr("fill", function (p) { return shown.indexOf(p.g) >= 0 ? color(p.g) : "#afb8c1"; })
+      .append("title").text(function (p) { return p.r.file + (p.r.rank === null ? "" : " (rank " + p.r.rank + ")") + "\n" + (xs.kind === "time" ? day(p.x) : String(p.x)) + ": " + fmt(p.r[metric.key], metric.digits); });
+    box.setAttribute("data-outliers", String(outliers.length));
+    if (outliers.length > 0) {
+      outliers.sort(function (a, b) { return Math.abs(b.r[metric.key] - b.median) - Math.abs(a.r[metric.key] - a.median); });
+      var list = el("ul", { class: "outliers" });
+      outliers.slice(0, 10).forEach(function (o) {
+        list.appendChild(el("li", { "data-file": o.r.file, text: o.r.file + (o.r.rank === null ? "" : " (rank " + o.r.rank + ")") + ": " + fmt(o.r[metric.key], metric.digits) + " vs median " + fmt(o.median, metric.digits) + " of " + o.group }));
+      });
+      if (outliers.length > 10) list.appendChild(el("li", { class: "muted", text: "and " + (outliers.length - 10) + " more" }));
+      box.appendChild(el("p", { class: "outlier-title", text: "Outliers (" + outliers.length + ")" }));
+      box.appendChild(list);
+    }
     return box;
   }
+  drawTrends();
 
   // ---- traces table: sortable, filterable
   var COLUMNS = [
@@ -225,6 +329,11 @@ figure.chart figcaption { font-weight: 600; margin-bottom: 4px; }
 figure.chart svg { display: block; max-width: 100%; height: auto; font-size: 10px; }
 ul.legend { list-style: none; padding: 0; display: flex; flex-wrap: wrap; gap: 4px 16px; }
 ul.legend li { overflow-wrap: anywhere; }
+.controls { display: flex; flex-wrap: wrap; gap: 8px 16px; align-items: center; margin: 8px 0; }
+.controls input[type=text] { width: 260px; padding: 3px 6px; border: 1px solid var(--border); border-radius: 6px; font: 12px ui-monospace, SFMono-Regular, Menlo, Consolas, monospace; }
+figure.chart circle.outlier { stroke: #cf222e; stroke-width: 2; }
+.outlier-title { margin: 4px 0 0; font-weight: 600; color: #cf222e; }
+ul.outliers { margin: 2px 0 0; padding-left: 18px; max-width: 540px; font-size: 12px; overflow-wrap: anywhere; }
 .swatch { display: inline-block; width: 10px; height: 10px; margin-right: 6px; border-radius: 2px; }
 input[type=search] { width: 320px; max-width: 100%; padding: 4px 8px; border: 1px solid var(--border); border-radius: 6px; font: inherit; }
 .scroll { overflow-x: auto; }

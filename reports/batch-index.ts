@@ -7,26 +7,28 @@
  * allows only the inlined d3, client script and style by hash, data as a JSON
  * block, no trace string ever becomes markup.
  */
-import type { Row } from "../src/batch/columns.js";
-import type { Shard } from "../src/batch/naming.js";
 import { VERSION } from "../src/version.js";
 import { BATCH_INDEX_CLIENT, BATCH_INDEX_CSS } from "./batch-index-client.js";
 import { readD3 } from "./html/assets.js";
 import { renderPage } from "./html/page.js";
 
+/** One table row as the page reads it: column name -> cell (src/batch/columns.ts's Row fits). */
+export type IndexRow = Readonly<Record<string, string | number | boolean | null>>;
+
 export interface BatchIndexInput {
-  rows: readonly Row[];
-  errors: readonly Row[];
+  rows: readonly IndexRow[];
+  errors: readonly IndexRow[];
   /** The runs table (one row per run); absent for callers that have none. */
-  runs?: readonly Row[];
-  shard: Shard | null;
+  runs?: readonly IndexRow[];
+  /** This batch's shard (`--shard k/n`), null when unsharded. */
+  shard: { readonly index: number; readonly count: number } | null;
   generatedAtMs: number;
 }
 
 /** Columns the page shows; the rest stay in the Parquet/CSV tables. */
 const ROW_FIELDS = [
   "file", "rank", "run_date", "run_date_source", "series", "format", "gpu_model", "partial", "step_count",
-  "step_time_median_ms", "gpu_busy_pct", "gpu_compute_pct", "gpu_idle_pct", "exposed_comm_pct", "report",
+  "step_time_median_ms", "gpu_busy_pct", "gpu_compute_pct", "gpu_idle_pct", "exposed_comm_pct", "mfu_pct", "tokens_per_s", "mtime", "report",
 ] as const;
 const ERROR_FIELDS = ["file", "size_bytes", "mtime", "error"] as const;
 const RUN_FIELDS = [
@@ -37,7 +39,7 @@ const RUN_FIELDS = [
 const REPORT_LINK = /^reports\/[A-Za-z0-9._-]+\/report\.html$/;
 
 export function renderBatchIndex(input: BatchIndexInput): string {
-  const pick = (r: Row, fields: readonly string[]) => Object.fromEntries(fields.map((f) => [f, r[f] ?? null]));
+  const pick = (r: IndexRow, fields: readonly string[]) => Object.fromEntries(fields.map((f) => [f, r[f] ?? null]));
   const data = {
     generator: `llmprof ${VERSION}`,
     generatedAtMs: input.generatedAtMs,

@@ -71,6 +71,28 @@ export function csvTables(s: Summary): CsvTable[] {
       s.ranks.ranks.map((r) => [r.rank, r.device, r.steps, r.stepTimeMedianNs, r.windowNs, r.computeNs, r.communicationNs, r.exposedCommunicationNs, r.idleNs]));
     add("stragglers", ["step", "straggler_rank", "delay_ns"], s.ranks.stragglers.map((r) => [r.step, r.straggler, r.delayNs]));
   }
+  // summaries written before these sections existed lack them
+  const pg = s.processGroups as Summary["processGroups"] | undefined;
+  if (pg?.available) {
+    add("process_groups", ["group", "description", "label", "group_ranks", "rank", "kernels", "time_ns", "exposed_ns", "bytes", "bus_bandwidth_gbps", "share_of_steps_pct"],
+      pg.groups.flatMap((g) => g.perRank.map((r) => [g.id, g.description, g.label, g.ranks?.join(" ") ?? null, r.rank, r.kernels, r.timeNs, r.exposedNs, r.bytes, r.busBandwidthGBps, r.shareOfStepPct])));
+  }
+  const waits = s.collectiveWaits as Summary["collectiveWaits"] | undefined;
+  if (waits?.available) {
+    add("collective_waits", ["group", "label", "rank", "instances", "time_ns", "waiting_ns", "transferring_ns", "waiting_pct"],
+      waits.groups.flatMap((g) => g.perRank.map((r) => [g.group, g.label, r.rank, r.instances, r.timeNs, r.waitingNs, r.transferringNs, r.waitingPct])));
+  }
+  const pipeline = s.pipeline as Summary["pipeline"] | undefined;
+  if (pipeline?.available) {
+    add("pipeline_stages", ["stage", "stages", "rank", "step", "step_ns", "bubble_ns", "bubble_pct", "ideal_bubble_pct", "no_compute_pct", "forward", "backward", "schedule"],
+      pipeline.stages.flatMap((st) => st.steps.map((x) => [st.stage, st.stages, st.rank, x.step, x.stepNs, x.bubbleNs, x.bubblePct, x.idealBubblePct, x.noComputePct, x.forward, x.backward, x.schedule])));
+  }
+  const cp = s.criticalPath;
+  if (cp?.available) {
+    add("critical_path", ["step", "from_rank", "step_time_ns", "rank", "kind", "ns"], cp.steps.flatMap((st) => st.byRank.map((r) => [st.step, st.rank, st.stepTimeNs, r.rank, r.kind, r.ns])));
+    add("critical_path_what_if", ["step", "item", "kind", "path_ns", ...cp.whatIfFasterPct.map((p) => `saved_if_${p}pct_faster_ns`), "saved_if_removed_ns"],
+      cp.steps.flatMap((st) => st.whatIf.map((w) => [st.step, w.item, w.kind, w.pathNs, ...w.savedIfFasterNs, w.savedIfRemovedNs])));
+  }
   add("diagnostics", ["file", "id", "severity", "count", "explanation"], s.diagnostics.map((d) => [d.file, d.id, d.severity, d.count, d.explanation]));
   return out;
 }

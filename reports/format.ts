@@ -47,3 +47,9 @@ export function textTable(header: string[], rows: string[][], rightAlign: boolea
     cells.map((c, i) => (rightAlign[i] ? c.padStart(widths[i]!) : c.padEnd(widths[i]!))).join("  ").trimEnd();
   return [line(header), widths.map((w) => "-".repeat(w)).join("  "), ...rows.map(line)].join("\n");
 }
+
+/** A change with one decimal and its sign: "+1.2", "-0.4", "0.0" (never "-0.0" for a tiny negative). */
+export function signedOneDecimal(v: number): string {
+  const t = v.toFixed(1);
+  return Number(t) === 0 ? (0).toFixed(1) : Number(t) > 0 ? `+${t}` : t;
+}

@@ -10,7 +10,8 @@
  * compile while one is missing) and, if it prints something, to SECTION_ORDER.
  */
 import type { Summary } from "../src/analysis/summary.js";
-import { formatBytes, formatCount, formatMs, formatNs, formatPct, shortKernelName } from "./format.js";
+import { formatBytes, formatCount, formatMs, formatNs, formatPct, shortKernelName, signedOneDecimal } from "./format.js";
+import { medianPathStep, pathStepHeader, pathStepRow, whatIfHeader, whatIfRows } from "./critical-path-text.js";
 
 export const MARKDOWN_LIMIT = 65_000;
 
@@ -44,6 +45,10 @@ const SECTION_RENDERERS: Record<SectionKey, Renderer> = {
   overlap: overlapLines,
   collectives: null, // with overlap
   ranks: rankLines,
+  processGroups: parallelismLines,
+  collectiveWaits: null, // with processGroups
+  pipeline: null, // with processGroups
+  criticalPath: criticalPathLines,
   memory: memoryLines,
   throughput: null, // with memory
   findings: findingLines,
@@ -51,7 +56,7 @@ const SECTION_RENDERERS: Record<SectionKey, Renderer> = {
   efficiency: efficiencyLines,
   diagnostics: notesLines,
 };
-const SECTION_ORDER: SectionKey[] = ["trace", "findings", "steps", "phases", "modules", "operators", "kernels", "idle", "launch", "overlap", "ranks", "memory", "inference", "efficiency", "diagnostics"];
+const SECTION_ORDER: SectionKey[] = ["trace", "findings", "steps", "phases", "modules", "operators", "kernels", "idle", "launch", "overlap", "ranks", "processGroups", "criticalPath", "memory", "inference", "efficiency", "diagnostics"];
 
 export function renderMarkdown(s: Summary): string {
   let budget: Budget = { kernels: 15, modules: 12, operators: 12, steps: 40, diagnostics: 30, text: 200 };
@@ -272,9 +277,11 @@ function moduleLines(s: Summary, b: Budget): string[] {
     const l = s.inferredLayers;
     if (l.available) {
       out.push(
-        `**Inferred layers** (no module spans; ${esc(l.method, 200)}): ${formatPct(l.pctOfKernelTime)} of kernel time.`,
+        l.sourceDescription
+          ? `**Inferred layers** (no module spans). Module source: ${esc(l.sourceDescription, 300)}.`
+          : `**Inferred layers** (no module spans; ${esc(l.method, 200)}): ${formatPct(l.pctOfKernelTime)} of kernel time.`,
         "",
-        ...table(["layer (inferred)", "forward ms", "backward ms", "vs median"], ["l", "r", "r", "r"], l.layers.slice(0, b.modules).map((x) => [`#${x.index}`, formatMs(x.forwardNs), formatMs(x.backwardNs), `${x.vsMedianPct >= 0 ? "+" : ""}${x.vsMedianPct.toFixed(1)}%`])),
+        ...table(["layer (inferred)", "forward ms", "backward ms", "vs median"], ["l", "r", "r", "r"], l.layers.slice(0, b.modules).map((x) => [`#${x.index}`, formatMs(x.forwardNs), formatMs(x.backwardNs), `${signedOneDecimal(x.vsMedianPct)}%`])),
         "",
         `Outside the layers: ${formatMs(l.outside.beforeNs)} ms before them (embedding...), ${formatMs(l.outside.afterNs)} ms after or between them (head, loss, optimizer...).`,
         "",
@@ -289,6 +296,7 @@ function moduleLines(s: Summary, b: Budget): string[] {
   out.push(
     `GPU kernel time by nn.Module class, by self time (not in child modules); ${formatPct(inside)} of kernel time runs inside modules.`,
     "",
+    ...(m.sourceDescription ? [`Module source: ${esc(m.sourceDescription, 300)}.`, ""] : []),
     ...table(
       ["class", "instances", "forward ms", "backward ms", ...(recompute ? ["recompute ms"] : []), "self ms", "% self", "inclusive ms"],
       ["l", "r", "r", "r", ...(recompute ? (["r"] as const) : []), "r", "r", "r"],
@@ -493,6 +501,51 @@ function rankLines(s: Summary, b: Budget): string[] {
   return out;
 }
 
+function parallelismLines(s: Summary, b: Budget): string[] {
+  // summaries written before these sections existed lack them
+  const pg = s.processGroups as Summary["processGroups"] | undefined;
+  if (!pg?.available) return [];
+  const rank = (r: number | null) => (r === null ? "–" : String(r));
+  const out = ["### Parallelism", ""];
+  const rows = pg.groups.flatMap((g) => g.perRank.map((r) => ({ g, r }))).slice(0, b.steps);
+  out.push(
+    ...table(
+      ["group", "label", "rank", "kernels", "ms", "exposed ms", "share of steps", "bytes", "bus GB/s"],
+      ["l", "l", "r", "r", "r", "r", "r", "r", "r"],
+      rows.map(({ g, r }) => [esc(g.description ?? g.id, 60), g.label ?? "?", rank(r.rank), formatCount(r.kernels), formatMs(r.timeNs), formatMs(r.exposedNs), formatPct(r.shareOfStepPct), r.bytes === null ? "" : formatBytes(r.bytes), r.busBandwidthGBps === null ? "" : r.busBandwidthGBps.toFixed(1)]),
+    ),
+    "",
+    ...pg.groups.filter((g) => g.perRank.length > 0).map((g) => `- ${esc(g.description ?? g.id, 60)} (ranks ${g.ranks ? g.ranks.join(", ") : "?"}): **${g.label ?? "?"}**, ${esc(g.labelReason, 200)}.`),
+  );
+  const w = s.collectiveWaits as Summary["collectiveWaits"] | undefined;
+  if (w?.available && w.groups.length > 0) {
+    out.push(
+      "",
+      ...table(
+        ["group", "rank", "collectives", "ms", "waiting ms", "transferring ms", "waiting"],
+        ["l", "r", "r", "r", "r", "r", "r"],
+        w.groups.flatMap((g) => g.perRank.map((r) => [esc(g.group, 60) + (g.label ? ` (${g.label})` : ""), rank(r.rank), formatCount(r.instances), formatMs(r.timeNs), formatMs(r.waitingNs), formatMs(r.transferringNs), formatPct(r.waitingPct)])).slice(0, b.steps),
+      ),
+    );
+    for (const a of w.allToAll) {
+      out.push("", `All-to-all ${esc(a.group, 60)}: received bytes max/mean ${a.receivedImbalance.toFixed(2)} (worst instance ${a.worstInstanceImbalance === null ? "n/a" : a.worstInstanceImbalance.toFixed(2)}); ` + a.perRank.map((r) => `rank ${rank(r.rank)} sent ${formatBytes(r.sentBytes)}, received ${formatBytes(r.receivedBytes)} (${formatBytes(r.receivedFromOthersBytes)} from other ranks)`).join("; ") + ".");
+    }
+  }
+  const p = s.pipeline as Summary["pipeline"] | undefined;
+  if (p?.available) {
+    out.push(
+      "",
+      ...table(
+        ["stage", "rank", "step", "bubble ms", "bubble", "1F1B ideal", "no compute", "F", "B", "schedule"],
+        ["r", "r", "r", "r", "r", "r", "r", "r", "r", "l"],
+        p.stages.flatMap((st) => st.steps.map((x) => [`${st.stage}/${st.stages}`, rank(st.rank), `#${x.step}`, formatMs(x.bubbleNs), formatPct(x.bubblePct), x.idealBubblePct === null ? "" : formatPct(x.idealBubblePct), formatPct(x.noComputePct), String(x.forward), String(x.backward), "`" + x.schedule.slice(0, 80) + "`"])).slice(0, b.steps),
+      ),
+    );
+  }
+  out.push("");
+  return out;
+}
+
 function notesLines(s: Summary, b: Budget): string[] {
   const notes: string[] = [];
   if (s.trace.partial) notes.push("**Partial trace**: the input ends early; figures cover the events before the cut.");
@@ -519,4 +572,20 @@ function notesLines(s: Summary, b: Budget): string[] {
 function basename(path: string): string {
   const i = Math.max(path.lastIndexOf("/"), path.lastIndexOf("\\"));
   return i >= 0 ? path.slice(i + 1) : path;
+}
+
+function criticalPathLines(s: Summary, b: Budget): string[] {
+  const cp = s.criticalPath;
+  // summaries written before the section existed lack it
+  if (!cp?.available || cp.steps.length === 0) return [];
+  const out = ["### Critical path", "", "Share of each step on the chain of dependent work that sets its time (README: Critical path)."];
+  out.push("", ...table(pathStepHeader(), pathStepHeader().map((_, i) => (i === 0 ? "l" : "r")), cp.steps.slice(0, b.steps).map(pathStepRow)), ...more(Math.min(cp.steps.length, b.steps), cp.steps.length, "steps"));
+  const st = medianPathStep(cp);
+  if (st && st.whatIf.length) {
+    out.push("", `What-if for step #${st.step} (estimates bounded by the slack of parallel work):`, "");
+    const rows = whatIfRows(st, b.text).slice(0, b.kernels).map((r) => [esc(r[0]!, b.text), ...r.slice(1)]);
+    out.push(...table(whatIfHeader(cp), whatIfHeader(cp).map((_, i) => (i < 2 ? "l" : "r")), rows));
+  }
+  out.push("");
+  return out;
 }

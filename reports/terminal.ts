@@ -1,6 +1,7 @@
 /** The readable summary `llmprof analyze` prints on the terminal. */
 import type { Summary } from "../src/analysis/summary.js";
-import { formatBytes, formatCount, formatMs, formatNs, formatPct, shortKernelName, textTable } from "./format.js";
+import { formatBytes, formatCount, formatMs, formatNs, formatPct, shortKernelName, signedOneDecimal, textTable } from "./format.js";
+import { medianPathStep, pathStepHeader, pathStepRow, whatIfHeader, whatIfRows } from "./critical-path-text.js";
 
 export function renderTerminal(s: Summary): string {
   const out: string[] = [];
@@ -86,7 +87,7 @@ export function renderTerminal(s: Summary): string {
     }
   }
 
-  out.push(...phasesText(s), ...modulesText(s), ...operatorsText(s), ...idleText(s), ...communicationText(s), ...ranksText(s), ...memoryText(s), ...inferenceText(s), ...efficiencyText(s));
+  out.push(...phasesText(s), ...modulesText(s), ...operatorsText(s), ...idleText(s), ...communicationText(s), ...ranksText(s), ...parallelismText(s), ...criticalPathText(s), ...memoryText(s), ...inferenceText(s), ...efficiencyText(s));
 
   if (s.diagnostics.length) {
     out.push("");
@@ -122,15 +123,16 @@ function modulesText(s: Summary): string[] {
     const out = ["", `Modules: unavailable — ${s.modules.reason}`];
     const l = s.inferredLayers;
     if (l.available) {
-      out.push(`Inferred layers (${l.method}; ${formatPct(l.pctOfKernelTime)} of kernel time):`);
+      out.push(l.sourceDescription ? `Inferred layers (module source: ${l.sourceDescription}):` : `Inferred layers (${l.method}; ${formatPct(l.pctOfKernelTime)} of kernel time):`);
       out.push(textTable(["layer (inferred)", "forward ms", "backward ms"], l.layers.map((x) => [`#${x.index}`, formatMs(x.forwardNs), formatMs(x.backwardNs)]), [false, true, true]));
       out.push(`  outside the layers: ${formatMs(l.outside.beforeNs)} ms before them (embedding...), ${formatMs(l.outside.afterNs)} ms after or between (head, loss, optimizer...)`);
-      if (l.slowest[0]) out.push(`  slowest: ${l.slowest.map((x) => `#${x.index} ${formatMs(x.totalNs)} ms (${x.vsMedianPct >= 0 ? "+" : ""}${x.vsMedianPct.toFixed(1)}% vs median)`).join(", ")}`);
+      if (l.slowest[0]) out.push(`  slowest: ${l.slowest.map((x) => `#${x.index} ${formatMs(x.totalNs)} ms (${signedOneDecimal(x.vsMedianPct)}% vs median)`).join(", ")}`);
     }
     return out;
   }
   const m = s.modules;
-  const out = ["", `Modules by class${m.source ? ` (from ${m.source})` : ""} (GPU kernel time, inclusive; ${formatPct((100 * m.attributedNs) / (m.kernelTotalNs || 1))} of kernel time is inside modules)`];
+  const out = ["", `Modules by class${m.source && !m.sourceDescription ? ` (from ${m.source})` : ""} (GPU kernel time, inclusive; ${formatPct((100 * m.attributedNs) / (m.kernelTotalNs || 1))} of kernel time is inside modules)`];
+  if (m.sourceDescription) out.push(`Module source: ${m.sourceDescription}`);
   out.push(
     textTable(
       ["class", "instances", "calls", "forward ms", "backward ms", "recompute ms", "self ms", "% of kernel time"],
@@ -211,6 +213,50 @@ function ranksText(s: Summary): string[] {
   );
   for (const st of r.stragglers) {
     out.push(st.straggler === null ? `step ${st.step}: no straggler` : `step ${st.step}: rank ${st.straggler} is the straggler; the other ranks waited ${formatNs(st.delayNs)} more for it in collectives`);
+  }
+  return out;
+}
+
+function criticalPathText(s: Summary): string[] {
+  const cp = s.criticalPath;
+  // summaries written before the section existed lack it
+  if (!cp?.available || cp.steps.length === 0) return [];
+  const out = ["", "Critical path per step (share of the step on the chain that sets its time)"];
+  const header = pathStepHeader();
+  out.push(textTable(header, cp.steps.map(pathStepRow), header.map((_, i) => i > 0)));
+  const st = medianPathStep(cp);
+  if (st && st.whatIf.length) {
+    out.push("", `What-if, step #${st.step} (bounded by the slack of parallel work)`);
+    const h = whatIfHeader(cp);
+    out.push(textTable(h, whatIfRows(st, 60), h.map((_, i) => i > 1)));
+  }
+  return out;
+}
+
+function parallelismText(s: Summary): string[] {
+  // summaries written before these sections existed lack them
+  const pg = s.processGroups as Summary["processGroups"] | undefined;
+  if (!pg?.available) return [];
+  const out = ["", "Communication by process group"];
+  out.push(
+    textTable(
+      ["group", "label", "rank", "kernels", "ms", "exposed ms", "% of steps", "busbw GB/s"],
+      pg.groups.flatMap((g) => g.perRank.map((r) => [g.description ?? g.id, g.label ?? "?", String(r.rank ?? "?"), formatCount(r.kernels), formatMs(r.timeNs), formatMs(r.exposedNs), formatPct(r.shareOfStepPct), r.busBandwidthGBps === null ? "n/a" : r.busBandwidthGBps.toFixed(1)])),
+      [false, false, true, true, true, true, true, true],
+    ),
+  );
+  const w = s.collectiveWaits as Summary["collectiveWaits"] | undefined;
+  if (w?.available) {
+    for (const g of w.groups) {
+      out.push(`${g.group}${g.label ? ` (${g.label})` : ""}: ${formatCount(g.matchedInstances)} collectives matched across ranks; waiting for the last rank: ` + g.perRank.map((r) => `rank ${r.rank ?? "?"} ${formatMs(r.waitingNs)} ms (${formatPct(r.waitingPct)})`).join(", "));
+    }
+    for (const a of w.allToAll) out.push(`all-to-all ${a.group}: received bytes max/mean over ranks ${a.receivedImbalance.toFixed(2)}, worst single all-to-all ${a.worstInstanceImbalance === null ? "n/a" : a.worstInstanceImbalance.toFixed(2)}`);
+  }
+  const p = s.pipeline as Summary["pipeline"] | undefined;
+  if (p?.available) {
+    for (const st of p.stages) {
+      for (const x of st.steps) out.push(`pipeline stage ${st.stage}/${st.stages} (rank ${st.rank ?? "?"}) step ${x.step}: bubble ${formatMs(x.bubbleNs)} ms = ${formatPct(x.bubblePct)} of the step (1F1B ideal ${x.idealBubblePct === null ? "n/a" : formatPct(x.idealBubblePct)}); ${x.forward} F / ${x.backward} B: ${x.schedule.slice(0, 80)}`);
+    }
   }
   return out;
 }

@@ -8,6 +8,7 @@
  * overlay lines up with the original file.
  */
 import { GRAPH_REPLAY_TRACK, hasGraphReplays } from "./trace-export-graphs.js";
+import { criticalPathTrack } from "./trace-export-critical-path.js";
 import type { Writable } from "node:stream";
 import { CpuKind, GpuKind, type TraceModel } from "../src/model/tables.js";
 import { createContext, type AnalysisContext, type AnalysisOptions } from "../src/analysis/context.js";
@@ -63,6 +64,8 @@ export async function writeAnnotatedTrace(models: readonly TraceModel[], summary
   });
   await writer.begin();
   const flowIds = { next: 1 };
+  const pathTrack = criticalPathTrack(ordered, options.analysis);
+  if (pathTrack) options = { ...options, extraTracks: [...(options.extraTracks ?? []), pathTrack] };
   for (let i = 0; i < ordered.length; i++) {
     const model = ordered[i]!;
     const ctx = createContext(model, options.analysis ?? {});

@@ -8,6 +8,9 @@
  *       host-bound.minPctOfWindow: 20
  *   idle:
  *     launchLatencyThresholdUs: 10
+ *   parallelism:
+ *     groups:                   process group name or description -> DP, TP, PP, CP or EP
+ *       default_pg: TP
  * Unknown keys, categories, rules or thresholds are errors, so typos do not pass silently.
  */
 import { readFileSync } from "node:fs";
@@ -16,6 +19,7 @@ import type { AnalysisOptions } from "./analysis/context.js";
 import { RULES } from "./analysis/rules/index.js";
 import { LlmprofError } from "./errors.js";
 import { parseBoundedYaml } from "./yaml-bounded.js";
+import { PARALLEL_DIMS, type ParallelDim } from "./analysis/process-groups.js";
 
 export function loadConfig(path: string): AnalysisOptions {
   let text: string;
@@ -32,8 +36,8 @@ export function configFromObject(raw: unknown, path: string): AnalysisOptions {
   const fail = (problem: string): never => {
     throw new LlmprofError(path, problem);
   };
-  if (!isObject(raw)) return fail("the config must be a mapping (categories, findings, idle)");
-  for (const key of Object.keys(raw)) if (!["categories", "findings", "idle"].includes(key)) fail(`unknown key "${key}" (known: categories, findings, idle)`);
+  if (!isObject(raw)) return fail("the config must be a mapping (categories, findings, idle, parallelism)");
+  for (const key of Object.keys(raw)) if (!["categories", "findings", "idle", "parallelism"].includes(key)) fail(`unknown key "${key}" (known: categories, findings, idle, parallelism)`);
   const options: AnalysisOptions = {};
 
   if (raw["categories"] !== undefined) {
@@ -87,7 +91,21 @@ export function configFromObject(raw: unknown, path: string): AnalysisOptions {
       options.idle = { launchLatencyThresholdNs: (us as number) * 1000 };
     }
   }
+  if (raw["parallelism"] !== undefined) options.parallelism = parallelismOptions(raw["parallelism"], fail);
   return options;
+}
+
+function parallelismOptions(p: unknown, fail: (problem: string) => never): AnalysisOptions["parallelism"] {
+  if (!isObject(p)) return fail("parallelism must be a mapping (groups)");
+  for (const key of Object.keys(p)) if (key !== "groups") fail(`parallelism: unknown key "${key}" (known: groups)`);
+  const groups = p["groups"] ?? {};
+  if (!isObject(groups)) return fail("parallelism.groups must be a mapping of process group name or description to DP, TP, PP, CP or EP");
+  const labels = Object.create(null) as Record<string, ParallelDim>;
+  for (const [name, label] of Object.entries(groups)) {
+    if (typeof label !== "string" || !(PARALLEL_DIMS as readonly string[]).includes(label)) fail(`parallelism.groups.${name}: "${String(label)}" is not one of ${PARALLEL_DIMS.join(", ")}`);
+    labels[name] = label as ParallelDim;
+  }
+  return { groupLabels: labels };
 }
 
 /** Longest user-supplied category pattern accepted. */

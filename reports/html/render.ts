@@ -18,7 +18,7 @@ import { readAsset, readD3 } from "./assets.js";
 import { renderPage } from "./page.js";
 
 /** Client views, in page order. */
-export const VIEWS = ["overview", "findings", "notes", "steps", "phases", "modules", "operators", "kernels", "idle", "launch", "overlap", "ranks", "memory", "inference", "efficiency", "timeline"] as const;
+export const VIEWS = ["overview", "findings", "notes", "steps", "phases", "modules", "operators", "kernels", "idle", "launch", "overlap", "ranks", "parallelism", "critical-path", "memory", "inference", "efficiency", "timeline"] as const;
 export type ViewName = (typeof VIEWS)[number];
 
 type SectionKey = Exclude<keyof Summary, "schema" | "generator">;
@@ -38,6 +38,10 @@ export const SECTION_VIEWS: Record<SectionKey, ViewName> = {
   overlap: "overlap",
   collectives: "overlap",
   ranks: "ranks",
+  processGroups: "parallelism",
+  collectiveWaits: "parallelism",
+  pipeline: "parallelism",
+  criticalPath: "critical-path",
   memory: "memory",
   throughput: "memory",
   findings: "findings",
@@ -56,7 +60,7 @@ export interface ReportData {
   summary: Summary;
   timeline: Timeline | null;
   /** Display names made with reports/format.ts, aligned with the rows they label. */
-  labels: { kernels: string[]; categories: Readonly<Record<string, string>> };
+  labels: { kernels: string[]; categories: Readonly<Record<string, string>>; pathItems: Readonly<Record<string, string>> };
 }
 
 export function reportData(summary: Summary, extras: ReportExtras = {}): ReportData {
@@ -67,6 +71,8 @@ export function reportData(summary: Summary, extras: ReportExtras = {}): ReportD
       kernels: summary.kernels.available ? summary.kernels.byName.map((r) => shortKernelName(r.name, 90)) : [],
       // the category names of src/analysis/categories.ts, so the page never keeps its own copy
       categories: CATEGORY_LABELS,
+      // critical-path what-if items: kernel names shortened like the kernel table's
+      pathItems: summary.criticalPath.available ? Object.fromEntries(summary.criticalPath.steps.flatMap((st) => st.whatIf.map((w) => [w.item, w.kind === "compute" ? shortKernelName(w.item, 90) : w.item]))) : {},
     },
   };
 }

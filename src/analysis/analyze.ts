@@ -31,6 +31,10 @@ import { inferenceSection } from "./inference.js";
 import { efficiencySection } from "./efficiency.js";
 import { withoutMachinePath } from "./privacy.js";
 import { hasMarkedSteps } from "./steps.js";
+import { criticalPathSection } from "./critical-path-section.js";
+import { assignProcessGroups, processGroupBreakdown, type ProcessGroupAssignment } from "./process-groups.js";
+import { collectiveWaits } from "./collective-waits.js";
+import { pipelineBreakdown } from "./pipeline.js";
 
 export function analyzeModels(models: readonly TraceModel[], options: AnalysisOptions = {}): Summary {
   return analyzeWithContexts(models, options).summary;
@@ -50,6 +54,8 @@ interface RunInput {
   readonly contexts: readonly AnalysisContext[];
   readonly primary: AnalysisContext;
   readonly options: AnalysisOptions;
+  /** Process groups across ranks (process-groups.ts), computed once for the sections that read them; null without communication. */
+  readonly groups: () => ProcessGroupAssignment | null;
 }
 
 type SectionKey = Exclude<keyof Summary, "schema" | "generator" | "findings">;
@@ -83,8 +89,12 @@ export const SECTIONS: { readonly [K in SectionKey]: SectionSpec<K> } = {
   memory: { needs: ["steps", "attribution", "sliceLocator"], ranks: "primary", compute: (r) => memorySection(r.primary) },
   throughput: { needs: ["steps", "attribution"], ranks: "all", compute: (r) => throughputSection(r.contexts, r.options.tokensPerStep) },
   ranks: { needs: ["steps", "categories", "intervals", "idle"], ranks: "all", compute: (r) => ranksSection(r.contexts) },
+  processGroups: { needs: ["intervals", "categories", "steps"], ranks: "all", compute: (r) => processGroupsSection(r.contexts, r.groups()) },
+  collectiveWaits: { needs: ["categories", "steps"], ranks: "all", compute: (r) => collectiveWaitsSection(r.contexts, r.groups()) },
+  pipeline: { needs: ["attribution", "intervals", "categories", "steps"], ranks: "all", compute: (r) => pipelineSection(r.contexts, r.groups()) },
   inference: { needs: ["attribution", "categories", "steps", "intervals"], ranks: "primary", compute: (r) => inferenceSection(r.primary) },
   efficiency: { needs: ["attribution", "categories", "steps"], ranks: "primary", compute: (r) => efficiencySection(r.primary) },
+  criticalPath: { needs: ["intervals", "categories", "steps"], ranks: "all", compute: (r) => criticalPathSection(r.contexts) },
   diagnostics: { needs: [], ranks: "all", compute: (r) => r.models.flatMap((m) => m.diagnostics.map((d) => ({ ...d, file: m.meta.files[0] ?? "" }))) },
 };
 
@@ -120,13 +130,16 @@ function touch(ctx: AnalysisContext, need: Need): void {
 }
 
 /** Runs the sections; with `strictNeeds` each sees only the shared data it declared (tests prove the declarations). */
-export function runSections(input: RunInput, strictNeeds = false): Omit<Summary, "findings"> {
+export function runSections(input: Omit<RunInput, "groups">, strictNeeds = false): Omit<Summary, "findings"> {
   if (!strictNeeds) prepareNeeds(input.contexts);
+  let groups: ProcessGroupAssignment | null | undefined;
+  const all = input.contexts;
+  const groupsOnce = () => (groups === undefined ? (groups = all.some(hasCommunication) ? assignProcessGroups(all, input.options.parallelism) : null) : groups);
   const out: Record<string, unknown> = { schema: SUMMARY_SCHEMA, generator: { name: "llmprof", version: VERSION } };
   for (const [key, spec] of Object.entries(SECTIONS) as [SectionKey, SectionSpec][]) {
     const view = (c: AnalysisContext) => (strictNeeds ? contextWithNeeds(c, spec.needs, `section ${key}`) : c);
     const contexts = input.contexts.map(view);
-    out[key] = spec.compute({ ...input, contexts, primary: contexts[0]! });
+    out[key] = spec.compute({ ...input, contexts, primary: contexts[0]!, groups: groupsOnce });
   }
   return out as Omit<Summary, "findings">;
 }
@@ -330,4 +343,24 @@ function inferredLayersSection(ctx: AnalysisContext): Summary["inferredLayers"] 
   const r = inferLayers(ctx);
   if (!r) return { available: false, reason: "neither the operator nor the kernel sequence repeats (a block of 3+ at least 3 times in a row, or twice for blocks of 10+)" };
   return { available: true, rank: ctx.model.meta.rank, ...r };
+}
+
+const NO_COMMUNICATION = "the trace has no communication kernels (single GPU, or no NCCL/RCCL activity recorded)";
+
+function processGroupsSection(contexts: readonly AnalysisContext[], groups: ProcessGroupAssignment | null): Summary["processGroups"] {
+  if (!groups) return { available: false, reason: NO_COMMUNICATION };
+  return { available: true, ...processGroupBreakdown(contexts, groups) };
+}
+
+function collectiveWaitsSection(contexts: readonly AnalysisContext[], groups: ProcessGroupAssignment | null): Summary["collectiveWaits"] {
+  if (!groups) return { available: false, reason: NO_COMMUNICATION };
+  if (contexts.length < 2) return { available: false, reason: "one rank: waiting vs transferring needs the same collective seen on several ranks (pass one trace per rank)" };
+  return { available: true, ...collectiveWaits(contexts, groups) };
+}
+
+function pipelineSection(contexts: readonly AnalysisContext[], groups: ProcessGroupAssignment | null): Summary["pipeline"] {
+  if (!groups) return { available: false, reason: NO_COMMUNICATION };
+  const r = pipelineBreakdown(contexts, groups);
+  if (!r) return { available: false, reason: "no process group is labelled PP (no point-to-point send/recv between stages; set parallelism.groups in the config if the label is wrong)" };
+  return { available: true, ...r };
 }

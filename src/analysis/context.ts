@@ -15,6 +15,7 @@ import type { FindingsOptions } from "./findings.js";
 import type { HardwareOptions } from "./hardware.js";
 import type { InferenceOptions } from "./inference.js";
 import { graphLaunchedRows } from "./graph-replays.js";
+import type { ParallelismOptions } from "./process-groups.js";
 
 export interface AnalysisOptions {
   /** Inclusive range of ProfilerStep numbers to analyse. */
@@ -31,6 +32,8 @@ export interface AnalysisOptions {
   tokensPerStep?: number;
   /** Rules to disable and thresholds to change. */
   findings?: FindingsOptions;
+  /** Process-group labels that override the inferred ones (config `parallelism.groups`). */
+  parallelism?: ParallelismOptions;
 }
 
 export interface AnalysisContext {

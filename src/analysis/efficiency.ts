@@ -37,6 +37,7 @@ import type { Section } from "./summary.js";
 import type { PeakDtype } from "./gpu-peaks.js";
 import { parseDims } from "./shapes.js";
 import { upperBound } from "../model/search.js";
+import { moduleClassOfSpan } from "./module-names.js";
 
 export interface EfficiencyStep {
   step: number;
@@ -175,7 +176,7 @@ export function efficiencyAnalysis(ctx: AnalysisContext, hardware: Hardware, max
   const byClass = new Map<string, EfficiencyRow>();
   const classRow = (m: number): EfficiencyRow | null => {
     if (m < 0) return null;
-    const name = moduleClassName(strings.get(cpu.name[m]!));
+    const name = moduleClassOfSpan(strings.get(cpu.name[m]!));
     let r = byClass.get(name);
     if (!r) byClass.set(name, (r = { name, calls: 0, flops: 0, kernelNs: 0, achievedTflopsPerS: null, pctOfPeak: null }));
     return r;
@@ -239,13 +240,9 @@ function moduleOfOp(i: number, ctx: AnalysisContext): number {
 }
 
 function moduleKey(m: number, ctx: AnalysisContext): string {
-  return m >= 0 ? moduleClassName(ctx.model.strings.get(ctx.model.cpu.name[m]!)) : "";
+  return m >= 0 ? moduleClassOfSpan(ctx.model.strings.get(ctx.model.cpu.name[m]!)) : "";
 }
 
-/** "nn.Module: LlamaMLP_3" -> "LlamaMLP". */
-export function moduleClassName(spanName: string): string {
-  return spanName.replace(/^nn\.Module:\s*/, "").replace(/_\d+$/, "");
-}
 
 function stepIndex(steps: readonly { startNs: number; endNs: number }[], t: number): number {
   const k = upperBound(steps.length, (i) => steps[i]!.startNs, t) - 1;

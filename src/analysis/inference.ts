@@ -38,6 +38,7 @@
  */
 import { nearestRank, sampleSd } from "./stats.js";
 import { moduleRecipe } from "./module-recipe.js";
+import { moduleClassOfSpan, moduleKindName } from "./module-names.js";
 import { CpuKind } from "../model/tables.js";
 import { Phase } from "./attribution.js";
 import { CATEGORIES } from "./categories.js";
@@ -325,7 +326,7 @@ function forwardsFromModules(ctx: AnalysisContext): { source: "module-spans"; mo
     if (cpu.kind[i] !== CpuKind.Module || !inWindow(ctx, cpu.start[i]!)) continue;
     const p = cpu.parent[i]!;
     if (p >= 0 && moduleOfSlice[p]! >= 0) continue;
-    const cls = strings.get(cpu.name[i]!).replace(/^nn\.Module:\s*/, "").replace(/_\d+$/, "");
+    const cls = moduleClassOfSpan(strings.get(cpu.name[i]!));
     let e = byClass.get(cls);
     if (!e) byClass.set(cls, (e = { time: 0, rows: [] }));
     e.time += cpu.end[i]! - cpu.start[i]!;
@@ -483,7 +484,7 @@ function decodeBreakdown(
     k = 0;
     for (let p = m; p >= 0 && k === 0; p = cpu.parent[p]!) {
       if (cpu.kind[p] !== CpuKind.Module) continue;
-      const name = strings.get(cpu.name[p]!);
+      const name = moduleKindName(strings.get(cpu.name[p]!));
       k = ATTENTION_CLASS.test(name) ? 1 : MLP_CLASS.test(name) ? 2 : 0;
     }
     classOfModule.set(m, k);

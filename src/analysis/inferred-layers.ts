@@ -33,6 +33,7 @@ import { CATEGORIES, type Category } from "./categories.js";
 import { blockRuns, innermostPeriod, type BlockRun, type Period } from "./repeats.js";
 import { forwardsFromEmbeddings } from "./inference.js";
 import { median } from "./stats.js";
+import { inferredSourceDescription } from "./module-source.js";
 
 /** Bounds of the period search (symbols; a layer of 1,500 top-level operators or kernels is far beyond real models). */
 const MAX_SYMBOLS = 8000;
@@ -53,6 +54,8 @@ export interface InferredLayer {
 export interface InferredLayersResult {
   inferred: true;
   method: string;
+  /** Where the layers came from, as every output words it: inferred, the method and the share inside them (module-source.ts). */
+  sourceDescription?: string;
   /** What repeats: top-level operators or kernels. */
   unit: "operators" | "kernels";
   /** Where it was searched: each step, each forward pass or the whole trace. */
@@ -324,9 +327,12 @@ function summarise(ctx: AnalysisContext, m: Matched, windowKind: InferredLayersR
   const inLayers = totals.reduce((a, x) => a + x, 0);
   const repeats = mode(m.runLengths);
   const unitWord = m.unit === "operators" ? "operators" : "kernels";
+  const method = `the ${m.unit === "operators" ? "forward operator" : "kernel"} sequence repeats every ${m.period.period} ${unitWord}, ${repeats} times in a row, ${windowKind === "trace" ? "over the whole trace (no steps or forward passes to search)" : `in ${m.matchedWindows} of ${windowCount} ${windowKind}`}`;
+  const pctOfKernelTime = total > 0 ? (100 * inLayers) / total : 0;
   return {
     inferred: true,
-    method: `the ${m.unit === "operators" ? "forward operator" : "kernel"} sequence repeats every ${m.period.period} ${unitWord}, ${repeats} times in a row, in ${m.matchedWindows} of ${windowCount} ${windowKind === "trace" ? "traces" : windowKind}`,
+    method,
+    sourceDescription: inferredSourceDescription(method, pctOfKernelTime),
     unit: m.unit,
     windowKind,
     windows: windowCount,
@@ -338,7 +344,7 @@ function summarise(ctx: AnalysisContext, m: Matched, windowKind: InferredLayersR
     layers,
     medianLayerNs: med,
     slowest: [...layers].sort((a, b) => b.totalNs - a.totalNs || a.index - b.index).slice(0, 3).map((l) => ({ index: l.index, totalNs: l.totalNs, vsMedianPct: l.vsMedianPct })),
-    pctOfKernelTime: total > 0 ? (100 * inLayers) / total : 0,
+    pctOfKernelTime,
     outside: { beforeNs: before, afterNs: Math.max(0, total - inLayers - before) },
   };
 }

@@ -17,6 +17,7 @@ import { CpuKind } from "../model/tables.js";
 import { Phase } from "./attribution.js";
 import type { AnalysisContext } from "./context.js";
 import { slicesOf } from "./slice-at.js";
+import { moduleClassOfSpan, moduleShortName } from "./module-names.js";
 
 export interface MemoryDevice {
   device: number;
@@ -164,8 +165,8 @@ export function memoryBreakdown(ctx: AnalysisContext, maxPoints = 1500): MemoryR
       const nameId = cpu.name[m]!;
       let row = fwdByModule.get(nameId);
       if (!row) {
-        const name = strings.get(nameId).replace(/^nn\.Module: /, "");
-        fwdByModule.set(nameId, (row = { name, className: name.replace(/_\d+$/, ""), allocations: 0, allocatedBytes: 0, freedBytes: 0, netBytes: 0 }));
+        const span = strings.get(nameId);
+        fwdByModule.set(nameId, (row = { name: moduleShortName(span), className: moduleClassOfSpan(span), allocations: 0, allocatedBytes: 0, freedBytes: 0, netBytes: 0 }));
       }
       bump(row, b);
     }

@@ -180,7 +180,8 @@ export const METRICS: readonly Metric[] = [
   temporal("exposed_comm_ms", "exposed communication per step", "communication on the primary GPU with no compute beside it, per step", (t) => t.exposedCommunicationNs, "ms", ["temporal", "GPU", "exposedCommunicationNs"]),
   temporal("exposed_memory_pct", "exposed memory copies", "memory copies and sets on the primary GPU with no compute beside them, % of the window", (t) => t.exposedMemoryPct, "pct"),
   temporal("comm_overlap_pct", "communication overlap", "communication that runs beside compute, % of communication (n/a without communication)", (t) => t.overlapPct, "pct", ["overlap", "communication", "overlapPct"], "higher"),
-  throughput("tokens_per_s", "tokens/s", "Σ over ranks of tokens per step / median step time (throughput.globalTokensPerS)", false, "tokensPerS"),
+  // batch has its own tokens_per_s column: the rank's median over steps (README, batch tables)
+  { ...throughput("tokens_per_s", "tokens/s", "Σ over ranks of tokens per step / median step time (throughput.globalTokensPerS)", false, "tokensPerS"), batchColumn: null },
   throughput("tokens_per_s_per_gpu", "tokens/s per GPU", "tokens/s (all ranks) / GPUs with activity (all ranks)", true, "tokensPerSPerGpu"),
 ];
 

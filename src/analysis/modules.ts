@@ -1,6 +1,6 @@
 /**
  * Module breakdown: the nn.Module tree from `nn.Module: Class_k` spans (Kineto
- * with_stack) or NVTX module ranges (class names or dotted paths, module-names.ts).
+ * with_stack) or NVTX module ranges (class names, dotted paths or "Class: path", module-names.ts).
  * An instance is identified by its span name (Class_k is unique per instance in
  * a process), so the forward calls of every step, and the recomputed forward
  * calls inside backward, fold into one instance. Its path comes from the
@@ -17,7 +17,8 @@
 import { CpuKind } from "../model/tables.js";
 import { NoModule, type Attribution } from "./attribution.js";
 import type { AnalysisContext } from "./context.js";
-import { dottedLabel, isDottedPath, moduleClassName, moduleShortName } from "./module-names.js";
+import { recordedModuleSource, type ModuleSource } from "./module-source.js";
+import { dottedLabel, hasClassAndPath, isDottedPath, moduleClassOfSpan, moduleShortName } from "./module-names.js";
 
 export interface ModuleTimes {
   forwardNs: number;
@@ -65,8 +66,10 @@ export interface ModulesResult {
   instances: ModuleInstanceRow[];
   classes: ModuleClassRow[];
   unattributed: UnattributedRow[];
-  /** Where the tree comes from: nn.Module spans / NVTX ranges (absent) or JAX/XLA "name scopes" (scope-modules.ts). */
-  source?: "name scopes";
+  /** Where the tree comes from: Kineto nn.Module spans, NVTX module ranges or JAX/XLA name scopes (absent in older summaries: spans or ranges). */
+  source?: ModuleSource;
+  /** The same in words, as every output shows it (module-source.ts). */
+  sourceDescription?: string;
 }
 
 const UNATTRIBUTED: Record<number, { id: UnattributedRow["id"]; label: string }> = {
@@ -155,11 +158,11 @@ export function moduleBreakdown(ctx: AnalysisContext, attr: Attribution): Module
 
   const pct = (x: number) => (total > 0 ? (100 * x) / total : 0);
   const shortName = (key: number) => moduleShortName(strings.get(names[key]!));
-  const classOf = (key: number) => moduleClassName(shortName(key));
+  const classOf = (key: number) => moduleClassOfSpan(strings.get(names[key]!));
   const instancesPerClass = new Map<string, number>();
   for (let key = 0; key < k; key++) instancesPerClass.set(classOf(key), (instancesPerClass.get(classOf(key)) ?? 0) + 1);
   const label = (key: number) => {
-    if (isDottedPath(shortName(key))) return dottedLabel(shortName(key), parentKey[key]! >= 0 ? shortName(parentKey[key]!) : null);
+    if (isDottedPath(shortName(key)) || hasClassAndPath(strings.get(names[key]!))) return dottedLabel(shortName(key), parentKey[key]! >= 0 ? shortName(parentKey[key]!) : null);
     const cls = classOf(key);
     const idx = /_(\d+)$/.exec(shortName(key))?.[1];
     return (instancesPerClass.get(cls) ?? 0) > 1 && idx !== undefined ? `${cls}#${idx}` : cls;
@@ -254,5 +257,5 @@ export function moduleBreakdown(ctx: AnalysisContext, attr: Attribution): Module
     .map(([code, u]) => ({ ...UNATTRIBUTED[code]!, totalNs: u.totalNs, count: u.count }))
     .sort((a, b) => b.totalNs - a.totalNs);
   const unattributedNs = unattributedRows.reduce((s, u) => s + u.totalNs, 0);
-  return { kernelTotalNs: total, attributedNs: total - unattributedNs, instances, classes, unattributed: unattributedRows };
+  return { kernelTotalNs: total, attributedNs: total - unattributedNs, instances, classes, unattributed: unattributedRows, ...recordedModuleSource(ctx) };
 }

@@ -11,9 +11,10 @@
  * kernels with no scope land in one `unattributed` line, so
  * Σ self + Σ unattributed = all kernel time of the window, exactly.
  */
-import { scopeOfOpName } from "../../parsers/xplane-hlo.js";
+import { scopeOfOpName } from "./hlo-scopes.js";
 import type { AnalysisContext } from "./context.js";
 import type { ModuleClassRow, ModuleInstanceRow, ModulesResult, ModuleTimes } from "./modules.js";
+import { NAME_SCOPES_DESCRIPTION } from "./module-source.js";
 
 /** True when some kernel of the window carries a name-scope path. */
 export function hasNameScopes(ctx: AnalysisContext): boolean {
@@ -131,7 +132,7 @@ export function scopeModuleBreakdown(ctx: AnalysisContext): ModulesResult {
 
   const unattributed: ModulesResult["unattributed"] =
     noScopeCount > 0 ? [{ id: "other", label: "kernels without a name scope (library calls such as cuBLAS/cuDNN inside command buffers, work outside any scope)", totalNs: noScopeNs, count: noScopeCount }] : [];
-  return { kernelTotalNs: total, attributedNs: total - noScopeNs, instances, classes, unattributed, source: "name scopes" };
+  return { kernelTotalNs: total, attributedNs: total - noScopeNs, instances, classes, unattributed, source: "name scopes", sourceDescription: NAME_SCOPES_DESCRIPTION };
 }
 
 function treeOrder(x: string, y: string, acc: Map<string, Acc>): number {

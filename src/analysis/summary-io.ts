@@ -1,14 +1,13 @@
 /**
- * Reading summary.json back: parse, check the schema version, migrate older
- * versions, and check the sections the readers (diff, check) rely on.
+ * Reading summary.json back: check the schema version, migrate older versions,
+ * and check the sections the readers (diff, check) rely on. Pure: the file is
+ * read by src/io/summary-file.ts.
  *
  * Schema versions: "llmprof.summary/1" is current. MIGRATIONS maps an older
  * version to a function that turns it into the next one; none exists yet (1 is
  * the first published version), so any other "llmprof.summary/N" gets an
  * error that says which versions this llmprof reads and what to do.
  */
-import { readFileSync } from "node:fs";
-import { gunzipSync } from "node:zlib";
 import { LlmprofError } from "../errors.js";
 import { SUMMARY_SCHEMA, type Summary } from "./summary.js";
 
@@ -65,31 +64,6 @@ function unsupported(schema: string): string {
 function clip(s: string): string {
   const t = s.replace(/[\r\n\t]+/g, " ");
   return t.length > 60 ? `${t.slice(0, 59)}…` : t;
-}
-
-/** Reads a summary.json (or summary.json.gz) file and validates it. */
-export function loadSummary(path: string): Summary {
-  let buf: Buffer;
-  try {
-    buf = readFileSync(path);
-  } catch (e) {
-    const code = (e as { code?: string }).code;
-    throw new LlmprofError(path, code === "ENOENT" ? "no such file or directory" : code === "EISDIR" ? "is a directory, expected a summary.json" : e instanceof Error ? e.message : String(e));
-  }
-  if (buf.length >= 2 && buf[0] === 0x1f && buf[1] === 0x8b) {
-    try {
-      buf = gunzipSync(buf);
-    } catch (e) {
-      throw new LlmprofError(path, `corrupt gzip data (${e instanceof Error ? e.message : String(e)})`);
-    }
-  }
-  let value: unknown;
-  try {
-    value = JSON.parse(buf.toString("utf8"));
-  } catch (e) {
-    throw new LlmprofError(path, `not valid JSON (${e instanceof Error ? e.message : String(e)})`);
-  }
-  return validateSummary(value, path);
 }
 
 /**

@@ -22,6 +22,10 @@ import type { MemoryResult } from "./memory.js";
 import type { ThroughputResult } from "./throughput.js";
 import type { FindingsResult } from "./findings.js";
 import type { InferredLayersResult } from "./inferred-layers.js";
+import type { CriticalPathResult } from "./critical-path.js";
+import type { ProcessGroupsResult } from "./process-groups.js";
+import type { CollectiveWaitsResult } from "./collective-waits.js";
+import type { PipelineResult } from "./pipeline.js";
 
 export const SUMMARY_SCHEMA = "llmprof.summary/1";
 
@@ -113,6 +117,12 @@ export interface Summary {
   overlap: Section<OverlapSection>;
   collectives: Section<{ ranks: ({ rank: number | null } & CollectivesResult)[] }>;
   ranks: Section<RanksResult>;
+  /** Communication by process group, labelled DP/TP/PP/CP/EP (process-groups.ts). */
+  processGroups: Section<ProcessGroupsResult>;
+  /** Waiting vs transferring per collective seen on several ranks; all-to-all sizes (collective-waits.ts). */
+  collectiveWaits: Section<CollectiveWaitsResult>;
+  /** Pipeline stages: bubble, schedule as seen, 1F1B ideal (pipeline.ts). */
+  pipeline: Section<PipelineResult>;
   /** generate()/decode loops: prefill vs decode, TTFT, TPOT, tokens/s (inference.ts). */
   inference: Section<InferenceResult & { rank: number | null }>;
   /** Achieved TFLOP/s, MFU per step, module class and operator, roofline (efficiency.ts). */
@@ -120,5 +130,7 @@ export interface Summary {
   memory: Section<MemoryResult & { rank: number | null }>;
   throughput: Section<{ ranks: ({ rank: number | null } & ThroughputResult)[]; worldSize: number; globalTokensPerS: number }>;
   findings: Section<FindingsResult & { rank: number | null }>;
+  /** Per step, the chain of dependent work across ranks that sets the step time, and what-if savings (critical-path.ts). */
+  criticalPath: Section<CriticalPathResult>;
   diagnostics: DiagnosticRow[];
 }

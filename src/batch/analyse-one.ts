@@ -10,7 +10,7 @@ import { analyseModels } from "../pipeline.js";
 import { LlmprofError } from "../errors.js";
 import { loadTraces } from "../../parsers/registry.js";
 import { renderHtml } from "../../reports/html/render.js";
-import { writeOutput } from "../cli/output.js";
+import { writeOutput } from "../io/output.js";
 import type { Row } from "./columns.js";
 import { traceRow, type TraceFileInfo } from "./rows.js";
 

@@ -40,6 +40,7 @@ const c = (name: string, type: ColumnType): Column => ({ name, type });
 
 /** Columns of the catalogue's figures (metrics.ts) that the fixed list below does not already hold. */
 function catalogueColumns(): Column[] {
+  // the catalogue's batch columns must not repeat a fixed one (metrics.ts batchColumn: null for those defined otherwise)
   const named = new Set(["step_time_median_ms", "step_time_mean_ms", "step_time_max_ms", "kernel_total_ms_per_step"]);
   return METRICS.map(batchColumnOf).filter((n): n is string => n !== null && !named.has(n)).map((n) => c(n, "double"));
 }
@@ -79,6 +80,8 @@ export const TRACE_COLUMNS: readonly Column[] = [
   c("overlap_ms_per_step", "double"),
   c("exposed_comm_ms_per_step", "double"),
   c("overlap_pct", "double"),
+  c("mfu_pct", "double"),
+  c("tokens_per_s", "double"),
   ...PHASE_COLUMNS.map((p) => c(`phase_${p}_ms_per_step`, "double")),
   ...MODULE_GROUPS.map((g) => c(`module_${g.id}_ms_per_step`, "double")),
   c("module_classes_json", "json"),

@@ -37,6 +37,15 @@ export function shardedName(stem: string, shard: Shard | null, ext: string): str
   return shard ? `${stem}-${shard.index}-of-${shard.count}${ext}` : `${stem}${ext}`;
 }
 
+/**
+ * A table's file: traces.parquet, or under --shard 3/16 the hive-partitioned
+ * part traces/shard=3-of-16/part-3-of-16.parquet, so DuckDB, Spark and Trino
+ * read every shard's part of a table as one dataset (with a `shard` column).
+ */
+export function partName(table: string, shard: Shard | null, ext: string): string {
+  return shard ? `${table}/shard=${shard.index}-of-${shard.count}/part-${shard.index}-of-${shard.count}${ext}` : `${table}${ext}`;
+}
+
 // 2024-05-01, 2024_05_01, 2024.05.01 or 20240501, not inside a longer number
 const DATE = /(?<!\d)(20\d\d)([-_.]?)(0[1-9]|1[0-2])\2(0[1-9]|[12]\d|3[01])(?!\d)/g;
 

@@ -11,11 +11,14 @@ import { join, resolve, sep } from "node:path";
 import { LlmprofError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { renderBatchIndex } from "../../reports/batch-index.js";
-import { writeOutput } from "../cli/output.js";
+import { writeOutput } from "../io/output.js";
 import { ERROR_COLUMNS, RUN_COLUMNS, TRACE_COLUMNS, emptyRow, type Row } from "./columns.js";
 import { reportTarget, type TraceJob } from "./analyse-one.js";
-import { looksLikeTrace, walkInputs, type ListedTrace } from "./listing.js";
-import { dateInPath, safeFolderName, seriesOf, shardOf, shardedName, type Shard } from "./naming.js";
+import { looksLikeTrace, walkInputs, type ListedTrace, type ListingProblem } from "./listing.js";
+import { dateInPath, partName, safeFolderName, seriesOf, shardOf, shardedName, type Shard } from "./naming.js";
+import { listedInputs } from "./inputs-from.js";
+import { isManifestText, manifestInputs, manifestJson, manifestName, readManifest, type InputStatus } from "./manifest.js";
+import type { ShardSource } from "./scheduler.js";
 import { runJobs, type PoolMode } from "./pool.js";
 import { groupPrevious, reusableRows } from "./resume.js";
 import type { TraceFileInfo } from "./rows.js";
@@ -30,6 +33,10 @@ export interface BatchOptions {
   /** Worker threads; default os.availableParallelism(). */
   jobs?: number;
   shard?: Shard | null;
+  /** Where the shard came from (a flag or an array job's variables), recorded in the manifest. */
+  shardSource?: ShardSource | null;
+  /** Paths read from a listing (`--inputs-from`), analysed besides `inputs`. */
+  listed?: readonly string[];
   /** Re-analyse every trace, and overwrite files that are not llmprof outputs. */
   force?: boolean;
   /** Also write each trace's report.html under <out>/reports/<name>/. */
@@ -77,13 +84,19 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const force = Boolean(options.force);
   const threads = Math.max(1, Math.floor(options.jobs ?? availableParallelism()));
 
-  const listing = walkInputs(options.inputs, outDir);
   const mine = (file: string) => !shard || shardOf(file, shard.count) === shard.index;
+  const listing = walkInputs(options.inputs, outDir);
+  if (options.listed) {
+    const fromListing = listedInputs(options.listed, outDir, mine);
+    const known = new Set(listing.entries.map((e) => e.path));
+    listing.entries.push(...fromListing.entries.filter((e) => !known.has(e.path)));
+    listing.problems.push(...fromListing.problems);
+  }
   const candidates = listing.entries.filter((e) => mine(e.file));
   const traces: ListedTrace[] = [];
   for (const e of candidates) if (await looksLikeTrace(e)) traces.push(e);
 
-  const tracesPath = join(outDir, shardedName("traces", shard, ".parquet"));
+  const tracesPath = join(outDir, partName("traces", shard, ".parquet"));
   const previous = !force && existsSync(tracesPath) ? await readParquetTable(tracesPath, "traces", TRACE_COLUMNS) : null;
   const grouped = groupPrevious(previous ?? []);
 
@@ -122,7 +135,9 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const runFiles = await recognisedRunFiles(traces);
   const failedFiles = new Set(errors.map((e) => `${String(e["root"])}\u0000${String(e["file"])}`));
   const runs = await runRows(groupRuns(runFiles), rows, failedFiles);
-  const outputs = writeTables(outDir, shard, { rows, errors, runs }, traces.map((t) => t.path), force);
+  const inputPaths = traces.map((t) => t.path);
+  const outputs = writeTables(outDir, shard, { rows, errors, runs }, inputPaths, force);
+  outputs.push(await writeManifest(outDir, shard, options, { traces, kept, errors, problems: listing.problems.filter((p) => mine(p.file)), threads, inputPaths, outputs: [...outputs], startedMs: Date.now() - (performance.now() - started) }));
   return {
     traces: traces.length,
     analysed: jobs.length - progress.failed,
@@ -137,6 +152,38 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
     elapsedMs: performance.now() - started,
     bytesAnalysed: progress.bytesTotal,
   };
+}
+
+/** The shard's manifest: every trace with its hash and what became of it (src/batch/manifest.ts). Returns its name. */
+async function writeManifest(
+  outDir: string,
+  shard: Shard | null,
+  options: BatchOptions,
+  run: { traces: ListedTrace[]; kept: Row[]; errors: Row[]; problems: ListingProblem[]; threads: number; inputPaths: string[]; outputs: readonly string[]; startedMs: number },
+): Promise<string> {
+  const force = Boolean(options.force);
+  const keyOf = (r: Row) => `${String(r["root"])}\u0000${String(r["file"])}`;
+  const failed = new Set(run.errors.map(keyOf));
+  const kept = new Set(run.kept.map(keyOf));
+  const statusOf = (t: ListedTrace): InputStatus => {
+    const key = `${t.root}\u0000${t.file}`;
+    return failed.has(key) ? "failed" : kept.has(key) ? "kept" : "analysed";
+  };
+  const name = manifestName(shard);
+  const path = join(outDir, name);
+  const hashed = await manifestInputs(run.traces.map((t) => ({ entry: t, status: statusOf(t) })), force ? null : readManifest(path), run.threads);
+  const unreadable = run.problems.map((p) => ({ root: p.root, file: p.file, size_bytes: p.sizeBytes, mtime: p.mtimeMs === null ? null : new Date(Math.round(p.mtimeMs)).toISOString(), sha256: null, status: "failed" as const }));
+  const manifest = manifestJson({
+    shard,
+    shard_source: shard ? (options.shardSource ?? "flag") : null,
+    options: { jobs: run.threads, reports: Boolean(options.reports), force },
+    started_at: new Date(run.startedMs).toISOString(),
+    finished_at: new Date().toISOString(),
+    inputs: [...hashed, ...unreadable],
+    outputs: run.outputs,
+  });
+  writeOutput(path, manifest, { inputs: run.inputPaths, force, recognise: isManifestText });
+  return name;
 }
 
 function fileInfo(entry: ListedTrace): TraceFileInfo {
@@ -189,9 +236,9 @@ function writeTables(outDir: string, shard: Shard | null, tables: { rows: Row[];
   };
   const csvHeader = (cols: readonly { name: string }[]) => cols.map((c) => c.name).join(",");
   for (const [stem, table, cols, data] of [["traces", "traces", TRACE_COLUMNS, rows], ["runs", "runs", RUN_COLUMNS, runs], ["errors", "errors", ERROR_COLUMNS, errors]] as const) {
-    const parquet = shardedName(stem, shard, ".parquet");
+    const parquet = partName(stem, shard, ".parquet");
     write(parquet, parquetTable(table, cols, data), () => parquetTableName(join(outDir, parquet)) === table);
-    write(shardedName(stem, shard, ".csv"), csvTable(cols, data), (head) => head.startsWith(csvHeader(cols)));
+    write(partName(stem, shard, ".csv"), csvTable(cols, data), (head) => head.startsWith(csvHeader(cols)));
   }
   write(shardedName("index", shard, ".html"), renderBatchIndex({ rows, errors, runs, shard, generatedAtMs: Date.now() }), () => false);
   return written;

@@ -9,7 +9,7 @@ import type { AnalysisOptions } from "../analysis/context.js";
 import { parseStepSelection } from "../analysis/steps.js";
 import { loadConfig } from "../config.js";
 import { LlmprofError } from "../errors.js";
-import { hardwareOptionsFromFlags } from "../../parsers/peaks-file.js";
+import { hardwareOptionsFromFlags } from "../io/peaks-file.js";
 
 export interface AnalysisFlags {
   steps?: string;

@@ -15,7 +15,7 @@ import { renderJson } from "../../reports/json.js";
 import { renderMarkdown } from "../../reports/markdown.js";
 import { csvTables, renderCsv } from "../../reports/csv.js";
 import { renderTerminal } from "../../reports/terminal.js";
-import { outputTargets, writeOutput, writeOutputStream } from "./output.js";
+import { outputTargets, writeOutput, writeOutputStream } from "../io/output.js";
 import { writeAnnotatedTrace } from "../../reports/trace-export.js";
 import { Progress } from "./progress.js";
 

@@ -12,7 +12,7 @@ import { renderCheckMarkdown, renderCheckText } from "../../reports/check-markdo
 import { renderJunit } from "../../reports/junit.js";
 import { loadRun, parsePercent } from "./diff.js";
 import { addAnalysisFlags, analysisOptionsFromFlags, settingsFiles, type AnalysisFlags } from "./analysis-flags.js";
-import { writeOutput } from "./output.js";
+import { writeOutput } from "../io/output.js";
 
 interface CheckFlags extends AnalysisFlags {
   budget?: string;

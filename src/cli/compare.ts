@@ -18,7 +18,7 @@ import { renderCompareMarkdown } from "../../reports/compare-markdown.js";
 import { renderCompareText } from "../../reports/compare-text.js";
 import { loadRun } from "./diff.js";
 import { addAnalysisFlags, analysisOptionsFromFlags, settingsFiles, type AnalysisFlags } from "./analysis-flags.js";
-import { writeOutput } from "./output.js";
+import { writeOutput } from "../io/output.js";
 
 export const COMPARE_FORMATS = ["text", "md", "json", "html"] as const;
 export type CompareFormat = (typeof COMPARE_FORMATS)[number];

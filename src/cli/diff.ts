@@ -8,7 +8,8 @@ import type { Command } from "commander";
 import { diffSummaries, type DiffResult, type NoiseOptions } from "../analysis/diff.js";
 import type { AnalysisOptions } from "../analysis/context.js";
 import type { Summary } from "../analysis/summary.js";
-import { loadSummary, looksLikeLlmprofJson } from "../analysis/summary-io.js";
+import { looksLikeLlmprofJson } from "../analysis/summary-io.js";
+import { loadSummary } from "../io/summary-file.js";
 import { LlmprofError } from "../errors.js";
 import { detectFormat } from "../../parsers/registry.js";
 import { analyseTraces } from "../pipeline.js";
@@ -18,7 +19,7 @@ import { renderDiffHtml } from "../../reports/diff-html.js";
 import { renderDiffJson } from "../../reports/diff-json.js";
 import { renderDiffMarkdown } from "../../reports/diff-markdown.js";
 import { renderDiffText } from "../../reports/diff-text.js";
-import { outputTargets, writeOutput } from "./output.js";
+import { outputTargets, writeOutput } from "../io/output.js";
 import { addAnalysisFlags, analysisOptionsFromFlags, settingsFiles, type AnalysisFlags } from "./analysis-flags.js";
 
 export const DIFF_FORMATS = ["text", "md", "json", "html"] as const;

@@ -12,6 +12,7 @@ import { registerBatchCommand } from "./batch.js";
 import { registerDiffCommand } from "./diff.js";
 import { registerCheckCommand } from "./check.js";
 import { registerCompareCommand } from "./compare.js";
+import { registerQueryCommand } from "./query.js";
 
 const debug = process.argv.includes("--debug");
 
@@ -44,6 +45,7 @@ async function main(): Promise<void> {
   registerDiffCommand(program);
   registerCheckCommand(program);
   registerCompareCommand(program);
+  registerQueryCommand(program);
   for (const c of program.commands) c.exitOverride();
   await program.parseAsync(process.argv);
 }

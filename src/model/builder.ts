@@ -125,11 +125,15 @@ export class CollectiveRow {
   groupName: StringIndex = -1;
   groupDescription: StringIndex = -1;
   groupRanks: StringIndex = -1;
+  inSplits: StringIndex = -1;
+  outSplits: StringIndex = -1;
+  peer = -1;
   reset(): void {
     this.name = this.dtype = -1;
     this.inNelems = this.outNelems = NaN;
     this.groupSize = -1;
     this.groupName = this.groupDescription = this.groupRanks = -1;
+    this.inSplits = this.outSplits = this.peer = -1;
   }
 }
 
@@ -233,6 +237,9 @@ export class TraceBuilder {
     groupName: new Int32Column(64),
     groupDescription: new Int32Column(64),
     groupRanks: new Int32Column(64),
+    inSplits: new Int32Column(64),
+    outSplits: new Int32Column(64),
+    peer: new Int32Column(64),
   };
   private readonly mem = {
     time: new Float64Column(),
@@ -366,6 +373,9 @@ export class TraceBuilder {
     c.groupName.push(r.groupName);
     c.groupDescription.push(r.groupDescription);
     c.groupRanks.push(r.groupRanks);
+    c.inSplits.push(r.inSplits);
+    c.outSplits.push(r.outSplits);
+    c.peer.push(r.peer);
     r.reset();
     return row;
   }
@@ -441,6 +451,9 @@ export class TraceBuilder {
       groupName: this.coll.groupName.freeze(),
       groupDescription: this.coll.groupDescription.freeze(),
       groupRanks: this.coll.groupRanks.freeze(),
+      inSplits: this.coll.inSplits.freeze(),
+      outSplits: this.coll.outSplits.freeze(),
+      peer: this.coll.peer.freeze(),
     };
 
     const byThread = slicesByThread(cpu.thread, threads.length);

@@ -113,6 +113,9 @@ export interface CollectiveTable {
   readonly groupName: Int32Array; // `Process Group Name`
   readonly groupDescription: Int32Array;
   readonly groupRanks: Int32Array; // JSON text such as "[0, 1]"
+  readonly inSplits: Int32Array; // `In split size` JSON text (rows sent to each peer; all_to_allv), -1 none
+  readonly outSplits: Int32Array; // `Out split size` JSON text (rows received from each peer), -1 none
+  readonly peer: Int32Array; // `Dst Rank` of a send / `Src Rank` of a recv (group rank), -1 none
 }
 
 /** Forward -> backward operator links (fwdbwd flows), resolved to CPU slice rows. */

@@ -10,7 +10,7 @@ import { loadTraces } from "../../parsers/registry.js";
 import { blockRuns, findPeriod, innermostPeriod } from "../../src/analysis/repeats.js";
 import { fixture, sharedTrace } from "../helpers/paths.js";
 import { readRaw } from "../helpers/raw.js";
-import { readNsysSqlite, topLevelOps, type RawNsys } from "../helpers/nsys-raw.js";
+import { backwardLaunchesByForwardOp, readNsysArrow, readNsysSqlite, topLevelOps, type RawNsys } from "../helpers/nsys-raw.js";
 import type { Summary } from "../../src/analysis/summary.js";
 import { CpuKind } from "../../src/model/tables.js";
 
@@ -42,15 +42,21 @@ describe("repeat search", () => {
 });
 
 /**
- * From the raw export: in each ProfilerStep, the main thread's top-level operator ranges; every run of
- * consecutive copies of the inferred block; the kernels launched (on that thread) between the first
- * operator's start and the last one's end of each copy.
+ * From the raw export: in each window (default: each ProfilerStep of thread `tid`, the first step's by default), that thread's
+ * top-level operator ranges; every run of consecutive copies of the inferred block; the kernels launched
+ * (on that thread) between the first operator's start and the last one's end of each copy (forward), and
+ * the backward launches whose forward operator (by sequence number) starts inside a copy (backward).
  */
-function rawLayerKernelNs(raw: RawNsys, block: readonly string[]): { perStepRepeats: number[]; forwardNs: number } {
-  const tid = raw.steps[0]!.tid;
+function rawLayerKernelNs(
+  raw: RawNsys,
+  block: readonly string[],
+  tid = raw.steps[0]!.tid,
+  windows: readonly { start: number; end: number }[] = raw.steps.filter((s) => s.tid === tid),
+): { perStepRepeats: number[]; forwardNs: number; backwardNs: number } {
   const perStepRepeats: number[] = [];
+  const spans: { from: number; to: number }[] = [];
   let forwardNs = 0;
-  for (const step of raw.steps) {
+  for (const step of windows) {
     const ops = topLevelOps(raw, tid, step.start, step.end);
     let repeats = 0;
     for (let i = 0; i + block.length <= ops.length; ) {
@@ -61,13 +67,18 @@ function rawLayerKernelNs(raw: RawNsys, block: readonly string[]): { perStepRepe
       }
       const from = ops[i]!.start;
       const to = ops[i + block.length - 1]!.end;
+      spans.push({ from, to });
       for (const l of raw.launches) if (l.tid === tid && l.start >= from && l.start <= to) forwardNs += l.kernelNs;
       repeats++;
       i += block.length;
     }
     perStepRepeats.push(repeats);
   }
-  return { perStepRepeats, forwardNs };
+  let backwardNs = 0;
+  for (const b of backwardLaunchesByForwardOp(raw)) {
+    if (b.forward.tid === tid && spans.some((s) => b.forward.start >= s.from && b.forward.start <= s.to)) backwardNs += b.kernelNs;
+  }
+  return { perStepRepeats, forwardNs, backwardNs };
 }
 
 /**
@@ -112,6 +123,8 @@ describe("inferred layers from Nsight Systems exports", () => {
     expect(l.windows).toBe(raw.steps.length);
     expect(l.windowsMatched).toBe(raw.steps.length);
     expect(l.layers.reduce((a, x) => a + x.forwardNs, 0)).toBe(ref.forwardNs);
+    expect(ref.backwardNs).toBeGreaterThan(0);
+    expect(l.layers.reduce((a, x) => a + x.backwardNs, 0)).toBe(ref.backwardNs);
     // shares and costs are physically possible
     expect(l.pctOfKernelTime).toBeGreaterThan(0);
     expect(l.pctOfKernelTime).toBeLessThanOrEqual(100);
@@ -170,7 +183,7 @@ describe("inferred layers from Nsight Systems exports", () => {
   });
 
   const train = sharedTrace("nsys/nsys-llama-1b-train.sqlite.gz");
-  it.skipIf(!train)("1.1B training (shared): the 22 decoder layers in every step, forward kernel time recomputed from SQL", async () => {
+  it.skipIf(!train)("1.1B training (shared): the 22 decoder layers in every step, forward and backward kernel time recomputed from SQL", async () => {
     const l = layersOf(analyzeModels(await loadTraces([train!])));
     const raw = readNsysSqlite(train!);
     expect(l.layers).toHaveLength(22);
@@ -178,10 +191,36 @@ describe("inferred layers from Nsight Systems exports", () => {
     expect(ref.perStepRepeats).toEqual(raw.steps.map(() => 22));
     expect(l.windowsMatched).toBe(raw.steps.length);
     expect(l.layers.reduce((a, x) => a + x.forwardNs, 0)).toBe(ref.forwardNs);
+    expect(l.layers.reduce((a, x) => a + x.backwardNs, 0)).toBe(ref.backwardNs);
+  });
+
+  it("2-GPU DDP run (fixture, both ranks in one report): each rank's 2 layers in every step, forward and backward recomputed from SQL", async () => {
+    const path = fixture("nsys/nsys-l2-ddp-2gpu.sqlite.gz");
+    const models = await loadTraces([path]);
+    const raw = readNsysSqlite(path);
+    const stepThreads = [...new Set(raw.steps.map((s) => s.tid))];
+    expect(models).toHaveLength(2);
+    expect(stepThreads).toHaveLength(2);
+    const found: number[] = [];
+    for (const model of models) {
+      const l = layersOf(analyzeModels([model]));
+      expect(l.layers).toHaveLength(2);
+      // the rank's main thread: the step thread whose repeats are this rank's layer time
+      const refs = stepThreads.map((tid) => rawLayerKernelNs(raw, l.layerOps, tid));
+      const forward = l.layers.reduce((a, x) => a + x.forwardNs, 0);
+      const ref = refs.find((r) => r.forwardNs === forward);
+      expect(ref, "a rank thread whose raw layer time equals the inferred layers'").toBeDefined();
+      expect(ref!.perStepRepeats).toEqual([2, 2, 2]);
+      expect(l.windowsMatched).toBe(3);
+      expect(l.layers.reduce((a, x) => a + x.backwardNs, 0)).toBe(ref!.backwardNs);
+      found.push(refs.indexOf(ref!));
+    }
+    // one rank per thread
+    expect(new Set(found).size).toBe(2);
   });
 
   const infer = sharedTrace("nsys/nsys-llama-1b-infer-bs8.arrow.gz");
-  it.skipIf(!infer)("1.1B generate() (shared, no ProfilerStep ranges): 22 layers in every forward pass", async () => {
+  it.skipIf(!infer)("1.1B generate() (shared, no ProfilerStep ranges): 22 layers in every forward pass; their kernel time recomputed from the raw Arrow tables", async () => {
     const s = analyzeModels(await loadTraces([infer!]));
     const l = layersOf(s);
     expect(l.windowKind).toBe("forward passes");
@@ -189,6 +228,23 @@ describe("inferred layers from Nsight Systems exports", () => {
     if (!s.inference.available) throw new Error(s.inference.reason);
     expect(l.windows).toBe(s.inference.forwards.length);
     expect(l.windowsMatched).toBe(l.windows);
+    // raw: each top-level aten::embedding starts a forward pass that lasts until the next one
+    const raw = await readNsysArrow(infer!);
+    const tid = raw.ranges.find((r) => r.name === "aten::embedding")!.tid;
+    const embeddings = topLevelOps(raw, tid, -Infinity, Infinity).filter((r) => r.name === "aten::embedding");
+    const passes = embeddings.map((e, i) => ({ start: e.start, end: embeddings[i + 1]?.start ?? Infinity }));
+    expect(passes).toHaveLength(l.windows);
+    // the prefill pass's layer creates the KV cache (twice: aten::empty, aten::to, aten::lift_fresh,
+    // aten::detach_, read off the raw op sequence); the decode passes' layers are the same block without it
+    const cacheAlloc = ["aten::empty", "aten::to", "aten::lift_fresh", "aten::detach_"];
+    const at = l.layerOps.findIndex((_, i) => cacheAlloc.every((n, j) => l.layerOps[i + j] === n));
+    expect(l.layerOps.slice(at + 4, at + 8)).toEqual(cacheAlloc);
+    const decodeBlock = [...l.layerOps.slice(0, at), ...l.layerOps.slice(at + 8)];
+    const prefill = rawLayerKernelNs(raw, l.layerOps, tid, passes.slice(0, 1));
+    const decode = rawLayerKernelNs(raw, decodeBlock, tid, passes.slice(1));
+    expect([...prefill.perStepRepeats, ...decode.perStepRepeats]).toEqual(passes.map(() => 22));
+    expect(l.layers.reduce((a, x) => a + x.forwardNs, 0)).toBe(prefill.forwardNs + decode.forwardNs);
+    expect(l.layers.reduce((a, x) => a + x.backwardNs, 0)).toBe(0);
   });
 });
 
@@ -226,17 +282,20 @@ describe("block runs", () => {
   });
 
   it("scan in linear time on near-miss inputs (a long block of equal symbols but the last)", () => {
-    const block = [...Array<number>(999).fill(0), 1];
-    const timeOf = (n: number) => {
-      const seq = new Array<number>(n).fill(0);
+    const timeOf = (blockLength: number) => {
+      const block = [...Array<number>(blockLength - 1).fill(0), 1];
+      const seq = new Array<number>(200_000).fill(0);
       const t0 = performance.now();
       expect(blockRuns(seq, block, 2)).toEqual([]);
       return performance.now() - t0;
     };
-    timeOf(10_000); // warm up the JIT
-    // best of three: the load of other processes only ever adds time. A scan that re-compares the
-    // block at every position does 200k x 1,000 comparisons here (hundreds of ms); KMP ~400k (about 1 ms)
-    const best = Math.min(timeOf(200_000), timeOf(200_000), timeOf(200_000));
-    expect(best).toBeLessThan(100);
+    timeOf(100); // warm up the JIT
+    // A scan that re-compares the block at every position costs n x block length (4x the block: ~4x
+    // the time, hundreds of ms); KMP costs n + block length (the same time). Best of three: the load of
+    // other processes only ever adds time; a ratio, not a time, so that a loaded machine passes.
+    const best = (p: number) => Math.min(timeOf(p), timeOf(p), timeOf(p));
+    const short = Math.max(best(250), 1);
+    const long = best(1000);
+    expect(long / short).toBeLessThan(2.5);
   });
 });

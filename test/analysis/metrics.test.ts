@@ -40,6 +40,7 @@ describe("metrics catalogue", () => {
     if (!figures?.available) throw new Error("diff has no figures section");
     const rows = compareRows(compareSummaries([{ label: "a", summary: s }]));
     const columns = new Set(TRACE_COLUMNS.map((c) => c.name));
+    expect(columns.size, "batch column names are unique").toBe(TRACE_COLUMNS.length);
     const row = traceRow(s, INFO, EXTRAS);
     expect(new Set(METRICS.map((m) => m.id)).size).toBe(METRICS.length);
     for (const m of METRICS) {

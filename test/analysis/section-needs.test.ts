@@ -14,6 +14,7 @@ const CASES: Record<string, string[]> = {
   "one GPU": [fixture("llama-tiny-train.json.gz")],
   "two ranks": [fixture("multi-gpu/l2-ddp-straggler-2gpu-rank0.json.gz"), fixture("multi-gpu/l2-ddp-straggler-2gpu-rank1.json.gz")],
   inference: [fixture("llama-tiny-infer-bs2.json.gz")],
+  "pipeline parallel": [fixture("distributed/pp2-1f1b-m4-rank0.json.gz"), fixture("distributed/pp2-1f1b-m4-rank1.json.gz")],
   "nsys sqlite": [fixture("nsys/nsys-l2-ddp-2gpu.sqlite.gz")],
   "JAX scopes": [fixture("jax/scopes.xplane.pb.gz")],
   "CPU only": [fixture("external/hta-cpu-only-rank-34.pt.trace.json.gz")],

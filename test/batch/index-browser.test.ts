@@ -39,9 +39,9 @@ describe.skipIf(!hasChromium)("batch index.html in Chromium", () => {
     await opened.page.screenshot({ path: artifactPath("batch-index.png"), fullPage: true });
   });
 
-  it("draws the four trend charts with one point per row", async () => {
+  it("draws the six trend charts with one point per row", async () => {
     const charts = await opened.page.locator("figure.chart").count();
-    expect(charts).toBe(4);
+    expect(charts).toBe(6);
     const points = await opened.page.locator('figure[data-chart="step_time_median_ms"] circle').count();
     expect(points).toBe(result.rows.filter((r) => typeof r["step_time_median_ms"] === "number").length);
   });

@@ -1,5 +1,5 @@
 /**
- * Sharding (k/n partitions cover every trace exactly once, named -k-of-n) and
+ * Sharding (k/n partitions cover every trace exactly once, hive parts <table>/shard=k-of-n/) and
  * resuming (a re-run keeps unchanged traces' rows, re-analyses a touched one),
  * through the built CLI.
  */
@@ -26,10 +26,12 @@ describe("--shard k/n", () => {
       const r = runCli(["batch", archive.input, "--out", out, "--shard", `${k}/3`, "--jobs", "1"]);
       expect([0, 1]).toContain(r.status);
       expect(r.stderr).toMatch(new RegExp(`shard ${k}/3`));
-      for (const f of ["traces", "errors"]) expect(existsSync(join(out, `${f}-${k}-of-3.parquet`)), `${f}-${k}-of-3`).toBe(true);
-      expect(existsSync(join(out, `traces-${k}-of-3.csv`))).toBe(true);
-      const rows = await readParquet(join(out, `traces-${k}-of-3.parquet`));
-      const errors = await readParquet(join(out, `errors-${k}-of-3.parquet`));
+      const part = (table: string, ext: string) => join(out, table, `shard=${k}-of-3`, `part-${k}-of-3${ext}`);
+      for (const f of ["traces", "errors", "runs"]) expect(existsSync(part(f, ".parquet")), `${f} part ${k}-of-3`).toBe(true);
+      expect(existsSync(part("traces", ".csv"))).toBe(true);
+      expect(existsSync(join(out, "manifests", `shard=${k}-of-3.json`))).toBe(true);
+      const rows = await readParquet(part("traces", ".parquet"));
+      const errors = await readParquet(part("errors", ".parquet"));
       all.push(...rows);
       failed.push(...errors);
       files.push([...new Set([...rows, ...errors].map((x) => String(x["file"])))]);

@@ -148,7 +148,7 @@ describe("runBatch from the TypeScript sources", () => {
     ]);
     expect(progress).toEqual([0, 1, 2]);
     expect(readdirSync(join(out, "reports"))).toHaveLength(2);
-    expect(readdirSync(out).sort()).toEqual(["errors.csv", "errors.parquet", "index.html", "reports", "runs.csv", "runs.parquet", "traces.csv", "traces.parquet"]);
+    expect(readdirSync(out).sort()).toEqual(["errors.csv", "errors.parquet", "index.html", "manifest.json", "reports", "runs.csv", "runs.parquet", "traces.csv", "traces.parquet"]);
     const again = await runBatch({ inputs: [fixture("multi-gpu")], outDir: out, reports: true });
     expect([again.analysed, again.skipped]).toEqual([0, 2]);
     expect(again.rows).toEqual(result.rows);

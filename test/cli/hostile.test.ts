@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { writeOutput } from "../../src/cli/output.js";
+import { writeOutput } from "../../src/io/output.js";
 import { renderCsv } from "../../reports/csv.js";
 import { configFromObject, loadConfig } from "../../src/config.js";
 import { parseBudget } from "../../src/analysis/budget.js";

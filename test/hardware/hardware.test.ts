@@ -4,7 +4,7 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { parseKineto } from "../../parsers/kineto.js";
 import { readNvidiaSmiXml, parseNvidiaSmiXml } from "../../parsers/nvidia-smi.js";
-import { readPeaksFile } from "../../parsers/peaks-file.js";
+import { readPeaksFile } from "../../src/io/peaks-file.js";
 import { lookupPeaks } from "../../src/analysis/gpu-peaks.js";
 import { resolveHardware } from "../../src/analysis/hardware.js";
 import { LlmprofError } from "../../src/errors.js";

@@ -45,6 +45,9 @@ function checkInvariants(s: Summary): void {
   windowShares(s.idle, "idle", shares);
   windowShares(s.findings, "findings", shares);
   windowShares(s.launch, "launch", shares);
+  windowShares(s.processGroups, "processGroups", shares);
+  windowShares(s.collectiveWaits, "collectiveWaits", shares);
+  windowShares(s.pipeline, "pipeline", shares);
   if (s.temporal.available) expect(shares.length, "window shares found").toBeGreaterThan(0);
   for (const [where, v] of shares) {
     expect(v, where).toBeGreaterThanOrEqual(0);
@@ -61,6 +64,13 @@ function checkInvariants(s: Summary): void {
   if (s.kernels.available && s.kernels.byCategory.length > 0) {
     const pct = s.kernels.byCategory.reduce((t, c) => t + c.pctOfKernelTime, 0);
     expect(pct, "category shares").toBeCloseTo(100, 6);
+  }
+  if (s.processGroups.available && s.collectives.available) {
+    // every NCCL kernel of the window is in exactly one process group
+    for (const r of s.collectives.ranks) {
+      const grouped = s.processGroups.groups.reduce((t, g) => t + (g.perRank.find((x) => x.rank === r.rank)?.kernels ?? 0), 0);
+      expect(grouped, `grouped NCCL kernels, rank ${r.rank}`).toBe(r.count);
+    }
   }
   if (s.modules.available) {
     const m = s.modules;
@@ -84,6 +94,13 @@ describe("invariants on the fixtures", () => {
   const files = tracesUnder(FIXTURES).filter((f) => !f.includes("parquetdir"));
   it.each(files.map((f) => [relative(FIXTURES, f), f]))("%s", async (_name, file) => {
     for (const s of await summariesOf(file)) checkInvariants(s);
+  });
+});
+
+describe("invariants on the multi-rank fixtures (ranks analysed together)", () => {
+  const pairs = ["distributed/pp2-1f1b-m4", "distributed/tp2", "distributed/ep2-moe-a2a", "multi-gpu/l2-ddp-straggler-2gpu"];
+  it.each(pairs)("%s-rank{0,1}", async (stem) => {
+    checkInvariants(analyzeModels(await loadTraces([0, 1].map((r) => join(FIXTURES, `${stem}-rank${r}.json.gz`)))));
   });
 });
 

@@ -344,7 +344,7 @@ describe("graph replays track", () => {
     const launches = new Map<number, { start: number; end: number }>();
     for (const e of raw) if (/GraphLaunch/.test(String(e.name)) && e.args?.["correlation"] !== undefined) launches.set(Number(e.args["correlation"]), { start: Infinity, end: -Infinity });
     for (const e of raw) {
-      if (!isGpu(e) || e.args?.["correlation"] === undefined) continue;
+      if (!isGpu(e) || e.ts === undefined || e.args?.["correlation"] === undefined) continue;
       const span = launches.get(Number(e.args["correlation"]));
       if (!span) continue;
       span.start = Math.min(span.start, e.ts);

@@ -20,7 +20,11 @@ export const exposedCommunication: Rule = {
       detail: `${c.count} calls${c.busBandwidthGBps !== null ? `, bus bandwidth ${c.busBandwidthGBps.toFixed(1)} GB/s` : ""}`,
     }));
     let straggler = "";
-    if (ranks.available) {
+    const pipeline = input.summary.pipeline as typeof input.summary.pipeline | undefined;
+    if (pipeline?.available) {
+      // P2P waits of a pipeline are its bubble (pipeline-bubble), not a late rank
+      straggler = " Most of it is pipeline P2P: the stages wait for each other (see pipeline-bubble).";
+    } else if (ranks.available) {
       const named = ranks.stragglers.filter((s) => s.straggler !== null);
       if (named.length) {
         straggler = ` Rank ${named[0]!.straggler} is a straggler: the other ranks wait ${formatMs(named[0]!.delayNs)} ms for it in step #${named[0]!.step}, so part of this time is waiting, not transfer.`;

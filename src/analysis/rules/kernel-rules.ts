@@ -6,6 +6,7 @@ import { GpuKind } from "../../model/tables.js";
 import { CATEGORIES } from "../categories.js";
 import { timeCost, type Evidence, type Rule, type RuleInput } from "../findings.js";
 import { formatCount, formatMs, formatPct } from "../../units.js";
+import { moduleKindName } from "../module-names.js";
 
 const GEMM = CATEGORIES.indexOf("gemm");
 const SOFTMAX = CATEGORIES.indexOf("softmax");
@@ -51,7 +52,8 @@ export const unfusedAttention: Rule = {
       if (m < 0) continue;
       const name = cpu.name[m]!;
       let att = isAttention.get(name);
-      if (att === undefined) isAttention.set(name, (att = /attention|attn/i.test(strings.get(name))));
+      // the module's class (or leaf name), not its whole path: hook ranges name `Linear: model.layers.0.self_attn.q_proj`
+      if (att === undefined) isAttention.set(name, (att = /attention|attn/i.test(moduleKindName(strings.get(name)))));
       if (!att) continue;
       const c = categories[g]!;
       if (c === GEMM || c === SOFTMAX) unfused.push(g);

@@ -19,6 +19,17 @@
   };
   var OUTSIDE_COLOR = "#d0d7de";
 
+  /**
+   * A node's label: the instance name when it names its class (Kineto `LlamaMLP_3`, XLA `layer_0`);
+   * NVTX ranges named by module path (`LlamaMLP: model.layers.3.mlp`) show their last path segment
+   * and class, `mlp (LlamaMLP)`, so that the boxes of one layer differ where the names are cut.
+   */
+  function nodeLabel(inst) {
+    if (inst.name.indexOf(inst.className) === 0) return inst.name;
+    var segment = inst.path.split("/").pop();
+    return inst.className.indexOf(".") >= 0 ? segment : segment + " (" + inst.className + ")";
+  }
+
   /** Module tree (by path) under a synthetic root, plus the unattributed lines the metric includes. */
   function hierarchy(m, metric) {
     var spec = METRICS[metric];
@@ -26,7 +37,7 @@
     var byPath = {};
     m.instances.forEach(function (inst) {
       var id = byPath[inst.path] ? inst.path + "\u0000" + inst.name : inst.path;
-      var node = { id: id, label: inst.name, kind: "module", row: inst, self: inst[spec.self], children: [] };
+      var node = { id: id, label: nodeLabel(inst), kind: "module", row: inst, self: inst[spec.self], children: [] };
       if (!byPath[inst.path]) byPath[inst.path] = node;
     });
     m.instances.forEach(function (inst) {
@@ -166,18 +177,24 @@
     return { id: "top-module", label: "Top module class (self)", value: top.className, small: true, sub: fmt.pct(m.kernelTotalNs > 0 ? (100 * top.selfNs) / m.kernelTotalNs : NaN) + " of kernel time · " + top.instances + (top.instances === 1 ? " instance" : " instances") };
   });
 
+  /** Where the module results came from (recorded spans, NVTX ranges, name scopes, or inferred). */
+  function moduleSource(text) {
+    return el("p", { class: "muted module-source", "data-module-source": "", text: "Module source: " + text + "." });
+  }
+
   /** Without module spans: the layers inferred from the repeating operator sequence. */
   function inferredLayers(root, l) {
     if (!l.available) return;
     root.appendChild(el("h3", { text: "Inferred layers" }));
-    root.appendChild(el("p", { class: "muted", text: "Inferred, not recorded: " + l.method + ". One layer = " + l.layerOps.slice(0, 6).join(", ") + (l.layerOps.length > 6 ? ", …" : "") + ". " + L.fmt.pct(l.pctOfKernelTime) + " of kernel time is inside them." + (l.outside ? " Outside them: " + L.fmt.ms(l.outside.beforeNs) + " ms before (embedding…), " + L.fmt.ms(l.outside.afterNs) + " ms after or between (head, loss, optimizer…)." : "") }));
+    if (l.sourceDescription) root.appendChild(moduleSource(l.sourceDescription));
+    root.appendChild(el("p", { class: "muted", text: (l.sourceDescription ? "" : "Inferred, not recorded: " + l.method + ". ") + "One layer = " + l.layerOps.slice(0, 6).join(", ") + (l.layerOps.length > 6 ? ", …" : "") + "." + (l.sourceDescription ? "" : " " + L.fmt.pct(l.pctOfKernelTime) + " of kernel time is inside them.") + (l.outside ? " Outside them: " + L.fmt.ms(l.outside.beforeNs) + " ms before (embedding…), " + L.fmt.ms(l.outside.afterNs) + " ms after or between (head, loss, optimizer…)." : "") }));
     L.table(root, {
       columns: [
         { key: "index", label: "Layer (inferred)", numeric: true, format: function (v) { return "#" + v; } },
         { key: "forwardNs", label: "Forward (ms)", numeric: true, format: L.fmt.ms },
         { key: "backwardNs", label: "Backward (ms)", numeric: true, format: L.fmt.ms },
         { key: "totalNs", label: "Total (ms)", numeric: true, format: L.fmt.ms, bar: function (r) { return r.totalNs; } },
-        { key: "vsMedianPct", label: "vs median (%)", numeric: true, format: function (v) { return v === undefined ? "" : (v >= 0 ? "+" : "") + v.toFixed(1); } },
+        { key: "vsMedianPct", label: "vs median (%)", numeric: true, format: function (v) { if (v === undefined) return ""; var t = v.toFixed(1); return Number(t) === 0 ? "0.0" : (Number(t) > 0 ? "+" : "") + t; } },
       ],
       rows: l.layers,
       sort: { key: "index", dir: "asc" },
@@ -194,6 +211,7 @@
         inferredLayers(root, data.summary.inferredLayers);
         return;
       }
+      if (m.sourceDescription) root.appendChild(moduleSource(m.sourceDescription));
       var hasRecompute = m.instances.some(function (i) { return i.recomputeNs > 0; });
       var metric = "all";
       var options = ["all", "forward", "backward"].concat(hasRecompute ? ["recompute"] : []).map(function (k) { return { value: k, label: METRICS[k].label }; });

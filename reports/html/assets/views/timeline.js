@@ -38,7 +38,42 @@
     return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
   }
 
-  function draw(container, tl, tools) {
+  /**
+   * Critical-path segments (Summary.criticalPath) per lane, in the lane's window-relative ns:
+   * GPU pieces on their stream's lane, host/launch pieces on the rank's first lane.
+   */
+  function pathOverlay(cp, tl) {
+    var lanes = tl.streams.map(function () { return { gpu: [], host: [] }; });
+    if (!cp || !cp.available) return null;
+    var windowStart = {};
+    tl.ranks.forEach(function (r) { windowStart[String(r.rank === null ? 0 : r.rank)] = r.windowStartNs; });
+    var laneOf = {};
+    var firstLane = {};
+    tl.streams.forEach(function (st, i) {
+      var rank = String(st.rank === null ? 0 : st.rank);
+      laneOf[rank + ":" + st.device + ":" + st.stream] = i;
+      if (firstLane[rank] === undefined) firstLane[rank] = i;
+    });
+    var count = 0;
+    cp.steps.forEach(function (step) {
+      step.segments.forEach(function (s) {
+        var rank = String(s.rank);
+        var w = windowStart[rank];
+        if (w === undefined) return;
+        var a = s.localStartNs - w;
+        var piece = { startNs: a, endNs: a + (s.endNs - s.startNs), kind: s.kind, label: s.label };
+        var lane = s.stream === null ? undefined : laneOf[rank + ":" + s.device + ":" + s.stream];
+        if (lane !== undefined) lanes[lane].gpu.push(piece);
+        else if ((s.kind === "host" || s.kind === "launch") && firstLane[rank] !== undefined) lanes[firstLane[rank]].host.push(piece);
+        else return;
+        count++;
+      });
+    });
+    return count ? lanes : null;
+  }
+
+  function draw(container, tl, tools, path) {
+    var showPath = !!path;
     var streams = tl.streams;
     var cats = tl.categories;
     var rgb = cats.map(function (c) { return hexToRgb(L.categoryColor(c)); });
@@ -101,6 +136,19 @@
             var busy = st.busyInNs[i] / Math.max(1, st.endNs[i] - st.startNs[i]);
             ctx.fillStyle = "rgba(" + c[0] + "," + c[1] + "," + c[2] + "," + (0.35 + 0.65 * busy).toFixed(3) + ")";
             ctx.fillRect(px, y + 1, pw, LANE_H - 2);
+          }
+          if (showPath) {
+            // the critical path: a dark bar over GPU pieces, a host-coloured bar under host pieces
+            path[lane].gpu.forEach(function (p) {
+              if (p.endNs < d0 || p.startNs > d1) return;
+              ctx.fillStyle = "#111";
+              ctx.fillRect((p.startNs - d0) * k, y, Math.max(1, (p.endNs - p.startNs) * k), 4);
+            });
+            path[lane].host.forEach(function (p) {
+              if (p.endNs < d0 || p.startNs > d1) return;
+              ctx.fillStyle = L.pathKindColor ? L.pathKindColor(p.kind) : "#76b7b2";
+              ctx.fillRect((p.startNs - d0) * k, y + LANE_H - 5, Math.max(1, (p.endNs - p.startNs) * k), 5);
+            });
           }
         });
         // step boundaries, per rank, over that rank's lanes
@@ -191,6 +239,14 @@
         },
       }),
     );
+    if (path) {
+      tools.appendChild(
+        L.segmented("Critical path", [{ value: "on", label: "Critical path on" }, { value: "off", label: "off" }], "on", function (v) {
+          showPath = v === "on";
+          if (zoomBehaviour && overlaySel) overlaySel.call(zoomBehaviour.transform, transform);
+        }),
+      );
+    }
     tools.appendChild(el("span", { text: "Scroll to zoom, drag to pan, double-click to reset." }));
   }
 
@@ -227,7 +283,9 @@
       root.appendChild(tools);
       var c = el("div", { class: "timeline chart", "data-chart": "timeline" });
       root.appendChild(c);
-      draw(c, tl, tools);
+      var path = pathOverlay(data.summary.criticalPath, tl);
+      if (path) root.appendChild(el("p", { class: "lede", text: "Critical path (see its view): a dark bar over the GPU work on it, a coloured bar at the bottom of a rank's first lane for host work and launches on it." }));
+      draw(c, tl, tools, path);
     },
   });
 })();

@@ -7,12 +7,12 @@
  * JSON with the same keys works too (YAML is a superset of JSON).
  */
 import { readFileSync } from "node:fs";
-import { parseBoundedYaml } from "../src/yaml-bounded.js";
-import { LlmprofError } from "../src/errors.js";
-import { PEAK_DTYPES, type PeakDtype } from "../src/analysis/gpu-peaks.js";
-import type { HardwareOptions } from "../src/analysis/hardware.js";
-import { readNvidiaSmiXml } from "./nvidia-smi.js";
-import { describeFsError } from "./source.js";
+import { parseBoundedYaml } from "../yaml-bounded.js";
+import { LlmprofError } from "../errors.js";
+import { PEAK_DTYPES, type PeakDtype } from "../analysis/gpu-peaks.js";
+import type { HardwareOptions } from "../analysis/hardware.js";
+import { readNvidiaSmiXml } from "../../parsers/nvidia-smi.js";
+import { describeFsError } from "../../parsers/source.js";
 
 export interface PeakOverrides {
   name?: string;

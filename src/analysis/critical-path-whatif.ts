@@ -1,0 +1,85 @@
+/**
+ * What-if on a critical path: how much shorter the step would be if one item on
+ * the path (a kernel name, a collective type, host work...) were X% faster or
+ * removed. The walk (critical-path.ts) is a list, from the step's end backwards,
+ * of segments and joins; a join is a point where the path chose the latest of
+ * several predecessors, and its margin is how much earlier the chosen one could
+ * finish before another one binds. Shortening work upstream of a join by d
+ * moves the work after it by at most the margin, so, from the path's beginning
+ * to its end:
+ *   saved := saved + X% × (time of the item's segments)   at each of its segments
+ *   saved := min(saved, margin)                          at each join
+ * The estimate assumes that everything off the path keeps its timing (including
+ * other instances of the same item on parallel branches), and that the
+ * dependencies are the ones the walk found.
+ */
+import type { PathSegment } from "./critical-path.js";
+
+/** host: the rank ("rankN") of a host segment's threads, or whose host threads a join's alternative also runs through. */
+export type WalkEntry = { type: "segment"; segment: PathSegment; host: string | null } | { type: "join"; marginNs: number; host: string | null };
+
+export interface WhatIfRow {
+  /** compute: kernel name; collective: its type; host: "host: " and the outermost operator; launch: all launches. */
+  item: string;
+  kind: PathSegment["kind"];
+  category: string | null;
+  /** The item's time on the path. */
+  pathNs: number;
+  pathPct: number;
+  /** Step time saved if the item were each of WHAT_IF_FASTER_PCT faster, in that order. */
+  savedIfFasterNs: number[];
+  /** Step time saved if the item took no time. */
+  savedIfRemovedNs: number;
+}
+
+const TOP_ITEMS = 8;
+const ITEM_KINDS = new Set<PathSegment["kind"]>(["compute", "collective-transfer", "collective-wait", "host", "launch"]);
+
+export function itemOf(s: PathSegment): string | null {
+  if (!ITEM_KINDS.has(s.kind)) return null;
+  if (s.kind === "launch") return "kernel launches";
+  return s.label;
+}
+
+/**
+ * Step time saved if every segment of `item` shrank by `fraction` (0-1), bounded
+ * by the joins' margins; a join whose alternative runs through the same rank's host
+ * threads as the (host) item moves with it and bounds nothing. Host items are
+ * also bounded by `hostFloorNs` (the step minus the busiest GPU's compute time in it).
+ */
+export function savedIf(entries: readonly WalkEntry[], item: string, fraction: number, hostFloorNs = Infinity): number {
+  const threads = new Set<string>();
+  for (const e of entries) if (e.type === "segment" && e.host !== null && itemOf(e.segment) === item) threads.add(e.host);
+  let saved = 0;
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i]!;
+    if (e.type === "join") {
+      if (e.host === null || !threads.has(e.host)) saved = Math.min(saved, e.marginNs);
+    } else if (itemOf(e.segment) === item) saved += fraction * (e.segment.endNs - e.segment.startNs);
+  }
+  return threads.size > 0 ? Math.min(saved, Math.max(0, hostFloorNs)) : saved;
+}
+
+export function whatIfRows(entries: readonly WalkEntry[], stepTimeNs: number, fasterPct: readonly number[], hostFloorNs: number): WhatIfRow[] {
+  const items = new Map<string, { kind: PathSegment["kind"]; category: string | null; ns: number }>();
+  for (const e of entries) {
+    if (e.type !== "segment") continue;
+    const item = itemOf(e.segment);
+    if (item === null) continue;
+    const row = items.get(item) ?? { kind: e.segment.kind, category: e.segment.category, ns: 0 };
+    row.ns += e.segment.endNs - e.segment.startNs;
+    items.set(item, row);
+  }
+  return [...items]
+    .sort((a, b) => b[1].ns - a[1].ns)
+    .slice(0, TOP_ITEMS)
+    .map(([item, r]) => ({
+      item,
+      kind: r.kind,
+      category: r.category,
+      pathNs: r.ns,
+      pathPct: stepTimeNs > 0 ? (100 * r.ns) / stepTimeNs : 0,
+      savedIfFasterNs: fasterPct.map((p) => savedIf(entries, item, p / 100, hostFloorNs)),
+      savedIfRemovedNs: savedIf(entries, item, 1, hostFloorNs),
+    }));
+}
