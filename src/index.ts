@@ -7,7 +7,7 @@ import { analyzeModels } from "./analysis/analyze.js";
 import type { AnalysisOptions } from "./analysis/context.js";
 import type { Summary } from "./analysis/summary.js";
 import { loadTraces } from "../parsers/registry.js";
-import { analyseTraces } from "./pipeline.js";
+import { analyseTraces } from "./io/analyse-traces.js";
 import type { ParseOptions } from "../parsers/kineto.js";
 
 export { analyzeModels, loadTraces };
@@ -52,8 +52,8 @@ export { VERSION } from "./version.js";
 export async function analyze(inputs: string | readonly string[], options: AnalysisOptions & ParseOptions = {}): Promise<Summary> {
   return (await analyseTraces(typeof inputs === "string" ? [inputs] : inputs, options)).summary;
 }
-export { analyseTraces, analyseModels } from "./pipeline.js";
-export type { AnalysedRun } from "./pipeline.js";
+export { analyseTraces, analyseModels } from "./io/analyse-traces.js";
+export type { AnalysedRun } from "./io/analyse-traces.js";
 export { timelineOf } from "./analysis/timeline.js";
 export { findRuns } from "./runs/find.js";
 export { selectRunInputs } from "./runs/select.js";

@@ -6,7 +6,7 @@
  */
 import { join } from "node:path";
 import type { AnalysisOptions } from "../analysis/context.js";
-import { analyseModels } from "../pipeline.js";
+import { analyseModels } from "../io/analyse-traces.js";
 import { LlmprofError } from "../errors.js";
 import { loadTraces } from "../../parsers/registry.js";
 import { renderHtml } from "../../reports/html/render.js";

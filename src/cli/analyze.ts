@@ -7,7 +7,7 @@ import { constants as zlibConstants, createGzip, gunzipSync } from "node:zlib";
 import type { Command } from "commander";
 import type { Summary } from "../analysis/summary.js";
 import { LlmprofError } from "../errors.js";
-import { analyseTraces } from "../pipeline.js";
+import { analyseTraces } from "../io/analyse-traces.js";
 import { selectRunInputs } from "../runs/select.js";
 import { addAnalysisFlags, analysisOptionsFromFlags, settingsFiles, type AnalysisFlags } from "./analysis-flags.js";
 import { renderHtml } from "../../reports/html/render.js";

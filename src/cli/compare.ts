@@ -11,7 +11,7 @@ import { compareSummaries, type CompareResult, type LabelledSummary } from "../a
 import type { AnalysisOptions } from "../analysis/context.js";
 import type { Summary } from "../analysis/summary.js";
 import { LlmprofError } from "../errors.js";
-import { analyseTraces } from "../pipeline.js";
+import { analyseTraces } from "../io/analyse-traces.js";
 import { renderCompareHtml } from "../../reports/compare-html.js";
 import { renderCompareJson } from "../../reports/compare-json.js";
 import { renderCompareMarkdown } from "../../reports/compare-markdown.js";

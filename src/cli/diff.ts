@@ -12,7 +12,7 @@ import { looksLikeLlmprofJson } from "../analysis/summary-io.js";
 import { loadSummary } from "../io/summary-file.js";
 import { LlmprofError } from "../errors.js";
 import { detectFormat } from "../../parsers/registry.js";
-import { analyseTraces } from "../pipeline.js";
+import { analyseTraces } from "../io/analyse-traces.js";
 import { selectRunInputs } from "../runs/select.js";
 import { readHead } from "../../parsers/source.js";
 import { renderDiffHtml } from "../../reports/diff-html.js";

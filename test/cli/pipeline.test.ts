@@ -1,5 +1,5 @@
 /**
- * One pipeline (src/pipeline.ts) and one set of analysis flags (src/cli/analysis-flags.ts):
+ * One pipeline (src/io/analyse-traces.ts) and one set of analysis flags (src/cli/analysis-flags.ts):
  * diff, check, compare and batch honour --config as analyze does, and the report's
  * timeline takes its categories from the analysis contexts. The reference is the raw
  * JSON: with a config rule that sends every kernel to "other", the "other" time is the
@@ -9,7 +9,7 @@ import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { analyseTraces } from "../../src/pipeline.js";
+import { analyseTraces } from "../../src/io/analyse-traces.js";
 import { runCli } from "../helpers/cli.js";
 import { fixture } from "../helpers/paths.js";
 import { readRaw } from "../helpers/raw.js";

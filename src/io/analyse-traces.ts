@@ -5,13 +5,13 @@
  * that views drawn from them (the HTML timeline) reuse their steps and categories.
  * Option files are read by the CLI (src/cli/analysis-flags.ts), not here.
  */
-import type { ParseOptions } from "../parsers/kineto.js";
-import { loadTraces } from "../parsers/registry.js";
-import { analyzeWithContexts } from "./analysis/analyze.js";
-import type { AnalysisContext, AnalysisOptions } from "./analysis/context.js";
-import type { Summary } from "./analysis/summary.js";
-import { timelineOf, type Timeline } from "./analysis/timeline.js";
-import type { TraceModel } from "./model/tables.js";
+import type { ParseOptions } from "../../parsers/kineto.js";
+import { loadTraces } from "../../parsers/registry.js";
+import { analyzeWithContexts } from "../analysis/analyze.js";
+import type { AnalysisContext, AnalysisOptions } from "../analysis/context.js";
+import type { Summary } from "../analysis/summary.js";
+import { timelineOf, type Timeline } from "../analysis/timeline.js";
+import type { TraceModel } from "../model/tables.js";
 
 export interface AnalysedRun {
   /** One model per rank, ordered by rank. */
