@@ -14,6 +14,13 @@ const K = {
   ph: 1, cat: 2, name: 3, pid: 4, tid: 5, ts: 6, dur: 7, id: 8, args: 9,
 } as const;
 const TOP_KEYS = new KeyMatcher(K);
+/** Key bytes after the opening quote, closing quote included (`ph"`), by id: what `KeyPredictor` compares. */
+const keyLiterals = (keys: Readonly<Record<string, number>>, size: number): (Buffer | undefined)[] => {
+  const out = new Array<Buffer | undefined>(size);
+  for (const [k, id] of Object.entries(keys)) out[id] ??= Buffer.from(`${k}"`, "utf8");
+  return out;
+};
+const TOP_LITERALS = keyLiterals(K, 16);
 
 const A = {
   externalId: 1, correlation: 2, seq: 3, fwdThread: 4, pythonId: 5, pythonParentId: 6,
@@ -23,7 +30,11 @@ const A = {
   totalReserved: 26, memBytes: 27, deviceId: 28, deviceType: 29, name: 30,
   inSplit: 31, outSplit: 32, peer: 33,
 } as const;
-const ARG_KEYS = new KeyMatcher({
+/** Args Kineto writes on most events that llmprof does not read: known, so the key order can be predicted through them. */
+const SKIPPED_ARGS = { "Record function id": 61, "Ev Idx": 62, "Concrete Inputs": 63, "Input Strides": 64 } as const;
+/** Ids from here on are skipped args (above every id of A). */
+const FIRST_SKIPPED_ARG = 61;
+const ARG_KEY_IDS = {
   "External id": A.externalId,
   correlation: A.correlation,
   correlation_id: A.correlation,
@@ -59,7 +70,51 @@ const ARG_KEYS = new KeyMatcher({
   "Device Id": A.deviceId,
   "Device Type": A.deviceType,
   name: A.name,
-});
+  ...SKIPPED_ARGS,
+} as const;
+const ARG_KEYS = new KeyMatcher(ARG_KEY_IDS);
+const ARG_LITERALS = keyLiterals(ARG_KEY_IDS, 72);
+
+/**
+ * Predicts the next key of an object from the one before it (Kineto writes its
+ * keys in a fixed order per kind of event), learning each transition from the
+ * last time it was seen: a hit is one compare of a few bytes in place of
+ * scanning, hashing and matching the key; a miss takes the general path.
+ */
+class KeyPredictor {
+  /** Predicted key id after key id i (slot 0: the first key; the last slot: after an unknown key); 0 = no guess. */
+  private readonly next: Int32Array;
+  constructor(
+    private readonly literals: readonly (Buffer | undefined)[],
+    private readonly matcher: KeyMatcher,
+  ) {
+    this.next = new Int32Array(literals.length + 1);
+  }
+
+  /** At the opening quote of a key that follows `prev` (0 at the start, -1 after an unknown key): its id (0 unknown), the scanner moved past the closing quote. */
+  key(sc: Scanner, prev: number): number {
+    const slot = prev < 0 ? this.literals.length : prev;
+    const guess = this.next[slot]!;
+    if (guess > 0) {
+      const lit = this.literals[guess]!;
+      const buf = sc.buf;
+      const p = sc.pos + 1;
+      const n = lit.length;
+      if (buf[sc.pos] === QUOTE && p + n <= sc.end) {
+        let i = 0;
+        while (i < n && buf[p + i] === lit[i]) i++;
+        if (i === n) {
+          sc.pos = p + n;
+          return guess;
+        }
+      }
+    }
+    sc.scanString();
+    const id = this.matcher.match(sc.buf, sc.strStart, sc.strEnd);
+    this.next[slot] = id;
+    return id;
+  }
+}
 
 /** Event categories llmprof stores; other categories are only counted. */
 export const Cat = {
@@ -104,6 +159,8 @@ const PH_X = 88, PH_B = 66, PH_E = 69, PH_I = 105, PH_I2 = 73, PH_S = 115, PH_F 
 
 export class KinetoEventReader {
   readonly interner: ByteInterner;
+  private readonly topKeys = new KeyPredictor(TOP_LITERALS, TOP_KEYS);
+  private readonly argKeys = new KeyPredictor(ARG_LITERALS, ARG_KEYS);
   /** Events seen per category code x ph byte. */
   private readonly counts = new Float64Array(16 * 128);
   private readonly unknownCats = new Map<number, number>();
@@ -181,7 +238,10 @@ export class KinetoEventReader {
   private readonly deviceOfPid = new Map<number, number>();
   /** Flow-linked device rows (MTIA) by "pid:tid:ts", and ac2g flow ends as [key, id] pairs; joined at the end. */
   private readonly flowLinkedRows = new Map<string, number>();
-  private readonly ac2gEnds: Array<[string, number]> = [];
+  /** ac2g flow ends, 6 numbers each (pidStr, pid, tidStr, tid, tsNs, id): keys are made only when flow-linked rows exist (CUDA traces have one end per kernel). */
+  private readonly ac2gEnds: number[] = [];
+  /** Some flow `id` was a string (its interned index + 0.5 is stored: not comparable across readers). */
+  private stringFlowIds = false;
   /** Open B events per thread: [thread, name, startNs] triples. */
   private readonly openBegins: number[] = [];
 
@@ -205,9 +265,10 @@ export class KinetoEventReader {
     sc.expect(123);
     let c = sc.peek();
     if (c !== RBRACE) {
+      let prev = 0;
       for (;;) {
-        sc.scanString();
-        const key = TOP_KEYS.match(sc.buf, sc.strStart, sc.strEnd);
+        const key = this.topKeys.key(sc, prev);
+        prev = key > 0 ? key : -1;
         sc.colon();
         this.readTopValue(key);
         c = sc.peek();
@@ -276,6 +337,7 @@ export class KinetoEventReader {
         if (sc.peek() === QUOTE) {
           sc.scanString();
           this.flowId = this.interner.intern(sc.buf, sc.strStart, sc.strEnd) + 0.5;
+          this.stringFlowIds = true;
         } else this.flowId = sc.readNumber();
         return;
       case K.args:
@@ -293,11 +355,12 @@ export class KinetoEventReader {
     this.argsRead = true;
     let c = sc.peek();
     if (c !== RBRACE) {
+      let prev = 0;
       for (;;) {
-        sc.scanString();
-        const key = ARG_KEYS.match(sc.buf, sc.strStart, sc.strEnd);
+        const key = this.argKeys.key(sc, prev);
+        prev = key > 0 ? key : -1;
         sc.colon();
-        if (key === 0) sc.skipValue();
+        if (key === 0 || key >= FIRST_SKIPPED_ARG) sc.skipValue();
         else this.readArg(key);
         c = sc.peek();
         if (c === COMMA) {
@@ -487,7 +550,7 @@ export class KinetoEventReader {
         return;
       case Cat.ac2g:
         // an ac2g flow end lies on the device event it launched; CUDA kernels carry the id in args already
-        if (ph === PH_F && !Number.isNaN(this.flowId)) this.ac2gEnds.push([this.eventKey(), this.flowId]);
+        if (ph === PH_F && !Number.isNaN(this.flowId)) this.ac2gEnds.push(this.pidStr, this.pid, this.tidStr, this.tid, this.tsNs, this.flowId);
         return;
       case Cat.unknown:
         if (ph !== PH_X) return;
@@ -602,18 +665,17 @@ export class KinetoEventReader {
   /** Gives flow-linked device rows the correlation of the ac2g flow ending on them (flows may come after the event). */
   resolveFlowLinkedDevice(): void {
     if (this.flowLinkedRows.size === 0) return;
-    for (const [key, id] of this.ac2gEnds) {
-      const row = this.flowLinkedRows.get(key);
-      if (row !== undefined) this.builder.setGpuCorrelation(row, id);
+    const ends = this.ac2gEnds;
+    for (let i = 0; i < ends.length; i += 6) {
+      const row = this.flowLinkedRows.get(eventKey(ends[i]!, ends[i + 1]!, ends[i + 2]!, ends[i + 3]!, ends[i + 4]!));
+      if (row !== undefined) this.builder.setGpuCorrelation(row, ends[i + 5]!);
     }
     this.flowLinkedRows.clear();
     this.ac2gEnds.length = 0;
   }
 
   private eventKey(): string {
-    const pid = this.pidStr >= 0 ? `s${this.pidStr}` : String(this.pid);
-    const tid = this.tidStr >= 0 ? `s${this.tidStr}` : String(this.tid);
-    return `${pid}:${tid}:${this.tsNs}`;
+    return eventKey(this.pidStr, this.pid, this.tidStr, this.tid, this.tsNs);
   }
 
   private isCatSuffix(suffix: Buffer): boolean {
@@ -752,17 +814,58 @@ export class KinetoEventReader {
 
   /** Event counts by "category/ph". */
   eventCounts(): Record<string, number> {
-    const out: Record<string, number> = {};
-    for (let i = 0; i < this.counts.length; i++) {
-      const n = this.counts[i]!;
-      if (n > 0) out[`${CAT_NAMES[i >> 7]}/${String.fromCharCode(i & 127)}`] = n;
-    }
-    for (const [id, n] of this.unknownCats) {
-      const cat = this.builder.strings.values[Math.floor(id / 128)] ?? "?";
-      out[`${cat}/${String.fromCharCode(id % 128)}`] = n;
-    }
-    return out;
+    return formatEventCounts([this.countState()]);
   }
+
+  /** The counts as plain data, to merge those of parts of one file read apart. */
+  countState(): EventCountState {
+    const unknown: EventCountState["unknown"] = [];
+    for (const [id, n] of this.unknownCats) unknown.push([this.builder.strings.values[Math.floor(id / 128)] ?? "?", id % 128, n]);
+    return { counts: this.counts.slice(), unknown };
+  }
+
+  /**
+   * Why the events read here could not be merged with those of the other parts
+   * of the file exactly as one sequential read would have (state that crosses
+   * events), or null. B/E pairs, process-named GPU devices, flow-linked device
+   * rows and string pids/tids are left to the sequential reader.
+   */
+  unsplittable(): string | null {
+    for (let cat = 0; cat < 16; cat++) if (this.counts[cat * 128 + PH_B]! > 0 || this.counts[cat * 128 + PH_E]! > 0) return "B/E events";
+    if (this.deviceOfPid.size > 0) return "device processes";
+    if (this.flowLinkedRows.size > 0) return "flow-linked device events";
+    if (this.stringFlowIds) return "string flow ids";
+    for (const byTid of this.threadsByPid.values()) for (const tid of byTid.keys()) if (!Number.isInteger(tid)) return "string thread ids";
+    for (const pid of this.threadsByPid.keys()) if (!Number.isInteger(pid)) return "string process ids";
+    return null;
+  }
+}
+
+/** Event counts of one reader: per category code x ph byte, and unknown categories as [name, ph, n] in order of first use. */
+export interface EventCountState {
+  counts: Float64Array;
+  unknown: Array<[string, number, number]>;
+}
+
+/** Event counts by "category/ph", summed over readers (in file order) as one reader would have counted them. */
+export function formatEventCounts(states: readonly EventCountState[]): Record<string, number> {
+  const out: Record<string, number> = {};
+  const n = states[0]?.counts.length ?? 0;
+  for (let i = 0; i < n; i++) {
+    let sum = 0;
+    for (const st of states) sum += st.counts[i]!;
+    if (sum > 0) out[`${CAT_NAMES[i >> 7]}/${String.fromCharCode(i & 127)}`] = sum;
+  }
+  for (const st of states) for (const [cat, ph, k] of st.unknown) {
+    const key = `${cat}/${String.fromCharCode(ph)}`;
+    out[key] = (out[key] ?? 0) + k;
+  }
+  return out;
+}
+
+/** "pid:tid:ts" of an event (string pids/tids as s<string id>), to join flow ends to device rows. */
+function eventKey(pidStr: number, pid: number, tidStr: number, tid: number, tsNs: number): string {
+  return `${pidStr >= 0 ? `s${pidStr}` : String(pid)}:${tidStr >= 0 ? `s${tidStr}` : String(tid)}:${tsNs}`;
 }
 
 function toInt(v: number): number {

@@ -19,7 +19,8 @@
 import { TraceBuilder } from "../src/model/builder.js";
 import type { TraceModel } from "../src/model/tables.js";
 import { LlmprofError } from "../src/errors.js";
-import { KinetoEventReader } from "./kineto-event.js";
+import { KinetoEventReader, formatEventCounts, type EventCountState } from "./kineto-event.js";
+import { parseKinetoSplit } from "./kineto-split.js";
 import { COMMA, JsonSyntaxError, LBRACE, LBRACKET, NEED_MORE, RBRACE, RBRACKET, Scanner, describeByte } from "./json/scanner.js";
 import { BlockReader, openSource, type SourceOptions } from "./source.js";
 import { readTopLevelMeta } from "./kineto-meta.js";
@@ -41,6 +42,10 @@ export interface ParseOptions extends SourceOptions {
   /** Largest single event or metadata value accepted. */
   maxUnitBytes?: number;
   onProgress?: (bytesRead: number) => void;
+  /** Worker threads for parsing several files at once (default: the number of cores); 1 parses in this thread. */
+  threads?: number;
+  /** Plain files at least this large are cut into parts read by worker threads (default 64 MiB; see kineto-split.ts). */
+  splitMinBytes?: number;
 }
 
 const enum State {
@@ -52,17 +57,77 @@ const enum State {
   Done,
 }
 
+/**
+ * A part of the events array read on its own (issue 18): `start` is the byte
+ * offset where reading begins (0: the whole head, root keys included; else the
+ * first byte of an event inside traceEvents); reading stops at the first event
+ * that starts at or after `stopAt` (unless `last`: then it reads to the end).
+ * `baseMicros` is the time base of the whole file, so parts line up.
+ */
+export interface KinetoPart {
+  start: number;
+  stopAt: number;
+  last: boolean;
+  baseMicros: number;
+  /** The file is a bare event array (no root object): what follows its `]` is the end. */
+  rootIsArray?: boolean;
+}
+
+/** What reading the text (or a part of it) leaves behind, before freezing. */
+export interface KinetoRead {
+  builder: TraceBuilder;
+  events: KinetoEventReader;
+  meta: Record<string, string>;
+  /** Byte offset of the event where a part stopped (-1: it read to the end). */
+  stoppedAt: number;
+  /** The root is a bare event array. */
+  rootIsArray: boolean;
+  bytesRead: number;
+}
+
 export async function parseKineto(path: string, options: ParseOptions = {}): Promise<TraceModel> {
+  const split = await parseKinetoSplit(path, options);
+  if (split) return split;
+  const read = await readKineto(path, options);
+  return finishKineto(read.builder, read.events, [read.events.countState()], read.meta, read.events.baseMicros, read.bytesRead);
+}
+
+/**
+ * Metadata, counts and time base onto `builder`, then the frozen model. `events`
+ * closes open B events and links flow-linked device rows (null for a merge of
+ * parts, which have neither).
+ */
+export function finishKineto(
+  builder: TraceBuilder,
+  events: KinetoEventReader | null,
+  counts: EventCountState[],
+  meta: Record<string, string>,
+  baseMicros: number,
+  bytesRead: number,
+): TraceModel {
+  readTopLevelMeta(meta, builder, baseMicros);
+  builder.meta.eventCounts = formatEventCounts(counts);
+  builder.meta.bytesRead = bytesRead;
+  builder.timeBaseNs = Number.isNaN(baseMicros) ? 0n : BigInt(baseMicros) * 1000n;
+  events?.closeOpenBegins(builder.maxTimeNs());
+  events?.resolveFlowLinkedDevice();
+  return builder.freeze();
+}
+
+/** Reads the text of a trace, or of one part of it, into a builder. */
+export async function readKineto(path: string, options: ParseOptions = {}, part?: KinetoPart): Promise<KinetoRead> {
   const builder = new TraceBuilder(KINETO_FORMAT, [path]);
-  const source = openSource(path, options);
+  const source = openSource(path, part && part.start > 0 ? { ...options, startOffset: part.start } : options);
   const sc = new Scanner();
   const events = new KinetoEventReader(builder, sc);
+  if (part) events.baseMicros = part.baseMicros;
+  let stoppedAt = -1;
   const maxUnit = options.maxUnitBytes ?? 1 << 30;
   const reader = new BlockReader(source, path, options.blockBytes ?? 8 << 20, maxUnit, "a single event or value");
-  let state = State.Root;
-  let sawEvents = false;
+  let state = part && part.start > 0 ? State.Events : State.Root;
+  let sawEvents = state === State.Events;
   let eventsDone = false;
-  let rootIsArray = false;
+  let rootIsArray = part?.rootIsArray ?? false;
   const meta: Record<string, string> = {};
 
   try {
@@ -72,7 +137,7 @@ export async function parseKineto(path: string, options: ParseOptions = {}): Pro
       options.onProgress?.(reader.consumedBefore + reader.filled);
       const buf = reader.buf;
       const filled = reader.filled;
-      const consumedBefore = reader.consumedBefore;
+      const consumedBefore = reader.consumedBefore + (part?.start ?? 0);
       const eof = reader.eof;
       sc.reset(buf, 0, filled);
       let unitStart = 0;
@@ -126,6 +191,11 @@ export async function parseKineto(path: string, options: ParseOptions = {}): Pro
             } else throw new JsonSyntaxError(`expected ',' or '}' after a top-level value but found ${describeByte(c)}`, sc.pos);
           } else if (state === State.Events) {
             const c = sc.peek();
+            if (part && !part.last && consumedBefore + sc.pos >= part.stopAt) {
+              stoppedAt = consumedBefore + sc.pos;
+              state = State.Done;
+              break;
+            }
             if (c === RBRACKET) {
               sc.pos++;
               eventsDone = true;
@@ -186,14 +256,7 @@ export async function parseKineto(path: string, options: ParseOptions = {}): Pro
     source.close();
   }
   if (!sawEvents) throw notATrace(path, "is JSON but has no `traceEvents` array: not a PyTorch Profiler / Chrome trace");
-
-  readTopLevelMeta(meta, builder, events.baseMicros);
-  builder.meta.eventCounts = events.eventCounts();
-  builder.meta.bytesRead = source.delivered;
-  builder.timeBaseNs = Number.isNaN(events.baseMicros) ? 0n : BigInt(events.baseMicros) * 1000n;
-  events.closeOpenBegins(builder.maxTimeNs());
-  events.resolveFlowLinkedDevice();
-  return builder.freeze();
+  return { builder, events, meta, stoppedAt, rootIsArray, bytesRead: source.delivered };
 }
 
 function notATrace(path: string, why: string): LlmprofError {

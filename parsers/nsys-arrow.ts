@@ -30,7 +30,7 @@ export function sniffNsysArrow(head: Buffer): boolean {
 
 export async function parseNsysArrow(path: string, options: SourceOptions = {}): Promise<TraceModel[]> {
   const stream = openStream(path, options.maxTextBytes ?? 64 * 2 ** 30);
-  const sink = new NsysSink(NSYS_ARROW_FORMAT, path);
+  const sink = new NsysSink(NSYS_ARROW_FORMAT, path, options.maxRanks);
   const tables = new Map<string, Set<string>>();
   // batches that arrive before StringIds wait for it (nsys writes StringIds first)
   const waiting: { table: string; batch: RecordBatch }[] = [];

@@ -18,6 +18,7 @@ import { TraceBuilder, type GpuRow } from "../src/model/builder.js";
 import type { DiagnosticId } from "../src/model/diagnostics.js";
 import { CpuKind, GpuKind, RuntimeKind, type DeviceInfo, type TraceModel } from "../src/model/tables.js";
 import { NvtxText, parseNvtxText } from "./nsys-nvtx.js";
+import { DEFAULT_MAX_RANKS, PROCESSES_PER_RANK, processesOverLimit, ranksOverLimit } from "../src/model/limits.js";
 
 const TID_SPAN = 2 ** 24;
 
@@ -147,6 +148,7 @@ export class NsysSink {
   private strings: (string | undefined)[] = [];
   private stringsLoaded = false;
   private readonly procs = new Map<number, Process>();
+  private gpuProcesses = 0;
   private readonly threadNameIds = new Map<number, number>();
   private readonly gpus = new Map<number, DeviceInfo>();
   private readonly versions: Record<string, string> = {};
@@ -161,6 +163,8 @@ export class NsysSink {
   constructor(
     readonly format: string,
     readonly file: string,
+    /** Fan-out bound (src/model/limits.ts): every process costs a model, so a report with thousands stops early. */
+    readonly maxRanks = DEFAULT_MAX_RANKS,
   ) {}
 
   // ---- strings, processes, threads, devices, metadata ------------------------------------
@@ -222,6 +226,7 @@ export class NsysSink {
   private proc(globalPid: number): Process {
     let p = this.procs.get(globalPid);
     if (p === undefined) {
+      if (this.procs.size >= this.maxRanks * PROCESSES_PER_RANK) throw processesOverLimit(this.file, this.procs.size, this.maxRanks);
       p = new Process(globalPid, this.format, this.file);
       this.procs.set(globalPid, p);
     }
@@ -314,6 +319,7 @@ export class NsysSink {
 
   private gpuProc(globalPid: number, device: number): Process {
     const p = this.proc(Number.isNaN(globalPid) ? 0 : globalPid);
+    if (p.gpuRows === 0 && ++this.gpuProcesses > this.maxRanks) throw ranksOverLimit(this.file, this.maxRanks);
     p.gpuRows++;
     p.deviceIds.add(device);
     return p;

@@ -52,7 +52,7 @@ function obj(o: Obj | undefined, key: string): Obj | undefined {
 
 export async function parseNsysJson(path: string, options: SourceOptions & { maxUnitBytes?: number } = {}): Promise<TraceModel[]> {
   const source = openSource(path, options);
-  const sink = new NsysSink(NSYS_JSON_FORMAT, path);
+  const sink = new NsysSink(NSYS_JSON_FORMAT, path, options.maxRanks);
   const maxLine = options.maxUnitBytes ?? 1 << 30;
   const reader = new BlockReader(source, path, 8 << 20, maxLine, "a line");
   let buf = reader.buf;

@@ -45,7 +45,7 @@ export async function parseNsysSqlite(path: string, options: SourceOptions = {},
       const limit = diskInflateLimit(statSync(path).size, tmp, options.maxTextBytes);
       await inflate(path, dbPath, Math.min(limit.bytes, DEFAULT_MAX_INFLATE), limit.why);
     }
-    return readDatabase(path, dbPath, format);
+    return readDatabase(path, dbPath, format, options.maxRanks);
   } finally {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
@@ -74,7 +74,7 @@ async function inflate(path: string, target: string, limit: number, why: string)
   }
 }
 
-function readDatabase(file: string, dbPath: string, format: string): TraceModel[] {
+function readDatabase(file: string, dbPath: string, format: string, maxRanks?: number): TraceModel[] {
   let db: Database.Database;
   try {
     db = new Database(dbPath, { readonly: true, fileMustExist: true });
@@ -94,7 +94,7 @@ function readDatabase(file: string, dbPath: string, format: string): TraceModel[
       tables.set(name, new Set(cols));
     }
     checkNsysTables(file, "an SQLite database", tables);
-    const sink = new NsysSink(format, file);
+    const sink = new NsysSink(format, file, maxRanks);
     sink.bytesRead = statSync(dbPath).size;
     for (const table of READ_ORDER) {
       const cols = tables.get(table);

@@ -13,6 +13,8 @@ import { NSYS_FORMATS } from "./nsys.js";
 import { parseXPlane, sniffXPlane } from "./xplane.js";
 import { describeFsError, readHead } from "./source.js";
 import { isStreamInput, spoolInput } from "./spool.js";
+import { checkFanOut, DEFAULT_MAX_RANKS, ranksOverLimit } from "../src/model/limits.js";
+import { parseFilesInParallel } from "./parallel.js";
 
 export interface FormatModule {
   readonly id: string;
@@ -80,15 +82,22 @@ function describeHead(head: Buffer): string {
 export async function loadTraces(inputs: readonly string[], options: ParseOptions = {}): Promise<TraceModel[]> {
   const files: string[] = [];
   for (const input of inputs) files.push(...(isStreamInput(input) ? [input] : await expandInput(input)));
-  const models: TraceModel[] = [];
-  for (const file of files) {
-    if (isStreamInput(file)) models.push(...(await loadSpooled(file, options)));
-    else {
-      const format = await detectFormat(file);
-      models.push(...(await format.parse(file, options)));
-    }
-  }
+  // fan-out bounds (src/model/limits.ts): too many files stop before any is parsed
+  const maxRanks = options.maxRanks ?? DEFAULT_MAX_RANKS;
+  if (files.length > maxRanks) throw ranksOverLimit(null, maxRanks);
+  // a pipe or stdin is read once, here; files may go to worker threads
+  let models: TraceModel[];
+  if (files.some(isStreamInput)) {
+    models = [];
+    for (const file of files) models.push(...(isStreamInput(file) ? await loadSpooled(file, options) : await parseHere(file, options)));
+  } else models = await parseFilesInParallel(files, options, (file) => parseHere(file, options));
+  checkFanOut(models, options);
   return models;
+}
+
+async function parseHere(file: string, options: ParseOptions): Promise<TraceModel[]> {
+  const format = await detectFormat(file);
+  return format.parse(file, options);
 }
 
 /** A pipe, FIFO or stdin: copied once to a private temporary file, parsed, removed; reports name the input as given. */

@@ -20,6 +20,12 @@ export interface ByteSource {
 export interface SourceOptions {
   /** Refuse to inflate more than this many bytes (gzip bombs). */
   maxTextBytes?: number;
+  /** Ranks analysed together (src/model/limits.ts); an Nsight report with more processes stops early. */
+  maxRanks?: number;
+  /** Distinct GPU device ids per rank (src/model/limits.ts), checked after parsing. */
+  maxDevices?: number;
+  /** Plain files: start reading at this byte (a part of a file read in a worker thread). */
+  startOffset?: number;
 }
 
 const DEFAULT_MAX_TEXT = 64 * 2 ** 30;
@@ -60,14 +66,16 @@ export function openSource(path: string, options: SourceOptions = {}): ByteSourc
     closeSync(fd);
     return new GzipSource(path, options.maxTextBytes ?? DEFAULT_MAX_TEXT);
   }
-  return new FileSource(fd);
+  return new FileSource(fd, options.startOffset ?? 0);
 }
 
 class FileSource implements ByteSource {
   readonly compressed = false;
   delivered = 0;
-  private position = 0;
-  constructor(private fd: number) {}
+  constructor(
+    private fd: number,
+    private position = 0,
+  ) {}
   async read(target: Buffer, offset: number): Promise<number> {
     if (this.fd < 0) return 0;
     const n = readSync(this.fd, target, offset, target.length - offset, this.position);

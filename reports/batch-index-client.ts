@@ -17,13 +17,14 @@ ${CLIENT_DOM_HELPERS}  function fmt(v, digits) { return isNum(v) ? v.toLocaleStr
   function seriesKey(r) { return r.series + (r.rank === null ? "" : " · rank " + r.rank); }
 
   var rows = data.rows;
-  var files = {};
-  rows.forEach(function (r) { files[r.file] = true; });
+  // a Set, not an object: a trace file may be named "__proto__" or "constructor"
+  var files = new Set();
+  rows.forEach(function (r) { files.add(r.file); });
   var dates = rows.map(function (r) { return r.run_date; }).filter(isNum);
   var header = el("header", { class: "page" }, [
     el("h1", { text: "llmprof batch" + (data.shard ? " — shard " + data.shard : "") }),
     el("p", { class: "subtitle", text:
-      Object.keys(files).length + " traces, " + rows.length + " rows (one per rank), " + data.errors.length + " failed" +
+      files.size + " traces, " + rows.length + " rows (one per rank), " + data.errors.length + " failed" +
       (dates.length ? "; runs from " + day(Math.min.apply(null, dates)) + " to " + day(Math.max.apply(null, dates)) : "") }),
   ]);
   app.appendChild(header);

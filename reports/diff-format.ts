@@ -5,6 +5,7 @@
 import type { DiffResult, DiffRow, DiffSection, Verdict } from "../src/analysis/diff.js";
 import { METRICS } from "../src/analysis/metrics.js";
 import { formatNs, shortKernelName } from "./format.js";
+import { inertForPullRequest } from "./markdown-safe.js";
 
 /** Human names of the figures (DiffRow.metric). */
 export const METRIC_LABELS: Record<string, string> = {
@@ -117,5 +118,5 @@ const MD_ESCAPES: Record<string, string> = { "&": "&amp;", "<": "&lt;", ">": "&g
 export function escapeMd(text: string, max = Infinity): string {
   let t = text.replace(/[\r\n\t\u2028\u2029]+/g, " ");
   if (t.length > max) t = `${t.slice(0, Math.max(1, max - 1))}…`;
-  return t.replace(/[&<>`|\\*_[\]]/g, (ch) => MD_ESCAPES[ch]!);
+  return inertForPullRequest(t).replace(/[&<>`|\\*_[\]]/g, (ch) => MD_ESCAPES[ch]!);
 }

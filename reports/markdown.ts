@@ -11,6 +11,8 @@
  */
 import type { Summary } from "../src/analysis/summary.js";
 import { formatBytes, formatCount, formatMs, formatNs, formatPct, shortKernelName, signedOneDecimal } from "./format.js";
+import { isOthers, shownAndOthers } from "./top-rows.js";
+import { inertForPullRequest } from "./markdown-safe.js";
 import { medianPathStep, pathStepHeader, pathStepRow, whatIfHeader, whatIfRows } from "./critical-path-text.js";
 
 export const MARKDOWN_LIMIT = 65_000;
@@ -95,12 +97,13 @@ function renderWith(s: Summary, b: Budget): string {
  * characters become entities; `|`, `\`, `*`, `[` and `]` get a backslash (no
  * table breaks, emphasis or links; `_` stays, since GitHub ignores it inside
  * words and kernel names stay readable); line breaks become spaces; long
- * strings are cut to `max` characters.
+ * strings are cut to `max` characters. Mentions, issue references, bare URLs,
+ * bidi and control characters are made inert first (markdown-safe.ts).
  */
 export function escapeMarkdown(text: string, max = Infinity): string {
   let t = text.replace(/[\r\n\t\u2028\u2029]+/g, " ");
   if (t.length > max) t = `${t.slice(0, Math.max(1, max - 1))}…`;
-  return t.replace(/[&<>`|\\*[\]]/g, (ch) => MD_ESCAPES[ch]!);
+  return inertForPullRequest(t).replace(/[&<>`|\\*[\]]/g, (ch) => MD_ESCAPES[ch]!);
 }
 const MD_ESCAPES: Record<string, string> = {
   "&": "&amp;",
@@ -121,6 +124,20 @@ function table(header: string[], align: ("l" | "r")[], rows: string[][]): string
     `| ${align.map((a) => (a === "r" ? "---:" : "---")).join(" | ")} |`,
     ...rows.map((r) => `| ${r.join(" | ")} |`),
   ];
+}
+
+/** "#3" as GitHub shows it without linking issue 3 (a zero-width joiner after "#"). */
+function numbered(n: number | string): string {
+  return inertForPullRequest(`#${n}`);
+}
+
+/** The label of a table's "(all others)" row. */
+function othersLabel(rows: number, what: string): string {
+  return `_(all others: ${formatCount(rows)} ${what})_`;
+}
+
+function othersNote(others: object | null): string[] {
+  return others ? ["", "_Every row is in the CSV tables (`llmprof analyze -f csv -o DIR`)._"] : [];
 }
 
 function more(shown: number, total: number, what: string): string[] {
@@ -185,7 +202,7 @@ function stepLines(s: Summary, b: Budget): string[] {
       total++;
       if (rows.length >= b.steps) continue;
       rows.push([
-        s.steps.source === "gpu-span" ? "whole trace" : `#${x.step}`,
+        s.steps.source === "gpu-span" ? "whole trace" : numbered(x.step),
         gpu(d.rank, d.device),
         formatMs(x.windowNs),
         `${formatMs(x.computeNs)} (${formatPct(x.computePct)})`,
@@ -221,22 +238,25 @@ function kernelLines(s: Summary, b: Budget): string[] {
     "### Top kernels",
     "",
   );
-  const top = k.byName.slice(0, b.kernels);
+  const { shown: top, others } = shownAndOthers(k.byName, b.kernels, "name");
   out.push(
     ...table(
       ["kernel", "category", "count", "total ms", "mean µs", "% of kernel time", "decided by"],
       ["l", "l", "r", "r", "r", "r", "l"],
-      top.map((r) => [
-        esc(shortKernelName(r.name, Math.min(80, b.text)), b.text),
-        r.category,
-        formatCount(r.count),
-        formatMs(r.totalNs),
-        (r.meanNs / 1e3).toFixed(1),
-        formatPct(r.pctOfKernelTime),
-        esc(r.categorySource ?? "", Math.min(48, b.text)),
-      ]),
+      [
+        ...top.map((r) => [
+          esc(shortKernelName(r.name, Math.min(80, b.text)), b.text),
+          r.category,
+          formatCount(r.count),
+          formatMs(r.totalNs),
+          (r.meanNs / 1e3).toFixed(1),
+          formatPct(r.pctOfKernelTime),
+          esc(r.categorySource ?? "", Math.min(48, b.text)),
+        ]),
+        ...(others ? [[othersLabel(others.others, "kernel names"), "", formatCount(others.count), formatMs(others.totalNs), (others.count > 0 ? others.totalNs / others.count / 1e3 : 0).toFixed(1), formatPct(others.pctOfKernelTime), ""]] : []),
+      ],
     ),
-    ...more(top.length, k.byName.length, "kernel names"),
+    ...othersNote(others),
     "",
   );
   return out;
@@ -281,7 +301,7 @@ function moduleLines(s: Summary, b: Budget): string[] {
           ? `**Inferred layers** (no module spans). Module source: ${esc(l.sourceDescription, 300)}.`
           : `**Inferred layers** (no module spans; ${esc(l.method, 200)}): ${formatPct(l.pctOfKernelTime)} of kernel time.`,
         "",
-        ...table(["layer (inferred)", "forward ms", "backward ms", "vs median"], ["l", "r", "r", "r"], l.layers.slice(0, b.modules).map((x) => [`#${x.index}`, formatMs(x.forwardNs), formatMs(x.backwardNs), `${signedOneDecimal(x.vsMedianPct)}%`])),
+        ...table(["layer (inferred)", "forward ms", "backward ms", "vs median"], ["l", "r", "r", "r"], l.layers.slice(0, b.modules).map((x) => [numbered(x.index), formatMs(x.forwardNs), formatMs(x.backwardNs), `${signedOneDecimal(x.vsMedianPct)}%`])),
         "",
         `Outside the layers: ${formatMs(l.outside.beforeNs)} ms before them (embedding...), ${formatMs(l.outside.afterNs)} ms after or between them (head, loss, optimizer...).`,
         "",
@@ -292,7 +312,7 @@ function moduleLines(s: Summary, b: Budget): string[] {
   const inside = m.kernelTotalNs > 0 ? (100 * m.attributedNs) / m.kernelTotalNs : NaN;
   const pct = (ns: number) => formatPct(m.kernelTotalNs > 0 ? (100 * ns) / m.kernelTotalNs : NaN);
   const recompute = m.classes.some((c) => c.recomputeNs > 0);
-  const classes = [...m.classes].sort((a, c) => c.selfNs - a.selfNs).slice(0, b.modules);
+  const { shown: classes, others: otherClasses } = shownAndOthers([...m.classes].sort((a, c) => c.selfNs - a.selfNs), b.modules, "className");
   out.push(
     `GPU kernel time by nn.Module class, by self time (not in child modules); ${formatPct(inside)} of kernel time runs inside modules.`,
     "",
@@ -300,8 +320,8 @@ function moduleLines(s: Summary, b: Budget): string[] {
     ...table(
       ["class", "instances", "forward ms", "backward ms", ...(recompute ? ["recompute ms"] : []), "self ms", "% self", "inclusive ms"],
       ["l", "r", "r", "r", ...(recompute ? (["r"] as const) : []), "r", "r", "r"],
-      classes.map((c) => [
-        esc(c.className, Math.min(80, b.text)),
+      [...classes, ...(otherClasses ? [otherClasses] : [])].map((c) => [
+        isOthers(c) ? othersLabel(c.others, "module classes") : esc(c.className, Math.min(80, b.text)),
         formatCount(c.instances),
         formatMs(c.forwardNs),
         formatMs(c.backwardNs),
@@ -311,7 +331,7 @@ function moduleLines(s: Summary, b: Budget): string[] {
         formatMs(c.totalNs),
       ]),
     ),
-    ...more(classes.length, m.classes.length, "module classes"),
+    ...othersNote(otherClasses),
   );
   if (m.unattributed.length) {
     out.push("", "Outside modules: " + m.unattributed.map((u) => `${esc(u.label, b.text)} ${formatMs(u.totalNs)} ms (${pct(u.totalNs)})`).join("; ") + ".");
@@ -324,16 +344,23 @@ function operatorLines(s: Summary, b: Budget): string[] {
   const o = s.operators;
   const out = ["### Top operators", ""];
   if (!o.available) return [...out, `_Not available: ${esc(o.reason, b.text)}._`, ""];
-  const top = [...o.byName].sort((x, y) => y.gpuSelfNs - x.gpuSelfNs).slice(0, b.operators);
+  const { shown: top, others } = shownAndOthers([...o.byName].sort((x, y) => y.gpuSelfNs - x.gpuSelfNs), b.operators, "name");
   out.push(
     "By GPU self time: the kernels whose innermost launching operator is this one.",
     "",
     ...table(
       ["operator", "calls", "CPU total ms", "GPU self ms", "% of kernel time", "TFLOP/s"],
       ["l", "r", "r", "r", "r", "r"],
-      top.map((r) => [esc(r.name, Math.min(80, b.text)), formatCount(r.calls), formatMs(r.cpuTotalNs), formatMs(r.gpuSelfNs), formatPct(r.pctOfKernelTime), r.tflopsPerS === null ? "" : r.tflopsPerS.toFixed(1)]),
+      [...top, ...(others ? [others] : [])].map((r) => [
+        isOthers(r) ? othersLabel(r.others, "operators") : esc(r.name, Math.min(80, b.text)),
+        formatCount(r.calls),
+        formatMs(r.cpuTotalNs),
+        formatMs(r.gpuSelfNs),
+        formatPct(r.pctOfKernelTime),
+        r.tflopsPerS === null ? "" : r.tflopsPerS.toFixed(1),
+      ]),
     ),
-    ...more(top.length, o.byName.length, "operators"),
+    ...othersNote(others),
     "",
   );
   return out;
@@ -496,7 +523,7 @@ function rankLines(s: Summary, b: Budget): string[] {
     ...more(Math.min(r.ranks.length, b.steps), r.ranks.length, "ranks"),
   );
   const named = r.stragglers.filter((x) => x.straggler !== null).slice(0, b.steps);
-  if (named.length) out.push("", "Stragglers: " + named.map((x) => `step #${x.step} rank ${x.straggler} (+${formatMs(x.delayNs)} ms)`).join(", ") + ".");
+  if (named.length) out.push("", "Stragglers: " + named.map((x) => `step ${numbered(x.step)} rank ${x.straggler} (+${formatMs(x.delayNs)} ms)`).join(", ") + ".");
   out.push("");
   return out;
 }
@@ -579,10 +606,10 @@ function criticalPathLines(s: Summary, b: Budget): string[] {
   // summaries written before the section existed lack it
   if (!cp?.available || cp.steps.length === 0) return [];
   const out = ["### Critical path", "", "Share of each step on the chain of dependent work that sets its time (README: Critical path)."];
-  out.push("", ...table(pathStepHeader(), pathStepHeader().map((_, i) => (i === 0 ? "l" : "r")), cp.steps.slice(0, b.steps).map(pathStepRow)), ...more(Math.min(cp.steps.length, b.steps), cp.steps.length, "steps"));
+  out.push("", ...table(pathStepHeader(), pathStepHeader().map((_, i) => (i === 0 ? "l" : "r")), cp.steps.slice(0, b.steps).map((x) => { const row = pathStepRow(x); return [numbered(x.step), ...row.slice(1)]; })), ...more(Math.min(cp.steps.length, b.steps), cp.steps.length, "steps"));
   const st = medianPathStep(cp);
   if (st && st.whatIf.length) {
-    out.push("", `What-if for step #${st.step} (estimates bounded by the slack of parallel work):`, "");
+    out.push("", `What-if for step ${numbered(st.step)} (estimates bounded by the slack of parallel work):`, "");
     const rows = whatIfRows(st, b.text).slice(0, b.kernels).map((r) => [esc(r[0]!, b.text), ...r.slice(1)]);
     out.push(...table(whatIfHeader(cp), whatIfHeader(cp).map((_, i) => (i < 2 ? "l" : "r")), rows));
   }

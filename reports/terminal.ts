@@ -1,6 +1,7 @@
 /** The readable summary `llmprof analyze` prints on the terminal. */
 import type { Summary } from "../src/analysis/summary.js";
 import { formatBytes, formatCount, formatMs, formatNs, formatPct, shortKernelName, signedOneDecimal, textTable } from "./format.js";
+import { shownAndOthers } from "./top-rows.js";
 import { medianPathStep, pathStepHeader, pathStepRow, whatIfHeader, whatIfRows } from "./critical-path-text.js";
 
 export function renderTerminal(s: Summary): string {
@@ -75,7 +76,7 @@ export function renderTerminal(s: Summary): string {
     out.push(
       textTable(
         ["kernel", "count", "total ms", "mean µs", "% busy"],
-        k.byName.slice(0, 10).map((r) => [shortKernelName(r.name, 70), formatCount(r.count), formatMs(r.totalNs), (r.meanNs / 1e3).toFixed(1), formatPct(r.pctOfBusy)]),
+        withOthers(k.byName, 10, "name", "kernel names").map((r) => [shortKernelName(r.name, 70), formatCount(r.count), formatMs(r.totalNs), (r.count > 0 ? r.totalNs / r.count / 1e3 : 0).toFixed(1), formatPct(r.pctOfBusy)]),
         [false, true, true, true, true],
       ),
     );
@@ -98,6 +99,12 @@ export function renderTerminal(s: Summary): string {
 }
 
 /** Names from the trace may hold ESC/BEL/OSC sequences (colours, hyperlinks, title changes): shown as U+FFFD, never sent to the terminal. */
+/** The first `n` rows and, when more exist, one "(all others: N ...)" row with their sums. */
+function withOthers<T extends object>(rows: readonly T[], n: number, nameKey: keyof T & string, what: string): T[] {
+  const { shown, others } = shownAndOthers(rows, n, nameKey);
+  return others ? [...shown, { ...others, [nameKey]: `(all others: ${formatCount(others.others)} ${what})` }] : shown;
+}
+
 export function withoutControlCharacters(line: string): string {
   return line.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "\ufffd");
 }
@@ -136,7 +143,7 @@ function modulesText(s: Summary): string[] {
   out.push(
     textTable(
       ["class", "instances", "calls", "forward ms", "backward ms", "recompute ms", "self ms", "% of kernel time"],
-      m.classes.slice(0, 15).map((c) => [c.className, formatCount(c.instances), formatCount(c.calls), formatMs(c.forwardNs), formatMs(c.backwardNs), formatMs(c.recomputeNs), formatMs(c.selfNs), formatPct(c.pctOfKernelTime)]),
+      withOthers(m.classes, 15, "className", "module classes").map((c) => [c.className, formatCount(c.instances), formatCount(c.calls), formatMs(c.forwardNs), formatMs(c.backwardNs), formatMs(c.recomputeNs), formatMs(c.selfNs), formatPct(c.pctOfKernelTime)]),
       [false, true, true, true, true, true, true, true],
     ),
   );
@@ -154,7 +161,7 @@ function operatorsText(s: Summary): string[] {
   out.push(
     textTable(
       ["operator", "calls", "CPU total ms", "CPU self ms", "GPU self ms", "% kernel", "TFLOP/s"],
-      o.byName.slice(0, 12).map((r) => [r.name, formatCount(r.calls), formatMs(r.cpuTotalNs), formatMs(r.cpuSelfNs), formatMs(r.gpuSelfNs), formatPct(r.pctOfKernelTime), r.tflopsPerS === null ? "" : r.tflopsPerS.toFixed(1)]),
+      withOthers(o.byName, 12, "name", "operators").map((r) => [r.name, formatCount(r.calls), formatMs(r.cpuTotalNs), formatMs(r.cpuSelfNs), formatMs(r.gpuSelfNs), formatPct(r.pctOfKernelTime), r.tflopsPerS === null ? "" : r.tflopsPerS.toFixed(1)]),
       [false, true, true, true, true, true, true],
     ),
   );

@@ -81,23 +81,37 @@ export function operatorBreakdown(ctx: AnalysisContext, attr: Attribution, maxSh
     if (up >= 0) childOpTime[up]! += cpu.end[i]! - cpu.start[i]!;
   }
 
-  // accumulators by name and by (name, shapes); numeric keys (string index pairs) keep lookups cheap
-  const byName = new Map<number, Acc>();
+  // accumulators by name (dense by string index) and by (name, shapes) (numeric keys: string index pairs);
+  // no per-call allocation: this loop sees every operator call of the trace
+  // slot name + 1: a nameless slice (-1) has its row too
+  const byName: (Acc | undefined)[] = new Array<Acc | undefined>(strings.length + 1);
   const byShape = new Map<number, Acc>();
   const SHAPE_STRIDE = 2 ** 26;
   const shapeKey = (i: number) => cpu.name[i]! * SHAPE_STRIDE + cpu.inputDims[i]! + 1;
-  const nameAcc = (i: number): Acc => {
-    let a = byName.get(cpu.name[i]!);
-    if (!a) byName.set(cpu.name[i]!, (a = newAcc()));
-    return a;
-  };
+  const nameAcc = (i: number): Acc => byName[cpu.name[i]! + 1] ?? (byName[cpu.name[i]! + 1] = newAcc());
   const shapeAcc = (i: number): Acc => {
     const key = shapeKey(i);
     let b = byShape.get(key);
     if (!b) byShape.set(key, (b = newAcc()));
     return b;
   };
-  const accOf = (i: number): [Acc, Acc] => [nameAcc(i), shapeAcc(i)];
+  const addCall = (acc: Acc, phase: number | undefined, dur: number, self: number, f: number) => {
+    acc.calls++;
+    if (phase === Phase.Forward) acc.fwdCalls++;
+    else if (phase === Phase.Backward) acc.bwdCalls++;
+    acc.cpuTotal += dur;
+    acc.cpuSelf += self;
+    if (!Number.isNaN(f)) {
+      acc.flops += f;
+      acc.hasFlops = true;
+    }
+  };
+  const addKernel = (acc: Acc, phase: number | undefined, d: number) => {
+    acc.gpuSelf += d;
+    acc.kernels++;
+    if (phase === Phase.Forward) acc.fwdGpu += d;
+    else if (phase === Phase.Backward) acc.bwdGpu += d;
+  };
 
   for (let i = 0; i < cpu.length; i++) {
     if (cpu.kind[i] !== CpuKind.Op) continue;
@@ -105,22 +119,14 @@ export function operatorBreakdown(ctx: AnalysisContext, attr: Attribution, maxSh
     if (s < ws || s >= we) continue;
     const dur = cpu.end[i]! - s;
     const phase = attr.phaseOfSlice[i];
-    for (const acc of accOf(i)) {
-      acc.calls++;
-      if (phase === Phase.Forward) acc.fwdCalls++;
-      else if (phase === Phase.Backward) acc.bwdCalls++;
-      acc.cpuTotal += dur;
-      acc.cpuSelf += dur - childOpTime[i]!;
-      if (!Number.isNaN(flops[i]!)) {
-        acc.flops += flops[i]!;
-        acc.hasFlops = true;
-      }
-    }
+    const self = dur - childOpTime[i]!;
+    addCall(nameAcc(i), phase, dur, self, flops[i]!);
+    addCall(shapeAcc(i), phase, dur, self, flops[i]!);
   }
 
   let total = 0;
   let withoutOp = 0;
-  const seenName = new Map<number, number>();
+  const seenName = new Int32Array(strings.length + 1).fill(-1);
   const seenShape = new Map<number, number>();
   for (let j = 0; j < windowRows.length; j++) {
     const g = windowRows[j]!;
@@ -132,17 +138,13 @@ export function operatorBreakdown(ctx: AnalysisContext, attr: Attribution, maxSh
       continue;
     }
     const ph = attr.phaseOfSlice[op];
-    for (const acc of accOf(op)) {
-      acc.gpuSelf += d;
-      acc.kernels++;
-      if (ph === Phase.Forward) acc.fwdGpu += d;
-      else if (ph === Phase.Backward) acc.bwdGpu += d;
-    }
+    addKernel(nameAcc(op), ph, d);
+    addKernel(shapeAcc(op), ph, d);
     // inclusive: every distinct operator on the chain, once
     for (let o = op; o >= 0; o = opAbove[o]!) {
       const nameId = cpu.name[o]!;
-      if (seenName.get(nameId) !== j) {
-        seenName.set(nameId, j);
+      if (seenName[nameId + 1] !== j) {
+        seenName[nameId + 1] = j;
         nameAcc(o).gpuTotal += d;
       }
       const key = shapeKey(o);
@@ -172,7 +174,9 @@ export function operatorBreakdown(ctx: AnalysisContext, attr: Attribution, maxSh
     pctOfKernelTime: pct(a.gpuSelf),
   });
   const order = (x: OperatorRow, y: OperatorRow) => y.gpuSelfNs - x.gpuSelfNs || y.cpuTotalNs - x.cpuTotalNs || x.name.localeCompare(y.name);
-  const names = [...byName].map(([id, a]) => row(strings.get(id), a)).filter((r) => r.calls > 0 || r.kernels > 0).sort(order);
+  const names = [...byName.entries()]
+    .filter((e): e is [number, Acc] => e[1] !== undefined)
+    .map(([slot, a]) => row(strings.get(slot - 1), a)).filter((r) => r.calls > 0 || r.kernels > 0).sort(order);
   const shapes = [...byShape]
     .map(([key, a]) => {
       const nameId = Math.floor(key / SHAPE_STRIDE);

@@ -3,7 +3,6 @@
  * Built once per model (rows per thread, in start order).
  */
 import type { TraceModel } from "../model/tables.js";
-import { upperBound } from "../model/search.js";
 
 export class SliceLocator {
   private readonly byThread = new Map<number, Int32Array>();
@@ -25,7 +24,14 @@ export class SliceLocator {
     const list = this.byThread.get(thread);
     if (!list) return -1;
     const { start, end } = this.model.cpu;
-    const lo = upperBound(list.length, (k) => start[list[k]!]!, t);
+    // upperBound over the thread's start times, inline: called once per memory event and kernel
+    let lo = 0;
+    let hi = list.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if (start[list[mid]!]! <= t) lo = mid + 1;
+      else hi = mid;
+    }
     // the latest-starting slice still running at t is the innermost one
     for (let k = lo - 1; k >= 0 && k >= lo - 4096; k--) {
       const i = list[k]!;

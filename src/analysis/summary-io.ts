@@ -10,6 +10,7 @@
  */
 import { LlmprofError } from "../errors.js";
 import { SUMMARY_SCHEMA, type Summary } from "./summary.js";
+import { checkSummaryTables } from "./summary-shape.js";
 
 const SCHEMA_PREFIX = "llmprof.summary/";
 
@@ -48,6 +49,7 @@ export function validateSummary(value: unknown, file: string): Summary {
   if (typeof trace !== "object" || trace === null || !Array.isArray((trace as { files?: unknown }).files)) {
     throw new LlmprofError(file, 'summary.json is missing its "trace" section');
   }
+  checkSummaryTables(obj, file);
   return obj as unknown as Summary;
 }
 

@@ -7,6 +7,7 @@
 import { join } from "node:path";
 import type { AnalysisOptions } from "../analysis/context.js";
 import { analyseModels } from "../io/analyse-traces.js";
+import { renameInput } from "../analysis/privacy.js";
 import { LlmprofError } from "../errors.js";
 import { loadTraces } from "../../parsers/registry.js";
 import { renderHtml } from "../../reports/html/render.js";
@@ -38,7 +39,8 @@ export async function analyseTrace(job: TraceJob): Promise<TraceOutcome> {
     const summaries = perRank.map((r) => r.summary);
     if (job.report) {
       const whole = ordered.length === 1 ? perRank[0]! : analyseModels(ordered, job.analysis);
-      writeOutput(job.report.path, renderHtml(whole.summary, { timeline: whole.timeline() }), { inputs: [job.path], force: job.force });
+      // named as in the table (relative to the directory given), never by the absolute path opened
+      writeOutput(job.report.path, renderHtml(renameInput(whole.summary, job.path, job.info.file), { timeline: whole.timeline() }), { inputs: [job.path], force: job.force });
     }
     const analysisMs = performance.now() - started;
     const analysedAtMs = Date.now();

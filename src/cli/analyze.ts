@@ -18,6 +18,8 @@ import { renderTerminal } from "../../reports/terminal.js";
 import { outputTargets, writeOutput, writeOutputStream } from "../io/output.js";
 import { writeAnnotatedTrace } from "../../reports/trace-export.js";
 import { Progress } from "./progress.js";
+import { boundSummary, DEFAULT_TOP_ROWS } from "../../reports/top-rows.js";
+import { DEFAULT_MAX_DEVICES, DEFAULT_MAX_RANKS } from "../model/limits.js";
 
 export const OUTPUT_FORMATS = ["json", "text", "html", "md", "csv", "trace"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -32,6 +34,11 @@ interface AnalyzeFlags extends AnalysisFlags {
   overlayOnly?: boolean;
   run?: string;
   maxDecompressedGib?: string;
+  top?: string;
+  maxRanks?: string;
+  maxDevices?: string;
+  showPaths?: boolean;
+  threads?: string;
 }
 
 export function registerAnalyzeCommand(program: Command): void {
@@ -44,7 +51,12 @@ export function registerAnalyzeCommand(program: Command): void {
     .option("--run <name>", "in a directory holding several runs (a TensorBoard log directory), analyse this one (default: the newest)")
     .option("--force", "overwrite existing files that are not llmprof outputs")
     .option("--overlay-only", "with --format trace: only llmprof's tracks, to load beside the original trace")
-    .option("--max-decompressed-gib <n>", "largest size a compressed input may inflate to, in GiB (default: 64 for text; 100x the compressed size, within TMPDIR's free space, for .sqlite.gz)");
+    .option("--threads <n>", "worker threads that parse several traces (ranks) at once (default: the number of cores; 1: all in this thread)")
+    .option("--max-decompressed-gib <n>", "largest size a compressed input may inflate to, in GiB (default: 64 for text; 100x the compressed size, within TMPDIR's free space, for .sqlite.gz)")
+    .option("--top <n>", `rows per name table (kernels, operators, modules) in summary.json and the HTML report, the rest summed in one "(all others)" row; CSV has every row (default ${DEFAULT_TOP_ROWS})`)
+    .option("--max-ranks <n>", `most ranks (traces, or processes of one Nsight report) analysed together (default ${DEFAULT_MAX_RANKS})`)
+    .option("--show-paths", "keep the trace's recorded name (Kineto traceName) whole, with the recording machine's directory (default: its last component only)")
+    .option("--max-devices <n>", `most distinct GPU device ids in one rank (default ${DEFAULT_MAX_DEVICES})`);
   addAnalysisFlags(command).action(async (traces: string[], flags: AnalyzeFlags) => {
       const options = analysisOptionsFromFlags(flags);
       const formats = parseFormats(flags.format) ?? traceByName(flags.output);
@@ -52,13 +64,32 @@ export function registerAnalyzeCommand(program: Command): void {
       const progress = new Progress("reading");
       const files = await selectRunInputs(traces, { run: flags.run });
       const maxTextBytes = parseGib(flags.maxDecompressedGib);
-      const { models, summary, timeline } = await analyseTraces(files, { ...options, onProgress: (b) => progress.update(b), ...(maxTextBytes !== undefined ? { maxTextBytes } : {}) });
+      const top = positiveInteger("--top", flags.top) ?? DEFAULT_TOP_ROWS;
+      const limits = { maxRanks: positiveInteger("--max-ranks", flags.maxRanks) ?? DEFAULT_MAX_RANKS, maxDevices: positiveInteger("--max-devices", flags.maxDevices) ?? DEFAULT_MAX_DEVICES };
+      const threads = parseThreads(flags.threads);
+      const { models, summary, timeline } = await analyseTraces(files, {
+        ...options,
+        onProgress: (b) => progress.update(b),
+        ...limits,
+        ...(maxTextBytes !== undefined ? { maxTextBytes } : {}),
+        ...(threads !== undefined ? { threads } : {}),
+      });
       progress.done();
+      if (flags.showPaths) summary.trace.traceName = models[0]?.meta.traceName ?? summary.trace.traceName;
+      // what summary.json and the reports show: name tables cut to --top rows plus "(all others)"; CSV keeps every row
+      const shown = boundSummary(summary, top);
       // the HTML timeline is drawn from the analysis contexts, not from summary.json
-      const html = () => renderHtml(summary, { timeline: timeline() });
+      const html = () => renderHtml(shown, { timeline: timeline() });
       const trace: TraceWriter = (out) => writeAnnotatedTrace(models, summary, out, { analysis: options, overlayOnly: Boolean(flags.overlayOnly) }).then(() => undefined);
-      await writeResults(summary, flags, formats, [...traces, ...files, ...settingsFiles(flags)], html, trace);
+      await writeResults({ shown, full: summary }, flags, formats, [...traces, ...files, ...settingsFiles(flags)], html, trace);
     });
+}
+
+function positiveInteger(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(Number.isInteger(n) && n > 0)) throw new LlmprofError(null, `${flag}: expected a positive whole number, got "${value}"`);
+  return n;
 }
 
 function parseGib(value: string | undefined): number | undefined {
@@ -143,8 +174,9 @@ function isOurTrace(path: string, gzip: boolean): boolean {
   }
 }
 
-async function writeResults(summary: Summary, flags: AnalyzeFlags, formats: OutputFormat[] | null, inputs: string[], html: () => string, trace: TraceWriter): Promise<void> {
+async function writeResults(summaries: { shown: Summary; full: Summary }, flags: AnalyzeFlags, formats: OutputFormat[] | null, inputs: string[], html: () => string, trace: TraceWriter): Promise<void> {
   const write = { inputs, force: Boolean(flags.force) };
+  const summary = summaries.shown;
   const targets = outputTargets(flags.output, formats, { extensions: EXTENSIONS, fileNames: FILE_NAMES, stdoutDefault: ["text"], dirDefault: ["html", "json", "md"] });
   if (targets.kind === "stdout") {
     for (const f of targets.formats) {
@@ -160,7 +192,7 @@ async function writeResults(summary: Summary, flags: AnalyzeFlags, formats: Outp
   const files = targets.kind === "file" ? [{ format: targets.format, path: targets.path }] : targets.files;
   for (const { format, path } of files) {
     if (format === "csv" && targets.kind === "dir") {
-      writeCsv(summary, targets.dir, write);
+      writeCsv(summaries.full, targets.dir, write);
       continue;
     }
     if (format === "trace") {
@@ -171,4 +203,12 @@ async function writeResults(summary: Summary, flags: AnalyzeFlags, formats: Outp
     process.stderr.write(`wrote ${path}\n`);
   }
   if (targets.kind === "dir") process.stdout.write(renderTerminal(summary));
+}
+
+/** `--threads N`: a whole number of threads, at least 1. */
+export function parseThreads(value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1 || n > 1024) throw new LlmprofError(null, `--threads: expected a whole number from 1 to 1024, got "${value}"`);
+  return n;
 }

@@ -47,7 +47,12 @@ function checkTarget(path: string, options: WriteOptions): string {
       throw new LlmprofError(path, "exists and is not an llmprof output; refusing to overwrite it (use --force)");
     }
   }
-  mkdirSync(dirname(target), { recursive: true });
+  try {
+    mkdirSync(dirname(target), { recursive: true });
+  } catch (e) {
+    // a read-only or foreign directory: one line naming the file, never "internal error"
+    throw new LlmprofError(path, `cannot create its directory: ${describeFsError(e)}`);
+  }
   return target;
 }
 

@@ -138,6 +138,27 @@ export class CollectiveRow {
 }
 
 /** Metadata a parser fills in as it reads. */
+/** A builder's committed rows as plain data (see TraceBuilder.exportParts). */
+export interface BuilderParts {
+  strings: string[];
+  threadKeys: string[];
+  threadPid: Float64Array;
+  threadTid: Float64Array;
+  threadName: Int32Array;
+  cpu: Record<"kind", Uint8Array> & Record<"name" | "thread" | "inputDims" | "inputTypes" | "collective", Int32Array> & Record<"start" | "end" | "externalId" | "seq" | "fwdThread" | "pythonId" | "pythonParentId" | "flops", Float64Array>;
+  rt: Record<"kind", Uint8Array> & Record<"name" | "thread", Int32Array> & Record<"start" | "end" | "correlation" | "externalId", Float64Array>;
+  gpu: Record<"kind", Uint8Array> &
+    Record<"name" | "device" | "stream" | "grid" | "block" | "registers" | "sharedMemory" | "collective" | "scope", Int32Array> &
+    Record<"start" | "end" | "correlation" | "externalId" | "bytes", Float64Array>;
+  range: Record<"name" | "device" | "stream", Int32Array> & Record<"start" | "end", Float64Array>;
+  coll: Record<"name" | "dtype" | "groupSize" | "groupName" | "groupDescription" | "groupRanks" | "inSplits" | "outSplits" | "peer", Int32Array> &
+    Record<"inNelems" | "outNelems", Float64Array>;
+  mem: Record<"thread" | "device", Int32Array> & Record<"time" | "bytes" | "totalAllocated" | "totalReserved", Float64Array>;
+  flow: Record<"phase", Uint8Array> & Record<"thread", Int32Array> & Record<"id" | "time", Float64Array>;
+  diagnostics: Array<[DiagnosticId, number, string | undefined]>;
+  partial: boolean;
+}
+
 export interface MetaDraft {
   format: string;
   files: string[];
@@ -424,6 +445,136 @@ export class TraceBuilder {
 
   get eventsStored(): number {
     return this.cpu.kind.length + this.rt.kind.length + this.gpu.kind.length + this.range.name.length + this.mem.time.length;
+  }
+
+  /**
+   * What was committed so far, as plain transferable data (issue 18: parts of one
+   * file parsed in worker threads); `appendParts` adds them to another builder.
+   */
+  exportParts(): BuilderParts {
+    const cols = <T extends Record<string, { snapshot(): Float64Array | Int32Array | Uint8Array }>>(t: T) =>
+      Object.fromEntries(Object.entries(t).map(([k, c]) => [k, c.snapshot()])) as { [K in keyof T]: ReturnType<T[K]["snapshot"]> };
+    return {
+      strings: [...this.strings.values],
+      threadKeys: [...this.threadKeys.keys()],
+      threadPid: this.threadPid.snapshot(),
+      threadTid: this.threadTid.snapshot(),
+      threadName: this.threadName.snapshot(),
+      cpu: cols(this.cpu),
+      rt: cols(this.rt),
+      gpu: cols(this.gpu),
+      range: cols(this.range),
+      coll: cols(this.coll),
+      mem: cols(this.mem),
+      flow: cols(this.flow),
+      diagnostics: this.diagnostics.entries(),
+      partial: this.meta.partial,
+    };
+  }
+
+  /**
+   * Appends parts exported by another builder with the same time base, as if its
+   * events had been committed here after the ones already present: strings and
+   * threads are re-interned in their order of first use (so the tables come out
+   * exactly as one sequential parse makes them), ids remapped, collective rows
+   * offset, diagnostics added. Flow ids must be numbers (not interned strings).
+   */
+  appendParts(p: BuilderParts): void {
+    const str = Int32Array.from(p.strings, (s) => this.strings.intern(s));
+    const s = (v: number) => (v >= 0 ? str[v]! : v);
+    const thr = new Int32Array(p.threadKeys.length);
+    p.threadKeys.forEach((key, i) => {
+      thr[i] = this.thread(key, p.threadPid[i]!, p.threadTid[i]!);
+      if (p.threadName[i]! >= 0) this.threadName.set(thr[i]!, str[p.threadName[i]!]!);
+    });
+    const t = (v: number) => (v >= 0 ? thr[v]! : v);
+    const collBase = this.coll.name.length;
+    const coll = (v: number) => (v >= 0 ? v + collBase : v);
+    const c = this.cpu;
+    c.kind.append(p.cpu.kind);
+    c.name.append(p.cpu.name, s);
+    c.thread.append(p.cpu.thread, t);
+    c.start.append(p.cpu.start);
+    c.end.append(p.cpu.end);
+    c.externalId.append(p.cpu.externalId);
+    c.seq.append(p.cpu.seq);
+    c.fwdThread.append(p.cpu.fwdThread);
+    c.pythonId.append(p.cpu.pythonId);
+    c.pythonParentId.append(p.cpu.pythonParentId);
+    c.inputDims.append(p.cpu.inputDims, s);
+    c.inputTypes.append(p.cpu.inputTypes, s);
+    c.flops.append(p.cpu.flops);
+    c.collective.append(p.cpu.collective, coll);
+    const r = this.rt;
+    r.kind.append(p.rt.kind);
+    r.name.append(p.rt.name, s);
+    r.thread.append(p.rt.thread, t);
+    r.start.append(p.rt.start);
+    r.end.append(p.rt.end);
+    r.correlation.append(p.rt.correlation);
+    r.externalId.append(p.rt.externalId);
+    const g = this.gpu;
+    g.kind.append(p.gpu.kind);
+    g.name.append(p.gpu.name, s);
+    g.device.append(p.gpu.device);
+    g.stream.append(p.gpu.stream);
+    g.start.append(p.gpu.start);
+    g.end.append(p.gpu.end);
+    g.correlation.append(p.gpu.correlation);
+    g.externalId.append(p.gpu.externalId);
+    g.grid.append(p.gpu.grid);
+    g.block.append(p.gpu.block);
+    g.registers.append(p.gpu.registers);
+    g.sharedMemory.append(p.gpu.sharedMemory);
+    g.bytes.append(p.gpu.bytes);
+    g.collective.append(p.gpu.collective, coll);
+    g.scope.append(p.gpu.scope, s);
+    const rg = this.range;
+    rg.name.append(p.range.name, s);
+    rg.device.append(p.range.device);
+    rg.stream.append(p.range.stream);
+    rg.start.append(p.range.start);
+    rg.end.append(p.range.end);
+    const cl = this.coll;
+    cl.name.append(p.coll.name, s);
+    cl.dtype.append(p.coll.dtype, s);
+    cl.inNelems.append(p.coll.inNelems);
+    cl.outNelems.append(p.coll.outNelems);
+    cl.groupSize.append(p.coll.groupSize);
+    cl.groupName.append(p.coll.groupName, s);
+    cl.groupDescription.append(p.coll.groupDescription, s);
+    cl.groupRanks.append(p.coll.groupRanks, s);
+    cl.inSplits.append(p.coll.inSplits, s);
+    cl.outSplits.append(p.coll.outSplits, s);
+    cl.peer.append(p.coll.peer);
+    const m = this.mem;
+    m.time.append(p.mem.time);
+    m.thread.append(p.mem.thread, t);
+    m.device.append(p.mem.device);
+    m.bytes.append(p.mem.bytes);
+    m.totalAllocated.append(p.mem.totalAllocated);
+    m.totalReserved.append(p.mem.totalReserved);
+    const f = this.flow;
+    f.id.append(p.flow.id);
+    f.phase.append(p.flow.phase);
+    f.thread.append(p.flow.thread, t);
+    f.time.append(p.flow.time);
+    for (const [id, count, example] of p.diagnostics) this.diagnostics.add(id, example, count);
+    if (p.partial) this.meta.partial = true;
+    this.checkColumnLengths();
+  }
+
+  /** Every column of a table has one value per row (3 for grid/block): a column added to the builder but not to appendParts fails here. */
+  private checkColumnLengths(): void {
+    const tables: Record<string, Record<string, { length: number }>> = { cpu: this.cpu, rt: this.rt, gpu: this.gpu, range: this.range, coll: this.coll, mem: this.mem, flow: this.flow };
+    for (const [name, table] of Object.entries(tables)) {
+      const cols = Object.entries(table);
+      const rows = cols[0]![1].length;
+      for (const [col, c] of cols) {
+        const want = name === "gpu" && (col === "grid" || col === "block") ? rows * 3 : rows;
+        if (c.length !== want) throw new Error(`TraceBuilder.appendParts: ${name}.${col} has ${c.length} values for ${rows} rows (not appended?)`);
+      }
+    }
   }
 
   /** Ends the build: rebases, sorts and links. The builder must not be used afterwards. */

@@ -1,6 +1,7 @@
 /**
  * Growable typed-array columns used by the trace builder while parsing.
- * Each column doubles its capacity when full; `freeze()` returns a typed array
+ * Each column starts small (memory in proportion to the rows kept, even for a
+ * report with thousands of near-empty processes) and doubles when full; `freeze()` returns a typed array
  * trimmed to the used length (a view when it already fits, so no extra copy);
  * `freezePermuted(perm)` reorders straight from the storage (no trimmed copy
  * first). Both release the storage: a column is frozen once, and dropping it
@@ -14,7 +15,7 @@ type Typed = Float64Array | Int32Array | Uint8Array;
 export class Float64Column {
   private data: Float64Array;
   length = 0;
-  constructor(initial = 1024) {
+  constructor(initial = 64) {
     this.data = new Float64Array(Math.max(1, initial));
   }
   push(v: number): void {
@@ -37,6 +38,23 @@ export class Float64Column {
     this.data = new Float64Array(0);
     return out;
   }
+  /** The used part, copied (the column stays usable). */
+  snapshot(): Float64Array {
+    return this.data.slice(0, this.length);
+  }
+  /** Appends values, each passed through `map` when given (remapping ids). */
+  append(values: ArrayLike<number>, map?: (v: number) => number): void {
+    const n = values.length;
+    while (this.length + n > this.data.length) this.grow();
+    const d = this.data;
+    let at = this.length;
+    if (map) for (let i = 0; i < n; i++) d[at++] = map(values[i]!);
+    else if (values instanceof Float64Array) {
+      d.set(values, at);
+      at += n;
+    } else for (let i = 0; i < n; i++) d[at++] = values[i]!;
+    this.length = at;
+  }
   /** out[i] = column[perm[i]]; perm.length must equal length. */
   freezePermuted(perm: Int32Array): Float64Array {
     const out = permute(this.data, perm);
@@ -48,7 +66,7 @@ export class Float64Column {
 export class Int32Column {
   private data: Int32Array;
   length = 0;
-  constructor(initial = 1024) {
+  constructor(initial = 64) {
     this.data = new Int32Array(Math.max(1, initial));
   }
   push(v: number): void {
@@ -71,6 +89,23 @@ export class Int32Column {
     this.data = new Int32Array(0);
     return out;
   }
+  /** The used part, copied (the column stays usable). */
+  snapshot(): Int32Array {
+    return this.data.slice(0, this.length);
+  }
+  /** Appends values, each passed through `map` when given (remapping ids). */
+  append(values: ArrayLike<number>, map?: (v: number) => number): void {
+    const n = values.length;
+    while (this.length + n > this.data.length) this.grow();
+    const d = this.data;
+    let at = this.length;
+    if (map) for (let i = 0; i < n; i++) d[at++] = map(values[i]!);
+    else if (values instanceof Int32Array) {
+      d.set(values, at);
+      at += n;
+    } else for (let i = 0; i < n; i++) d[at++] = values[i]!;
+    this.length = at;
+  }
   /** out[i] = column[perm[i]]; perm.length must equal length. */
   freezePermuted(perm: Int32Array): Int32Array {
     const out = permute(this.data, perm);
@@ -82,7 +117,7 @@ export class Int32Column {
 export class Uint8Column {
   private data: Uint8Array;
   length = 0;
-  constructor(initial = 1024) {
+  constructor(initial = 64) {
     this.data = new Uint8Array(Math.max(1, initial));
   }
   push(v: number): void {
@@ -104,6 +139,23 @@ export class Uint8Column {
     const out = this.length === this.data.length ? this.data : this.data.slice(0, this.length);
     this.data = new Uint8Array(0);
     return out;
+  }
+  /** The used part, copied (the column stays usable). */
+  snapshot(): Uint8Array {
+    return this.data.slice(0, this.length);
+  }
+  /** Appends values, each passed through `map` when given (remapping ids). */
+  append(values: ArrayLike<number>, map?: (v: number) => number): void {
+    const n = values.length;
+    while (this.length + n > this.data.length) this.grow();
+    const d = this.data;
+    let at = this.length;
+    if (map) for (let i = 0; i < n; i++) d[at++] = map(values[i]!);
+    else if (values instanceof Uint8Array) {
+      d.set(values, at);
+      at += n;
+    } else for (let i = 0; i < n; i++) d[at++] = values[i]!;
+    this.length = at;
   }
   /** out[i] = column[perm[i]]; perm.length must equal length. */
   freezePermuted(perm: Int32Array): Uint8Array {

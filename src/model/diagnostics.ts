@@ -101,6 +101,11 @@ export class DiagnosticsCollector {
     else this.counts.set(id, example === undefined ? { count } : { count, example });
   }
 
+  /** [id, count, first example] in order of first occurrence (to merge collectors). */
+  entries(): Array<[DiagnosticId, number, string | undefined]> {
+    return [...this.counts].map(([id, e]) => [id, e.count, e.example]);
+  }
+
   count(id: DiagnosticId): number {
     return this.counts.get(id)?.count ?? 0;
   }

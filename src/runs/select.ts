@@ -4,6 +4,7 @@
  * names another; when it holds several, they are listed on stderr.
  */
 import { statSync } from "node:fs";
+import { isAbsolute, relative } from "node:path";
 import { FORMATS } from "../../parsers/registry.js";
 import { LlmprofError } from "../errors.js";
 import { formatBytes } from "../units.js";
@@ -58,7 +59,8 @@ async function selectRun(dir: string, options: SelectOptions): Promise<string[]>
   if (chosen.ranksMissing.length > 0) {
     log(`llmprof: warning: run ${JSON.stringify(chosen.name)} has world size ${chosen.worldSize} but no file for rank${chosen.ranksMissing.length > 1 ? "s" : ""} ${rankRanges(chosen.ranksMissing)}: analysing ${chosen.ranksFound.length} of ${chosen.worldSize} ranks`);
   }
-  return chosen.files.map((f) => f.entry.path);
+  // shown as the user gave the directory: a relative directory gives relative file names
+  return chosen.files.map((f) => (isAbsolute(dir) ? f.entry.path : relative(process.cwd(), f.entry.path)));
 }
 
 /** One line per run: marker, name, date (UTC), ranks found of world size, size. */

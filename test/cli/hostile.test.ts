@@ -1,11 +1,14 @@
 /** Issue 23: hostile input II. Every adversarial input is generated here, small. */
-import { mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, symlinkSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { join } from "node:path";
+import { dirname, join } from "node:path";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { writeOutput } from "../../src/io/output.js";
 import { renderCsv } from "../../reports/csv.js";
+import { inertForPullRequest } from "../../reports/markdown-safe.js";
+import { chromiumAvailable, launch, openReport } from "../reports/browser.js";
+import { fanOutKineto, PROTOTYPE_NAMES } from "../fuzz/generators.js";
 import { configFromObject, loadConfig } from "../../src/config.js";
 import { parseBudget } from "../../src/analysis/budget.js";
 import { MAX_YAML_BYTES, nestingDepth, parseBoundedYaml } from "../../src/yaml-bounded.js";
@@ -155,6 +158,66 @@ describe("privacy (point 10)", () => {
     expect(readFileSync(html, "utf8")).not.toContain("secret-project");
     const s = JSON.parse(runCli(["analyze", named, "-f", "json"]).stdout) as { trace: { traceName: string } };
     expect(s.trace.traceName).toBe("rank0.pt.trace.json");
+    // asked for, the whole recorded name
+    const shown = JSON.parse(runCli(["analyze", named, "-f", "json", "--show-paths"]).stdout) as { trace: { traceName: string } };
+    expect(shown.trace.traceName).toBe("/home/alice/secret-project/tmp1234/rank0.pt.trace.json");
+  });
+
+  it("the gzip header's original file name (FNAME) is never copied", () => {
+    const gz = gzipSync(gunzipSync(readFileSync(trace)));
+    // FLG.FNAME set, the name after the 10-byte header (RFC 1952, 2.3.1)
+    const header = Buffer.from(gz.subarray(0, 10));
+    header[3] = header[3]! | 0x08;
+    const p = file("fname.json.gz", Buffer.concat([header, Buffer.from("/home/zqrecorder/secret-project/rank0.json\0", "latin1"), gz.subarray(10)]));
+    expect(gunzipSync(readFileSync(p)).length).toBeGreaterThan(0);
+    const out = join(dir, "fname-out");
+    const r = runCli(["analyze", p, "-o", out, "-f", "json,md,html,csv"]);
+    expect(r.status, r.stderr).toBe(0);
+    const texts = [r.stdout, runCli(["info", p]).stdout, ...["summary.json", "summary.md", "report.html", "csv/kernels.csv", "csv/steps.csv"].map((f) => readFileSync(join(out, f), "utf8"))];
+    for (const t of texts) expect(t).not.toMatch(/zqrecorder|secret-project/);
+  });
+
+  it("a relative directory gives relative file names", () => {
+    const r = runCli(["analyze", "multi-gpu", "-f", "json"], { cwd: fixture(".") });
+    expect(r.status, r.stderr).toBe(0);
+    const s = JSON.parse(r.stdout) as { trace: { files: string[]; ranks: { file: string }[] } };
+    expect(s.trace.files).toEqual(["multi-gpu/l2-ddp-straggler-2gpu-rank0.json.gz", "multi-gpu/l2-ddp-straggler-2gpu-rank1.json.gz"]);
+    expect(s.trace.ranks.map((x) => x.file)).toEqual(s.trace.files);
+  });
+
+  it("batch --reports names each trace relative to the directory given, never by its absolute path", () => {
+    const out = join(dir, "batch-paths");
+    const r = runCli(["batch", fixture("multi-gpu"), "--out", out, "--reports"]);
+    expect(r.status, r.stderr).toBe(0);
+    const reports = readdirSync(join(out, "reports"));
+    expect(reports).toHaveLength(2);
+    for (const folder of reports) {
+      const html = readFileSync(join(out, "reports", folder, "report.html"), "utf8");
+      expect(html).not.toContain(fixture("multi-gpu"));
+      expect(html).toMatch(/l2-ddp-straggler-2gpu-rank[01]\.json\.gz/);
+    }
+  });
+});
+
+// as root, permissions do not stop a write: the CLI runs as nobody (uid 65534) when this test runs as root
+const asNobody = process.getuid?.() === 0;
+describe.skipIf(!asNobody)("an unwritable output directory is one clean line (point 9, EACCES)", () => {
+  const ro = mkdtempSync(join(dir, "readonly-"));
+  chmodSync(ro, 0o555);
+  const nobody = (args: string[]) => {
+    const r = spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", uid: 65534, gid: 65534, env: { ...process.env, CI: "1" } });
+    return { status: r.status, stdout: r.stdout, stderr: r.stderr };
+  };
+  it("analyze -o file, -o dir -f csv, the annotated trace and batch --out", () => {
+    const traceCopy = join(mkdtempSync(join(tmpdir(), "llmprof-ro-in-")), "t.json.gz");
+    writeFileSync(traceCopy, readFileSync(trace));
+    chmodSync(dirname(traceCopy), 0o755);
+    chmodSync(traceCopy, 0o644);
+    expectCleanError(nobody(["analyze", traceCopy, "-o", join(ro, "s.json")]), join(ro, "s.json"), /permission denied/);
+    expectCleanError(nobody(["analyze", traceCopy, "-o", `${ro}/`, "-f", "csv"]), join(ro, "csv"), /permission denied/);
+    expectCleanError(nobody(["analyze", traceCopy, "-o", join(ro, "a.json.gz")]), join(ro, "a.json.gz"), /permission denied/);
+    expectCleanError(nobody(["batch", fixture("multi-gpu"), "--out", join(ro, "b")]), join(ro, "b"), /permission denied/);
+    expect(readdirSync(ro)).toEqual([]);
   });
 });
 
@@ -203,5 +266,94 @@ describe("terminal output carries no control characters (point 5, terminal part)
     expect(r.status).toBe(0);
     expect(r.stdout).toContain("\ufffd]8;;x\ufffdk\ufffd[2J");
     expect(r.stdout).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/);
+  });
+});
+
+describe("Markdown for pull-request comments is inert (point 6)", () => {
+  const PING = "ping @octocat and @org/team, see #12, GH-7 and o/r#3 at https://evil.example/x or www.evil.example";
+  const BIDI = "\u202eevil\u202c\u2066iso\u2069\u200f";
+  const hostile = (name: string, extra: string) => {
+    const text = gunzipSync(readFileSync(trace)).toString("utf8");
+    return file(name, text.replace(/"name": "void at::native::elementwise_kernel/g, `"name": ${JSON.stringify(`${PING} ${BIDI}\u0007\u001b[31m`).slice(0, -1)}${extra}void at::native::elementwise_kernel`));
+  };
+  const check = (md: string, readable = PING.slice(0, 60)) => {
+    expect(md).not.toMatch(/@[\w/]/);
+    expect(md).not.toMatch(/(?<!&)#\d/);
+    expect(md).not.toMatch(/GH-\d/i);
+    expect(md).not.toMatch(/(https?|ftp):\/\//i);
+    expect(md).not.toMatch(/www\./i);
+    expect(md).not.toMatch(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069]/);
+    // it still reads the same: without the zero-width joiners the text is there, only the controls gone
+    expect(md.replace(/\u200d/g, "")).toContain(readable);
+  };
+  it("analyze -f md: mentions, issue references, bare URLs, bidi and control characters are defused", () => {
+    const r = runCli(["analyze", hostile("pr-a.json", ""), "-f", "md"]);
+    expect(r.status).toBe(0);
+    check(r.stdout);
+  });
+  it("diff -f md and check --markdown", () => {
+    const a = hostile("pr-base.json", "");
+    const b = hostile("pr-head.json", "x_");
+    const d = runCli(["diff", a, b, "-f", "md"]);
+    expect(d.status).toBe(0);
+    check(d.stdout);
+    // the check's Markdown names the run: a file name that pings and links
+    const run = file("pr @octocat #12 www.x.json", readFileSync(b));
+    const budget = file("pr-budget.yml", "step_time_ms: 100000\n");
+    const md = join(dir, "pr-check.md");
+    const c = runCli(["check", run, "--budget", budget, "--markdown", md]);
+    expect(c.status).toBe(0);
+    check(readFileSync(md, "utf8"), "pr @octocat #12 www.x.json");
+  });
+  it("an ordinary kernel name is unchanged", () => {
+    const name = "ampere_bf16_s16816gemm_bf16_128x64_ldg8_f2f_stages_64x4_tn";
+    expect(inertForPullRequest(name)).toBe(name);
+    expect(inertForPullRequest("aten::scaled_dot_product_attention")).toBe("aten::scaled_dot_product_attention");
+  });
+});
+
+describe.skipIf(!chromiumAvailable())("prototype names in the pages (point 7, client side)", () => {
+  it("modules named after Object.prototype members all appear in the icicle; a trace file named __proto__ is counted in the batch index", async () => {
+    const names = [...PROTOTYPE_NAMES];
+    const t = file("proto-modules.json", fanOutKineto({ kernels: names.length * 2, name: (i) => `k${i}`, operator: (i) => `aten::op${i}`, module: (i) => names[i % names.length]! }).text);
+    const html = join(dir, "proto-modules.html");
+    expect(runCli(["analyze", t, "-o", html]).status).toBe(0);
+    const archive = mkdtempSync(join(dir, "proto-archive-"));
+    for (const n of ["__proto__", "constructor", "a.json.gz"]) writeFileSync(join(archive, n), readFileSync(trace));
+    const out = join(dir, "proto-batch");
+    expect(runCli(["batch", archive, "--out", out]).status).toBe(0);
+    const browser = await launch();
+    try {
+      const report = await openReport(browser, html);
+      expect(report.errors).toEqual([]);
+      // the root and one node per module (each a root-level instance), by the data d3 bound to it
+      const labels = await report.page.evaluate(() => [...document.querySelectorAll("#modules g.node")].map((g) => (g as unknown as { __data__: { data: { label: string } } }).__data__.data.label));
+      expect(labels.slice(1).sort()).toEqual([...names].sort());
+      const index = await openReport(browser, join(out, "index.html"));
+      expect(index.errors).toEqual([]);
+      expect(await index.page.evaluate(() => document.querySelector("header .subtitle")?.textContent ?? "")).toMatch(/^3 traces, 3 rows/);
+    } finally {
+      await browser.close();
+    }
+  }, 90_000);
+});
+
+describe("diff of an edited summary.json with malformed entries (point 9)", () => {
+  it("a null row, a numeric name, a table that is not a list, a missing table: one line naming the file and the path", () => {
+    const good = file("good-summary.json", runCli(["analyze", trace, "-f", "json"]).stdout);
+    const edits: [string, (s: Record<string, Record<string, unknown>>) => void, RegExp][] = [
+      ["row-null", (s) => ((s["kernels"]!["byName"] as unknown[])[0] = null), /kernels\.byName\[0\] is null/],
+      ["name-number", (s) => (((s["kernels"]!["byName"] as Record<string, unknown>[])[0]!)["name"] = 5), /kernels\.byName\[0\]\.name is number/],
+      ["table-object", (s) => (s["temporal"]!["devices"] = {}), /temporal\.devices is object, expected a list/],
+      ["table-missing", (s) => delete s["operators"]!["byName"], /operators\.byName is missing/],
+      ["phases-not-list", (s) => (s["phases"]!["steps"] = [{ step: 2, phases: 5 }]), /phases\.steps\[0\]\.phases is number/],
+    ];
+    for (const [name, edit, problem] of edits) {
+      const s = JSON.parse(readFileSync(good, "utf8")) as Record<string, Record<string, unknown>>;
+      edit(s);
+      const bad = file(`bad-${name}.json`, JSON.stringify(s));
+      expectCleanError(runCli(["diff", good, bad, "-f", "json"]), bad, problem);
+    }
+    expect(runCli(["diff", good, good, "-f", "json"]).status).toBe(0);
   });
 });

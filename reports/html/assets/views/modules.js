@@ -34,16 +34,17 @@
   function hierarchy(m, metric) {
     var spec = METRICS[metric];
     var root = { id: "", label: "All kernel time", kind: "root", children: [] };
-    var byPath = {};
+    // a Map, not an object: a module path may be "constructor" or "__proto__"
+    var byPath = new Map();
     m.instances.forEach(function (inst) {
-      var id = byPath[inst.path] ? inst.path + "\u0000" + inst.name : inst.path;
+      var id = byPath.has(inst.path) ? inst.path + "\u0000" + inst.name : inst.path;
       var node = { id: id, label: nodeLabel(inst), kind: "module", row: inst, self: inst[spec.self], children: [] };
-      if (!byPath[inst.path]) byPath[inst.path] = node;
+      if (!byPath.has(inst.path)) byPath.set(inst.path, node);
     });
     m.instances.forEach(function (inst) {
-      var node = byPath[inst.path];
+      var node = byPath.get(inst.path);
       if (!node || node.row !== inst) return;
-      var parent = inst.parentPath !== null && byPath[inst.parentPath] ? byPath[inst.parentPath] : root;
+      var parent = inst.parentPath !== null && byPath.has(inst.parentPath) ? byPath.get(inst.parentPath) : root;
       parent.children.push(node);
     });
     m.unattributed.forEach(function (u) {

@@ -1,0 +1,181 @@
+/**
+ * Issue 23, point 4: fan-out. Generated traces with many distinct kernel names,
+ * operators, device ids or processes give bounded outputs (top rows plus one
+ * "(all others)" row whose sums equal the left-out rows' raw sums; every row only
+ * in CSV), and a limit that stops a run names itself and the option raising it.
+ */
+import { mkdtempSync, readFileSync, statSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { gunzipSync } from "node:zlib";
+import { describe, expect, it } from "vitest";
+import { expectCleanError, runCli } from "../helpers/cli.js";
+import { fixture } from "../helpers/paths.js";
+import { chromiumAvailable, launch, openReport } from "../reports/browser.js";
+import { fanOutKineto, garbageSqlite, manyProcessesSqlite, type FanOutTrace } from "../fuzz/generators.js";
+
+const dir = mkdtempSync(join(tmpdir(), "llmprof-fanout-"));
+
+interface KernelJsonRow {
+  name: string;
+  count: number;
+  totalNs: number;
+  minNs: number;
+  maxNs: number;
+  others?: number;
+}
+
+function analyse(name: string, t: FanOutTrace, extra: string[] = []): { out: string; json: { kernels: { byName: KernelJsonRow[] }; operators: { byName: { name: string; calls: number; gpuSelfNs: number; others?: number }[] }; bounded?: { table: string; rows: number; kept: number }[] } } {
+  const path = join(dir, `${name}.json`);
+  writeFileSync(path, t.text);
+  const out = join(dir, `${name}-out`);
+  const r = runCli(["analyze", path, "-o", out, "-f", "json,md,html,csv", ...extra]);
+  expect(r.status, r.stderr).toBe(0);
+  return { out, json: JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) };
+}
+
+describe("many distinct kernel names (point 4)", () => {
+  const N = 6000;
+  const t = fanOutKineto({ kernels: N });
+  const { out, json } = analyse("names", t);
+  const rows = json.kernels.byName;
+
+  it("summary.json keeps 500 rows and one (all others) row whose sums are the left-out kernels' raw sums", () => {
+    expect(rows).toHaveLength(501);
+    const others = rows[500]!;
+    expect(others.name).toBe("(all others)");
+    expect(others.others).toBe(N - 500);
+    const kept = new Set(rows.slice(0, 500).map((r) => r.name));
+    let totalNs = 0;
+    let count = 0;
+    let minNs = Infinity;
+    let maxNs = 0;
+    for (const [name, k] of t.byName) {
+      if (kept.has(name)) continue;
+      totalNs += k.totalNs;
+      count += k.count;
+      minNs = Math.min(minNs, k.totalNs / k.count);
+      maxNs = Math.max(maxNs, k.totalNs / k.count);
+    }
+    expect(others.count).toBe(count);
+    expect(others.totalNs).toBeCloseTo(totalNs, 0);
+    expect(others.minNs).toBeCloseTo(minNs, 0);
+    expect(others.maxNs).toBeCloseTo(maxNs, 0);
+    // the kept rows are the largest: none left out is longer than the shortest kept
+    const shortestKept = Math.min(...rows.slice(0, 500).map((r) => r.totalNs));
+    for (const [name, k] of t.byName) if (!kept.has(name)) expect(k.totalNs).toBeLessThanOrEqual(shortestKept);
+    expect(json.bounded).toEqual([{ table: "kernels.byName", rows: N, kept: 500 }]);
+  });
+
+  it("CSV has every kernel name; summary.json and the HTML report stay small", () => {
+    const csv = readFileSync(join(out, "csv", "kernels.csv"), "utf8").trim().split("\r\n");
+    expect(csv).toHaveLength(N + 1);
+    // 500 rows of ~250 bytes; without the bound 6,000 names made 2.1 MB
+    expect(statSync(join(out, "summary.json")).size).toBeLessThan(400_000);
+    expect(statSync(join(out, "report.html")).size).toBeLessThan(1_200_000);
+  });
+
+  it("ten times the names give the same output size (bounded, not proportional)", () => {
+    const small = analyse("names-small", fanOutKineto({ kernels: 600 }));
+    const ratio = statSync(join(out, "summary.json")).size / statSync(join(small.out, "summary.json")).size;
+    expect(ratio).toBeLessThan(1.3);
+  });
+
+  it("Markdown and the terminal print an (all others) row with the rest's raw total", () => {
+    const shownMd = 15;
+    const md = readFileSync(join(out, "summary.md"), "utf8");
+    const line = md.split("\n").find((l) => l.includes("(all others:"))!;
+    expect(line).toContain(`(all others: ${(N - shownMd).toLocaleString("en-US")} kernel names)`);
+    const top = new Set(rows.slice(0, shownMd).map((r) => r.name));
+    let restNs = 0;
+    for (const [name, k] of t.byName) if (!top.has(name)) restNs += k.totalNs;
+    expect(line).toContain(`| ${(restNs / 1e6).toFixed(2)} |`);
+    const text = runCli(["analyze", join(dir, "names.json")]).stdout;
+    expect(text).toContain(`(all others: ${(N - 10).toLocaleString("en-US")} kernel names)`);
+  });
+
+  it("--top sets the rows kept", () => {
+    const { json: small } = analyse("names-top", fanOutKineto({ kernels: 300 }), ["--top", "20"]);
+    expect(small.kernels.byName).toHaveLength(21);
+    expect(small.kernels.byName[20]!.others).toBe(280);
+  });
+});
+
+describe("many distinct operators (point 4)", () => {
+  it("operators.byName is cut to --top rows; (all others) holds the rest's calls and GPU time", () => {
+    const t = fanOutKineto({ kernels: 400, name: (i) => `k${i % 5}`, operator: (i) => `aten::op_${i % 200}` });
+    const { json } = analyse("ops", t, ["--top", "50"]);
+    const rows = json.operators.byName;
+    expect(rows).toHaveLength(51);
+    const kept = new Set(rows.slice(0, 50).map((r) => r.name));
+    let calls = 0;
+    let gpuNs = 0;
+    for (const [name, a] of t.byOperator) if (!kept.has(name)) (calls += a.calls), (gpuNs += a.gpuNs);
+    expect(rows[50]!.others).toBe(150);
+    expect(rows[50]!.calls).toBe(calls);
+    expect(rows[50]!.gpuSelfNs).toBeCloseTo(gpuNs, 0);
+  });
+});
+
+describe("limits that stop a run name the limit and the option (point 4)", () => {
+  it("distinct device ids over --max-devices", () => {
+    const t = fanOutKineto({ kernels: 300, name: () => "k", device: (i) => i });
+    const path = join(dir, "devices.json");
+    writeFileSync(path, t.text);
+    expectCleanError(runCli(["analyze", path, "-f", "json"]), path, /more than 256 distinct GPU device ids.*--max-devices/);
+    const r = runCli(["analyze", path, "-f", "json", "--max-devices", "300"]);
+    expect(r.status).toBe(0);
+    expect((JSON.parse(r.stdout) as { temporal: { devices: unknown[] } }).temporal.devices).toHaveLength(300);
+  });
+
+  const sqlite = join(dir, "base.sqlite");
+  writeFileSync(sqlite, gunzipSync(readFileSync(fixture("nsys/nsys-tiny-train.sqlite.gz"))));
+
+  it("an Nsight report with more processes than --max-ranks stops early", () => {
+    const path = join(dir, "procs.sqlite");
+    manyProcessesSqlite(sqlite, path, 1100);
+    const started = Date.now();
+    expectCleanError(runCli(["analyze", path, "-f", "json"]), path, /more than 1,024 ranks.*--max-ranks/);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    expectCleanError(runCli(["analyze", path, "-f", "json", "--max-ranks", "50"]), path, /more than 50 ranks.*--max-ranks/);
+  });
+
+  it("more trace files than --max-ranks stop before any is parsed", () => {
+    const one = fixture("llama-tiny-train.json.gz");
+    const r = runCli(["analyze", one, one, one, "--max-ranks", "2"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/more than 2 ranks.*--max-ranks/);
+  });
+
+  it("a garbage Nsight export (random values in every kernel column) ends in one line or a bounded result, fast", () => {
+    const path = join(dir, "garbage.sqlite");
+    garbageSqlite(sqlite, path, 20_000, 7);
+    const started = Date.now();
+    const r = runCli(["analyze", path, "-f", "json"]);
+    expect(Date.now() - started).toBeLessThan(20_000);
+    if (r.status === 2) expectCleanError(r, path, /--max-/);
+    else expect(r.stdout.length).toBeLessThan(2_000_000);
+  });
+
+  it("the option values are checked", () => {
+    const r = runCli(["analyze", fixture("llama-tiny-train.json.gz"), "--top", "0"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr).toMatch(/--top: expected a positive whole number/);
+  });
+});
+
+describe.skipIf(!chromiumAvailable())("the HTML report with (all others) rows (point 4)", () => {
+  it("opens without errors, the module icicle and the tables intact", async () => {
+    const html = join(dir, "top3.html");
+    expect(runCli(["analyze", fixture("llama-tiny-train.json.gz"), "-o", html, "--top", "3"]).status).toBe(0);
+    const browser = await launch();
+    try {
+      const opened = await openReport(browser, html);
+      expect(opened.errors).toEqual([]);
+      const text = await opened.page.evaluate(() => document.body.innerText);
+      expect(text).toContain("(all others)");
+    } finally {
+      await browser.close();
+    }
+  }, 60_000);
+});
