@@ -5,7 +5,7 @@
  */
 import type { TraceModel } from "../model/tables.js";
 import { VERSION } from "../version.js";
-import { NEEDS, contextWithNeeds, createContext, type AnalysisContext, type AnalysisOptions, type Need } from "./context.js";
+import { NEEDS, computeNeed, contextWithNeeds, createContext, type AnalysisContext, type AnalysisOptions, type Need } from "./context.js";
 import { measureWithin } from "./intervals.js";
 import { kernelSummary } from "./kernels.js";
 import { moduleBreakdown } from "./modules.js";
@@ -104,28 +104,7 @@ function prepareNeeds(contexts: readonly AnalysisContext[]): void {
   for (const need of NEEDS) {
     const specs = Object.values(SECTIONS).filter((s) => s.needs.includes(need));
     if (specs.length === 0) continue;
-    for (const ctx of specs.some((s) => s.ranks === "all") ? contexts : [primary]) touch(ctx, need);
-  }
-}
-
-function touch(ctx: AnalysisContext, need: Need): void {
-  switch (need) {
-    case "attribution":
-      return void ctx.attribution;
-    case "categories":
-      return void ctx.categories;
-    case "steps":
-      return void ctx.windowRows;
-    case "intervals":
-      return void ctx.devices;
-    case "graphRows":
-      return void ctx.graphRows;
-    case "sliceLocator":
-      return void ctx.sliceLocator;
-    case "temporal":
-      return void ctx.temporal;
-    case "idle":
-      return void ctx.idle;
+    for (const ctx of specs.some((s) => s.ranks === "all") ? contexts : [primary]) computeNeed(ctx, need);
   }
 }
 

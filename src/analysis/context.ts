@@ -140,6 +140,11 @@ export function createContext(model: TraceModel, options: AnalysisOptions = {}):
   return ctx;
 }
 
+/** Computes a need of the context now (reads every property that belongs to it; each is computed once). */
+export function computeNeed(ctx: AnalysisContext, need: Need): void {
+  for (const [property, of] of Object.entries(NEED_OF)) if (of === need) Reflect.get(ctx, property);
+}
+
 /**
  * The context as an analysis that declared `needs` sees it: reading shared data
  * it did not declare throws, so a test can prove every declaration complete.
