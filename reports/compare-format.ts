@@ -5,6 +5,7 @@
  * strings (labels, GPU names): each renderer escapes them its own way.
  */
 import type { CompareResult, CompareRun, ComparePhase } from "../src/analysis/compare.js";
+import { METRICS, labelWithUnit } from "../src/analysis/metrics.js";
 
 export interface CompareTableRow {
   id: string;
@@ -80,6 +81,11 @@ export function compareRows(c: CompareResult): CompareTableRow[] {
     rows.push(numeric("attention.recompute", "Attention (per step)", "attention recompute (ms)", runs, (r) => ms(r.attention?.recomputeNs), 2, "lower"));
   }
   rows.push(numeric("mfu", "Efficiency", "MFU (%)", runs, (r) => r.mfuPct, 2, "higher"));
+  // the catalogue's figures that no row above shows (metrics.ts: no compareRow)
+  for (const m of METRICS) {
+    if (m.compareRow) continue;
+    rows.push(numeric(`figure.${m.id}`, "Headline figures (primary rank, first GPU)", labelWithUnit(m), runs, (r) => r.figures[m.id], m.unit === "pct" ? 1 : m.unit === "ms" ? 2 : 0, m.better));
+  }
   return rows;
 }
 

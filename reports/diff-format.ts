@@ -3,6 +3,7 @@
  * figures, value and change formatting, which rows a table shows.
  */
 import type { DiffResult, DiffRow, DiffSection, Verdict } from "../src/analysis/diff.js";
+import { METRICS } from "../src/analysis/metrics.js";
 import { formatNs, shortKernelName } from "./format.js";
 import { inertForPullRequest } from "./markdown-safe.js";
 
@@ -36,7 +37,9 @@ export const METRIC_LABELS: Record<string, string> = {
 };
 
 /** Figures where an increase is an improvement (for every other time or share, lower is better). */
-export const HIGHER_IS_BETTER: ReadonlySet<string> = new Set(["overlapNs", "overlapPct", "busyPct"]);
+export const HIGHER_IS_BETTER: ReadonlySet<string> = new Set(["overlapNs", "overlapPct", "busyPct", ...METRICS.filter((m) => m.better === "higher").map((m) => m.id)]);
+
+const rate = (v: number) => `${v.toLocaleString("en-US", { maximumFractionDigits: 0 })} tokens/s`;
 
 /** "worse", "better" or "" (no change) for colouring a row. */
 export function direction(row: DiffRow): "worse" | "better" | "" {
@@ -56,7 +59,7 @@ export function keyLabel(section: DiffSection["id"], key: string, max = 80): str
 
 export function formatValue(row: DiffRow, v: number | null): string {
   if (v === null || !Number.isFinite(v)) return "n/a";
-  return row.unit === "pct" ? `${v.toFixed(1)}%` : formatNs(v);
+  return row.unit === "pct" ? `${v.toFixed(1)}%` : row.unit === "tokens/s" ? rate(v) : formatNs(v);
 }
 
 /** Signed absolute change: "+1.23 ms", "−0.4 pp". */
@@ -64,7 +67,7 @@ export function formatDelta(row: DiffRow): string {
   const d = row.deltaAbs;
   if (d === null || !Number.isFinite(d)) return "n/a";
   const sign = d > 0 ? "+" : d < 0 ? "−" : "±";
-  return row.unit === "pct" ? `${sign}${Math.abs(d).toFixed(1)} pp` : `${sign}${formatNs(Math.abs(d))}`;
+  return row.unit === "pct" ? `${sign}${Math.abs(d).toFixed(1)} pp` : row.unit === "tokens/s" ? `${sign}${rate(Math.abs(d))}` : `${sign}${formatNs(Math.abs(d))}`;
 }
 
 export function formatDeltaPct(row: DiffRow): string {
@@ -76,7 +79,7 @@ export function formatDeltaPct(row: DiffRow): string {
 /** The threshold a change had to exceed, as "±x". */
 export function formatThreshold(row: DiffRow): string {
   if (row.thresholdAbs === null) return "n/a";
-  return row.unit === "pct" ? `±${row.thresholdAbs.toFixed(1)} pp` : `±${formatNs(row.thresholdAbs)}`;
+  return row.unit === "pct" ? `±${row.thresholdAbs.toFixed(1)} pp` : row.unit === "tokens/s" ? `±${rate(row.thresholdAbs)}` : `±${formatNs(row.thresholdAbs)}`;
 }
 
 export const VERDICT_LABELS: Record<Verdict, string> = {

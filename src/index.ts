@@ -7,6 +7,7 @@ import { analyzeModels } from "./analysis/analyze.js";
 import type { AnalysisOptions } from "./analysis/context.js";
 import type { Summary } from "./analysis/summary.js";
 import { loadTraces } from "../parsers/registry.js";
+import { analyseTraces } from "./io/analyse-traces.js";
 import type { ParseOptions } from "../parsers/kineto.js";
 
 export { analyzeModels, loadTraces };
@@ -49,9 +50,11 @@ export { VERSION } from "./version.js";
 
 /** Loads trace files (or rank directories) and analyses them. */
 export async function analyze(inputs: string | readonly string[], options: AnalysisOptions & ParseOptions = {}): Promise<Summary> {
-  const models = await loadTraces(typeof inputs === "string" ? [inputs] : inputs, options);
-  return analyzeModels(models, options);
+  return (await analyseTraces(typeof inputs === "string" ? [inputs] : inputs, options)).summary;
 }
+export { analyseTraces, analyseModels } from "./io/analyse-traces.js";
+export type { AnalysedRun } from "./io/analyse-traces.js";
+export { timelineOf } from "./analysis/timeline.js";
 export { findRuns } from "./runs/find.js";
 export { selectRunInputs } from "./runs/select.js";
 export type { Run, RunFile } from "./runs/runs.js";

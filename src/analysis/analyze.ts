@@ -5,7 +5,7 @@
  */
 import type { TraceModel } from "../model/tables.js";
 import { VERSION } from "../version.js";
-import { createContext, type AnalysisContext, type AnalysisOptions } from "./context.js";
+import { NEEDS, computeNeed, contextWithNeeds, createContext, type AnalysisContext, type AnalysisOptions, type Need } from "./context.js";
 import { measureWithin } from "./intervals.js";
 import { kernelSummary } from "./kernels.js";
 import { moduleBreakdown } from "./modules.js";
@@ -13,7 +13,6 @@ import { hasNameScopes, scopeModuleBreakdown } from "./scope-modules.js";
 import { operatorBreakdown } from "./operators.js";
 import { phaseBreakdown } from "./phases.js";
 import { CpuKind } from "../model/tables.js";
-import { idleBreakdown, type IdleResult } from "./idle.js";
 import { launchOverhead } from "./launch.js";
 import { servingSummary } from "./serving.js";
 import { noDeviceReason } from "./no-device.js";
@@ -28,7 +27,6 @@ import { runRules, type FindingsOptions } from "./findings.js";
 import { RULES } from "./rules/index.js";
 import { COMMUNICATION } from "./categories.js";
 import { SUMMARY_SCHEMA, type OverlapSection, type StepRow, type StepsSection, type Summary, type TraceSection, type Section } from "./summary.js";
-import { temporalBreakdown, type DeviceTemporal } from "./temporal.js";
 import { inferenceSection } from "./inference.js";
 import { efficiencySection } from "./efficiency.js";
 import { withoutMachinePath } from "./privacy.js";
@@ -39,41 +37,95 @@ import { collectiveWaits } from "./collective-waits.js";
 import { pipelineBreakdown } from "./pipeline.js";
 
 export function analyzeModels(models: readonly TraceModel[], options: AnalysisOptions = {}): Summary {
+  return analyzeWithContexts(models, options).summary;
+}
+
+/** The Summary and the per-rank contexts it was computed from (ordered by rank), for views that draw from them (the timeline). */
+export function analyzeWithContexts(models: readonly TraceModel[], options: AnalysisOptions = {}): { summary: Summary; contexts: AnalysisContext[] } {
   if (models.length === 0) throw new Error("analyzeModels needs at least one trace model");
   const ordered = [...models].sort((a, b) => (a.meta.rank ?? 0) - (b.meta.rank ?? 0));
   const contexts = ordered.map((m) => createContext(m, options));
+  return { summary: summaryOf(ordered, contexts, options), contexts };
+}
+
+/** What a section computes from: every rank's context (ordered by rank), the primary one, the options. */
+interface RunInput {
+  readonly models: readonly TraceModel[];
+  readonly contexts: readonly AnalysisContext[];
+  readonly primary: AnalysisContext;
+  readonly options: AnalysisOptions;
+  /** Process groups across ranks (process-groups.ts), computed once for the sections that read them; null without communication. */
+  readonly groups: () => ProcessGroupAssignment | null;
+}
+
+type SectionKey = Exclude<keyof Summary, "schema" | "generator" | "findings">;
+
+/**
+ * A section of summary.json and the shared data it reads (context.ts NEEDS),
+ * like the handlers of the Chrome DevTools trace engine: the runner computes
+ * those once per trace, in order of dependence, before the sections run.
+ * `ranks`: whether it reads the primary rank's context or every rank's.
+ */
+export interface SectionSpec<K extends SectionKey = SectionKey> {
+  readonly needs: readonly Need[];
+  readonly ranks: "primary" | "all";
+  readonly compute: (run: RunInput) => Summary[K];
+}
+
+/** Every section in summary.json order; adding one is one entry here (and its type in summary.ts). */
+export const SECTIONS: { readonly [K in SectionKey]: SectionSpec<K> } = {
+  trace: { needs: [], ranks: "all", compute: (r) => traceSection(r.models) },
+  steps: { needs: ["steps"], ranks: "all", compute: (r) => stepsSection(r.contexts) },
+  temporal: { needs: ["temporal"], ranks: "all", compute: (r) => temporalSection(r.contexts) },
+  kernels: { needs: ["categories", "steps", "intervals"], ranks: "primary", compute: (r) => kernelsSection(r.primary) },
+  modules: { needs: ["attribution", "categories", "steps"], ranks: "primary", compute: (r) => modulesSection(r.primary) },
+  inferredLayers: { needs: ["attribution", "categories", "steps"], ranks: "primary", compute: (r) => inferredLayersSection(r.primary) },
+  operators: { needs: ["attribution", "categories", "steps"], ranks: "primary", compute: (r) => operatorsSection(r.primary) },
+  phases: { needs: ["attribution", "categories", "steps", "intervals"], ranks: "primary", compute: (r) => phasesSection(r.primary) },
+  idle: { needs: ["idle"], ranks: "primary", compute: (r) => idleSection(r.primary) },
+  launch: { needs: ["intervals", "graphRows", "steps", "idle", "sliceLocator"], ranks: "primary", compute: (r) => launchSection(r.primary) },
+  overlap: { needs: ["categories", "temporal"], ranks: "all", compute: (r) => overlapSection(r.contexts) },
+  collectives: { needs: ["categories", "steps", "intervals"], ranks: "all", compute: (r) => collectivesSection(r.contexts) },
+  memory: { needs: ["steps", "attribution", "sliceLocator"], ranks: "primary", compute: (r) => memorySection(r.primary) },
+  throughput: { needs: ["steps", "attribution"], ranks: "all", compute: (r) => throughputSection(r.contexts, r.options.tokensPerStep) },
+  ranks: { needs: ["steps", "categories", "intervals", "idle"], ranks: "all", compute: (r) => ranksSection(r.contexts) },
+  processGroups: { needs: ["intervals", "categories", "steps"], ranks: "all", compute: (r) => processGroupsSection(r.contexts, r.groups()) },
+  collectiveWaits: { needs: ["categories", "steps"], ranks: "all", compute: (r) => collectiveWaitsSection(r.contexts, r.groups()) },
+  pipeline: { needs: ["attribution", "intervals", "categories", "steps"], ranks: "all", compute: (r) => pipelineSection(r.contexts, r.groups()) },
+  inference: { needs: ["attribution", "categories", "steps", "intervals"], ranks: "primary", compute: (r) => inferenceSection(r.primary) },
+  efficiency: { needs: ["attribution", "categories", "steps"], ranks: "primary", compute: (r) => efficiencySection(r.primary) },
+  criticalPath: { needs: ["intervals", "categories", "steps"], ranks: "all", compute: (r) => criticalPathSection(r.contexts) },
+  diagnostics: { needs: [], ranks: "all", compute: (r) => r.models.flatMap((m) => m.diagnostics.map((d) => ({ ...d, file: m.meta.files[0] ?? "" }))) },
+};
+
+/** Computes every need of the sections once per context, in NEEDS order (dependencies first). */
+function prepareNeeds(contexts: readonly AnalysisContext[]): void {
   const primary = contexts[0]!;
-  const idleOf = (ctx: AnalysisContext) => (ctx.model.gpu.length > 0 && ctx.steps.steps.length > 0 ? idleBreakdown(ctx, options.idle) : null);
-  const idle = idleOf(primary);
-  // the per-device breakdown of every rank, shared by the temporal and overlap sections
-  const temporal = contexts.map((ctx) => ({ rank: ctx.model.meta.rank, devices: temporalBreakdown(ctx.devices, ctx.steps.steps, ctx.steps.windowStartNs, ctx.steps.windowEndNs) }));
-  const groups = contexts.some(hasCommunication) ? assignProcessGroups(contexts, options.parallelism) : null;
-  const sections = {
-    schema: SUMMARY_SCHEMA,
-    generator: { name: "llmprof", version: VERSION },
-    trace: traceSection(ordered),
-    steps: stepsSection(contexts),
-    temporal: temporalSection(contexts, temporal),
-    kernels: kernelsSection(primary),
-    modules: modulesSection(primary),
-    inferredLayers: inferredLayersSection(primary),
-    operators: operatorsSection(primary),
-    phases: phasesSection(primary),
-    idle: idleSection(primary, idle),
-    launch: launchSection(primary, idle),
-    overlap: overlapSection(contexts, temporal),
-    collectives: collectivesSection(contexts),
-    memory: memorySection(primary),
-    throughput: throughputSection(contexts, options.tokensPerStep),
-    ranks: ranksSection(contexts, contexts.map((c, i) => (i === 0 ? idle : idleOf(c)))),
-    processGroups: processGroupsSection(contexts, groups),
-    collectiveWaits: collectiveWaitsSection(contexts, groups),
-    pipeline: pipelineSection(contexts, groups),
-    inference: inferenceSection(primary),
-    efficiency: efficiencySection(primary),
-    criticalPath: criticalPathSection(contexts),
-    diagnostics: ordered.flatMap((m) => m.diagnostics.map((d) => ({ ...d, file: m.meta.files[0] ?? "" }))),
-  } satisfies Omit<Summary, "findings">;
+  for (const need of NEEDS) {
+    const specs = Object.values(SECTIONS).filter((s) => s.needs.includes(need));
+    if (specs.length === 0) continue;
+    for (const ctx of specs.some((s) => s.ranks === "all") ? contexts : [primary]) computeNeed(ctx, need);
+  }
+}
+
+/** Runs the sections; with `strictNeeds` each sees only the shared data it declared (tests prove the declarations). */
+export function runSections(input: Omit<RunInput, "groups">, strictNeeds = false): Omit<Summary, "findings"> {
+  if (!strictNeeds) prepareNeeds(input.contexts);
+  let groups: ProcessGroupAssignment | null | undefined;
+  const all = input.contexts;
+  const groupsOnce = () => (groups === undefined ? (groups = all.some(hasCommunication) ? assignProcessGroups(all, input.options.parallelism) : null) : groups);
+  const out: Record<string, unknown> = { schema: SUMMARY_SCHEMA, generator: { name: "llmprof", version: VERSION } };
+  for (const [key, spec] of Object.entries(SECTIONS) as [SectionKey, SectionSpec][]) {
+    const view = (c: AnalysisContext) => (strictNeeds ? contextWithNeeds(c, spec.needs, `section ${key}`) : c);
+    const contexts = input.contexts.map(view);
+    out[key] = spec.compute({ ...input, contexts, primary: contexts[0]!, groups: groupsOnce });
+  }
+  return out as Omit<Summary, "findings">;
+}
+
+function summaryOf(ordered: readonly TraceModel[], contexts: readonly AnalysisContext[], options: AnalysisOptions): Summary {
+  const primary = contexts[0]!;
+  const sections = runSections({ models: ordered, contexts, primary, options });
   return { ...sections, findings: findingsSection(sections, primary, options.findings) };
 }
 
@@ -135,18 +187,16 @@ function stepsSection(contexts: readonly AnalysisContext[]): Section<StepsSectio
     windowEndNs: primary.steps.windowEndNs,
     windowNs: primary.steps.windowEndNs - primary.steps.windowStartNs,
     stepTimeMeanNs: durations.reduce((a, b) => a + b, 0) / n,
-    stepTimeMedianNs: n % 2 ? durations[(n - 1) / 2]! : (durations[n / 2 - 1]! + durations[n / 2]!) / 2,
+    stepTimeMedianNs: median(durations),
     stepTimeMinNs: durations[0]!,
     stepTimeMaxNs: durations[n - 1]!,
     items,
   };
 }
 
-type RankTemporal = { rank: number | null; devices: DeviceTemporal[] };
-
-function temporalSection(contexts: readonly AnalysisContext[], temporal: readonly RankTemporal[]): Summary["temporal"] {
+function temporalSection(contexts: readonly AnalysisContext[]): Summary["temporal"] {
   if (contexts.every((c) => c.model.gpu.length === 0)) return { available: false, reason: noDeviceReason(contexts[0]!.model) };
-  return { available: true, devices: temporal.flatMap((r) => r.devices.map((d) => ({ rank: r.rank, ...d }))) };
+  return { available: true, devices: contexts.flatMap((c) => c.temporal.map((d) => ({ rank: c.model.meta.rank, ...d }))) };
 }
 
 function kernelsSection(ctx: AnalysisContext): Summary["kernels"] {
@@ -183,14 +233,15 @@ function phasesSection(ctx: AnalysisContext): Summary["phases"] {
   return { available: true, rank: ctx.model.meta.rank, ...phaseBreakdown(ctx, ctx.attribution) };
 }
 
-function idleSection(ctx: AnalysisContext, idle: IdleResult | null): Summary["idle"] {
+function idleSection(ctx: AnalysisContext): Summary["idle"] {
+  const idle = ctx.idle;
   if (!idle) return { available: false, reason: noDeviceReason(ctx.model) };
   return { available: true, rank: ctx.model.meta.rank, ...idle };
 }
 
-function launchSection(ctx: AnalysisContext, idle: IdleResult | null): Summary["launch"] {
+function launchSection(ctx: AnalysisContext): Summary["launch"] {
   if (ctx.model.runtime.length === 0) return { available: false, reason: "the trace has no CUDA runtime calls (recorded without CPU activities?)" };
-  return { available: true, rank: ctx.model.meta.rank, ...launchOverhead(ctx, idle) };
+  return { available: true, rank: ctx.model.meta.rank, ...launchOverhead(ctx, ctx.idle) };
 }
 
 function hasCommunication(ctx: AnalysisContext): boolean {
@@ -198,11 +249,12 @@ function hasCommunication(ctx: AnalysisContext): boolean {
   return false;
 }
 
-function overlapSection(contexts: readonly AnalysisContext[], temporal: readonly RankTemporal[]): Summary["overlap"] {
+function overlapSection(contexts: readonly AnalysisContext[]): Summary["overlap"] {
   if (!contexts.some(hasCommunication)) return { available: false, reason: "the trace has no communication kernels (single GPU, or no NCCL/RCCL activity recorded)" };
   const rows: OverlapSection["rows"] = [];
-  for (const { rank, devices } of temporal) {
-    for (const d of devices) {
+  for (const ctx of contexts) {
+    const rank = ctx.model.meta.rank;
+    for (const d of ctx.temporal) {
       const row = (step: number | null, f: typeof d.total) => ({
         rank,
         device: d.device,
@@ -224,9 +276,9 @@ function collectivesSection(contexts: readonly AnalysisContext[]): Summary["coll
   return { available: true, ranks: contexts.map((ctx) => ({ rank: ctx.model.meta.rank, ...collectiveBreakdown(ctx) })) };
 }
 
-function ranksSection(contexts: readonly AnalysisContext[], idle: readonly (IdleResult | null)[]): Summary["ranks"] {
+function ranksSection(contexts: readonly AnalysisContext[]): Summary["ranks"] {
   if (contexts.length < 2) return { available: false, reason: "one rank: pass one trace per rank (or a directory of them) to compare ranks" };
-  return { available: true, ...rankComparison(contexts, idle) };
+  return { available: true, ...rankComparison(contexts, contexts.map((c) => c.idle)) };
 }
 
 function memorySection(ctx: AnalysisContext): Summary["memory"] {

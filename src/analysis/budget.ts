@@ -13,6 +13,8 @@
  *                                temporal.devices[primary].total.*Pct (% of the window)
  *   gpu_idle_ms, exposed_comm_ms per step: temporal total / steps
  *   comm_overlap_pct             overlap / communication (n/a without communication)
+ *   tokens_per_s, tokens_per_s_per_gpu  throughput.globalTokensPerS (÷ GPUs)
+ *   (the scalars are the catalogue's, metrics.ts, which defines each one)
  *   phases.<phase>.<figure>      phase: forward backward recompute optimizer other;
  *                                figure: kernel_ms compute_ms busy_ms span_ms uncovered_ms (per step)
  *   modules.<Class>.<figure>     figure: forward_ms backward_ms recompute_ms total_ms self_ms
@@ -32,8 +34,10 @@ import { CATEGORIES } from "./categories.js";
 import { diffSummaries, type DiffRow, type DiffSectionId, type NoiseOptions } from "./diff.js";
 import { IDLE_CAUSES } from "./idle.js";
 import type { Summary } from "./summary.js";
+import { SEVERITIES, type Severity } from "./findings.js";
+import { METRICS, metricById, type MetricUnit, type MetricValue } from "./metrics.js";
 
-export type MetricUnit = "ms" | "pct" | "count";
+export type { MetricUnit, MetricValue };
 
 export interface BudgetLine {
   /** Canonical metric path, e.g. modules.LlamaAttention.forward_ms. */
@@ -64,20 +68,8 @@ export interface CheckResult {
 
 // ---------------------------------------------------------------- vocabulary
 
-const SCALARS: Record<string, MetricUnit> = {
-  step_time_ms: "ms",
-  step_time_median_ms: "ms",
-  step_time_max_ms: "ms",
-  kernel_time_ms: "ms",
-  gpu_busy_pct: "pct",
-  gpu_compute_pct: "pct",
-  gpu_idle_pct: "pct",
-  gpu_idle_ms: "ms",
-  exposed_comm_pct: "pct",
-  exposed_comm_ms: "ms",
-  exposed_memory_pct: "pct",
-  comm_overlap_pct: "pct",
-};
+// the scalar figures are the catalogue's (metrics.ts)
+const SCALARS: Record<string, MetricUnit> = Object.fromEntries(METRICS.map((m) => [m.id, m.unit]));
 const PHASES = ["forward", "backward", "recompute", "optimizer", "other"];
 const GROUPS: Record<string, { figures: Record<string, MetricUnit>; names: readonly string[] | null; what: string }> = {
   phases: { figures: { kernel_ms: "ms", compute_ms: "ms", busy_ms: "ms", span_ms: "ms", uncovered_ms: "ms" }, names: PHASES, what: "phase" },
@@ -172,9 +164,6 @@ function limitNumber(v: unknown, path: string, file: string): number {
 
 // ---------------------------------------------------------------- values
 
-/** A metric's value in a run, or why it has none. */
-export type MetricValue = { value: number } | { value: null; reason: string };
-
 const ns = (x: number) => x / 1e6;
 
 /** The value of a metric path in a Summary, by the definitions above. */
@@ -183,7 +172,7 @@ export function metricValue(s: Summary, path: string): MetricValue {
   if (typeof p === "string") return { value: null, reason: p };
   const steps = s.steps.available ? Math.max(1, s.steps.count) : null;
   const perStep = (x: number): MetricValue => (steps === null ? { value: null, reason: unavailableReason(s.steps) } : { value: ns(x) / steps });
-  if (p.group === null) return scalarValue(s, p.figure, perStep);
+  if (p.group === null) return metricById(p.figure)?.value(s) ?? { value: null, reason: `unknown metric "${path}"` };
   const name = p.name!;
   switch (p.group) {
     case "phases": {
@@ -228,52 +217,20 @@ function unavailableReason(section: { available: boolean; reason?: string }): st
   return section.available ? "not available" : `not available: ${section.reason ?? ""}`;
 }
 
-function scalarValue(s: Summary, figure: string, perStep: (x: number) => MetricValue): MetricValue {
-  if (figure.startsWith("step_time")) {
-    if (!s.steps.available) return { value: null, reason: `steps not available: ${s.steps.reason}` };
-    const v = figure === "step_time_ms" ? s.steps.stepTimeMeanNs : figure === "step_time_median_ms" ? s.steps.stepTimeMedianNs : s.steps.stepTimeMaxNs;
-    return { value: ns(v) };
-  }
-  if (figure === "kernel_time_ms") return s.kernels.available ? perStep(s.kernels.totalNs) : { value: null, reason: `kernels not available: ${s.kernels.reason}` };
-  if (!s.temporal.available) return { value: null, reason: `GPU time not available: ${s.temporal.reason}` };
-  const rank = s.steps.available ? (s.steps.items[0]?.rank ?? null) : null;
-  const d = s.temporal.devices.find((x) => x.rank === rank) ?? s.temporal.devices[0];
-  if (!d) return { value: null, reason: "no GPU in this run" };
-  const t = d.total;
-  switch (figure) {
-    case "gpu_busy_pct":
-      return { value: t.busyPct };
-    case "gpu_compute_pct":
-      return { value: t.computePct };
-    case "gpu_idle_pct":
-      return { value: t.idlePct };
-    case "gpu_idle_ms":
-      return perStep(t.idleNs);
-    case "exposed_comm_pct":
-      return { value: t.exposedCommunicationPct };
-    case "exposed_comm_ms":
-      return perStep(t.exposedCommunicationNs);
-    case "exposed_memory_pct":
-      return { value: t.exposedMemoryPct };
-    case "comm_overlap_pct":
-      return t.overlapPct === null ? { value: null, reason: "no communication in this run, so no overlap to measure" } : { value: t.overlapPct };
-  }
-  return { value: null, reason: `unknown metric "${figure}"` };
-}
-
 // ---------------------------------------------------------------- evaluation
 
 export function formatMetric(v: number | null, unit: MetricUnit): string {
   if (v === null || !Number.isFinite(v)) return "n/a";
   if (unit === "pct") return `${round(v)}%`;
   if (unit === "count") return round(v);
+  if (unit === "tokens/s") return `${round(v)} tokens/s`;
   return `${round(v)} ms`;
 }
 
 /** A limit as the budget wrote it (no padding digits): "120 ms", "10%". */
 function formatLimit(v: number, unit: MetricUnit): string {
   const t = String(Number(v.toPrecision(10)));
-  return unit === "pct" ? `${t}%` : unit === "count" ? t : `${t} ms`;
+  return unit === "pct" ? `${t}%` : unit === "count" ? t : unit === "tokens/s" ? `${t} tokens/s` : `${t} ms`;
 }
 
 function round(v: number): string {
@@ -317,12 +274,10 @@ function diffRowOf(path: string): [DiffSectionId, string, string] | null {
   const p = parseMetricPath(path);
   if (typeof p === "string") return null;
   if (p.group === null) {
-    const map: Record<string, [DiffSectionId, string, string]> = {
-      step_time_ms: ["steps", "step", "stepTimeNs"],
-      gpu_idle_pct: ["temporal", "GPU", "idlePct"],
-      exposed_comm_pct: ["temporal", "GPU", "exposedCommunicationPct"],
-    };
-    return Object.hasOwn(map, p.figure) ? map[p.figure]! : null;
+    const m = metricById(p.figure);
+    if (!m) return null;
+    // the catalogue names diff sections by id (metrics.ts cannot import diff.ts, which imports it)
+    return m.diffRow ? [m.diffRow[0] as DiffSectionId, m.diffRow[1], m.diffRow[2]] : ["figures", m.label, m.id];
   }
   if (p.group === "phases" && p.figure === "kernel_ms") return ["phases", p.name!, "kernelNs"];
   if (p.group === "modules" && p.figure === "total_ms") return ["moduleClasses", p.name!, "totalNs"];
@@ -373,9 +328,7 @@ export function evaluateBaseline(base: Summary, head: Summary, options: Baseline
 
 // ---------------------------------------------------------------- findings
 
-/** Finding severities (findings.ts), least to most severe. */
-export const SEVERITIES = ["info", "low", "medium", "high"] as const;
-export type Severity = (typeof SEVERITIES)[number];
+export { SEVERITIES, type Severity };
 
 /**
  * --fail-on: one failing item per finding at or above `severity`. Applies when

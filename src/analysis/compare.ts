@@ -5,7 +5,7 @@
  * Figures of a run (README "Comparing configurations"); "per step" divides the
  * window total of the primary (lowest) rank by its number of profiled steps:
  *   gpuModel         the GPU that ran the most work (efficiency.hardware), else the trace's device
- *   gpuCount         GPUs with GPU activity, over all ranks (temporal.devices); ranks = trace files/processes
+ *   gpuCount         GPUs with GPU activity, over all ranks (temporal.devices; 0 for a CPU-only run); ranks = trace files/processes
  *   batchShape       batch × sequence of one rank's forward (throughput.batchShape); null when ranks differ
  *   stepTime         over every rank's steps: median = median over ranks of each rank's
  *                    median step time (as throughput uses it), min, max, mean, sample sd (n−1)
@@ -35,7 +35,8 @@
  */
 import { VERSION } from "../version.js";
 import type { Summary } from "./summary.js";
-import { median } from "./stats.js";
+import { median, sampleSd } from "./stats.js";
+import { METRICS, gpuCountOf, gpuModelOf, metricById } from "./metrics.js";
 
 export const COMPARE_SCHEMA = "llmprof.compare/1";
 
@@ -111,6 +112,8 @@ export interface CompareRun {
   /** Set when the run belongs to a scaling group (see scaling). */
   scalingEfficiency: number | null;
   scalingBaseline: string | null;
+  /** Every catalogue figure (metrics.ts) by id, null where the run has none; window values of the primary rank unless its definition says otherwise. */
+  figures: Record<string, number | null>;
   configuration: Configuration;
   /** Why a figure is null: figure group (steps, throughput, memory, phases, attention, mfu, scaling) -> reason. */
   unavailable: Record<string, string>;
@@ -186,14 +189,14 @@ function runOf(label: string, s: Summary): CompareRun {
 
   // optional chaining: a summary.json from another writer may lack newer sections
   const temporal = s.temporal?.available ? s.temporal : null;
-  const gpuCount = temporal && temporal.devices.length > 0 ? temporal.devices.length : s.trace.ranks.length;
+  const gpuCount = gpuCountOf(s);
 
   const throughput = s.throughput?.available ? s.throughput : null;
   why("throughput", s.throughput);
   const shapes = throughput ? [...new Set(throughput.ranks.map((r) => r.batchShape))] : [];
   const batchShape = shapes.length === 1 ? (shapes[0] ?? null) : null;
   const tokensPerStep = throughput ? throughput.ranks.reduce((a, r) => a + r.tokensPerStep, 0) : null;
-  const tokensPerS = throughput ? throughput.globalTokensPerS : null;
+  const tokensPerS = metricById("tokens_per_s")!.value(s).value;
 
   const memory = s.memory?.available ? s.memory : null;
   why("memory", s.memory);
@@ -245,7 +248,7 @@ function runOf(label: string, s: Summary): CompareRun {
     stepTime: stepStats(s),
     tokensPerStep,
     tokensPerS,
-    tokensPerSPerGpu: tokensPerS !== null && gpuCount > 0 ? tokensPerS / gpuCount : null,
+    tokensPerSPerGpu: metricById("tokens_per_s_per_gpu")!.value(s).value,
     peakAllocatedBytes: peak("peakAllocatedBytes"),
     peakReservedBytes: peak("peakReservedBytes"),
     phases,
@@ -255,6 +258,7 @@ function runOf(label: string, s: Summary): CompareRun {
     mfuPct,
     scalingEfficiency: null,
     scalingBaseline: null,
+    figures: Object.fromEntries(METRICS.map((m) => [m.id, m.value(s).value])),
     configuration: {
       gpuModel,
       batchShape,
@@ -267,12 +271,6 @@ function runOf(label: string, s: Summary): CompareRun {
   return run;
 }
 
-function gpuModelOf(s: Summary): string | null {
-  if (s.efficiency?.available && s.efficiency.hardware.deviceName) return s.efficiency.hardware.deviceName;
-  const dev = s.temporal?.available ? s.temporal.devices[0]?.device : undefined;
-  return s.trace.devices.find((d) => d.id === dev)?.name ?? s.trace.devices[0]?.name ?? null;
-}
-
 function stepStats(s: Summary): StepTimeStats | null {
   if (!s.steps.available || s.steps.items.length === 0) return null;
   const byRank = new Map<number | null, number[]>();
@@ -283,7 +281,7 @@ function stepStats(s: Summary): StepTimeStats | null {
   }
   const all = s.steps.items.map((i) => i.durationNs);
   const mean = all.reduce((a, b) => a + b, 0) / all.length;
-  const sd = all.length > 1 ? Math.sqrt(all.reduce((a, v) => a + (v - mean) ** 2, 0) / (all.length - 1)) : null;
+  const sd = sampleSd(all);
   return {
     count: all.length,
     medianNs: median([...byRank.values()].map(median)),

@@ -40,6 +40,8 @@ import { VERSION } from "../version.js";
 import { CATEGORY_LABELS } from "./categories.js";
 import { IDLE_CAUSES } from "./idle.js";
 import type { Summary } from "./summary.js";
+import { METRICS, type Metric } from "./metrics.js";
+import { sampleSd } from "./stats.js";
 
 export const DIFF_SCHEMA = "llmprof.diff/1";
 
@@ -58,21 +60,13 @@ export interface NoiseOptions {
 export type ResolvedNoise = Required<NoiseOptions>;
 export const DEFAULT_NOISE: ResolvedNoise = { factor: 2, minRelativePct: 2, minAbsoluteNs: 5_000, minAbsolutePoints: 0.5 };
 
-export type Unit = "ns" | "pct";
+export type Unit = "ns" | "pct" | "tokens/s";
 export type Verdict = "significant" | "not-significant" | "unknown";
 /** Where a row's spread comes from (see the noise rule above). */
 export type NoiseModel = "per-step" | "scaled-forward" | "scaled-backward" | "scaled-forward-backward" | "scaled-launched" | "none";
 type Reference = "forward" | "backward" | "forward-backward" | "launched";
 
-/** Sample standard deviation (n-1); null with fewer than 2 values. */
-export function sampleSd(values: readonly number[]): number | null {
-  const n = values.length;
-  if (n < 2) return null;
-  const mean = values.reduce((a, b) => a + b, 0) / n;
-  let ss = 0;
-  for (const v of values) ss += (v - mean) ** 2;
-  return Math.sqrt(ss / (n - 1));
-}
+export { sampleSd };
 
 /** Pooled standard deviation of two runs (spread and value count of each); null without degrees of freedom. */
 export function pooledSd(sb: number | null, nb: number, sh: number | null, nh: number): number | null {
@@ -92,6 +86,7 @@ export function coefficientOfVariation(values: readonly number[]): number | null
 
 function floorOf(unit: Unit, base: number, head: number, o: ResolvedNoise): number {
   if (unit === "pct") return o.minAbsolutePoints;
+  if (unit === "tokens/s") return (o.minRelativePct / 100) * Math.max(Math.abs(base), Math.abs(head));
   return Math.max((o.minRelativePct / 100) * Math.max(Math.abs(base), Math.abs(head)), o.minAbsoluteNs);
 }
 
@@ -126,7 +121,7 @@ export interface DiffRow {
   verdict: Verdict;
 }
 
-export type DiffSectionId = "steps" | "temporal" | "phases" | "moduleClasses" | "moduleInstances" | "operators" | "kernelCategories" | "kernels" | "idle" | "overlap";
+export type DiffSectionId = "figures" | "steps" | "temporal" | "phases" | "moduleClasses" | "moduleInstances" | "operators" | "kernelCategories" | "kernels" | "idle" | "overlap";
 
 export type DiffSection =
   | { id: DiffSectionId; title: string; available: true; rows: DiffRow[] }
@@ -171,6 +166,7 @@ interface Run {
 }
 
 const SECTION_TITLES: Record<DiffSectionId, string> = {
+  figures: "Headline figures",
   steps: "Step time",
   temporal: "GPU time breakdown (primary GPU)",
   phases: "Phases",
@@ -199,6 +195,7 @@ export function diffSummaries(base: Summary, head: Summary, options: DiffOptions
     kernelsSection(ctx),
     idleSection(ctx),
     overlapSection(ctx),
+    figuresSection(ctx),
   ];
   const pick = (id: DiffSectionId, key: string, metric: string) => {
     const sec = sections.find((x) => x.id === id);
@@ -466,6 +463,19 @@ function overlapSection(ctx: Ctx): DiffSection {
     o ? { value: o.total?.overlapPct ?? null, perStep: o.steps.map((x) => x.overlapPct).filter((x): x is number => x !== null) } : { value: null };
   rows.push(row(ctx, "communication", "overlapPct", "pct", pct(ob), pct(oh), null));
   return section("overlap", rows);
+}
+
+/** The catalogue's figures that no section above reports (metrics.ts: no diffRow), in the catalogue's order. */
+function figuresSection(ctx: Ctx): DiffSection {
+  const fig = (m: Metric, s: Summary): Figure => {
+    const scale = m.unit === "ms" ? 1e6 : 1;
+    const v = m.value(s).value;
+    const perStep = m.perStep?.(s);
+    return { value: v === null ? null : v * scale, ...(perStep ? { perStep: perStep.map((x) => x * scale) } : {}) };
+  };
+  const unitOf = (m: Metric): Unit => (m.unit === "ms" ? "ns" : m.unit === "pct" ? "pct" : "tokens/s");
+  const rows = METRICS.filter((m) => !m.diffRow && m.unit !== "count").map((m) => row(ctx, m.label, m.id, unitOf(m), fig(m, ctx.b.s), fig(m, ctx.h.s), null));
+  return { id: "figures", title: SECTION_TITLES.figures, available: true, rows };
 }
 
 function runInfo(s: Summary): RunInfo {

@@ -9,8 +9,9 @@
 import type { AnalysisContext } from "./context.js";
 import type { Summary } from "./summary.js";
 
-export type Severity = "high" | "medium" | "low" | "info";
-export const SEVERITIES: readonly Severity[] = ["high", "medium", "low", "info"];
+/** Finding severities, least to most severe: the one list for findings and `check --fail-on`. */
+export const SEVERITIES = ["info", "low", "medium", "high"] as const;
+export type Severity = (typeof SEVERITIES)[number];
 
 export interface Evidence {
   /** What the item is: a gap, kernel, operator, module, step, call site... */
@@ -110,6 +111,7 @@ export function runRules(rules: readonly Rule[], summary: RuleInput["summary"], 
     else result.findings.push(out);
   }
   const rank = (s: Severity) => SEVERITIES.indexOf(s);
-  result.findings.sort((a, b) => rank(a.severity) - rank(b.severity) || (b.costNs ?? 0) - (a.costNs ?? 0));
+  // most severe first
+  result.findings.sort((a, b) => rank(b.severity) - rank(a.severity) || (b.costNs ?? 0) - (a.costNs ?? 0));
   return result;
 }

@@ -36,6 +36,7 @@
  *                comes from the kernel category and MLP is not known.
  *    CPU-bound step: GPU idle share of the decode step above the threshold (default 50%).
  */
+import { nearestRank, sampleSd } from "./stats.js";
 import { moduleRecipe } from "./module-recipe.js";
 import { moduleClassOfSpan, moduleKindName } from "./module-names.js";
 import { CpuKind } from "../model/tables.js";
@@ -109,7 +110,7 @@ export interface InferenceResult {
   ttftNs: number | null;
   tpotNs: number | null;
   decodeNs: number;
-  /** Spread of the decode steps (std: population standard deviation; p50/p90: nearest rank). */
+  /** Spread of the decode steps (std: sample standard deviation, n−1, 0 for one step; p50/p90: nearest rank). */
   decodeStep: { count: number; meanNs: number; stdNs: number; p50Ns: number; p90Ns: number; minNs: number; maxNs: number } | null;
   tokensPerS: { decode: number | null; total: number | null };
   decodeBreakdown: {
@@ -459,9 +460,9 @@ function spread(values: readonly number[]): InferenceResult["decodeStep"] {
   if (n === 0) return null;
   const sorted = [...values].sort((a, b) => a - b);
   const mean = sorted.reduce((a, b) => a + b, 0) / n;
-  const variance = sorted.reduce((a, b) => a + (b - mean) ** 2, 0) / n;
-  const rank = (p: number) => sorted[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))]!;
-  return { count: n, meanNs: mean, stdNs: Math.sqrt(variance), p50Ns: rank(50), p90Ns: rank(90), minNs: sorted[0]!, maxNs: sorted[n - 1]! };
+  // the project's one spread (stats.ts): sample SD, as diff and compare; one step has none
+  const rank = (p: number) => nearestRank(sorted, p);
+  return { count: n, meanNs: mean, stdNs: sampleSd(values) ?? 0, p50Ns: rank(50), p90Ns: rank(90), minNs: sorted[0]!, maxNs: sorted[n - 1]! };
 }
 
 function decodeBreakdown(

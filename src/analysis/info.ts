@@ -2,6 +2,8 @@
 import { moduleRecipe } from "./module-recipe.js";
 import { CpuKind, GpuKind, type TraceModel } from "../model/tables.js";
 import { findSteps } from "./steps.js";
+import { COMMUNICATION } from "./categories.js";
+import { createContext, type AnalysisOptions } from "./context.js";
 import { withoutMachinePath } from "./privacy.js";
 
 export interface Capability {
@@ -29,7 +31,7 @@ export interface TraceInfo {
   diagnostics: { id: string; count: number; severity: string }[];
 }
 
-export function describeTrace(model: TraceModel): TraceInfo {
+export function describeTrace(model: TraceModel, options: AnalysisOptions = {}): TraceInfo {
   const steps = findSteps(model);
   let modules = 0;
   let ops = 0;
@@ -42,8 +44,9 @@ export function describeTrace(model: TraceModel): TraceInfo {
   }
   const gpuKinds = [0, 0, 0];
   for (let i = 0; i < model.gpu.length; i++) gpuKinds[model.gpu.kind[i]!]!++;
+  // communication as the analyses classify it (categories.ts, with the config's rules), not a narrower name test
   let comm = 0;
-  for (let i = 0; i < model.gpu.length; i++) if (model.gpu.collective[i]! >= 0 || /^nccl|^rccl/i.test(model.strings.get(model.gpu.name[i]!))) comm++;
+  if (model.gpu.length > 0) for (const c of createContext(model, options).categories) if (c === COMMUNICATION) comm++;
   const cap = (analysis: string, available: boolean, yes: string, no: string): Capability => ({ analysis, available, reason: available ? yes : no });
   return {
     file: model.meta.files[0] ?? "",

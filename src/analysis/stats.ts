@@ -17,8 +17,25 @@ export function distribution(values: ArrayLike<number>): Distribution {
   const sorted = Float64Array.from(values).sort();
   let sum = 0;
   for (let i = 0; i < n; i++) sum += sorted[i]!;
-  const pick = (p: number) => sorted[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))]!;
+  const pick = (p: number) => nearestRank(sorted, p);
   return { count: n, meanNs: sum / n, p50Ns: pick(50), p90Ns: pick(90), p99Ns: pick(99), minNs: sorted[0]!, maxNs: sorted[n - 1]! };
+}
+
+/** Nearest-rank percentile (p in 0..100) of ascending values; NaN when empty. */
+export function nearestRank(sorted: ArrayLike<number>, p: number): number {
+  const n = sorted.length;
+  if (n === 0) return NaN;
+  return sorted[Math.min(n - 1, Math.max(0, Math.ceil((p / 100) * n) - 1))]!;
+}
+
+/** Sample standard deviation (n−1), the one spread of the project (diff, compare, inference); null with fewer than 2 values. */
+export function sampleSd(values: readonly number[]): number | null {
+  const n = values.length;
+  if (n < 2) return null;
+  const mean = values.reduce((a, b) => a + b, 0) / n;
+  let ss = 0;
+  for (const v of values) ss += (v - mean) ** 2;
+  return Math.sqrt(ss / (n - 1));
 }
 
 export function median(values: readonly number[]): number {

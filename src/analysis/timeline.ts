@@ -11,10 +11,8 @@
  * Activities are clipped to the window; those with no time inside it are left out.
  */
 import type { TraceModel } from "../model/tables.js";
-import { CATEGORIES, Categorizer, type Category } from "./categories.js";
-import { attribute } from "./attribution.js";
-import type { AnalysisOptions } from "./context.js";
-import { findSteps } from "./steps.js";
+import { CATEGORIES, type Category } from "./categories.js";
+import { createContext, type AnalysisContext, type AnalysisOptions } from "./context.js";
 
 export const DEFAULT_MAX_SEGMENTS_PER_STREAM = 4000;
 
@@ -61,13 +59,16 @@ export interface TimelineOptions extends AnalysisOptions {
 
 /** The timeline of every model (one per rank), windows and categories as analyze() computes them. */
 export function gpuTimeline(models: readonly TraceModel[], options: TimelineOptions = {}): Timeline {
+  return timelineOf(models.map((m) => createContext(m, options)), options);
+}
+
+/** The timeline from the analysis contexts (pipeline.ts): their steps and categories, not computed again. */
+export function timelineOf(contexts: readonly AnalysisContext[], options: Pick<TimelineOptions, "maxSegmentsPerStream"> = {}): Timeline {
   const max = Math.max(1, Math.floor(options.maxSegmentsPerStream ?? DEFAULT_MAX_SEGMENTS_PER_STREAM));
-  const ordered = [...models].sort((a, b) => (a.meta.rank ?? 0) - (b.meta.rank ?? 0));
-  const categorizer = new Categorizer(options.categoryRules);
+  const ordered = [...contexts].sort((a, b) => (a.model.meta.rank ?? 0) - (b.model.meta.rank ?? 0));
   const ranks: TimelineRank[] = [];
   const streams: StreamTimeline[] = [];
-  for (const model of ordered) {
-    const steps = findSteps(model, options.steps);
+  for (const { model, steps, categories } of ordered) {
     if (steps.source === "empty") continue;
     const from = steps.windowStartNs;
     ranks.push({
@@ -76,7 +77,7 @@ export function gpuTimeline(models: readonly TraceModel[], options: TimelineOpti
       windowEndNs: steps.windowEndNs,
       steps: steps.steps.map((s) => ({ number: s.number, startNs: s.startNs - from, endNs: s.endNs - from })),
     });
-    streams.push(...streamTimelines(model, categorizer.classify(model, attribute(model).op), from, steps.windowEndNs, max));
+    streams.push(...streamTimelines(model, categories, from, steps.windowEndNs, max));
   }
   return { categories: CATEGORIES, maxSegmentsPerStream: max, ranks, streams };
 }

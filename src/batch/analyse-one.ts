@@ -5,8 +5,8 @@
  * caller gets plain rows or an error message, never an exception.
  */
 import { join } from "node:path";
-import { analyzeModels } from "../analysis/analyze.js";
-import { gpuTimeline } from "../analysis/timeline.js";
+import type { AnalysisOptions } from "../analysis/context.js";
+import { analyseModels } from "../io/analyse-traces.js";
 import { renameInput } from "../analysis/privacy.js";
 import { LlmprofError } from "../errors.js";
 import { loadTraces } from "../../parsers/registry.js";
@@ -22,6 +22,8 @@ export interface TraceJob {
   /** Absolute path of this trace's report.html and its link relative to the output directory, or null. */
   report: { path: string; link: string } | null;
   force: boolean;
+  /** The user's analysis options (plain data: it crosses to the worker thread). */
+  analysis: AnalysisOptions;
 }
 
 export type TraceOutcome = { id: number; ok: true; rows: Row[] } | { id: number; ok: false; error: string };
@@ -33,11 +35,12 @@ export async function analyseTrace(job: TraceJob): Promise<TraceOutcome> {
     if (models.length === 0) throw new LlmprofError(job.path, "holds no trace");
     const ordered = [...models].sort((a, b) => (a.meta.rank ?? 0) - (b.meta.rank ?? 0));
     // each rank alone: the table sections of a Summary describe its primary rank only
-    const summaries = ordered.map((m) => analyzeModels([m]));
+    const perRank = ordered.map((m) => analyseModels([m], job.analysis));
+    const summaries = perRank.map((r) => r.summary);
     if (job.report) {
-      const whole = ordered.length === 1 ? summaries[0]! : analyzeModels(ordered);
+      const whole = ordered.length === 1 ? perRank[0]! : analyseModels(ordered, job.analysis);
       // named as in the table (relative to the directory given), never by the absolute path opened
-      writeOutput(job.report.path, renderHtml(renameInput(whole, job.path, job.info.file), { timeline: gpuTimeline(ordered, {}) }), { inputs: [job.path], force: job.force });
+      writeOutput(job.report.path, renderHtml(renameInput(whole.summary, job.path, job.info.file), { timeline: whole.timeline() }), { inputs: [job.path], force: job.force });
     }
     const analysisMs = performance.now() - started;
     const analysedAtMs = Date.now();

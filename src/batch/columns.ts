@@ -7,6 +7,7 @@
  */
 import { CATEGORIES } from "../analysis/categories.js";
 import { IDLE_CAUSES } from "../analysis/idle.js";
+import { METRICS, batchColumnOf } from "../analysis/metrics.js";
 
 /** string, double, int32, int64 (sizes), bool, timestamp (ms), json (a JSON text). */
 export type ColumnType = "string" | "double" | "int" | "bigint" | "bool" | "timestamp" | "json";
@@ -36,6 +37,13 @@ export const MODULE_GROUPS: readonly { readonly id: string; readonly rule: RegEx
 const snake = (s: string) => s.replace(/-/g, "_");
 
 const c = (name: string, type: ColumnType): Column => ({ name, type });
+
+/** Columns of the catalogue's figures (metrics.ts) that the fixed list below does not already hold. */
+function catalogueColumns(): Column[] {
+  // the catalogue's batch columns must not repeat a fixed one (metrics.ts batchColumn: null for those defined otherwise)
+  const named = new Set(["step_time_median_ms", "step_time_mean_ms", "step_time_max_ms", "kernel_total_ms_per_step"]);
+  return METRICS.map(batchColumnOf).filter((n): n is string => n !== null && !named.has(n)).map((n) => c(n, "double"));
+}
 
 export const TRACE_COLUMNS: readonly Column[] = [
   c("root", "string"),
@@ -81,6 +89,7 @@ export const TRACE_COLUMNS: readonly Column[] = [
   ...CATEGORIES.map((k) => c(`kernel_${k}_ms_per_step`, "double")),
   c("idle_ms_per_step", "double"),
   ...IDLE_CAUSES.map((k) => c(`idle_${snake(k)}_ms_per_step`, "double")),
+  ...catalogueColumns(),
   c("unavailable", "string"),
   c("report", "string"),
   c("analysis_ms", "double"),

@@ -5,6 +5,7 @@
  */
 import type { Summary } from "../analysis/summary.js";
 import { VERSION } from "../version.js";
+import { METRICS, batchColumnOf, gpuCountOf, gpuModelOf } from "../analysis/metrics.js";
 import { MODULE_GROUPS, PHASE_COLUMNS, TRACE_COLUMNS, emptyRow, type Row } from "./columns.js";
 
 /** What the listing knows of a trace before it is read. */
@@ -45,8 +46,9 @@ export function traceRow(s: Summary, info: TraceFileInfo, extras: RowExtras): Ro
     format: s.trace.format,
     partial: s.trace.partial,
     trace_name: s.trace.traceName,
-    gpu_model: s.trace.devices[0]?.name ?? null,
-    gpu_count: s.trace.devices.length,
+    // as compare counts them (metrics.ts): a trace describes every visible GPU, not only those it used
+    gpu_model: gpuModelOf(s),
+    gpu_count: gpuCountOf(s),
     devices_json: JSON.stringify(s.trace.devices),
     cuda_version: s.trace.versions["cudaRuntime"] ?? s.trace.versions["cudaDriver"] ?? null,
     versions_json: JSON.stringify(s.trace.versions),
@@ -99,6 +101,11 @@ export function traceRow(s: Summary, info: TraceFileInfo, extras: RowExtras): Ro
   if (s.idle.available) {
     row["idle_ms_per_step"] = perStep(s.idle.idleNs);
     for (const c of s.idle.byCause) row[`idle_${c.cause.replace(/-/g, "_")}_ms_per_step`] = perStep(c.totalNs);
+  }
+  // the catalogue's figures (metrics.ts), by its definitions
+  for (const m of METRICS) {
+    const col = batchColumnOf(m);
+    if (col !== null) row[col] = m.value(s).value;
   }
   return row;
 }

@@ -4,6 +4,7 @@
  * on worker threads, and write the traces and errors tables (Parquet + CSV) and
  * the HTML index into the output directory. Nothing is written elsewhere.
  */
+import type { AnalysisOptions } from "../analysis/context.js";
 import { existsSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, resolve, sep } from "node:path";
@@ -40,6 +41,8 @@ export interface BatchOptions {
   force?: boolean;
   /** Also write each trace's report.html under <out>/reports/<name>/. */
   reports?: boolean;
+  /** The analysis options of every trace (--config, --steps, hardware flags); rows kept from an earlier run were made with that run's options. */
+  analysis?: AnalysisOptions;
   onProgress?: (p: BatchProgress) => void;
 }
 
@@ -105,7 +108,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
       kept.push(...reuse);
       continue;
     }
-    jobs.push({ id: jobs.length, path: entry.path, info: fileInfo(entry), report: options.reports ? safeReport(outDir, entry) : null, force });
+    jobs.push({ id: jobs.length, path: entry.path, info: fileInfo(entry), report: options.reports ? safeReport(outDir, entry) : null, force, analysis: options.analysis ?? {} });
   }
 
   const rows: Row[] = [...kept];

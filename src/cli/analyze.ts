@@ -5,15 +5,11 @@ import { PassThrough, type Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { constants as zlibConstants, createGzip, gunzipSync } from "node:zlib";
 import type { Command } from "commander";
-import { analyzeModels } from "../analysis/analyze.js";
-import { parseStepSelection } from "../analysis/steps.js";
 import type { Summary } from "../analysis/summary.js";
-import { gpuTimeline } from "../analysis/timeline.js";
 import { LlmprofError } from "../errors.js";
-import { loadConfig } from "../config.js";
-import { loadTraces } from "../../parsers/registry.js";
+import { analyseTraces } from "../io/analyse-traces.js";
 import { selectRunInputs } from "../runs/select.js";
-import { hardwareOptionsFromFlags } from "../io/peaks-file.js";
+import { addAnalysisFlags, analysisOptionsFromFlags, settingsFiles, type AnalysisFlags } from "./analysis-flags.js";
 import { renderHtml } from "../../reports/html/render.js";
 import { renderJson } from "../../reports/json.js";
 import { renderMarkdown } from "../../reports/markdown.js";
@@ -31,16 +27,10 @@ export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
 const EXTENSIONS: Record<string, OutputFormat> = { ".json": "json", ".txt": "text", ".html": "html", ".htm": "html", ".md": "md" };
 const FILE_NAMES: Record<OutputFormat, string> = { json: "summary.json", text: "summary.txt", html: "report.html", md: "summary.md", csv: "csv", trace: "trace.json.gz" };
 
-interface AnalyzeFlags {
+interface AnalyzeFlags extends AnalysisFlags {
   output?: string;
   format?: string;
-  steps?: string;
   force?: boolean;
-  tokensPerStep?: string;
-  gpuInfo?: string;
-  peakTflops?: string;
-  peaks?: string;
-  config?: string;
   overlayOnly?: boolean;
   run?: string;
   maxDecompressedGib?: string;
@@ -52,30 +42,23 @@ interface AnalyzeFlags {
 }
 
 export function registerAnalyzeCommand(program: Command): void {
-  program
+  const command = program
     .command("analyze")
     .description("analyse one trace (or one per rank) and write the summary")
     .argument("<traces...>", "trace files, or directories (searched recursively for runs: one trace per rank)")
     .option("-o, --output <path>", "output file (format from its extension) or directory (one file per format)")
     .option("-f, --format <list>", `comma-separated output formats: ${OUTPUT_FORMATS.join(", ")}`)
     .option("--run <name>", "in a directory holding several runs (a TensorBoard log directory), analyse this one (default: the newest)")
-    .option("--steps <range>", "ProfilerStep numbers to analyse, e.g. 3 or 2-5")
     .option("--force", "overwrite existing files that are not llmprof outputs")
-    .option("--config <file>", "YAML/JSON config: extra kernel category rules, findings to disable, thresholds")
-    .option("--tokens-per-step <n>", "tokens processed per step (default: from the token embedding's input shape)")
-    .option("--gpu-info <file>", "`nvidia-smi -q -x` output of the GPU the trace ran on (its model picks the peak FLOP/s for MFU)")
-    .option("--peak-tflops <n>", "peak dense TFLOP/s to measure MFU against (overrides the datasheet table)")
-    .option("--peaks <file>", "YAML/JSON file with peak figures: { tflops: { bf16: 989.4, ... }, memoryBandwidthGBps: 3350 }")
     .option("--overlay-only", "with --format trace: only llmprof's tracks, to load beside the original trace")
     .option("--threads <n>", "worker threads that parse several traces (ranks) at once (default: the number of cores; 1: all in this thread)")
     .option("--max-decompressed-gib <n>", "largest size a compressed input may inflate to, in GiB (default: 64 for text; 100x the compressed size, within TMPDIR's free space, for .sqlite.gz)")
     .option("--top <n>", `rows per name table (kernels, operators, modules) in summary.json and the HTML report, the rest summed in one "(all others)" row; CSV has every row (default ${DEFAULT_TOP_ROWS})`)
     .option("--max-ranks <n>", `most ranks (traces, or processes of one Nsight report) analysed together (default ${DEFAULT_MAX_RANKS})`)
     .option("--show-paths", "keep the trace's recorded name (Kineto traceName) whole, with the recording machine's directory (default: its last component only)")
-    .option("--max-devices <n>", `most distinct GPU device ids in one rank (default ${DEFAULT_MAX_DEVICES})`)
-    .action(async (traces: string[], flags: AnalyzeFlags) => {
-      const steps = flags.steps === undefined ? undefined : parseStepSelection(flags.steps);
-      if (steps === null) throw new LlmprofError(null, `--steps: expected a step number or range such as 2-5, got "${flags.steps}"`);
+    .option("--max-devices <n>", `most distinct GPU device ids in one rank (default ${DEFAULT_MAX_DEVICES})`);
+  addAnalysisFlags(command).action(async (traces: string[], flags: AnalyzeFlags) => {
+      const options = analysisOptionsFromFlags(flags);
       const formats = parseFormats(flags.format) ?? traceByName(flags.output);
       if (flags.overlayOnly && !formats?.includes("trace")) throw new LlmprofError(null, "--overlay-only applies to the annotated trace: add --format trace (or -o x.json.gz)");
       const progress = new Progress("reading");
@@ -84,29 +67,19 @@ export function registerAnalyzeCommand(program: Command): void {
       const top = positiveInteger("--top", flags.top) ?? DEFAULT_TOP_ROWS;
       const limits = { maxRanks: positiveInteger("--max-ranks", flags.maxRanks) ?? DEFAULT_MAX_RANKS, maxDevices: positiveInteger("--max-devices", flags.maxDevices) ?? DEFAULT_MAX_DEVICES };
       const threads = parseThreads(flags.threads);
-      const models = await loadTraces(files, {
+      const { models, summary, timeline } = await analyseTraces(files, {
+        ...options,
         onProgress: (b) => progress.update(b),
         ...limits,
         ...(maxTextBytes !== undefined ? { maxTextBytes } : {}),
         ...(threads !== undefined ? { threads } : {}),
       });
       progress.done();
-      const tokensPerStep = flags.tokensPerStep === undefined ? undefined : Number(flags.tokensPerStep);
-      if (tokensPerStep !== undefined && !(Number.isFinite(tokensPerStep) && tokensPerStep > 0)) {
-        throw new LlmprofError(null, `--tokens-per-step: expected a positive number, got "${flags.tokensPerStep}"`);
-      }
-      const options = {
-        ...(flags.config !== undefined ? loadConfig(flags.config) : {}),
-        ...(steps ? { steps } : {}),
-        ...(tokensPerStep !== undefined ? { tokensPerStep } : {}),
-        ...hardwareOptionsFromFlags(flags),
-      };
-      const summary = analyzeModels(models, options);
       if (flags.showPaths) summary.trace.traceName = models[0]?.meta.traceName ?? summary.trace.traceName;
       // what summary.json and the reports show: name tables cut to --top rows plus "(all others)"; CSV keeps every row
       const shown = boundSummary(summary, top);
-      // the HTML timeline is drawn from the models, not from summary.json
-      const html = () => renderHtml(shown, { timeline: gpuTimeline(models, options) });
+      // the HTML timeline is drawn from the analysis contexts, not from summary.json
+      const html = () => renderHtml(shown, { timeline: timeline() });
       const trace: TraceWriter = (out) => writeAnnotatedTrace(models, summary, out, { analysis: options, overlayOnly: Boolean(flags.overlayOnly) }).then(() => undefined);
       await writeResults({ shown, full: summary }, flags, formats, [...traces, ...files, ...settingsFiles(flags)], html, trace);
     });
@@ -124,11 +97,6 @@ function parseGib(value: string | undefined): number | undefined {
   const gib = Number(value);
   if (!(Number.isFinite(gib) && gib > 0)) throw new LlmprofError(null, `--max-decompressed-gib: expected a positive number, got "${value}"`);
   return Math.floor(gib * 2 ** 30);
-}
-
-/** Files the user gave besides the traces: inputs too, so never overwritten (even with --force). */
-function settingsFiles(flags: AnalyzeFlags): string[] {
-  return [flags.config, flags.peaks, flags.gpuInfo].filter((p): p is string => p !== undefined);
 }
 
 function parseFormats(list: string | undefined): OutputFormat[] | null {

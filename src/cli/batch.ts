@@ -9,9 +9,10 @@ import { readListing } from "../batch/inputs-from.js";
 import { resolveShard } from "../batch/scheduler.js";
 import { BatchProgressBar, duration } from "../batch/progress-bar.js";
 import { runBatch } from "../batch/run.js";
+import { addAnalysisFlags, analysisOptionsFromFlags, type AnalysisFlags } from "./analysis-flags.js";
 import { mergeIndex } from "../batch/merge.js";
 
-interface BatchFlags {
+interface BatchFlags extends AnalysisFlags {
   out: string;
   jobs?: string;
   shard?: string;
@@ -23,7 +24,7 @@ interface BatchFlags {
 }
 
 export function registerBatchCommand(program: Command): void {
-  program
+  const command = program
     .command("batch")
     .description("analyse every trace under directories or globs into one table (Parquet + CSV) and an HTML index")
     .argument("[inputs...]", "directories (searched recursively), glob patterns or trace files")
@@ -34,8 +35,9 @@ export function registerBatchCommand(program: Command): void {
     .option("--shards <n>", "the array's size where the scheduler does not say it (a Kubernetes Indexed Job's completions)")
     .option("--merge", "analyse nothing: write <out>/index.html over every shard's parts already in --out (after an array job)")
     .option("--reports", "also write each trace's report.html under <out>/reports/ and link it from the index")
-    .option("--force", "re-analyse every trace (default: keep the rows of unchanged traces) and overwrite files that are not llmprof outputs")
-    .action(async (inputs: string[], flags: BatchFlags) => {
+    .option("--force", "re-analyse every trace (default: keep the rows of unchanged traces; pass it after changing the options below) and overwrite files that are not llmprof outputs");
+  addAnalysisFlags(command).action(async (inputs: string[], flags: BatchFlags) => {
+      const analysis = analysisOptionsFromFlags(flags);
       const jobs = flags.jobs === undefined ? undefined : Number(flags.jobs);
       if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 1024)) throw new LlmprofError(null, `--jobs: expected a whole number from 1 to 1024, got "${flags.jobs}"`);
       if (flags.merge) {
@@ -51,7 +53,7 @@ export function registerBatchCommand(program: Command): void {
       const { shard, source, detail } = resolveShard(flags.shard, flags.shards, process.env);
       const listed = flags.inputsFrom === undefined ? undefined : await readListing(flags.inputsFrom);
       const bar = new BatchProgressBar();
-      const result = await runBatch({ inputs, listed, outDir: flags.out, jobs, shard, shardSource: source, force: flags.force, reports: flags.reports, onProgress: (p) => bar.update(p) });
+      const result = await runBatch({ inputs, listed, outDir: flags.out, jobs, shard, shardSource: source, force: flags.force, reports: flags.reports, analysis, onProgress: (p) => bar.update(p) });
       bar.done();
       const secs = result.elapsedMs / 1000;
       const shardNote = shard ? ` (shard ${shard.index}/${shard.count}${detail ? ` from ${detail}` : ""})` : "";

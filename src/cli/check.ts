@@ -10,10 +10,11 @@ import { LlmprofError } from "../errors.js";
 import { VERSION } from "../version.js";
 import { renderCheckMarkdown, renderCheckText } from "../../reports/check-markdown.js";
 import { renderJunit } from "../../reports/junit.js";
-import { loadRun, parsePercent, parseStepsFlag } from "./diff.js";
+import { loadRun, parsePercent } from "./diff.js";
+import { addAnalysisFlags, analysisOptionsFromFlags, settingsFiles, type AnalysisFlags } from "./analysis-flags.js";
 import { writeOutput } from "../io/output.js";
 
-interface CheckFlags {
+interface CheckFlags extends AnalysisFlags {
   budget?: string;
   baseline?: string;
   maxRegression?: string;
@@ -21,13 +22,12 @@ interface CheckFlags {
   junit?: string;
   markdown?: string;
   failOn?: string;
-  steps?: string;
   run?: string;
   force?: boolean;
 }
 
 export function registerCheckCommand(program: Command): void {
-  program
+  const command = program
     .command("check")
     .description("check a run against a performance budget and/or a baseline run (exit 1 when a check fails)")
     .argument("<run>", "trace file, rank directory, or summary.json")
@@ -39,9 +39,8 @@ export function registerCheckCommand(program: Command): void {
     .option("--junit <file>", "write JUnit XML (one testcase per check)")
     .option("--markdown <file>", "write the verdict as Markdown for a pull-request comment")
     .option("--run <name>", "in a directory holding several runs (a TensorBoard log directory), use this one (default: the newest)")
-    .option("--steps <range>", "ProfilerStep numbers to analyse in trace inputs, e.g. 3 or 2-5")
-    .option("--force", "overwrite existing files that are not llmprof outputs")
-    .action(async (run: string, flags: CheckFlags) => {
+    .option("--force", "overwrite existing files that are not llmprof outputs");
+  addAnalysisFlags(command, "trace inputs (a summary.json keeps its own)").action(async (run: string, flags: CheckFlags) => {
       if (!flags.budget && !flags.baseline && !flags.failOn) throw new LlmprofError(null, "check needs --budget <file>, --baseline <run> or --fail-on <severity>");
       if (flags.maxRegression !== undefined && !flags.baseline) throw new LlmprofError(null, "--max-regression needs --baseline");
       let severity: Severity | null = null;
@@ -50,15 +49,15 @@ export function registerCheckCommand(program: Command): void {
         severity = flags.failOn as Severity;
       }
       const maxRegressionPct = flags.maxRegression === undefined ? 5 : parsePercent("--max-regression", flags.maxRegression);
-      const steps = parseStepsFlag(flags.steps);
+      const options = analysisOptionsFromFlags(flags);
       // the budget is read first: a malformed one fails fast, before any trace is parsed
       const lines = flags.budget ? parseBudget(readText(flags.budget), flags.budget) : null;
-      const summary = await loadRun(run, steps, flags.run);
+      const summary = await loadRun(run, options, flags.run);
       const items: CheckItem[] = [];
       const notes: string[] = [];
       if (lines) items.push(...evaluateBudget(summary, lines));
       if (flags.baseline) {
-        const base = await loadRun(flags.baseline, steps, flags.run);
+        const base = await loadRun(flags.baseline, options, flags.run);
         items.push(...evaluateBaseline(base, summary, { maxRegressionPct, strict: Boolean(flags.strict) }));
       }
       if (severity) {
@@ -69,7 +68,7 @@ export function registerCheckCommand(program: Command): void {
       if (summary.trace.partial) notes.push("the run is PARTIAL (its input was cut short): figures cover what was read");
       const result = checkResult(items, notes);
       const ctx = { run: summary.trace.files.length ? summary.trace.files : [run], budgetFile: flags.budget ?? null, baselineFile: flags.baseline ?? null, version: VERSION };
-      const inputs = [run, ...(flags.budget ? [flags.budget] : []), ...(flags.baseline ? [flags.baseline] : [])];
+      const inputs = [run, ...(flags.budget ? [flags.budget] : []), ...(flags.baseline ? [flags.baseline] : []), ...settingsFiles(flags)];
       const write = { inputs, force: Boolean(flags.force) };
       if (flags.junit) {
         writeOutput(flags.junit, renderJunit(result), write);

@@ -7,17 +7,17 @@
 import { existsSync, statSync } from "node:fs";
 import { basename, dirname, extname, join } from "node:path";
 import type { Command } from "commander";
-import { analyzeModels } from "../analysis/analyze.js";
 import { compareSummaries, type CompareResult, type LabelledSummary } from "../analysis/compare.js";
-import type { StepSelection } from "../analysis/steps.js";
+import type { AnalysisOptions } from "../analysis/context.js";
 import type { Summary } from "../analysis/summary.js";
 import { LlmprofError } from "../errors.js";
-import { loadTraces } from "../../parsers/registry.js";
+import { analyseTraces } from "../io/analyse-traces.js";
 import { renderCompareHtml } from "../../reports/compare-html.js";
 import { renderCompareJson } from "../../reports/compare-json.js";
 import { renderCompareMarkdown } from "../../reports/compare-markdown.js";
 import { renderCompareText } from "../../reports/compare-text.js";
-import { loadRun, parseStepsFlag } from "./diff.js";
+import { loadRun } from "./diff.js";
+import { addAnalysisFlags, analysisOptionsFromFlags, settingsFiles, type AnalysisFlags } from "./analysis-flags.js";
 import { writeOutput } from "../io/output.js";
 
 export const COMPARE_FORMATS = ["text", "md", "json", "html"] as const;
@@ -32,11 +32,11 @@ export function runPaths(arg: string): string[] {
 }
 
 /** A run's summary: loadRun (trace, rank directory or summary.json), or several trace files as one run. */
-export async function loadCompareRun(arg: string, steps?: StepSelection, run?: string): Promise<Summary> {
+export async function loadCompareRun(arg: string, options: AnalysisOptions = {}, run?: string): Promise<Summary> {
   const paths = runPaths(arg);
-  if (paths.length === 1) return loadRun(paths[0]!, steps, run);
+  if (paths.length === 1) return loadRun(paths[0]!, options, run);
   for (const p of paths) if (!existsSync(p)) throw new LlmprofError(p, "no such file or directory");
-  return analyzeModels(await loadTraces(paths), steps ? { steps } : {});
+  return (await analyseTraces(paths, options)).summary;
 }
 
 const TRACE_SUFFIX = /(\.pt\.trace)?\.(json|sqlite|arrow|pb|nsys-rep)(\.(gz|xz|zst|bz2))?$|\.xplane$|\.gz$/i;
@@ -60,17 +60,16 @@ export function defaultLabel(arg: string): string {
   return prefix || `${names[0]}+${names.length - 1}`;
 }
 
-interface CompareFlags {
+interface CompareFlags extends AnalysisFlags {
   label: string[];
   output?: string;
   format?: string;
-  steps?: string;
   run?: string;
   force?: boolean;
 }
 
 export function registerCompareCommand(program: Command): void {
-  program
+  const command = program
     .command("compare")
     .description("compare configurations: one column per run (step time, tokens/s, memory, phases, idle, attention, MFU, scaling efficiency)")
     .argument("<runs...>", "runs: trace files, rank directories, summary.json files, or comma-joined trace files of one multi-rank run")
@@ -78,16 +77,15 @@ export function registerCompareCommand(program: Command): void {
     .option("-o, --output <path>", "output file (format from its extension) or directory (compare.html, compare.json, compare.md)")
     .option("-f, --format <list>", `comma-separated output formats: ${COMPARE_FORMATS.join(", ")}`)
     .option("--run <name>", "in a directory holding several runs (a TensorBoard log directory), use this one (default: the newest)")
-    .option("--steps <range>", "ProfilerStep numbers to analyse in trace inputs, e.g. 3 or 2-5")
-    .option("--force", "overwrite existing files that are not llmprof outputs")
-    .action(async (runs: string[], flags: CompareFlags) => {
+    .option("--force", "overwrite existing files that are not llmprof outputs");
+  addAnalysisFlags(command, "trace inputs (a summary.json keeps its own)").action(async (runs: string[], flags: CompareFlags) => {
       const formats = parseFormats(flags.format);
-      const steps = parseStepsFlag(flags.steps);
+      const options = analysisOptionsFromFlags(flags);
       if (runs.length < 2) throw new LlmprofError(null, "compare needs at least two runs (trace files, rank directories or summary.json files)");
       if (flags.label.length > runs.length) throw new LlmprofError(null, `--label given ${flags.label.length} times for ${runs.length} runs`);
       const inputs: LabelledSummary[] = [];
-      for (const [k, arg] of runs.entries()) inputs.push({ label: flags.label[k] ?? defaultLabel(arg), summary: await loadCompareRun(arg, steps, flags.run) });
-      writeCompare(compareSummaries(inputs), flags, formats, runs.flatMap(runPaths));
+      for (const [k, arg] of runs.entries()) inputs.push({ label: flags.label[k] ?? defaultLabel(arg), summary: await loadCompareRun(arg, options, flags.run) });
+      writeCompare(compareSummaries(inputs), flags, formats, [...runs.flatMap(runPaths), ...settingsFiles(flags)]);
     });
 }
 

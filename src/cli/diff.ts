@@ -5,14 +5,14 @@
  */
 import { statSync } from "node:fs";
 import type { Command } from "commander";
-import { analyzeModels } from "../analysis/analyze.js";
 import { diffSummaries, type DiffResult, type NoiseOptions } from "../analysis/diff.js";
-import { parseStepSelection, type StepSelection } from "../analysis/steps.js";
+import type { AnalysisOptions } from "../analysis/context.js";
 import type { Summary } from "../analysis/summary.js";
 import { looksLikeLlmprofJson } from "../analysis/summary-io.js";
 import { loadSummary } from "../io/summary-file.js";
 import { LlmprofError } from "../errors.js";
-import { detectFormat, loadTraces } from "../../parsers/registry.js";
+import { detectFormat } from "../../parsers/registry.js";
+import { analyseTraces } from "../io/analyse-traces.js";
 import { selectRunInputs } from "../runs/select.js";
 import { readHead } from "../../parsers/source.js";
 import { renderDiffHtml } from "../../reports/diff-html.js";
@@ -20,6 +20,7 @@ import { renderDiffJson } from "../../reports/diff-json.js";
 import { renderDiffMarkdown } from "../../reports/diff-markdown.js";
 import { renderDiffText } from "../../reports/diff-text.js";
 import { outputTargets, writeOutput } from "../io/output.js";
+import { addAnalysisFlags, analysisOptionsFromFlags, settingsFiles, type AnalysisFlags } from "./analysis-flags.js";
 
 export const DIFF_FORMATS = ["text", "md", "json", "html"] as const;
 export type DiffFormat = (typeof DIFF_FORMATS)[number];
@@ -31,7 +32,7 @@ const FILE_NAMES: Record<DiffFormat, string> = { json: "diff.json", text: "diff.
  * "schema": "llmprof.…" key, or any JSON object that is not a trace), else
  * trace files / rank directories, analysed as `llmprof analyze` would.
  */
-export async function loadRun(path: string, steps?: StepSelection, run?: string): Promise<Summary> {
+export async function loadRun(path: string, options: AnalysisOptions = {}, run?: string): Promise<Summary> {
   let isFile = false;
   try {
     isFile = statSync(path).isFile();
@@ -50,15 +51,7 @@ export async function loadRun(path: string, steps?: StepSelection, run?: string)
       throw e;
     }
   }
-  const models = await loadTraces(await selectRunInputs([path], { run }));
-  return analyzeModels(models, steps ? { steps } : {});
-}
-
-export function parseStepsFlag(value: string | undefined): StepSelection | undefined {
-  if (value === undefined) return undefined;
-  const steps = parseStepSelection(value);
-  if (steps === null) throw new LlmprofError(null, `--steps: expected a step number or range such as 2-5, got "${value}"`);
-  return steps;
+  return (await analyseTraces(await selectRunInputs([path], { run }), options)).summary;
 }
 
 /** "5%", "5" or "0.5" (a plain number is a percentage). */
@@ -74,10 +67,9 @@ function parsePositive(flag: string, value: string): number {
   return n;
 }
 
-interface DiffFlags {
+interface DiffFlags extends AnalysisFlags {
   output?: string;
   format?: string;
-  steps?: string;
   run?: string;
   force?: boolean;
   rows?: string;
@@ -86,7 +78,7 @@ interface DiffFlags {
 }
 
 export function registerDiffCommand(program: Command): void {
-  program
+  const command = program
     .command("diff")
     .description("compare two runs (traces or summary.json files): per step, phase, module, operator, kernel, idle cause; noise-aware")
     .argument("<base>", "the reference run: trace file, rank directory, or summary.json")
@@ -94,22 +86,21 @@ export function registerDiffCommand(program: Command): void {
     .option("-o, --output <path>", "output file (format from its extension) or directory (diff.html, diff.json, diff.md)")
     .option("-f, --format <list>", `comma-separated output formats: ${DIFF_FORMATS.join(", ")}`)
     .option("--run <name>", "in a directory holding several runs (a TensorBoard log directory), use this one (default: the newest)")
-    .option("--steps <range>", "ProfilerStep numbers to analyse in trace inputs, e.g. 3 or 2-5")
     .option("--rows <n>", "rows per table in text and HTML output (largest changes first)")
     .option("--noise-factor <x>", "a change must exceed x times the pooled per-step standard deviation (default 2)")
     .option("--min-change <pct>", "relative floor below which a time change is never significant (default 2%)")
-    .option("--force", "overwrite existing files that are not llmprof outputs")
-    .action(async (base: string, head: string, flags: DiffFlags) => {
+    .option("--force", "overwrite existing files that are not llmprof outputs");
+  addAnalysisFlags(command, "trace inputs (a summary.json keeps its own)").action(async (base: string, head: string, flags: DiffFlags) => {
       const formats = parseFormats(flags.format);
-      const steps = parseStepsFlag(flags.steps);
+      const options = analysisOptionsFromFlags(flags);
       const noise: NoiseOptions = {};
       if (flags.noiseFactor !== undefined) noise.factor = parsePositive("--noise-factor", flags.noiseFactor);
       if (flags.minChange !== undefined) noise.minRelativePct = parsePercent("--min-change", flags.minChange);
       const rows = flags.rows === undefined ? undefined : Math.max(1, Math.floor(parsePositive("--rows", flags.rows)));
-      const b = await loadRun(base, steps, flags.run);
-      const h = await loadRun(head, steps, flags.run);
+      const b = await loadRun(base, options, flags.run);
+      const h = await loadRun(head, options, flags.run);
       const diff = diffSummaries(b, h, { noise });
-      writeDiff(diff, flags, formats, [base, head], rows);
+      writeDiff(diff, flags, formats, [base, head, ...settingsFiles(flags)], rows);
     });
 }
 

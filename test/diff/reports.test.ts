@@ -110,7 +110,7 @@ describe("llmprof diff (CLI)", () => {
     const json = JSON.parse(readFileSync(join(out, "diff.json"), "utf8")) as { schema: string; base: { files: string[] }; sections: { id: string; available: boolean }[] };
     expect(json.schema).toBe("llmprof.diff/1");
     expect(json.base.files[0]).toContain("llama-tiny-train-eager");
-    expect(json.sections.map((s) => s.id)).toEqual(["steps", "temporal", "phases", "moduleClasses", "moduleInstances", "operators", "kernelCategories", "kernels", "idle", "overlap"]);
+    expect(json.sections.map((s) => s.id)).toEqual(["steps", "temporal", "phases", "moduleClasses", "moduleInstances", "operators", "kernelCategories", "kernels", "idle", "overlap", "figures"]);
     expect(readFileSync(join(out, "diff.md"), "utf8").startsWith("## llmprof diff")).toBe(true);
     expect(readFileSync(join(out, "diff.html"), "utf8").startsWith("<!DOCTYPE html>")).toBe(true);
     expect(r.stdout).toContain("Modules by class");

@@ -87,7 +87,8 @@ for (const [label, path, expected] of [
       closeNs(inf.decodeStep!.p50Ns, sorted[Math.ceil(0.5 * sorted.length) - 1]!);
       closeNs(inf.decodeStep!.maxNs, sorted[sorted.length - 1]!);
       const mean = decodeUs / diffs.length;
-      const std = Math.sqrt(diffs.reduce((a, d) => a + (d - mean) ** 2, 0) / diffs.length);
+      // sample standard deviation (n − 1), the spread diff and compare use
+      const std = Math.sqrt(diffs.reduce((a, d) => a + (d - mean) ** 2, 0) / (diffs.length - 1));
       expect(Math.abs(inf.decodeStep!.stdNs - std * 1000)).toBeLessThan(5);
 
       // tokens/s: decode forwards × batch / decode time; all tokens / (last GPU end − step start)
