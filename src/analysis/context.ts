@@ -86,7 +86,10 @@ function lazy<T>(compute: () => T): () => T {
   let done = false;
   let value: T;
   return () => {
-    if (!done) (value = compute()), (done = true);
+    if (!done) {
+      value = compute();
+      done = true;
+    }
     return value;
   };
 }
