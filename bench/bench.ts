@@ -174,7 +174,26 @@ function measure(file: string, runs: number, threads?: number, together: readonl
 }
 
 export function formatTable(rows: readonly Measurement[]): string {
-  const head = ["file", "enc", "MB text", "events", "parse s", "analyze s", "full s", "process s", "MB/s", "Mevents/s", "parse CPU s", "MB/CPU-s", "analyses % of parse", "peak RSS MB", "JSON.parse s", "JSON.parse RSS MB", "x JSON.parse time", "x JSON.parse RSS"];
+  const head = [
+    "file",
+    "enc",
+    "MB text",
+    "events",
+    "parse s",
+    "analyze s",
+    "full s",
+    "process s",
+    "MB/s",
+    "Mevents/s",
+    "parse CPU s",
+    "MB/CPU-s",
+    "analyses % of parse",
+    "peak RSS MB",
+    "JSON.parse s",
+    "JSON.parse RSS MB",
+    "x JSON.parse time",
+    "x JSON.parse RSS",
+  ];
   const ratio = (a: number, b: number | undefined) => (b === undefined ? "n/a" : (a / b).toFixed(2));
   const body = rows.map((r) => {
     const approx = r.yardstickExtrapolated ? "~" : "";
@@ -289,7 +308,11 @@ async function main(argv: string[]): Promise<void> {
     if (!flags.has("--no-yardstick")) lastYardstick = addYardstick(m, runs, lastYardstick);
     return m;
   };
-  say(`node ${process.version}, ${cpus().length} cpus (${cpus()[0]?.model ?? "?"}), load ${loadavg().map((x) => x.toFixed(2)).join(" ")}, best of ${runs}`);
+  say(
+    `node ${process.version}, ${cpus().length} cpus (${cpus()[0]?.model ?? "?"}), load ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}, best of ${runs}`,
+  );
   try {
     for (const file of inputs) {
       if (!existsSync(file)) {
@@ -361,7 +384,11 @@ async function main(argv: string[]): Promise<void> {
   } finally {
     rmSync(tmp, { recursive: true, force: true });
   }
-  say(`load after: ${loadavg().map((x) => x.toFixed(2)).join(" ")}`);
+  say(
+    `load after: ${loadavg()
+      .map((x) => x.toFixed(2))
+      .join(" ")}`,
+  );
   process.stdout.write(`${formatTable(rows)}\n`);
   if (ranksLine) process.stdout.write(`\n${ranksLine}\n`);
   const json = opts.get("--json");

@@ -46,8 +46,7 @@ export function tileSqlite(from: string, out: string, sizeBytes: number): { copi
             if (c === "start") return `start + ${k * shift}`;
             if (c === "end") return `CASE WHEN end IS NULL THEN NULL ELSE end + ${k * shift} END`;
             if (c === "correlationId") return `correlationId + ${k * corrStride}`;
-            if (c === "text" && t === "NVTX_EVENTS")
-              return `CASE WHEN text LIKE 'ProfilerStep#%' THEN 'ProfilerStep#' || (CAST(substr(text, 14) AS INTEGER) + ${k * 1000}) ELSE text END`;
+            if (c === "text" && t === "NVTX_EVENTS") return `CASE WHEN text LIKE 'ProfilerStep#%' THEN 'ProfilerStep#' || (CAST(substr(text, 14) AS INTEGER) + ${k * 1000}) ELSE text END`;
             return `"${c}"`;
           });
           db.exec(`INSERT INTO ${t} (${cols.map((c) => `"${c}"`).join(", ")}) SELECT ${expr.join(", ")} FROM ${t} WHERE rowid <= ${originals.get(t)!}`);

@@ -11,7 +11,15 @@ import { KeyMatcher } from "./json/keys.js";
 import { COMMA, JsonSyntaxError, LBRACKET, QUOTE, RBRACE, RBRACKET, Scanner, describeByte } from "./json/scanner.js";
 
 const K = {
-  ph: 1, cat: 2, name: 3, pid: 4, tid: 5, ts: 6, dur: 7, id: 8, args: 9,
+  ph: 1,
+  cat: 2,
+  name: 3,
+  pid: 4,
+  tid: 5,
+  ts: 6,
+  dur: 7,
+  id: 8,
+  args: 9,
 } as const;
 const TOP_KEYS = new KeyMatcher(K);
 /** Key bytes after the opening quote, closing quote included (`ph"`), by id: what `KeyPredictor` compares. */
@@ -23,12 +31,39 @@ const keyLiterals = (keys: Readonly<Record<string, number>>, size: number): (Buf
 const TOP_LITERALS = keyLiterals(K, 16);
 
 const A = {
-  externalId: 1, correlation: 2, seq: 3, fwdThread: 4, pythonId: 5, pythonParentId: 6,
-  inputDims: 7, inputTypes: 8, flops: 9, device: 10, stream: 11, grid: 12, block: 13,
-  registers: 14, sharedMemory: 15, bytes: 16, collName: 17, inNelems: 18, outNelems: 19,
-  groupSize: 20, dtype: 21, pgName: 22, pgDesc: 23, pgRanks: 24, totalAllocated: 25,
-  totalReserved: 26, memBytes: 27, deviceId: 28, deviceType: 29, name: 30,
-  inSplit: 31, outSplit: 32, peer: 33,
+  externalId: 1,
+  correlation: 2,
+  seq: 3,
+  fwdThread: 4,
+  pythonId: 5,
+  pythonParentId: 6,
+  inputDims: 7,
+  inputTypes: 8,
+  flops: 9,
+  device: 10,
+  stream: 11,
+  grid: 12,
+  block: 13,
+  registers: 14,
+  sharedMemory: 15,
+  bytes: 16,
+  collName: 17,
+  inNelems: 18,
+  outNelems: 19,
+  groupSize: 20,
+  dtype: 21,
+  pgName: 22,
+  pgDesc: 23,
+  pgRanks: 24,
+  totalAllocated: 25,
+  totalReserved: 26,
+  memBytes: 27,
+  deviceId: 28,
+  deviceType: 29,
+  name: 30,
+  inSplit: 31,
+  outSplit: 32,
+  peer: 33,
 } as const;
 /** Args Kineto writes on most events that llmprof does not read: known, so the key order can be predicted through them. */
 const SKIPPED_ARGS = { "Record function id": 61, "Ev Idx": 62, "Concrete Inputs": 63, "Input Strides": 64 } as const;
@@ -118,12 +153,38 @@ class KeyPredictor {
 
 /** Event categories llmprof stores; other categories are only counted. */
 export const Cat = {
-  unknown: 0, cpuOp: 1, userAnnotation: 2, python: 3, runtime: 4, driver: 5, kernel: 6,
-  memcpy: 7, memset: 8, gpuAnnotation: 9, ac2g: 10, fwdbwd: 11, instant: 12, trace: 13, none: 14,
+  unknown: 0,
+  cpuOp: 1,
+  userAnnotation: 2,
+  python: 3,
+  runtime: 4,
+  driver: 5,
+  kernel: 6,
+  memcpy: 7,
+  memset: 8,
+  gpuAnnotation: 9,
+  ac2g: 10,
+  fwdbwd: 11,
+  instant: 12,
+  trace: 13,
+  none: 14,
 } as const;
 const CAT_NAMES = [
-  "?", "cpu_op", "user_annotation", "python_function", "cuda_runtime", "cuda_driver", "kernel",
-  "gpu_memcpy", "gpu_memset", "gpu_user_annotation", "ac2g", "fwdbwd", "cpu_instant_event", "Trace", "(none)",
+  "?",
+  "cpu_op",
+  "user_annotation",
+  "python_function",
+  "cuda_runtime",
+  "cuda_driver",
+  "kernel",
+  "gpu_memcpy",
+  "gpu_memset",
+  "gpu_user_annotation",
+  "ac2g",
+  "fwdbwd",
+  "cpu_instant_event",
+  "Trace",
+  "(none)",
 ];
 const CATS = new KeyMatcher({
   cpu_op: Cat.cpuOp,
@@ -155,7 +216,14 @@ const DMA_PREFIX = Buffer.from("dma_");
 const RUNTIME_SUFFIX = Buffer.from("_runtime");
 /** Device events of accelerators that carry no correlation in args; `ac2g` flow ends link them. */
 const FLOW_LINKED_DEVICE_CATS = new Set(["mtia_ccp_events"]);
-const PH_X = 88, PH_B = 66, PH_E = 69, PH_I = 105, PH_I2 = 73, PH_S = 115, PH_F = 102, PH_M = 77;
+const PH_X = 88,
+  PH_B = 66,
+  PH_E = 69,
+  PH_I = 105,
+  PH_I2 = 73,
+  PH_S = 115,
+  PH_F = 102,
+  PH_M = 77;
 
 export class KinetoEventReader {
   readonly interner: ByteInterner;
@@ -378,29 +446,75 @@ export class KinetoEventReader {
   private readArg(key: number): void {
     const sc = this.sc;
     switch (key) {
-      case A.externalId: this.externalId = sc.readNumber(); return;
-      case A.correlation: this.correlation = sc.readNumber(); return;
-      case A.seq: this.seq = sc.readNumber(); return;
-      case A.fwdThread: this.fwdThread = sc.readNumber(); return;
-      case A.pythonId: this.pythonId = sc.readNumber(); return;
-      case A.pythonParentId: this.pythonParentId = sc.readNumber(); return;
-      case A.flops: this.flops = sc.readNumber(); return;
-      case A.device: this.device = sc.readNumber(); return;
-      case A.stream: this.stream = sc.readNumber(); return;
-      case A.registers: this.registers = toInt(sc.readNumber()); return;
-      case A.sharedMemory: this.sharedMemory = toInt(sc.readNumber()); return;
-      case A.bytes: this.bytes = sc.readNumber(); return;
-      case A.inNelems: this.inNelems = sc.readNumber(); return;
-      case A.outNelems: this.outNelems = sc.readNumber(); return;
-      case A.groupSize: this.groupSize = toInt(sc.readNumber()); return;
-      case A.peer: this.peer = toInt(sc.readNumber()); return;
-      case A.totalAllocated: this.totalAllocated = sc.readNumber(); return;
-      case A.totalReserved: this.totalReserved = sc.readNumber(); return;
-      case A.memBytes: this.memBytes = sc.readNumber(); return;
-      case A.deviceId: this.deviceId = sc.readNumber(); return;
-      case A.deviceType: this.deviceType = sc.readNumber(); return;
-      case A.grid: this.readDim3(this.grid); return;
-      case A.block: this.readDim3(this.block); return;
+      case A.externalId:
+        this.externalId = sc.readNumber();
+        return;
+      case A.correlation:
+        this.correlation = sc.readNumber();
+        return;
+      case A.seq:
+        this.seq = sc.readNumber();
+        return;
+      case A.fwdThread:
+        this.fwdThread = sc.readNumber();
+        return;
+      case A.pythonId:
+        this.pythonId = sc.readNumber();
+        return;
+      case A.pythonParentId:
+        this.pythonParentId = sc.readNumber();
+        return;
+      case A.flops:
+        this.flops = sc.readNumber();
+        return;
+      case A.device:
+        this.device = sc.readNumber();
+        return;
+      case A.stream:
+        this.stream = sc.readNumber();
+        return;
+      case A.registers:
+        this.registers = toInt(sc.readNumber());
+        return;
+      case A.sharedMemory:
+        this.sharedMemory = toInt(sc.readNumber());
+        return;
+      case A.bytes:
+        this.bytes = sc.readNumber();
+        return;
+      case A.inNelems:
+        this.inNelems = sc.readNumber();
+        return;
+      case A.outNelems:
+        this.outNelems = sc.readNumber();
+        return;
+      case A.groupSize:
+        this.groupSize = toInt(sc.readNumber());
+        return;
+      case A.peer:
+        this.peer = toInt(sc.readNumber());
+        return;
+      case A.totalAllocated:
+        this.totalAllocated = sc.readNumber();
+        return;
+      case A.totalReserved:
+        this.totalReserved = sc.readNumber();
+        return;
+      case A.memBytes:
+        this.memBytes = sc.readNumber();
+        return;
+      case A.deviceId:
+        this.deviceId = sc.readNumber();
+        return;
+      case A.deviceType:
+        this.deviceType = sc.readNumber();
+        return;
+      case A.grid:
+        this.readDim3(this.grid);
+        return;
+      case A.block:
+        this.readDim3(this.block);
+        return;
       case A.inputDims: {
         const s = sc.pos;
         sc.skipValue();
@@ -427,14 +541,38 @@ export class KinetoEventReader {
     const s = sc.strStart;
     const e = sc.strEnd;
     switch (key) {
-      case A.collName: this.collS = s; this.collE = e; return;
-      case A.dtype: this.dtypeS = s; this.dtypeE = e; return;
-      case A.pgName: this.pgNameS = s; this.pgNameE = e; return;
-      case A.pgDesc: this.pgDescS = s; this.pgDescE = e; return;
-      case A.pgRanks: this.pgRanksS = s; this.pgRanksE = e; return;
-      case A.inSplit: this.inSplitS = s; this.inSplitE = e; return;
-      case A.outSplit: this.outSplitS = s; this.outSplitE = e; return;
-      case A.name: this.argNameS = s; this.argNameE = e; return;
+      case A.collName:
+        this.collS = s;
+        this.collE = e;
+        return;
+      case A.dtype:
+        this.dtypeS = s;
+        this.dtypeE = e;
+        return;
+      case A.pgName:
+        this.pgNameS = s;
+        this.pgNameE = e;
+        return;
+      case A.pgDesc:
+        this.pgDescS = s;
+        this.pgDescE = e;
+        return;
+      case A.pgRanks:
+        this.pgRanksS = s;
+        this.pgRanksE = e;
+        return;
+      case A.inSplit:
+        this.inSplitS = s;
+        this.inSplitE = e;
+        return;
+      case A.outSplit:
+        this.outSplitS = s;
+        this.outSplitE = e;
+        return;
+      case A.name:
+        this.argNameS = s;
+        this.argNameE = e;
+        return;
       default:
     }
   }
@@ -584,14 +722,7 @@ export class KinetoEventReader {
     const b = this.builder;
     const r = b.cpuRow;
     const sc = this.sc;
-    r.kind =
-      cat === Cat.cpuOp
-        ? CpuKind.Op
-        : cat === Cat.python
-          ? this.isPrefix(MODULE_PREFIX)
-            ? CpuKind.Module
-            : CpuKind.Python
-          : CpuKind.Annotation;
+    r.kind = cat === Cat.cpuOp ? CpuKind.Op : cat === Cat.python ? (this.isPrefix(MODULE_PREFIX) ? CpuKind.Module : CpuKind.Python) : CpuKind.Annotation;
     r.name = this.name();
     r.thread = this.threadOf();
     r.startNs = startNs;
@@ -856,10 +987,11 @@ export function formatEventCounts(states: readonly EventCountState[]): Record<st
     for (const st of states) sum += st.counts[i]!;
     if (sum > 0) out[`${CAT_NAMES[i >> 7]}/${String.fromCharCode(i & 127)}`] = sum;
   }
-  for (const st of states) for (const [cat, ph, k] of st.unknown) {
-    const key = `${cat}/${String.fromCharCode(ph)}`;
-    out[key] = (out[key] ?? 0) + k;
-  }
+  for (const st of states)
+    for (const [cat, ph, k] of st.unknown) {
+      const key = `${cat}/${String.fromCharCode(ph)}`;
+      out[key] = (out[key] ?? 0) + k;
+    }
   return out;
 }
 

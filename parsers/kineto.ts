@@ -97,14 +97,7 @@ export async function parseKineto(path: string, options: ParseOptions = {}): Pro
  * closes open B events and links flow-linked device rows (null for a merge of
  * parts, which have neither).
  */
-export function finishKineto(
-  builder: TraceBuilder,
-  events: KinetoEventReader | null,
-  counts: EventCountState[],
-  meta: Record<string, string>,
-  baseMicros: number,
-  bytesRead: number,
-): TraceModel {
+export function finishKineto(builder: TraceBuilder, events: KinetoEventReader | null, counts: EventCountState[], meta: Record<string, string>, baseMicros: number, bytesRead: number): TraceModel {
   readTopLevelMeta(meta, builder, baseMicros);
   builder.meta.eventCounts = formatEventCounts(counts);
   builder.meta.bytesRead = bytesRead;

@@ -68,7 +68,7 @@ export async function parseNsysJson(path: string, options: SourceOptions & { max
     if (lineNo === 1) {
       if (buf[s] === 0xef && buf[s + 1] === 0xbb && buf[s + 2] === 0xbf) s += 3;
       if (!buf.subarray(s, s + DATA_PREFIX.length).equals(DATA_PREFIX) || buf[s + DATA_PREFIX.length] !== 34 /* " */) {
-        throw new LlmprofError(path, "is not an Nsight Systems JSON export: its first line is not the string table {\"data\":[\"...\"]}");
+        throw new LlmprofError(path, 'is not an Nsight Systems JSON export: its first line is not the string table {"data":["..."]}');
       }
     }
     let type = -1;
@@ -157,8 +157,21 @@ function event(sink: NsysSink, type: number, o: Obj): void {
       const dshm = num(k, "dynamicSharedMemory");
       const shm = Number.isNaN(sshm) && Number.isNaN(dshm) ? NaN : (sshm || 0) + (dshm || 0);
       sink.kernel(
-        num(c, "startNs"), num(c, "endNs"), num(c, "deviceId"), num(c, "streamId"), num(c, "correlationId"), num(c, "globalPid"), num(k, "demangledName"),
-        num(k, "gridX"), num(k, "gridY"), num(k, "gridZ"), num(k, "blockX"), num(k, "blockY"), num(k, "blockZ"), num(k, "registersPerThread"), shm,
+        num(c, "startNs"),
+        num(c, "endNs"),
+        num(c, "deviceId"),
+        num(c, "streamId"),
+        num(c, "correlationId"),
+        num(c, "globalPid"),
+        num(k, "demangledName"),
+        num(k, "gridX"),
+        num(k, "gridY"),
+        num(k, "gridZ"),
+        num(k, "blockX"),
+        num(k, "blockY"),
+        num(k, "blockZ"),
+        num(k, "registersPerThread"),
+        shm,
       );
       return;
     }
@@ -168,7 +181,18 @@ function event(sink: NsysSink, type: number, o: Obj): void {
       const cp = obj(c, "memcpy");
       const ms = obj(c, "memset");
       if (cp) {
-        sink.memcpy(num(c, "startNs"), num(c, "endNs"), num(c, "deviceId"), num(c, "streamId"), num(c, "correlationId"), num(c, "globalPid"), num(cp, "sizebytes"), num(cp, "copyKind"), num(cp, "srcKind"), num(cp, "dstKind"));
+        sink.memcpy(
+          num(c, "startNs"),
+          num(c, "endNs"),
+          num(c, "deviceId"),
+          num(c, "streamId"),
+          num(c, "correlationId"),
+          num(c, "globalPid"),
+          num(cp, "sizebytes"),
+          num(cp, "copyKind"),
+          num(cp, "srcKind"),
+          num(cp, "dstKind"),
+        );
       } else if (ms) {
         sink.memset(num(c, "startNs"), num(c, "endNs"), num(c, "deviceId"), num(c, "streamId"), num(c, "correlationId"), num(c, "globalPid"), num(ms, "sizebytes"), num(ms, "memKind"));
       } else if (obj(c, "sync") || obj(c, "synchronization")) sink.synchronization(num(c, "globalPid"));

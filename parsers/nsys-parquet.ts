@@ -46,7 +46,9 @@ export async function parseNsysParquetDir(dir: string): Promise<TraceModel[]> {
   let entries: string[];
   try {
     if (!statSync(dir).isDirectory()) throw new LlmprofError(dir, "is not a directory (a parquetdir export is one)");
-    entries = readdirSync(dir).filter((f) => f.toLowerCase().endsWith(".parquet")).sort();
+    entries = readdirSync(dir)
+      .filter((f) => f.toLowerCase().endsWith(".parquet"))
+      .sort();
   } catch (e) {
     if (e instanceof LlmprofError) throw e;
     throw new LlmprofError(dir, describeFsError(e));

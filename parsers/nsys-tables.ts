@@ -100,9 +100,15 @@ export function mapChunk(sink: NsysSink, table: string, c: TableChunk): void {
     }
     case "CUPTI_ACTIVITY_KIND_KERNEL": {
       const [start, end, dev, stream, corr, pid, name] = gpuCols(c, "demangledName");
-      const gx = c.num("gridX"), gy = c.num("gridY"), gz = c.num("gridZ");
-      const bx = c.num("blockX"), by = c.num("blockY"), bz = c.num("blockZ");
-      const regs = c.num("registersPerThread"), sshm = c.num("staticSharedMemory"), dshm = c.num("dynamicSharedMemory");
+      const gx = c.num("gridX"),
+        gy = c.num("gridY"),
+        gz = c.num("gridZ");
+      const bx = c.num("blockX"),
+        by = c.num("blockY"),
+        bz = c.num("blockZ");
+      const regs = c.num("registersPerThread"),
+        sshm = c.num("staticSharedMemory"),
+        dshm = c.num("dynamicSharedMemory");
       for (let i = 0; i < n; i++) {
         const shm = Number.isNaN(sshm[i]!) && Number.isNaN(dshm[i]!) ? NaN : (sshm[i]! || 0) + (dshm[i]! || 0);
         sink.kernel(start[i]!, end[i]!, dev[i]!, stream[i]!, corr[i]!, pid[i]!, name[i]!, gx[i]!, gy[i]!, gz[i]!, bx[i]!, by[i]!, bz[i]!, regs[i]!, shm);
@@ -111,7 +117,9 @@ export function mapChunk(sink: NsysSink, table: string, c: TableChunk): void {
     }
     case "CUPTI_ACTIVITY_KIND_MEMCPY": {
       const [start, end, dev, stream, corr, pid, bytes] = gpuCols(c, "bytes");
-      const kind = c.num("copyKind"), src = c.num("srcKind"), dst = c.num("dstKind");
+      const kind = c.num("copyKind"),
+        src = c.num("srcKind"),
+        dst = c.num("dstKind");
       for (let i = 0; i < n; i++) sink.memcpy(start[i]!, end[i]!, dev[i]!, stream[i]!, corr[i]!, pid[i]!, bytes[i]!, kind[i]!, src[i]!, dst[i]!);
       return;
     }
@@ -127,22 +135,37 @@ export function mapChunk(sink: NsysSink, table: string, c: TableChunk): void {
       return;
     }
     case "CUPTI_ACTIVITY_KIND_RUNTIME": {
-      const start = c.num("start"), end = c.num("end"), cls = c.num("eventClass"), tid = c.num("globalTid"), corr = c.num("correlationId"), name = c.num("nameId");
+      const start = c.num("start"),
+        end = c.num("end"),
+        cls = c.num("eventClass"),
+        tid = c.num("globalTid"),
+        corr = c.num("correlationId"),
+        name = c.num("nameId");
       for (let i = 0; i < n; i++) sink.runtime(start[i]!, end[i]!, cls[i]!, tid[i]!, corr[i]!, name[i]!);
       return;
     }
     case "NVTX_EVENTS": {
-      const start = c.num("start"), end = c.num("end"), type = c.num("eventType"), tid = c.num("globalTid"), textId = c.num("textId"), domain = c.num("domainId");
+      const start = c.num("start"),
+        end = c.num("end"),
+        type = c.num("eventType"),
+        tid = c.num("globalTid"),
+        textId = c.num("textId"),
+        domain = c.num("domainId");
       for (let i = 0; i < n; i++) sink.nvtx(type[i]!, start[i]!, end[i]!, tid[i]!, c.text("text", i), textId[i]!, domain[i]!);
       return;
     }
     case "ThreadNames": {
-      const name = c.num("nameId"), tid = c.num("globalTid");
+      const name = c.num("nameId"),
+        tid = c.num("globalTid");
       for (let i = 0; i < n; i++) sink.threadName(tid[i]!, name[i]!);
       return;
     }
     case "TARGET_INFO_GPU": {
-      const id = c.num("id"), mem = c.num("totalMemory"), sms = c.num("smCount"), major = c.num("computeMajor"), minor = c.num("computeMinor");
+      const id = c.num("id"),
+        mem = c.num("totalMemory"),
+        sms = c.num("smCount"),
+        major = c.num("computeMajor"),
+        minor = c.num("computeMinor");
       for (let i = 0; i < n; i++) {
         sink.gpu({
           id: id[i]!,

@@ -52,11 +52,7 @@ export function workersAvailable(): boolean {
  * file in this thread (used when workers are not available or not worth it).
  * The first error (in input order) is thrown after every worker finished.
  */
-export async function parseFilesInParallel(
-  files: readonly string[],
-  options: ParseOptions,
-  parseHere: (file: string) => Promise<TraceModel[]>,
-): Promise<TraceModel[]> {
+export async function parseFilesInParallel(files: readonly string[], options: ParseOptions, parseHere: (file: string) => Promise<TraceModel[]>): Promise<TraceModel[]> {
   const threads = Math.max(1, Math.floor(options.threads ?? defaultThreads()));
   if (files.length < 2 || threads < 2 || !workersAvailable()) {
     const models: TraceModel[] = [];

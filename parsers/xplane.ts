@@ -173,10 +173,12 @@ export function parseXPlane(path: string): TraceModel {
 
   // time base: the earliest line timestamp (absolute ns can exceed 2^53)
   let base: bigint | null = null;
-  for (const p of planes) for (const l of p.lines ?? []) if (l.events?.length) {
-    const t = big(l.timestampNs);
-    if (base === null || t < base) base = t;
-  }
+  for (const p of planes)
+    for (const l of p.lines ?? [])
+      if (l.events?.length) {
+        const t = big(l.timestampNs);
+        if (base === null || t < base) base = t;
+      }
   b.timeBaseNs = base ?? 0n;
   const lineStart = (l: XLine) => Number(big(l.timestampNs) - b.timeBaseNs);
 
@@ -325,22 +327,23 @@ function kernelOpNames(planes: XPlane[], programs: Map<string, HloOpNames>): Map
   for (const plane of planes) {
     if (!DEVICE_PLANE.test(plane.name ?? "")) continue;
     const stat = statReader(plane);
-    for (const line of plane.lines ?? []) for (const e of line.events ?? []) {
-      let program = "";
-      let id = "";
-      let correlation = NaN;
-      for (const s of e.stats ?? []) {
-        const key = stat.name(s);
-        if (key === "hlo_module") program = stat.text(s);
-        else if (key === "program_id") id = stat.text(s);
-        else if (key === "correlation_id") correlation = stat.number(s);
+    for (const line of plane.lines ?? [])
+      for (const e of line.events ?? []) {
+        let program = "";
+        let id = "";
+        let correlation = NaN;
+        for (const s of e.stats ?? []) {
+          const key = stat.name(s);
+          if (key === "hlo_module") program = stat.text(s);
+          else if (key === "program_id") id = stat.text(s);
+          else if (key === "correlation_id") correlation = stat.number(s);
+        }
+        if (!program || !programs.has(`${program}(${id})`)) continue;
+        const key = `${program}(${id})\u0000${plane.name}\u0000${correlation}`;
+        const list = runs.get(key) ?? [];
+        list.push({ start: Number(big(line.timestampNs)) + num(e.offsetPs) / 1000, e, name: eventName(plane, e.metadataId) });
+        runs.set(key, list);
       }
-      if (!program || !programs.has(`${program}(${id})`)) continue;
-      const key = `${program}(${id})\u0000${plane.name}\u0000${correlation}`;
-      const list = runs.get(key) ?? [];
-      list.push({ start: Number(big(line.timestampNs)) + num(e.offsetPs) / 1000, e, name: eventName(plane, e.metadataId) });
-      runs.set(key, list);
-    }
   }
   const out = new Map<XEvent, string>();
   for (const [key, list] of runs) {

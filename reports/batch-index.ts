@@ -26,13 +26,39 @@ export interface BatchIndexInput {
 
 /** Columns the page shows; the rest stay in the Parquet/CSV tables. */
 const ROW_FIELDS = [
-  "file", "rank", "run_date", "run_date_source", "series", "format", "gpu_model", "partial", "step_count",
-  "step_time_median_ms", "gpu_busy_pct", "gpu_compute_pct", "gpu_idle_pct", "exposed_comm_pct", "mfu_pct", "tokens_per_s", "mtime", "report",
+  "file",
+  "rank",
+  "run_date",
+  "run_date_source",
+  "series",
+  "format",
+  "gpu_model",
+  "partial",
+  "step_count",
+  "step_time_median_ms",
+  "gpu_busy_pct",
+  "gpu_compute_pct",
+  "gpu_idle_pct",
+  "exposed_comm_pct",
+  "mfu_pct",
+  "tokens_per_s",
+  "mtime",
+  "report",
 ] as const;
 const ERROR_FIELDS = ["file", "size_bytes", "mtime", "error"] as const;
 const RUN_FIELDS = [
-  "run", "run_date", "world_size", "ranks_found", "ranks_missing", "complete", "files_failed", "slowest_rank",
-  "step_time_slowest_rank_ms", "straggler_rank", "straggler_delay_ms", "exposed_comm_ms_per_step_all_ranks",
+  "run",
+  "run_date",
+  "world_size",
+  "ranks_found",
+  "ranks_missing",
+  "complete",
+  "files_failed",
+  "slowest_rank",
+  "step_time_slowest_rank_ms",
+  "straggler_rank",
+  "straggler_delay_ms",
+  "exposed_comm_ms_per_step_all_ranks",
 ] as const;
 // only links the batch itself makes: reports/<sanitised folder>/report.html
 const REPORT_LINK = /^reports\/[A-Za-z0-9._-]+\/report\.html$/;

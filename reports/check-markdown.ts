@@ -32,11 +32,7 @@ export function renderCheckText(result: CheckResult, ctx: CheckContext): string 
 
 export function renderCheckMarkdown(result: CheckResult, ctx: CheckContext): string {
   const failed = result.items.filter((i) => !i.passed);
-  const head = [
-    `## llmprof check: ${result.passed ? "✅ passed" : `❌ ${failed.length} of ${result.items.length} failed`}`,
-    "",
-    `- run: ${ctx.run.map((f) => escapeMd(f, 200)).join(", ")}`,
-  ];
+  const head = [`## llmprof check: ${result.passed ? "✅ passed" : `❌ ${failed.length} of ${result.items.length} failed`}`, "", `- run: ${ctx.run.map((f) => escapeMd(f, 200)).join(", ")}`];
   if (ctx.budgetFile) head.push(`- budget: ${escapeMd(ctx.budgetFile, 200)}`);
   if (ctx.baselineFile) head.push(`- baseline: ${escapeMd(ctx.baselineFile, 200)}`);
   for (const n of result.notes) head.push(`- note: ${escapeMd(n, 400)}`);

@@ -94,5 +94,4 @@ export function unavailableLines(c: CompareResult): string[] {
   return c.runs.flatMap((r) => Object.entries(r.unavailable).map(([k, why]) => `${r.label}: ${k}: ${why}`));
 }
 
-export const PER_STEP_NOTE =
-  "Times per step are the primary rank's window totals divided by its profiled steps; tokens/s = tokens per step (all ranks) ÷ median step time";
+export const PER_STEP_NOTE = "Times per step are the primary rank's window totals divided by its profiled steps; tokens/s = tokens per step (all ranks) ÷ median step time";

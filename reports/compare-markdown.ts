@@ -31,7 +31,14 @@ export function renderCompareMarkdown(c: CompareResult): string {
   }
   out.push("", `<sub>${escapeMd(c.scalingRule)}</sub>`);
   const notes = [...c.notes, ...unavailableLines(c)];
-  if (notes.length) out.push("", ...notes.map((n) => `> ${escapeMd(n, 400)}`).flatMap((l) => [l, ">"]).slice(0, -1));
+  if (notes.length)
+    out.push(
+      "",
+      ...notes
+        .map((n) => `> ${escapeMd(n, 400)}`)
+        .flatMap((l) => [l, ">"])
+        .slice(0, -1),
+    );
   out.push("", `<sub>llmprof ${escapeMd(c.generator.version, 40)} · ${c.schema}</sub>`, "");
   return out.join("\n");
 }

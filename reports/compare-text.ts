@@ -8,7 +8,8 @@ const clean = (s: string) => s.replace(/[\u0000-\u001f\u007f-\u009f\u2028\u2029]
 
 export function renderCompareText(c: CompareResult): string {
   const out: string[] = [`llmprof compare: ${c.runs.length} runs`];
-  for (const r of c.runs) out.push(`  ${clean(r.label)}: ${clean(r.files.length > 3 ? `${r.files.slice(0, 3).join(", ")} (+${r.files.length - 3} more)` : r.files.join(", "))}${r.partial ? " (PARTIAL)" : ""}`);
+  for (const r of c.runs)
+    out.push(`  ${clean(r.label)}: ${clean(r.files.length > 3 ? `${r.files.slice(0, 3).join(", ")} (+${r.files.length - 3} more)` : r.files.join(", "))}${r.partial ? " (PARTIAL)" : ""}`);
   out.push("");
   const rows = compareRows(c);
   const body: string[][] = [];
@@ -25,8 +26,13 @@ export function renderCompareText(c: CompareResult): string {
   if (c.scaling.length) {
     out.push("", "Scaling efficiency:");
     for (const g of c.scaling) {
-      out.push(`  baseline ${clean(g.baseline)} (${clean(g.configuration.gpuModel ?? "")}, batch ${clean(g.configuration.batchShape ?? "")} per rank, ${g.configuration.attention} attention${g.configuration.recomputation ? ", recomputation" : ""})`);
-      for (const m of g.members) out.push(`    ${clean(m.label)}: ${m.gpuCount} GPU${m.gpuCount === 1 ? "" : "s"}, ${Math.round(m.tokensPerSPerGpu).toLocaleString("en-US")} tokens/s per GPU, efficiency ${m.efficiency.toFixed(3)}`);
+      out.push(
+        `  baseline ${clean(g.baseline)} (${clean(g.configuration.gpuModel ?? "")}, batch ${clean(g.configuration.batchShape ?? "")} per rank, ${g.configuration.attention} attention${g.configuration.recomputation ? ", recomputation" : ""})`,
+      );
+      for (const m of g.members)
+        out.push(
+          `    ${clean(m.label)}: ${m.gpuCount} GPU${m.gpuCount === 1 ? "" : "s"}, ${Math.round(m.tokensPerSPerGpu).toLocaleString("en-US")} tokens/s per GPU, efficiency ${m.efficiency.toFixed(3)}`,
+        );
     }
   }
   const notes = [...c.notes, ...unavailableLines(c)];

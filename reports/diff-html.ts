@@ -39,9 +39,7 @@ export function renderDiffHtml(d: DiffResult, options: DiffHtmlOptions = {}): st
   body.push('<header class="page">', `<h1><span class="brand">llmprof</span> diff: ${sig} significant change${sig === 1 ? "" : "s"}</h1>`);
   for (const which of ["base", "head"] as const) {
     const r = d[which];
-    body.push(
-      `<p class="subtitle"><b>${which}</b>: ${escapeHtml(r.files.join(", "))} — ${escapeHtml(r.format)}, ${r.steps} step${r.steps === 1 ? "" : "s"}${r.partial ? ", <b>PARTIAL</b>" : ""}</p>`,
-    );
+    body.push(`<p class="subtitle"><b>${which}</b>: ${escapeHtml(r.files.join(", "))} — ${escapeHtml(r.format)}, ${r.steps} step${r.steps === 1 ? "" : "s"}${r.partial ? ", <b>PARTIAL</b>" : ""}</p>`);
   }
   body.push("</header>", "<main>", `<p class="lede">${escapeHtml(PER_STEP_NOTE)}; rows sorted by the size of the change.</p>`);
   for (const n of d.notes) body.push(`<p class="note">${escapeHtml(n)}</p>`);

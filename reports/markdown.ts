@@ -58,7 +58,25 @@ const SECTION_RENDERERS: Record<SectionKey, Renderer> = {
   efficiency: efficiencyLines,
   diagnostics: notesLines,
 };
-const SECTION_ORDER: SectionKey[] = ["trace", "findings", "steps", "phases", "modules", "operators", "kernels", "idle", "launch", "overlap", "ranks", "processGroups", "criticalPath", "memory", "inference", "efficiency", "diagnostics"];
+const SECTION_ORDER: SectionKey[] = [
+  "trace",
+  "findings",
+  "steps",
+  "phases",
+  "modules",
+  "operators",
+  "kernels",
+  "idle",
+  "launch",
+  "overlap",
+  "ranks",
+  "processGroups",
+  "criticalPath",
+  "memory",
+  "inference",
+  "efficiency",
+  "diagnostics",
+];
 
 export function renderMarkdown(s: Summary): string {
   let budget: Budget = { kernels: 15, modules: 12, operators: 12, steps: 40, diagnostics: 30, text: 200 };
@@ -119,11 +137,7 @@ const MD_ESCAPES: Record<string, string> = {
 const esc = escapeMarkdown;
 
 function table(header: string[], align: ("l" | "r")[], rows: string[][]): string[] {
-  return [
-    `| ${header.join(" | ")} |`,
-    `| ${align.map((a) => (a === "r" ? "---:" : "---")).join(" | ")} |`,
-    ...rows.map((r) => `| ${r.join(" | ")} |`),
-  ];
+  return [`| ${header.join(" | ")} |`, `| ${align.map((a) => (a === "r" ? "---:" : "---")).join(" | ")} |`, ...rows.map((r) => `| ${r.join(" | ")} |`)];
 }
 
 /** "#3" as GitHub shows it without linking issue 3 (a zero-width joiner after "#"). */
@@ -187,7 +201,14 @@ function headline(s: Summary): string[] {
     cells.push(["Top module class (self)", `${esc(top.className, 60)} (${formatPct(m.kernelTotalNs > 0 ? (100 * top.selfNs) / m.kernelTotalNs : NaN)})`]);
   }
   if (cells.length === 0) return [];
-  return [...table(cells.map((c) => c[0]), cells.map(() => "r"), [cells.map((c) => c[1])]), ""];
+  return [
+    ...table(
+      cells.map((c) => c[0]),
+      cells.map(() => "r"),
+      [cells.map((c) => c[1])],
+    ),
+    "",
+  ];
 }
 
 function stepLines(s: Summary, b: Budget): string[] {
@@ -253,7 +274,19 @@ function kernelLines(s: Summary, b: Budget): string[] {
           formatPct(r.pctOfKernelTime),
           esc(r.categorySource ?? "", Math.min(48, b.text)),
         ]),
-        ...(others ? [[othersLabel(others.others, "kernel names"), "", formatCount(others.count), formatMs(others.totalNs), (others.count > 0 ? others.totalNs / others.count / 1e3 : 0).toFixed(1), formatPct(others.pctOfKernelTime), ""]] : []),
+        ...(others
+          ? [
+              [
+                othersLabel(others.others, "kernel names"),
+                "",
+                formatCount(others.count),
+                formatMs(others.totalNs),
+                (others.count > 0 ? others.totalNs / others.count / 1e3 : 0).toFixed(1),
+                formatPct(others.pctOfKernelTime),
+                "",
+              ],
+            ]
+          : []),
       ],
     ),
     ...othersNote(others),
@@ -301,7 +334,11 @@ function moduleLines(s: Summary, b: Budget): string[] {
           ? `**Inferred layers** (no module spans). Module source: ${esc(l.sourceDescription, 300)}.`
           : `**Inferred layers** (no module spans; ${esc(l.method, 200)}): ${formatPct(l.pctOfKernelTime)} of kernel time.`,
         "",
-        ...table(["layer (inferred)", "forward ms", "backward ms", "vs median"], ["l", "r", "r", "r"], l.layers.slice(0, b.modules).map((x) => [numbered(x.index), formatMs(x.forwardNs), formatMs(x.backwardNs), `${signedOneDecimal(x.vsMedianPct)}%`])),
+        ...table(
+          ["layer (inferred)", "forward ms", "backward ms", "vs median"],
+          ["l", "r", "r", "r"],
+          l.layers.slice(0, b.modules).map((x) => [numbered(x.index), formatMs(x.forwardNs), formatMs(x.backwardNs), `${signedOneDecimal(x.vsMedianPct)}%`]),
+        ),
         "",
         `Outside the layers: ${formatMs(l.outside.beforeNs)} ms before them (embedding...), ${formatMs(l.outside.afterNs)} ms after or between them (head, loss, optimizer...).`,
         "",
@@ -312,7 +349,11 @@ function moduleLines(s: Summary, b: Budget): string[] {
   const inside = m.kernelTotalNs > 0 ? (100 * m.attributedNs) / m.kernelTotalNs : NaN;
   const pct = (ns: number) => formatPct(m.kernelTotalNs > 0 ? (100 * ns) / m.kernelTotalNs : NaN);
   const recompute = m.classes.some((c) => c.recomputeNs > 0);
-  const { shown: classes, others: otherClasses } = shownAndOthers([...m.classes].sort((a, c) => c.selfNs - a.selfNs), b.modules, "className");
+  const { shown: classes, others: otherClasses } = shownAndOthers(
+    [...m.classes].sort((a, c) => c.selfNs - a.selfNs),
+    b.modules,
+    "className",
+  );
   out.push(
     `GPU kernel time by nn.Module class, by self time (not in child modules); ${formatPct(inside)} of kernel time runs inside modules.`,
     "",
@@ -344,7 +385,11 @@ function operatorLines(s: Summary, b: Budget): string[] {
   const o = s.operators;
   const out = ["### Top operators", ""];
   if (!o.available) return [...out, `_Not available: ${esc(o.reason, b.text)}._`, ""];
-  const { shown: top, others } = shownAndOthers([...o.byName].sort((x, y) => y.gpuSelfNs - x.gpuSelfNs), b.operators, "name");
+  const { shown: top, others } = shownAndOthers(
+    [...o.byName].sort((x, y) => y.gpuSelfNs - x.gpuSelfNs),
+    b.operators,
+    "name",
+  );
   out.push(
     "By GPU self time: the kernels whose innermost launching operator is this one.",
     "",
@@ -418,7 +463,15 @@ function servingKindTable(kinds: NonNullable<Extract<Summary["inference"], { ava
     ...table(
       ["step kind", "steps", "time (ms)", "% of serving time", "mean batch", "tokens", "tokens/s"],
       ["l", "r", "r", "r", "r", "r", "r"],
-      kinds.map((k) => [k.kind, formatCount(k.steps), formatMs(k.timeNs), formatPct(k.pctOfTime), k.meanBatchSize.toFixed(1), k.tokens === null ? "n/a" : formatCount(k.tokens), k.tokensPerS === null ? "n/a" : formatCount(Math.round(k.tokensPerS))]),
+      kinds.map((k) => [
+        k.kind,
+        formatCount(k.steps),
+        formatMs(k.timeNs),
+        formatPct(k.pctOfTime),
+        k.meanBatchSize.toFixed(1),
+        k.tokens === null ? "n/a" : formatCount(k.tokens),
+        k.tokensPerS === null ? "n/a" : formatCount(Math.round(k.tokensPerS)),
+      ]),
     ),
     "",
   ];
@@ -483,14 +536,16 @@ function overlapLines(s: Summary, b: Budget): string[] {
     ...table(
       ["GPU", "comm. ms", "overlapped ms", "exposed ms", "overlap", "exposed, % of time"],
       ["l", "r", "r", "r", "r", "r"],
-      rows.slice(0, b.steps).map((r) => [
-        r.rank === null ? `GPU ${r.device}` : `rank ${r.rank} GPU ${r.device}`,
-        formatMs(r.communicationNs),
-        formatMs(r.overlapNs),
-        formatMs(r.exposedCommunicationNs),
-        formatPct(r.overlapPct),
-        formatPct(r.exposedCommunicationPctOfWindow),
-      ]),
+      rows
+        .slice(0, b.steps)
+        .map((r) => [
+          r.rank === null ? `GPU ${r.device}` : `rank ${r.rank} GPU ${r.device}`,
+          formatMs(r.communicationNs),
+          formatMs(r.overlapNs),
+          formatMs(r.exposedCommunicationNs),
+          formatPct(r.overlapPct),
+          formatPct(r.exposedCommunicationPctOfWindow),
+        ]),
     ),
     ...more(Math.min(rows.length, b.steps), rows.length, "ranks"),
   );
@@ -502,7 +557,14 @@ function overlapLines(s: Summary, b: Budget): string[] {
       ...table(
         ["rank", "collective", "calls", "total ms", "bytes", "bus GB/s"],
         ["l", "l", "r", "r", "r", "r"],
-        types.map((t) => [t.rank === null ? "–" : String(t.rank), esc(t.collective, 60), formatCount(t.count), formatMs(t.totalNs), t.bytes === null ? "" : formatBytes(t.bytes), t.busBandwidthGBps === null ? "" : t.busBandwidthGBps.toFixed(1)]),
+        types.map((t) => [
+          t.rank === null ? "–" : String(t.rank),
+          esc(t.collective, 60),
+          formatCount(t.count),
+          formatMs(t.totalNs),
+          t.bytes === null ? "" : formatBytes(t.bytes),
+          t.busBandwidthGBps === null ? "" : t.busBandwidthGBps.toFixed(1),
+        ]),
       ),
     );
   }
@@ -518,7 +580,17 @@ function rankLines(s: Summary, b: Budget): string[] {
     ...table(
       ["rank", "GPU", "step median ms", "compute ms", "exposed comm. ms", "idle ms", "busy"],
       ["l", "r", "r", "r", "r", "r", "r"],
-      r.ranks.slice(0, b.steps).map((x) => [x.rank === null ? "–" : String(x.rank), String(x.device), formatMs(x.stepTimeMedianNs), formatMs(x.computeNs), formatMs(x.exposedCommunicationNs), formatMs(x.idleNs), formatPct(x.busyPct)]),
+      r.ranks
+        .slice(0, b.steps)
+        .map((x) => [
+          x.rank === null ? "–" : String(x.rank),
+          String(x.device),
+          formatMs(x.stepTimeMedianNs),
+          formatMs(x.computeNs),
+          formatMs(x.exposedCommunicationNs),
+          formatMs(x.idleNs),
+          formatPct(x.busyPct),
+        ]),
     ),
     ...more(Math.min(r.ranks.length, b.steps), r.ranks.length, "ranks"),
   );
@@ -539,10 +611,22 @@ function parallelismLines(s: Summary, b: Budget): string[] {
     ...table(
       ["group", "label", "rank", "kernels", "ms", "exposed ms", "share of steps", "bytes", "bus GB/s"],
       ["l", "l", "r", "r", "r", "r", "r", "r", "r"],
-      rows.map(({ g, r }) => [esc(g.description ?? g.id, 60), g.label ?? "?", rank(r.rank), formatCount(r.kernels), formatMs(r.timeNs), formatMs(r.exposedNs), formatPct(r.shareOfStepPct), r.bytes === null ? "" : formatBytes(r.bytes), r.busBandwidthGBps === null ? "" : r.busBandwidthGBps.toFixed(1)]),
+      rows.map(({ g, r }) => [
+        esc(g.description ?? g.id, 60),
+        g.label ?? "?",
+        rank(r.rank),
+        formatCount(r.kernels),
+        formatMs(r.timeNs),
+        formatMs(r.exposedNs),
+        formatPct(r.shareOfStepPct),
+        r.bytes === null ? "" : formatBytes(r.bytes),
+        r.busBandwidthGBps === null ? "" : r.busBandwidthGBps.toFixed(1),
+      ]),
     ),
     "",
-    ...pg.groups.filter((g) => g.perRank.length > 0).map((g) => `- ${esc(g.description ?? g.id, 60)} (ranks ${g.ranks ? g.ranks.join(", ") : "?"}): **${g.label ?? "?"}**, ${esc(g.labelReason, 200)}.`),
+    ...pg.groups
+      .filter((g) => g.perRank.length > 0)
+      .map((g) => `- ${esc(g.description ?? g.id, 60)} (ranks ${g.ranks ? g.ranks.join(", ") : "?"}): **${g.label ?? "?"}**, ${esc(g.labelReason, 200)}.`),
   );
   const w = s.collectiveWaits as Summary["collectiveWaits"] | undefined;
   if (w?.available && w.groups.length > 0) {
@@ -551,11 +635,30 @@ function parallelismLines(s: Summary, b: Budget): string[] {
       ...table(
         ["group", "rank", "collectives", "ms", "waiting ms", "transferring ms", "waiting"],
         ["l", "r", "r", "r", "r", "r", "r"],
-        w.groups.flatMap((g) => g.perRank.map((r) => [esc(g.group, 60) + (g.label ? ` (${g.label})` : ""), rank(r.rank), formatCount(r.instances), formatMs(r.timeNs), formatMs(r.waitingNs), formatMs(r.transferringNs), formatPct(r.waitingPct)])).slice(0, b.steps),
+        w.groups
+          .flatMap((g) =>
+            g.perRank.map((r) => [
+              esc(g.group, 60) + (g.label ? ` (${g.label})` : ""),
+              rank(r.rank),
+              formatCount(r.instances),
+              formatMs(r.timeNs),
+              formatMs(r.waitingNs),
+              formatMs(r.transferringNs),
+              formatPct(r.waitingPct),
+            ]),
+          )
+          .slice(0, b.steps),
       ),
     );
     for (const a of w.allToAll) {
-      out.push("", `All-to-all ${esc(a.group, 60)}: received bytes max/mean ${a.receivedImbalance.toFixed(2)} (worst instance ${a.worstInstanceImbalance === null ? "n/a" : a.worstInstanceImbalance.toFixed(2)}); ` + a.perRank.map((r) => `rank ${rank(r.rank)} sent ${formatBytes(r.sentBytes)}, received ${formatBytes(r.receivedBytes)} (${formatBytes(r.receivedFromOthersBytes)} from other ranks)`).join("; ") + ".");
+      out.push(
+        "",
+        `All-to-all ${esc(a.group, 60)}: received bytes max/mean ${a.receivedImbalance.toFixed(2)} (worst instance ${a.worstInstanceImbalance === null ? "n/a" : a.worstInstanceImbalance.toFixed(2)}); ` +
+          a.perRank
+            .map((r) => `rank ${rank(r.rank)} sent ${formatBytes(r.sentBytes)}, received ${formatBytes(r.receivedBytes)} (${formatBytes(r.receivedFromOthersBytes)} from other ranks)`)
+            .join("; ") +
+          ".",
+      );
     }
   }
   const p = s.pipeline as Summary["pipeline"] | undefined;
@@ -565,7 +668,22 @@ function parallelismLines(s: Summary, b: Budget): string[] {
       ...table(
         ["stage", "rank", "step", "bubble ms", "bubble", "1F1B ideal", "no compute", "F", "B", "schedule"],
         ["r", "r", "r", "r", "r", "r", "r", "r", "r", "l"],
-        p.stages.flatMap((st) => st.steps.map((x) => [`${st.stage}/${st.stages}`, rank(st.rank), `#${x.step}`, formatMs(x.bubbleNs), formatPct(x.bubblePct), x.idealBubblePct === null ? "" : formatPct(x.idealBubblePct), formatPct(x.noComputePct), String(x.forward), String(x.backward), "`" + x.schedule.slice(0, 80) + "`"])).slice(0, b.steps),
+        p.stages
+          .flatMap((st) =>
+            st.steps.map((x) => [
+              `${st.stage}/${st.stages}`,
+              rank(st.rank),
+              `#${x.step}`,
+              formatMs(x.bubbleNs),
+              formatPct(x.bubblePct),
+              x.idealBubblePct === null ? "" : formatPct(x.idealBubblePct),
+              formatPct(x.noComputePct),
+              String(x.forward),
+              String(x.backward),
+              "`" + x.schedule.slice(0, 80) + "`",
+            ]),
+          )
+          .slice(0, b.steps),
       ),
     );
   }
@@ -579,8 +697,10 @@ function notesLines(s: Summary, b: Budget): string[] {
   if (s.steps.available && s.steps.source === "gpu-span") notes.push("No ProfilerStep ranges: the window is the span of all GPU activity.");
   if (s.kernels.available) {
     const k = s.kernels;
-    if (k.withoutLaunch.count > 0) notes.push(`${formatCount(k.withoutLaunch.count)} GPU activities (${formatNs(k.withoutLaunch.totalNs)}) have no launch record (queued before profiling began); they are counted.`);
-    if (k.outsideWindow.count > 0) notes.push(`${formatCount(k.outsideWindow.count)} GPU activities (${formatNs(k.outsideWindow.totalNs)}) start outside the profiled steps and are not in the kernel tables.`);
+    if (k.withoutLaunch.count > 0)
+      notes.push(`${formatCount(k.withoutLaunch.count)} GPU activities (${formatNs(k.withoutLaunch.totalNs)}) have no launch record (queued before profiling began); they are counted.`);
+    if (k.outsideWindow.count > 0)
+      notes.push(`${formatCount(k.outsideWindow.count)} GPU activities (${formatNs(k.outsideWindow.totalNs)}) start outside the profiled steps and are not in the kernel tables.`);
   }
   const out = ["### Notes", ""];
   if (notes.length === 0 && s.diagnostics.length === 0) return [...out, "None: every event was read as recorded.", ""];
@@ -606,12 +726,31 @@ function criticalPathLines(s: Summary, b: Budget): string[] {
   // summaries written before the section existed lack it
   if (!cp?.available || cp.steps.length === 0) return [];
   const out = ["### Critical path", "", "Share of each step on the chain of dependent work that sets its time (README: Critical path)."];
-  out.push("", ...table(pathStepHeader(), pathStepHeader().map((_, i) => (i === 0 ? "l" : "r")), cp.steps.slice(0, b.steps).map((x) => { const row = pathStepRow(x); return [numbered(x.step), ...row.slice(1)]; })), ...more(Math.min(cp.steps.length, b.steps), cp.steps.length, "steps"));
+  out.push(
+    "",
+    ...table(
+      pathStepHeader(),
+      pathStepHeader().map((_, i) => (i === 0 ? "l" : "r")),
+      cp.steps.slice(0, b.steps).map((x) => {
+        const row = pathStepRow(x);
+        return [numbered(x.step), ...row.slice(1)];
+      }),
+    ),
+    ...more(Math.min(cp.steps.length, b.steps), cp.steps.length, "steps"),
+  );
   const st = medianPathStep(cp);
   if (st && st.whatIf.length) {
     out.push("", `What-if for step ${numbered(st.step)} (estimates bounded by the slack of parallel work):`, "");
-    const rows = whatIfRows(st, b.text).slice(0, b.kernels).map((r) => [esc(r[0]!, b.text), ...r.slice(1)]);
-    out.push(...table(whatIfHeader(cp), whatIfHeader(cp).map((_, i) => (i < 2 ? "l" : "r")), rows));
+    const rows = whatIfRows(st, b.text)
+      .slice(0, b.kernels)
+      .map((r) => [esc(r[0]!, b.text), ...r.slice(1)]);
+    out.push(
+      ...table(
+        whatIfHeader(cp),
+        whatIfHeader(cp).map((_, i) => (i < 2 ? "l" : "r")),
+        rows,
+      ),
+    );
   }
   out.push("");
   return out;

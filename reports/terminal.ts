@@ -27,7 +27,9 @@ export function renderTerminal(s: Summary): string {
           : `Steps: none recorded; window = span of all GPU activity (${formatNs(st.windowNs)})`,
     );
     for (const k of st.serving?.kinds ?? [])
-      out.push(`  ${k.kind}: ${formatCount(k.steps)} steps, ${formatMs(k.timeNs)} ms (${formatPct(k.pctOfTime)} of serving time), mean batch ${k.meanBatchSize.toFixed(1)}, ${k.tokens === null ? "tokens n/a" : `${formatCount(k.tokens)} tokens, ${k.tokensPerS === null ? "n/a" : formatCount(Math.round(k.tokensPerS))} tokens/s`}`);
+      out.push(
+        `  ${k.kind}: ${formatCount(k.steps)} steps, ${formatMs(k.timeNs)} ms (${formatPct(k.pctOfTime)} of serving time), mean batch ${k.meanBatchSize.toFixed(1)}, ${k.tokens === null ? "tokens n/a" : `${formatCount(k.tokens)} tokens, ${k.tokensPerS === null ? "n/a" : formatCount(Math.round(k.tokensPerS))} tokens/s`}`,
+      );
   } else out.push(`Steps: unavailable — ${s.steps.reason}`);
 
   if (s.temporal.available) {
@@ -43,9 +45,7 @@ export function renderTerminal(s: Summary): string {
       formatPct(d.total.idlePct),
       formatPct(d.total.overlapPct),
     ]);
-    out.push(
-      textTable(["device", "window ms", "busy", "compute", "exposed comm", "exposed memcpy", "idle", "comm overlap"], rows, [false, true, true, true, true, true, true, true]),
-    );
+    out.push(textTable(["device", "window ms", "busy", "compute", "exposed comm", "exposed memcpy", "idle", "comm overlap"], rows, [false, true, true, true, true, true, true, true]));
     const d0 = s.temporal.devices[0];
     if (d0 && d0.steps.length > 1) {
       out.push("");
@@ -76,19 +76,39 @@ export function renderTerminal(s: Summary): string {
     out.push(
       textTable(
         ["kernel", "count", "total ms", "mean µs", "% busy"],
-        withOthers(k.byName, 10, "name", "kernel names").map((r) => [shortKernelName(r.name, 70), formatCount(r.count), formatMs(r.totalNs), (r.count > 0 ? r.totalNs / r.count / 1e3 : 0).toFixed(1), formatPct(r.pctOfBusy)]),
+        withOthers(k.byName, 10, "name", "kernel names").map((r) => [
+          shortKernelName(r.name, 70),
+          formatCount(r.count),
+          formatMs(r.totalNs),
+          (r.count > 0 ? r.totalNs / r.count / 1e3 : 0).toFixed(1),
+          formatPct(r.pctOfBusy),
+        ]),
         [false, true, true, true, true],
       ),
     );
     if (k.withoutLaunch.count > 0) {
-      out.push(`${formatCount(k.withoutLaunch.count)} activities (${formatNs(k.withoutLaunch.totalNs)}) have no launch record (launched before the trace began, or issued by the device itself such as MTIA DMA requests); they are counted above.`);
+      out.push(
+        `${formatCount(k.withoutLaunch.count)} activities (${formatNs(k.withoutLaunch.totalNs)}) have no launch record (launched before the trace began, or issued by the device itself such as MTIA DMA requests); they are counted above.`,
+      );
     }
     if (k.outsideWindow.count > 0) {
       out.push(`${formatCount(k.outsideWindow.count)} activities (${formatNs(k.outsideWindow.totalNs)}) start outside the profiled steps and are not in these tables.`);
     }
   }
 
-  out.push(...phasesText(s), ...modulesText(s), ...operatorsText(s), ...idleText(s), ...communicationText(s), ...ranksText(s), ...parallelismText(s), ...criticalPathText(s), ...memoryText(s), ...inferenceText(s), ...efficiencyText(s));
+  out.push(
+    ...phasesText(s),
+    ...modulesText(s),
+    ...operatorsText(s),
+    ...idleText(s),
+    ...communicationText(s),
+    ...ranksText(s),
+    ...parallelismText(s),
+    ...criticalPathText(s),
+    ...memoryText(s),
+    ...inferenceText(s),
+    ...efficiencyText(s),
+  );
 
   if (s.diagnostics.length) {
     out.push("");
@@ -118,7 +138,15 @@ function phasesText(s: Summary): string[] {
       ["phase", "kernels", "kernel ms", "compute ms", "% of kernel time", "GPU span ms", "not covered ms"],
       p.total
         .filter((f) => f.phase !== "recompute" || p.recomputeDetected)
-        .map((f) => [f.phase === "recompute" ? "  recomputation (in backward)" : f.phase, formatCount(f.count), formatMs(f.kernelNs), formatMs(f.computeKernelNs), formatPct(f.pctOfKernelTime), formatMs(f.gpuSpanNs), formatMs(f.uncoveredNs)]),
+        .map((f) => [
+          f.phase === "recompute" ? "  recomputation (in backward)" : f.phase,
+          formatCount(f.count),
+          formatMs(f.kernelNs),
+          formatMs(f.computeKernelNs),
+          formatPct(f.pctOfKernelTime),
+          formatMs(f.gpuSpanNs),
+          formatMs(f.uncoveredNs),
+        ]),
       [false, true, true, true, true, true, true],
     ),
   );
@@ -131,19 +159,37 @@ function modulesText(s: Summary): string[] {
     const l = s.inferredLayers;
     if (l.available) {
       out.push(l.sourceDescription ? `Inferred layers (module source: ${l.sourceDescription}):` : `Inferred layers (${l.method}; ${formatPct(l.pctOfKernelTime)} of kernel time):`);
-      out.push(textTable(["layer (inferred)", "forward ms", "backward ms"], l.layers.map((x) => [`#${x.index}`, formatMs(x.forwardNs), formatMs(x.backwardNs)]), [false, true, true]));
+      out.push(
+        textTable(
+          ["layer (inferred)", "forward ms", "backward ms"],
+          l.layers.map((x) => [`#${x.index}`, formatMs(x.forwardNs), formatMs(x.backwardNs)]),
+          [false, true, true],
+        ),
+      );
       out.push(`  outside the layers: ${formatMs(l.outside.beforeNs)} ms before them (embedding...), ${formatMs(l.outside.afterNs)} ms after or between (head, loss, optimizer...)`);
       if (l.slowest[0]) out.push(`  slowest: ${l.slowest.map((x) => `#${x.index} ${formatMs(x.totalNs)} ms (${signedOneDecimal(x.vsMedianPct)}% vs median)`).join(", ")}`);
     }
     return out;
   }
   const m = s.modules;
-  const out = ["", `Modules by class${m.source && !m.sourceDescription ? ` (from ${m.source})` : ""} (GPU kernel time, inclusive; ${formatPct((100 * m.attributedNs) / (m.kernelTotalNs || 1))} of kernel time is inside modules)`];
+  const out = [
+    "",
+    `Modules by class${m.source && !m.sourceDescription ? ` (from ${m.source})` : ""} (GPU kernel time, inclusive; ${formatPct((100 * m.attributedNs) / (m.kernelTotalNs || 1))} of kernel time is inside modules)`,
+  ];
   if (m.sourceDescription) out.push(`Module source: ${m.sourceDescription}`);
   out.push(
     textTable(
       ["class", "instances", "calls", "forward ms", "backward ms", "recompute ms", "self ms", "% of kernel time"],
-      withOthers(m.classes, 15, "className", "module classes").map((c) => [c.className, formatCount(c.instances), formatCount(c.calls), formatMs(c.forwardNs), formatMs(c.backwardNs), formatMs(c.recomputeNs), formatMs(c.selfNs), formatPct(c.pctOfKernelTime)]),
+      withOthers(m.classes, 15, "className", "module classes").map((c) => [
+        c.className,
+        formatCount(c.instances),
+        formatCount(c.calls),
+        formatMs(c.forwardNs),
+        formatMs(c.backwardNs),
+        formatMs(c.recomputeNs),
+        formatMs(c.selfNs),
+        formatPct(c.pctOfKernelTime),
+      ]),
       [false, true, true, true, true, true, true, true],
     ),
   );
@@ -161,7 +207,15 @@ function operatorsText(s: Summary): string[] {
   out.push(
     textTable(
       ["operator", "calls", "CPU total ms", "CPU self ms", "GPU self ms", "% kernel", "TFLOP/s"],
-      withOthers(o.byName, 12, "name", "operators").map((r) => [r.name, formatCount(r.calls), formatMs(r.cpuTotalNs), formatMs(r.cpuSelfNs), formatMs(r.gpuSelfNs), formatPct(r.pctOfKernelTime), r.tflopsPerS === null ? "" : r.tflopsPerS.toFixed(1)]),
+      withOthers(o.byName, 12, "name", "operators").map((r) => [
+        r.name,
+        formatCount(r.calls),
+        formatMs(r.cpuTotalNs),
+        formatMs(r.cpuSelfNs),
+        formatMs(r.gpuSelfNs),
+        formatPct(r.pctOfKernelTime),
+        r.tflopsPerS === null ? "" : r.tflopsPerS.toFixed(1),
+      ]),
       [false, true, true, true, true, true, true],
     ),
   );
@@ -190,7 +244,9 @@ function idleText(s: Summary): string[] {
     );
     const gr = l.graphReplays;
     if (gr && gr.replays > 0) {
-      out.push(`Graph replays: ${formatCount(gr.replays)} launches ran ${formatCount(gr.kernels)} kernels, ${formatMs(gr.unionNs)} ms busy (${formatPct(gr.pctOfWindow)} of the window; ${formatMs(gr.sumNs)} ms summed); not in the launch figures above`);
+      out.push(
+        `Graph replays: ${formatCount(gr.replays)} launches ran ${formatCount(gr.kernels)} kernels, ${formatMs(gr.unionNs)} ms busy (${formatPct(gr.pctOfWindow)} of the window; ${formatMs(gr.sumNs)} ms summed); not in the launch figures above`,
+      );
       if (gr.note) out.push(`  note: ${gr.note}`);
     }
   }
@@ -201,7 +257,15 @@ function communicationText(s: Summary): string[] {
   if (!s.collectives.available) return [];
   const out = ["", "Collectives"];
   const rows = s.collectives.ranks.flatMap((r) =>
-    r.types.map((t) => [r.rank === null ? "" : String(r.rank), t.collective, formatCount(t.count), formatMs(t.totalNs), t.bytes === null ? "n/a" : (t.bytes / 1e6).toFixed(1), t.algBandwidthGBps === null ? "n/a" : t.algBandwidthGBps.toFixed(1), t.busBandwidthGBps === null ? "n/a" : t.busBandwidthGBps.toFixed(1)]),
+    r.types.map((t) => [
+      r.rank === null ? "" : String(r.rank),
+      t.collective,
+      formatCount(t.count),
+      formatMs(t.totalNs),
+      t.bytes === null ? "n/a" : (t.bytes / 1e6).toFixed(1),
+      t.algBandwidthGBps === null ? "n/a" : t.algBandwidthGBps.toFixed(1),
+      t.busBandwidthGBps === null ? "n/a" : t.busBandwidthGBps.toFixed(1),
+    ]),
   );
   out.push(textTable(["rank", "collective", "count", "ms", "MB", "algbw GB/s", "busbw GB/s"], rows, [true, false, true, true, true, true, true]));
   return out;
@@ -214,12 +278,22 @@ function ranksText(s: Summary): string[] {
   out.push(
     textTable(
       ["rank", "median step ms", "compute ms", "comm ms", "exposed comm ms", "idle ms", "idle %"],
-      r.ranks.map((x) => [String(x.rank ?? "?"), formatMs(x.stepTimeMedianNs), formatMs(x.computeNs), formatMs(x.communicationNs), formatMs(x.exposedCommunicationNs), formatMs(x.idleNs), formatPct(x.idlePct)]),
+      r.ranks.map((x) => [
+        String(x.rank ?? "?"),
+        formatMs(x.stepTimeMedianNs),
+        formatMs(x.computeNs),
+        formatMs(x.communicationNs),
+        formatMs(x.exposedCommunicationNs),
+        formatMs(x.idleNs),
+        formatPct(x.idlePct),
+      ]),
       [true, true, true, true, true, true, true],
     ),
   );
   for (const st of r.stragglers) {
-    out.push(st.straggler === null ? `step ${st.step}: no straggler` : `step ${st.step}: rank ${st.straggler} is the straggler; the other ranks waited ${formatNs(st.delayNs)} more for it in collectives`);
+    out.push(
+      st.straggler === null ? `step ${st.step}: no straggler` : `step ${st.step}: rank ${st.straggler} is the straggler; the other ranks waited ${formatNs(st.delayNs)} more for it in collectives`,
+    );
   }
   return out;
 }
@@ -230,12 +304,24 @@ function criticalPathText(s: Summary): string[] {
   if (!cp?.available || cp.steps.length === 0) return [];
   const out = ["", "Critical path per step (share of the step on the chain that sets its time)"];
   const header = pathStepHeader();
-  out.push(textTable(header, cp.steps.map(pathStepRow), header.map((_, i) => i > 0)));
+  out.push(
+    textTable(
+      header,
+      cp.steps.map(pathStepRow),
+      header.map((_, i) => i > 0),
+    ),
+  );
   const st = medianPathStep(cp);
   if (st && st.whatIf.length) {
     out.push("", `What-if, step #${st.step} (bounded by the slack of parallel work)`);
     const h = whatIfHeader(cp);
-    out.push(textTable(h, whatIfRows(st, 60), h.map((_, i) => i > 1)));
+    out.push(
+      textTable(
+        h,
+        whatIfRows(st, 60),
+        h.map((_, i) => i > 1),
+      ),
+    );
   }
   return out;
 }
@@ -248,21 +334,41 @@ function parallelismText(s: Summary): string[] {
   out.push(
     textTable(
       ["group", "label", "rank", "kernels", "ms", "exposed ms", "% of steps", "busbw GB/s"],
-      pg.groups.flatMap((g) => g.perRank.map((r) => [g.description ?? g.id, g.label ?? "?", String(r.rank ?? "?"), formatCount(r.kernels), formatMs(r.timeNs), formatMs(r.exposedNs), formatPct(r.shareOfStepPct), r.busBandwidthGBps === null ? "n/a" : r.busBandwidthGBps.toFixed(1)])),
+      pg.groups.flatMap((g) =>
+        g.perRank.map((r) => [
+          g.description ?? g.id,
+          g.label ?? "?",
+          String(r.rank ?? "?"),
+          formatCount(r.kernels),
+          formatMs(r.timeNs),
+          formatMs(r.exposedNs),
+          formatPct(r.shareOfStepPct),
+          r.busBandwidthGBps === null ? "n/a" : r.busBandwidthGBps.toFixed(1),
+        ]),
+      ),
       [false, false, true, true, true, true, true, true],
     ),
   );
   const w = s.collectiveWaits as Summary["collectiveWaits"] | undefined;
   if (w?.available) {
     for (const g of w.groups) {
-      out.push(`${g.group}${g.label ? ` (${g.label})` : ""}: ${formatCount(g.matchedInstances)} collectives matched across ranks; waiting for the last rank: ` + g.perRank.map((r) => `rank ${r.rank ?? "?"} ${formatMs(r.waitingNs)} ms (${formatPct(r.waitingPct)})`).join(", "));
+      out.push(
+        `${g.group}${g.label ? ` (${g.label})` : ""}: ${formatCount(g.matchedInstances)} collectives matched across ranks; waiting for the last rank: ` +
+          g.perRank.map((r) => `rank ${r.rank ?? "?"} ${formatMs(r.waitingNs)} ms (${formatPct(r.waitingPct)})`).join(", "),
+      );
     }
-    for (const a of w.allToAll) out.push(`all-to-all ${a.group}: received bytes max/mean over ranks ${a.receivedImbalance.toFixed(2)}, worst single all-to-all ${a.worstInstanceImbalance === null ? "n/a" : a.worstInstanceImbalance.toFixed(2)}`);
+    for (const a of w.allToAll)
+      out.push(
+        `all-to-all ${a.group}: received bytes max/mean over ranks ${a.receivedImbalance.toFixed(2)}, worst single all-to-all ${a.worstInstanceImbalance === null ? "n/a" : a.worstInstanceImbalance.toFixed(2)}`,
+      );
   }
   const p = s.pipeline as Summary["pipeline"] | undefined;
   if (p?.available) {
     for (const st of p.stages) {
-      for (const x of st.steps) out.push(`pipeline stage ${st.stage}/${st.stages} (rank ${st.rank ?? "?"}) step ${x.step}: bubble ${formatMs(x.bubbleNs)} ms = ${formatPct(x.bubblePct)} of the step (1F1B ideal ${x.idealBubblePct === null ? "n/a" : formatPct(x.idealBubblePct)}); ${x.forward} F / ${x.backward} B: ${x.schedule.slice(0, 80)}`);
+      for (const x of st.steps)
+        out.push(
+          `pipeline stage ${st.stage}/${st.stages} (rank ${st.rank ?? "?"}) step ${x.step}: bubble ${formatMs(x.bubbleNs)} ms = ${formatPct(x.bubblePct)} of the step (1F1B ideal ${x.idealBubblePct === null ? "n/a" : formatPct(x.idealBubblePct)}); ${x.forward} F / ${x.backward} B: ${x.schedule.slice(0, 80)}`,
+        );
     }
   }
   return out;
@@ -272,11 +378,16 @@ function memoryText(s: Summary): string[] {
   const out: string[] = [];
   if (s.throughput.available) {
     const r = s.throughput.ranks[0]!;
-    out.push("", `Throughput: ${formatCount(r.tokensPerStep)} tokens per step${r.batchShape ? ` (batch x sequence ${r.batchShape})` : ""}, ${formatCount(r.tokensPerSMedian)} tokens/s per GPU, ${formatCount(s.throughput.globalTokensPerS)} tokens/s over ${s.throughput.worldSize} rank(s)`);
+    out.push(
+      "",
+      `Throughput: ${formatCount(r.tokensPerStep)} tokens per step${r.batchShape ? ` (batch x sequence ${r.batchShape})` : ""}, ${formatCount(r.tokensPerSMedian)} tokens/s per GPU, ${formatCount(s.throughput.globalTokensPerS)} tokens/s over ${s.throughput.worldSize} rank(s)`,
+    );
   }
   if (s.memory.available) {
     for (const d of s.memory.devices) {
-      out.push(`Memory, GPU ${d.device}: peak allocated ${formatBytes(d.peakAllocatedBytes)}, peak reserved ${formatBytes(d.peakReservedBytes)}, ${formatCount(d.allocations)} allocations (${formatBytes(d.allocationRateBytesPerS)}/s)`);
+      out.push(
+        `Memory, GPU ${d.device}: peak allocated ${formatBytes(d.peakAllocatedBytes)}, peak reserved ${formatBytes(d.peakReservedBytes)}, ${formatCount(d.allocations)} allocations (${formatBytes(d.allocationRateBytesPerS)}/s)`,
+      );
     }
   }
   return out;
@@ -285,14 +396,26 @@ function memoryText(s: Summary): string[] {
 function inferenceText(s: Summary): string[] {
   if (!s.inference.available) return [];
   const i = s.inference;
-  const shape = i.serving ? (i.batchSize === null ? "no decode steps" : `mean decode batch ${i.batchSize.toFixed(1)}`) : i.batchSize === null ? "batch size unknown (no input shapes)" : `batch ${i.batchSize}${i.promptTokens === null ? "" : `, ${i.promptTokens} prompt tokens`}`;
+  const shape = i.serving
+    ? i.batchSize === null
+      ? "no decode steps"
+      : `mean decode batch ${i.batchSize.toFixed(1)}`
+    : i.batchSize === null
+      ? "batch size unknown (no input shapes)"
+      : `batch ${i.batchSize}${i.promptTokens === null ? "" : `, ${i.promptTokens} prompt tokens`}`;
   const out = ["", `Inference: ${i.prefillCount} prefill + ${i.decodeCount} decode forwards (${shape}; forwards from ${i.forwardSource})`];
-  out.push(`  TTFT ${i.ttftNs === null ? "n/a (serving steps: no request arrival times)" : formatNs(i.ttftNs)}, TPOT ${i.tpotNs === null ? "n/a" : formatNs(i.tpotNs)}` + (i.decodeStep ? ` (decode step p50 ${formatNs(i.decodeStep.p50Ns)}, p90 ${formatNs(i.decodeStep.p90Ns)}, std ${formatNs(i.decodeStep.stdNs)})` : ""));
-  if (i.tokensPerS.decode !== null || i.tokensPerS.total !== null) out.push(`  tokens/s: ${i.tokensPerS.decode === null ? "n/a" : i.tokensPerS.decode.toFixed(1)} in decode, ${i.tokensPerS.total === null ? "n/a" : i.tokensPerS.total.toFixed(1)} overall`);
+  out.push(
+    `  TTFT ${i.ttftNs === null ? "n/a (serving steps: no request arrival times)" : formatNs(i.ttftNs)}, TPOT ${i.tpotNs === null ? "n/a" : formatNs(i.tpotNs)}` +
+      (i.decodeStep ? ` (decode step p50 ${formatNs(i.decodeStep.p50Ns)}, p90 ${formatNs(i.decodeStep.p90Ns)}, std ${formatNs(i.decodeStep.stdNs)})` : ""),
+  );
+  if (i.tokensPerS.decode !== null || i.tokensPerS.total !== null)
+    out.push(`  tokens/s: ${i.tokensPerS.decode === null ? "n/a" : i.tokensPerS.decode.toFixed(1)} in decode, ${i.tokensPerS.total === null ? "n/a" : i.tokensPerS.total.toFixed(1)} overall`);
   const b = i.decodeBreakdown;
   if (b) {
     const part = (label: string, x: { pctOfDecode: number | null }) => (x.pctOfDecode === null ? [] : [`${label} ${formatPct(x.pctOfDecode)}`]);
-    out.push(`  decode time: ${[...part("attention", b.attention), ...part("MLP", b.mlp), ...part(b.source === "modules" ? "other modules" : "other kernels", b.otherModules), ...part("outside forward (sampling)", b.outsideForward), ...part("GPU idle", b.gpuIdle)].join(", ")}`);
+    out.push(
+      `  decode time: ${[...part("attention", b.attention), ...part("MLP", b.mlp), ...part(b.source === "modules" ? "other modules" : "other kernels", b.otherModules), ...part("outside forward (sampling)", b.outsideForward), ...part("GPU idle", b.gpuIdle)].join(", ")}`,
+    );
   }
   out.push(`  CPU-bound decode steps (GPU idle > ${i.cpuBound.thresholdPct}%): ${i.cpuBound.steps} of ${i.decodeCount}`);
   return out;
@@ -306,7 +429,9 @@ function efficiencyText(s: Summary): string[] {
   const out = ["", `Efficiency (${hw.deviceName ?? "unknown GPU"}; ${peak})`];
   out.push(`  window: ${e.window.achievedTflopsPerS.toFixed(2)} TFLOP/s achieved, MFU ${formatPct(e.window.mfuPct, 2)} (FLOPs ${e.flopsSource})`);
   if (e.steps.length > 1) out.push(`  per step MFU: ${e.steps.map((x) => `#${x.step} ${formatPct(x.mfuPct, 2)}`).join(", ")}`);
-  const rows = e.byOperator.slice(0, 6).map((r) => [r.name, formatCount(r.calls), (r.flops / 1e12).toFixed(3), formatMs(r.kernelNs), r.achievedTflopsPerS === null ? "n/a" : r.achievedTflopsPerS.toFixed(1), formatPct(r.pctOfPeak)]);
+  const rows = e.byOperator
+    .slice(0, 6)
+    .map((r) => [r.name, formatCount(r.calls), (r.flops / 1e12).toFixed(3), formatMs(r.kernelNs), r.achievedTflopsPerS === null ? "n/a" : r.achievedTflopsPerS.toFixed(1), formatPct(r.pctOfPeak)]);
   out.push(textTable(["operator", "calls", "TFLOP", "kernel ms", "TFLOP/s", "% of peak"], rows, [false, true, true, true, true, true]));
   const memBound = e.roofline.filter((r) => r.bound === "memory").length;
   if (e.roofline.length) out.push(`  roofline: ${e.roofline.length} GEMM/attention shapes, ${memBound} below the ridge point (memory-bound)`);

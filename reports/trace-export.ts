@@ -152,7 +152,12 @@ function* rankEvents(ctx: AnalysisContext, pid: number, summary: Summary | null,
   // steps
   for (const s of ctx.steps.steps) {
     yield {
-      ph: "X", cat: "llmprof.step", name: s.name, pid, tid: stepTid, ...span(s.startNs, s.endNs),
+      ph: "X",
+      cat: "llmprof.step",
+      name: s.name,
+      pid,
+      tid: stepTid,
+      ...span(s.startNs, s.endNs),
       args: { step: s.number, cpuStartUs: Number(abs(s.cpuStartNs)) / 1e3, cpuDurationNs: s.cpuEndNs - s.cpuStartNs },
     };
   }
@@ -168,7 +173,12 @@ function* rankEvents(ctx: AnalysisContext, pid: number, summary: Summary | null,
     const list: IdleGap[] = [...idle.largestGaps].sort((a, b) => a.startNs - b.startNs || a.device - b.device);
     for (const g of list) {
       yield {
-        ph: "X", cat: "llmprof.idle", name: g.cause, pid, tid: idleTid.get(g.device)!, ...span(g.startNs, g.endNs),
+        ph: "X",
+        cat: "llmprof.idle",
+        name: g.cause,
+        pid,
+        tid: idleTid.get(g.device)!,
+        ...span(g.startNs, g.endNs),
         args: { cause: g.cause, culprit: g.culprit === null ? null : scrubPaths(g.culprit), nextActivity: g.nextActivity, step: g.step, durationNs: g.durationNs },
       };
     }
@@ -211,7 +221,15 @@ function* rankEvents(ctx: AnalysisContext, pid: number, summary: Summary | null,
     const args: Record<string, unknown> = {};
     if (!Number.isNaN(runtime.correlation[r]!)) args["correlation"] = runtime.correlation[r];
     if (!Number.isNaN(runtime.externalId[r]!)) args["External id"] = runtime.externalId[r];
-    yield { ph: "X", cat: runtime.kind[r] === 1 ? "cuda_driver" : "cuda_runtime", name: strings.get(runtime.name[r]!), pid, tid: threadTid[runtime.thread[r]!]!, ...span(runtime.start[r]!, runtime.end[r]!), args };
+    yield {
+      ph: "X",
+      cat: runtime.kind[r] === 1 ? "cuda_driver" : "cuda_runtime",
+      name: strings.get(runtime.name[r]!),
+      pid,
+      tid: threadTid[runtime.thread[r]!]!,
+      ...span(runtime.start[r]!, runtime.end[r]!),
+      args,
+    };
   }
   // original GPU activities, with llmprof's attribution, and launch -> activity flows
   const GPU_CAT = { [GpuKind.Kernel]: "kernel", [GpuKind.Memcpy]: "gpu_memcpy", [GpuKind.Memset]: "gpu_memset" } as const;
@@ -228,7 +246,15 @@ function* rankEvents(ctx: AnalysisContext, pid: number, summary: Summary | null,
   }
   for (let r = 0; r < gpuRanges.length; r++) {
     const tid = rangeTid.get(`${gpuRanges.device[r]}:${gpuRanges.stream[r]}`)!;
-    yield { ph: "X", cat: "gpu_user_annotation", name: strings.get(gpuRanges.name[r]!), pid, tid, ...span(gpuRanges.start[r]!, gpuRanges.end[r]!), args: { device: gpuRanges.device[r], stream: gpuRanges.stream[r] } };
+    yield {
+      ph: "X",
+      cat: "gpu_user_annotation",
+      name: strings.get(gpuRanges.name[r]!),
+      pid,
+      tid,
+      ...span(gpuRanges.start[r]!, gpuRanges.end[r]!),
+      args: { device: gpuRanges.device[r], stream: gpuRanges.stream[r] },
+    };
   }
 }
 
@@ -248,7 +274,16 @@ function* findingEvents(summary: Summary, ctx: AnalysisContext, pid: number, tid
       const at = e.startNs ?? (e.step !== undefined ? stepStart.get(e.step) : undefined);
       if (at === undefined) continue;
       placed++;
-      yield { ph: "i", s: "t", cat: "llmprof.finding", name: f.title, pid, tid, tsNs: abs(at), args: { ...base, evidence: { kind: e.kind, label: scrubPaths(e.label), durationNs: e.durationNs ?? null, detail: e.detail ?? null } } };
+      yield {
+        ph: "i",
+        s: "t",
+        cat: "llmprof.finding",
+        name: f.title,
+        pid,
+        tid,
+        tsNs: abs(at),
+        args: { ...base, evidence: { kind: e.kind, label: scrubPaths(e.label), durationNs: e.durationNs ?? null, detail: e.detail ?? null } },
+      };
     }
     // a finding without timed evidence sits at the start of the window
     if (placed === 0) yield { ph: "i", s: "t", cat: "llmprof.finding", name: f.title, pid, tid, tsNs: abs(ctx.steps.windowStartNs), args: { ...base, evidence: null } };

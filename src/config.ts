@@ -68,7 +68,7 @@ export function configFromObject(raw: unknown, path: string): AnalysisOptions {
     for (const d of disable as string[]) if (!ids.has(d)) fail(`findings.disable: unknown rule "${d}" (known: ${[...ids].join(", ")})`);
     const thresholds = Object.create(null) as Record<string, number>;
     const t = f["thresholds"] ?? {};
-    if (!isObject(t)) fail("findings.thresholds must be a mapping of \"rule.threshold\": number");
+    if (!isObject(t)) fail('findings.thresholds must be a mapping of "rule.threshold": number');
     for (const [key, value] of Object.entries(t as Record<string, unknown>)) {
       const [id, name] = key.split(".", 2);
       const rule = RULES.find((r) => r.id === id);

@@ -32,4 +32,3 @@ export function formatBytes(b: number): string {
   }
   return `${v.toFixed(u === 0 ? 0 : 1)} ${units[u]}`;
 }
-

@@ -25,8 +25,28 @@ const steps = events.filter((e) => e.cat === "llmprof.step" && e.pid === pid0);
 const step = steps.find((s) => s.name === stepName) ?? steps[steps.length - 1];
 const [from, to] = [step.ts, step.ts + step.dur];
 
-const CAUSE = { "host-bound": "#d62728", synchronization: "#9467bd", "launch-latency": "#ff9896", "queued-dependency": "#8c564b", "before-first-activity": "#7f7f7f", "after-last-activity": "#c7c7c7", "no-launch-record": "#bcbd22" };
-const CATEGORY = { gemm: "#1f77b4", attention: "#17becf", elementwise: "#aec7e8", reduction: "#98df8a", softmax: "#2ca02c", optimizer: "#ff7f0e", communication: "#e377c2", memory: "#bcbd22", embedding: "#9edae5", triton: "#c5b0d5", other: "#dddddd" };
+const CAUSE = {
+  "host-bound": "#d62728",
+  synchronization: "#9467bd",
+  "launch-latency": "#ff9896",
+  "queued-dependency": "#8c564b",
+  "before-first-activity": "#7f7f7f",
+  "after-last-activity": "#c7c7c7",
+  "no-launch-record": "#bcbd22",
+};
+const CATEGORY = {
+  gemm: "#1f77b4",
+  attention: "#17becf",
+  elementwise: "#aec7e8",
+  reduction: "#98df8a",
+  softmax: "#2ca02c",
+  optimizer: "#ff7f0e",
+  communication: "#e377c2",
+  memory: "#bcbd22",
+  embedding: "#9edae5",
+  triton: "#c5b0d5",
+  other: "#dddddd",
+};
 const PHASE = { forward: "#1f77b4", backward: "#ff7f0e", recompute: "#9467bd", optimizer: "#2ca02c", other: "#7f7f7f" };
 
 // lanes: llmprof tracks, then the GPU streams that ran something in the step
@@ -45,7 +65,10 @@ const order = [...laneOf.keys()].sort((a, b) => (a.startsWith("llmprof") ? 0 : 1
 for (const name of order) lanes.push({ name, events: laneOf.get(name) });
 const busy = events.filter((e) => e.ph === "C" && e.pid === pid0 && / busy %$/.test(e.name));
 
-const W = 1400, LABEL = 260, LANE = 26, TOP = 40;
+const W = 1400,
+  LABEL = 260,
+  LANE = 26,
+  TOP = 40;
 const x = (t) => LABEL + ((Math.min(Math.max(t, from), to) - from) / (to - from)) * (W - LABEL - 20);
 const esc = (s) => String(s).replace(/[&<>"]/g, (c) => ({ "&": "&amp;", "<": "&lt;", ">": "&gt;", '"': "&quot;" })[c]);
 let svg = "";
@@ -58,7 +81,16 @@ lanes.forEach((lane, i) => {
       svg += `<path d="M${cx} ${y + 4} l6 9 l-6 9 l-6 -9 z" fill="#d62728"><title>${esc(e.name)}</title></path>`;
       continue;
     }
-    const color = e.cat === "llmprof.idle" ? CAUSE[e.name] : e.cat === "llmprof.phase" ? PHASE[e.name] : e.cat === "llmprof.comm" ? "#e377c2" : e.cat === "llmprof.step" ? "#cfe2f3" : CATEGORY[e.args?.llmprof?.category] ?? "#ccc";
+    const color =
+      e.cat === "llmprof.idle"
+        ? CAUSE[e.name]
+        : e.cat === "llmprof.phase"
+          ? PHASE[e.name]
+          : e.cat === "llmprof.comm"
+            ? "#e377c2"
+            : e.cat === "llmprof.step"
+              ? "#cfe2f3"
+              : (CATEGORY[e.args?.llmprof?.category] ?? "#ccc");
     const w = Math.max(0.6, x(e.ts + e.dur) - x(e.ts));
     svg += `<rect x="${x(e.ts)}" y="${y + 4}" width="${w}" height="${LANE - 8}" fill="${color}"/>`;
     if (w > 80) svg += `<text x="${x(e.ts) + 4}" y="${y + 17}" font-size="11">${esc(e.name.slice(0, Math.floor(w / 7)))}</text>`;
@@ -67,12 +99,17 @@ lanes.forEach((lane, i) => {
 const cy = TOP + lanes.length * LANE + 10;
 svg += `<text x="8" y="${cy + 17}" font-size="12">GPU busy % (counter, 0-100)</text><line x1="${LABEL}" x2="${W - 20}" y1="${cy + 2 * LANE}" y2="${cy + 2 * LANE}" stroke="#999"/>`;
 for (let i = 0; i < busy.length; i++) {
-  const b = busy[i], next = busy[i + 1];
+  const b = busy[i],
+    next = busy[i + 1];
   if (!next || b.ts < from - 0.001 || b.ts > to) continue;
   const h = (b.args.busyPct / 100) * (2 * LANE);
   svg += `<rect x="${x(b.ts)}" y="${cy + 2 * LANE - h}" width="${x(next.ts) - x(b.ts)}" height="${h}" fill="#6baed6"/><text x="${x(b.ts) + 4}" y="${cy + 12}" font-size="11">${b.args.busyPct.toFixed(1)}%</text>`;
 }
-const legend = Object.entries(CAUSE).map(([k, c], i) => `<rect x="${LABEL + i * 160}" y="${cy + 2 * LANE + 14}" width="12" height="12" fill="${c}"/><text x="${LABEL + 16 + i * 160}" y="${cy + 2 * LANE + 24}" font-size="11">${k}</text>`).join("");
+const legend = Object.entries(CAUSE)
+  .map(
+    ([k, c], i) => `<rect x="${LABEL + i * 160}" y="${cy + 2 * LANE + 14}" width="12" height="12" fill="${c}"/><text x="${LABEL + 16 + i * 160}" y="${cy + 2 * LANE + 24}" font-size="11">${k}</text>`,
+  )
+  .join("");
 const H = cy + 2 * LANE + 40;
 const html = `<!DOCTYPE html><html><body style="margin:0;background:#fff;font-family:sans-serif"><svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}">
 <text x="8" y="22" font-size="14" font-weight="bold">${esc(step.name)}: ${(step.dur / 1000).toFixed(2)} ms. llmprof's tracks of the annotated trace, above the original GPU streams (kernels coloured by llmprof category)</text>${svg}${legend}</svg></body></html>`;

@@ -18,7 +18,26 @@ import { readAsset, readD3 } from "./assets.js";
 import { renderPage } from "./page.js";
 
 /** Client views, in page order. */
-export const VIEWS = ["overview", "findings", "notes", "steps", "phases", "modules", "operators", "kernels", "idle", "launch", "overlap", "ranks", "parallelism", "critical-path", "memory", "inference", "efficiency", "timeline"] as const;
+export const VIEWS = [
+  "overview",
+  "findings",
+  "notes",
+  "steps",
+  "phases",
+  "modules",
+  "operators",
+  "kernels",
+  "idle",
+  "launch",
+  "overlap",
+  "ranks",
+  "parallelism",
+  "critical-path",
+  "memory",
+  "inference",
+  "efficiency",
+  "timeline",
+] as const;
 export type ViewName = (typeof VIEWS)[number];
 
 type SectionKey = Exclude<keyof Summary, "schema" | "generator">;
@@ -72,7 +91,9 @@ export function reportData(summary: Summary, extras: ReportExtras = {}): ReportD
       // the category names of src/analysis/categories.ts, so the page never keeps its own copy
       categories: CATEGORY_LABELS,
       // critical-path what-if items: kernel names shortened like the kernel table's
-      pathItems: summary.criticalPath.available ? Object.fromEntries(summary.criticalPath.steps.flatMap((st) => st.whatIf.map((w) => [w.item, w.kind === "compute" ? shortKernelName(w.item, 90) : w.item]))) : {},
+      pathItems: summary.criticalPath.available
+        ? Object.fromEntries(summary.criticalPath.steps.flatMap((st) => st.whatIf.map((w) => [w.item, w.kind === "compute" ? shortKernelName(w.item, 90) : w.item])))
+        : {},
     },
   };
 }
@@ -90,5 +111,3 @@ export function renderHtml(summary: Summary, extras: ReportExtras = {}): string 
     noscript: "This report draws its tables and charts with JavaScript; please open it in a browser with JavaScript enabled. The numbers are also in summary.json (llmprof analyze -o out/).",
   });
 }
-
-

@@ -207,7 +207,6 @@ function kernelsSection(ctx: AnalysisContext): Summary["kernels"] {
   return { available: true, rank: ctx.model.meta.rank, ...kernelSummary(ctx.model, ctx.categories, ctx.windowRows, busy, ctx.categorySources) };
 }
 
-
 function modulesSection(ctx: AnalysisContext): Summary["modules"] {
   if (ctx.model.gpu.length === 0) return { available: false, reason: noDeviceReason(ctx.model) };
   if (!ctx.attribution.hasModules && hasNameScopes(ctx)) return { available: true, rank: ctx.model.meta.rank, ...scopeModuleBreakdown(ctx) };
@@ -278,7 +277,13 @@ function collectivesSection(contexts: readonly AnalysisContext[]): Summary["coll
 
 function ranksSection(contexts: readonly AnalysisContext[]): Summary["ranks"] {
   if (contexts.length < 2) return { available: false, reason: "one rank: pass one trace per rank (or a directory of them) to compare ranks" };
-  return { available: true, ...rankComparison(contexts, contexts.map((c) => c.idle)) };
+  return {
+    available: true,
+    ...rankComparison(
+      contexts,
+      contexts.map((c) => c.idle),
+    ),
+  };
 }
 
 function memorySection(ctx: AnalysisContext): Summary["memory"] {

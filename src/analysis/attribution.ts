@@ -82,7 +82,11 @@ export function attribute(model: TraceModel): Attribution {
 
   const forwardOf = linkBackwardToForward(model);
   let hasLinks = false;
-  for (let i = 0; i < n; i++) if (forwardOf[i]! >= 0) { hasLinks = true; break; }
+  for (let i = 0; i < n; i++)
+    if (forwardOf[i]! >= 0) {
+      hasLinks = true;
+      break;
+    }
 
   // one pass in row order: a parent row always precedes its children
   const opOf = new Int32Array(n).fill(-1);

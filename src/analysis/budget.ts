@@ -100,7 +100,10 @@ export function parseMetricPath(path: string): ParsedPath | string {
   const last = path.lastIndexOf(".");
   const group = dot > 0 ? path.slice(0, dot) : path;
   const def = Object.hasOwn(GROUPS, group) ? GROUPS[group] : undefined;
-  if (!def) return `unknown metric "${path}" (known: ${Object.keys(SCALARS).join(", ")}, or ${Object.keys(GROUPS).map((g) => `${g}.<name>.<figure>`).join(", ")})`;
+  if (!def)
+    return `unknown metric "${path}" (known: ${Object.keys(SCALARS).join(", ")}, or ${Object.keys(GROUPS)
+      .map((g) => `${g}.<name>.<figure>`)
+      .join(", ")})`;
   const name = last > dot ? path.slice(dot + 1, last) : "";
   const figure = path.slice(last + 1);
   if (!name || dot === last) return `metric "${path}": expected ${group}.<${def.what}>.<figure> (figures: ${Object.keys(def.figures).join(", ")})`;
@@ -185,9 +188,24 @@ export function metricValue(s: Summary, path: string): MetricValue {
     case "modules": {
       if (!s.modules.available) return { value: null, reason: `modules not available: ${s.modules.reason}` };
       const c = s.modules.classes.find((x) => x.className === name);
-      if (!c) return { value: null, reason: `no module class "${name}" in this run (classes: ${s.modules.classes.slice(0, 12).map((x) => x.className).join(", ")}${s.modules.classes.length > 12 ? ", …" : ""})` };
+      if (!c)
+        return {
+          value: null,
+          reason: `no module class "${name}" in this run (classes: ${s.modules.classes
+            .slice(0, 12)
+            .map((x) => x.className)
+            .join(", ")}${s.modules.classes.length > 12 ? ", …" : ""})`,
+        };
       if (p.figure === "pct") return { value: c.pctOfKernelTime };
-      const f = { forward_ms: c.forwardNs, backward_ms: c.backwardNs, recompute_ms: c.recomputeNs, total_ms: c.totalNs, self_ms: c.selfNs, forward_self_ms: c.forwardSelfNs, backward_self_ms: c.backwardSelfNs }[p.figure as "total_ms"];
+      const f = {
+        forward_ms: c.forwardNs,
+        backward_ms: c.backwardNs,
+        recompute_ms: c.recomputeNs,
+        total_ms: c.totalNs,
+        self_ms: c.selfNs,
+        forward_self_ms: c.forwardSelfNs,
+        backward_self_ms: c.backwardSelfNs,
+      }[p.figure as "total_ms"];
       return perStep(f);
     }
     case "operators": {
@@ -315,7 +333,8 @@ export function evaluateBaseline(base: Summary, head: Summary, options: Baseline
     // absent from head (a module class that is gone): no time spent there
     const hv = h.value ?? (metric.startsWith("modules.") && head.modules.available ? 0 : null);
     if (hv === null) return item(false, `${metric}: no value in this run (${"reason" in h ? h.reason : "n/a"}); baseline ${formatMetric(b.value, unit)}`);
-    const change = b.value !== 0 ? `${hv >= b.value ? "+" : "−"}${Math.abs((100 * (hv - b.value)) / b.value).toFixed(1)}%` : `${hv >= b.value ? "+" : "−"}${formatMetric(Math.abs(hv - b.value), unit)}`;
+    const change =
+      b.value !== 0 ? `${hv >= b.value ? "+" : "−"}${Math.abs((100 * (hv - b.value)) / b.value).toFixed(1)}%` : `${hv >= b.value ? "+" : "−"}${formatMetric(Math.abs(hv - b.value), unit)}`;
     if (hv <= limitValue!) return { ...item(true, `${metric} = ${formatMetric(hv, unit)} within ${limit}, change ${change}`), value: hv };
     const row = rowOf(metric);
     const noise = row?.thresholdAbs != null ? formatMetric(unit === "ms" ? row.thresholdAbs / 1e6 : row.thresholdAbs, unit) : null;
@@ -366,7 +385,16 @@ export function evaluateFindings(s: Summary, severity: Severity): CheckItem[] | 
     });
   }
   if (items.length === 0) {
-    items.push({ kind: "finding", metric: "findings", unit: "count", limit: `no finding of severity ${severity} or worse`, value: 0, base: null, passed: true, message: `no finding of severity ${severity} or worse (${list.length} finding(s) in all)` });
+    items.push({
+      kind: "finding",
+      metric: "findings",
+      unit: "count",
+      limit: `no finding of severity ${severity} or worse`,
+      value: 0,
+      base: null,
+      passed: true,
+      message: `no finding of severity ${severity} or worse (${list.length} finding(s) in all)`,
+    });
   }
   return items;
 }

@@ -77,7 +77,11 @@ export const MAX_NAME_CHARS = 4096;
 export const OPERATOR_RULES: readonly OperatorRule[] = [
   { category: "moe", pattern: "moe|expert|routing|router|grouped_topk|topk_softmax", flags: "i", yieldsTo: ["gemm", "communication", "quantization"] },
   { category: "quantization", pattern: "quantiz|dequant|_quant|quant_", flags: "i" },
-  { category: "attention", pattern: "scaled_dot_product|flash_attn|flash_attention|efficient_attention|cudnn_attention|fused_attention|attention|fmha|mha_fwd|mha_bwd|mla_|reshape_and_cache|kv_?cache", flags: "i" },
+  {
+    category: "attention",
+    pattern: "scaled_dot_product|flash_attn|flash_attention|efficient_attention|cudnn_attention|fused_attention|attention|fmha|mha_fwd|mha_bwd|mla_|reshape_and_cache|kv_?cache",
+    flags: "i",
+  },
   { category: "convolution", pattern: "(^|::)_?(convolution|conv\\d|conv_|cudnn_convolution|miopen_convolution|miopen_depthwise|mkldnn_convolution|slow_conv|thnn_conv|conv_depthwise)", flags: "i" },
   {
     category: "gemm",
@@ -103,11 +107,20 @@ export const DEFAULT_RULES: readonly CategoryRule[] = [
   // cuDNN/MIOpen convolutions and their layout transforms; XLA convolution fusions (before GEMM: implicit-GEMM convs say "gemm")
   { category: "convolution", pattern: "convolution|convolve|conv_|conv\\d|cudnn-conv|fprop|dgrad|wgrad|im2col|im3d2col|scudnn|asmconv|igemm_(fwd|bwd|wrw)", flags: "i" },
   // NVIDIA (cuBLAS, cutlass 2/3, nvjet, sm90/sm100, trtllm-gen bmm_), ROCm (Tensile Cijk_, hipBLASLt, rocBLAS, CK), XLA dot fusions
-  { category: "gemm", pattern: "gemm|nvjet|cutlass|cublas|xmma|wgmma|matmul|gemv|splitKreduce|s1688|s16816|h1688|dot_kernel|^Cijk_|^bmm_|hipblaslt|rocblas|^dot(\\.|_)|_dot_fusion|^cublas", flags: "i" },
+  {
+    category: "gemm",
+    pattern: "gemm|nvjet|cutlass|cublas|xmma|wgmma|matmul|gemv|splitKreduce|s1688|s16816|h1688|dot_kernel|^Cijk_|^bmm_|hipblaslt|rocblas|^dot(\\.|_)|_dot_fusion|^cublas",
+    flags: "i",
+  },
   { category: "softmax", pattern: "softmax", flags: "i" },
   { category: "reduction", pattern: "reduce_kernel|reduce_segments|norm_kernel|welford|MeanOps|sum_functor|reduction|cub::|rocprim::|max_pool|avg_pool|adaptive_avg|pooling", flags: "i" },
   { category: "embedding", pattern: "embedding|gather|scatter|index_select|indexing|index_kernel|index_put|take_along|nll_loss|indexSelect|compute_grad_weight|embedding_backward", flags: "i" },
-  { category: "elementwise", pattern: "elementwise|vectorized|unrolled|Functor|CatArray|copy_kernel|where_kernel|scan_innermost|pointwise|distribution|fill_kernel|arange|act_and_mul|silu_and_mul|gelu_and_mul|__amd_rocclr_(copy|fill)", flags: "i" },
+  {
+    category: "elementwise",
+    pattern:
+      "elementwise|vectorized|unrolled|Functor|CatArray|copy_kernel|where_kernel|scan_innermost|pointwise|distribution|fill_kernel|arange|act_and_mul|silu_and_mul|gelu_and_mul|__amd_rocclr_(copy|fill)",
+    flags: "i",
+  },
   // XLA (JAX, PyTorch/XLA) fusions by the fused HLO kind: reductions, else element-wise loops (".kd": ROCm code objects)
   { category: "reduction", pattern: "^(input|loop)_reduce|^reduce[._]|_reduce_fusion", flags: "i" },
   { category: "elementwise", pattern: "^[a-z0-9_]*fusion([._]\\d+)*(\\.kd)?$", flags: "i" },

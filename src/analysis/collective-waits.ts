@@ -84,7 +84,15 @@ export function collectiveWaits(contexts: readonly AnalysisContext[], a: Process
   const allToAll: AllToAllGroup[] = [];
   a.groups.forEach((g, gi) => {
     const members = contexts
-      .map((ctx, r) => ({ ctx, r, self: selfIndex(ctx.model.meta.rank, g.ranks), byStep: kernelsByStep(ctx, a.kernels[r]!.filter((k) => k.group === gi)) }))
+      .map((ctx, r) => ({
+        ctx,
+        r,
+        self: selfIndex(ctx.model.meta.rank, g.ranks),
+        byStep: kernelsByStep(
+          ctx,
+          a.kernels[r]!.filter((k) => k.group === gi),
+        ),
+      }))
       .filter((m) => m.byStep.size > 0);
     if (members.length === 0) return;
     const label = a.labels[gi]!.label;

@@ -36,14 +36,42 @@ export interface CollectivesResult {
 }
 
 const ELEMENT_BYTES: Record<string, number> = {
-  bfloat16: 2, bf16: 2, half: 2, float16: 2, f16: 2, float: 4, float32: 4, f32: 4, double: 8, float64: 8, f64: 8,
-  int: 4, int32: 4, i32: 4, long: 8, int64: 8, i64: 8, char: 1, byte: 1, int8: 1, uint8: 1, u8: 1, i8: 1,
-  float8_e4m3fn: 1, float8_e5m2: 1, f8e4m3: 1, f8e5m2: 1, bool: 1,
+  bfloat16: 2,
+  bf16: 2,
+  half: 2,
+  float16: 2,
+  f16: 2,
+  float: 4,
+  float32: 4,
+  f32: 4,
+  double: 8,
+  float64: 8,
+  f64: 8,
+  int: 4,
+  int32: 4,
+  i32: 4,
+  long: 8,
+  int64: 8,
+  i64: 8,
+  char: 1,
+  byte: 1,
+  int8: 1,
+  uint8: 1,
+  u8: 1,
+  i8: 1,
+  float8_e4m3fn: 1,
+  float8_e5m2: 1,
+  f8e4m3: 1,
+  f8e5m2: 1,
+  bool: 1,
 };
 
 /** allreduce, allgather, reducescatter, broadcast, reduce, alltoall, sendrecv... */
 export function normalizeCollective(name: string): string {
-  const n = name.toLowerCase().replace(/^_+|_base$|_into_tensor$|_tensor$|_coalesced$/g, "").replace(/[_\s]/g, "");
+  const n = name
+    .toLowerCase()
+    .replace(/^_+|_base$|_into_tensor$|_tensor$|_coalesced$/g, "")
+    .replace(/[_\s]/g, "");
   if (n.startsWith("allreduce")) return "allreduce";
   if (n.startsWith("allgather")) return "allgather";
   if (n.startsWith("reducescatter")) return "reducescatter";

@@ -299,7 +299,13 @@ function pathClasses(path: string): string[] {
 
 function attentionOf(s: Summary, n: number): AttentionTimes | null {
   if (!s.modules.available) return null;
-  const outer = s.modules.instances.filter((i) => ATTENTION.test(i.className) && !pathClasses(i.path).slice(0, -1).some((c) => ATTENTION.test(c)));
+  const outer = s.modules.instances.filter(
+    (i) =>
+      ATTENTION.test(i.className) &&
+      !pathClasses(i.path)
+        .slice(0, -1)
+        .some((c) => ATTENTION.test(c)),
+  );
   if (outer.length === 0) return null;
   const sum = (k: "forwardNs" | "backwardNs" | "recomputeNs") => outer.reduce((a, i) => a + i[k], 0) / n;
   return {
@@ -368,9 +374,7 @@ function scalingGroups(runs: CompareRun[]): ScalingGroup[] {
     if (counts.size < 2) {
       for (const m of members) {
         m.unavailable["scaling"] =
-          members.length > 1
-            ? `every run of this configuration has ${m.gpuCount} GPU${m.gpuCount === 1 ? "" : "s"}`
-            : "no other run has the same configuration at another GPU count";
+          members.length > 1 ? `every run of this configuration has ${m.gpuCount} GPU${m.gpuCount === 1 ? "" : "s"}` : "no other run has the same configuration at another GPU count";
       }
       continue;
     }
@@ -398,7 +402,8 @@ function notesOf(runs: CompareRun[], scaling: ScalingGroup[]): string[] {
       `multi-rank runs (${multi.map((r) => r.label).join(", ")}): phases, attention, memory and MFU describe the primary (lowest) rank; step time, tokens, GPU idle and exposed communication cover every rank`,
     );
   }
-  if (runs.some((r) => r.steps > 0 && r.steps < 3)) notes.push("some runs profiled fewer than 3 steps: their median step time is the mean of at most two steps; profile 5 or more steps for a steadier figure");
+  if (runs.some((r) => r.steps > 0 && r.steps < 3))
+    notes.push("some runs profiled fewer than 3 steps: their median step time is the mean of at most two steps; profile 5 or more steps for a steadier figure");
   if (scaling.length === 0) notes.push("no scaling efficiency: no two runs share a configuration at different GPU counts (see the rule)");
   return notes;
 }

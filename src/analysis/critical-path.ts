@@ -187,17 +187,25 @@ export function criticalPathOfStep(indexes: readonly RankIndex[], matches: Colle
       type: "segment",
       host: null,
       segment: {
-        rank: rankId(r), kind: aligned ? "rank-alignment" : "idle", category: null,
+        rank: rankId(r),
+        kind: aligned ? "rank-alignment" : "idle",
+        category: null,
         label: aligned ? `rank ${rankId(r)}'s step began later (clocks aligned on the collectives' ends)` : "nothing earlier found on the path",
-        startNs: ref.startNs, endNs: cursor, localStartNs: ref.startNs - offsets.get(r)!, device: null, stream: null,
+        startNs: ref.startNs,
+        endNs: cursor,
+        localStartNs: ref.startNs - offsets.get(r)!,
+        device: null,
+        stream: null,
       },
     });
     cursor = ref.startNs;
   }
-  const busyNs = Math.max(...indexes.map((index, r) => {
-    const st = stepOf(r);
-    return st ? computeWithin(index, st.startNs, st.endNs) : 0;
-  }));
+  const busyNs = Math.max(
+    ...indexes.map((index, r) => {
+      const st = stepOf(r);
+      return st ? computeWithin(index, st.startNs, st.endNs) : 0;
+    }),
+  );
   return summarise(stepNumber, rankId(startRank), ref.endNs - ref.startNs, entries, hops, inferred, busyNs, maxSegments);
 
   function gpuStep(r: number, g: number): Node {
@@ -423,7 +431,8 @@ function coarsen(segments: readonly PathSegment[], same: (a: PathSegment, b: Pat
   let pieces = 0;
   const close = () => {
     const run = out[out.length - 1];
-    if (run && longest && pieces > 1) Object.assign(run, { kind: longest.kind, category: longest.category, label: `${pieces} pieces, longest: ${longest.label}`, device: longest.device, stream: longest.stream });
+    if (run && longest && pieces > 1)
+      Object.assign(run, { kind: longest.kind, category: longest.category, label: `${pieces} pieces, longest: ${longest.label}`, device: longest.device, stream: longest.stream });
   };
   for (const s of segments) {
     const run = out[out.length - 1];

@@ -123,9 +123,7 @@ export interface DiffRow {
 
 export type DiffSectionId = "figures" | "steps" | "temporal" | "phases" | "moduleClasses" | "moduleInstances" | "operators" | "kernelCategories" | "kernels" | "idle" | "overlap";
 
-export type DiffSection =
-  | { id: DiffSectionId; title: string; available: true; rows: DiffRow[] }
-  | { id: DiffSectionId; title: string; available: false; reason: string };
+export type DiffSection = { id: DiffSectionId; title: string; available: true; rows: DiffRow[] } | { id: DiffSectionId; title: string; available: false; reason: string };
 
 export interface RunInfo {
   files: string[];
@@ -432,12 +430,16 @@ function idleSection(ctx: Ctx): DiffSection {
   if (!b.s.idle.available || !h.s.idle.available) return both(ctx, "idle", "idle")!;
   const ib = b.s.idle;
   const ih = h.s.idle;
-  const rows: DiffRow[] = [row(ctx, "all causes", "idleNs", "ns", { value: ib.idleNs / b.n, perStep: ib.steps.map((s) => s.idleNs) }, { value: ih.idleNs / h.n, perStep: ih.steps.map((s) => s.idleNs) }, null)];
+  const rows: DiffRow[] = [
+    row(ctx, "all causes", "idleNs", "ns", { value: ib.idleNs / b.n, perStep: ib.steps.map((s) => s.idleNs) }, { value: ih.idleNs / h.n, perStep: ih.steps.map((s) => s.idleNs) }, null),
+  ];
   for (const cause of IDLE_CAUSES) {
     const vb = ib.byCause.find((c) => c.cause === cause)?.totalNs ?? 0;
     const vh = ih.byCause.find((c) => c.cause === cause)?.totalNs ?? 0;
     if (vb === 0 && vh === 0) continue;
-    rows.push(row(ctx, cause, "totalNs", "ns", { value: vb / b.n, perStep: ib.steps.map((s) => s.byCause[cause] ?? 0) }, { value: vh / h.n, perStep: ih.steps.map((s) => s.byCause[cause] ?? 0) }, null));
+    rows.push(
+      row(ctx, cause, "totalNs", "ns", { value: vb / b.n, perStep: ib.steps.map((s) => s.byCause[cause] ?? 0) }, { value: vh / h.n, perStep: ih.steps.map((s) => s.byCause[cause] ?? 0) }, null),
+    );
   }
   return section("idle", rows);
 }
@@ -494,7 +496,8 @@ function runInfo(s: Summary): RunInfo {
 
 function notesOf(base: Summary, head: Summary): string[] {
   const notes: string[] = [];
-  if (base.trace.partial || head.trace.partial) notes.push(`${base.trace.partial ? "base" : "head"}${base.trace.partial && head.trace.partial ? " and head are" : " is"} PARTIAL (the input was cut short): its figures cover what was read`);
+  if (base.trace.partial || head.trace.partial)
+    notes.push(`${base.trace.partial ? "base" : "head"}${base.trace.partial && head.trace.partial ? " and head are" : " is"} PARTIAL (the input was cut short): its figures cover what was read`);
   const gb = [...new Set(base.trace.devices.map((d) => d.name))].join(", ");
   const gh = [...new Set(head.trace.devices.map((d) => d.name))].join(", ");
   if (gb && gh && gb !== gh) notes.push(`the runs used different GPUs (base: ${gb}; head: ${gh})`);
@@ -502,7 +505,8 @@ function notesOf(base: Summary, head: Summary): string[] {
   const nh = head.steps.available ? head.steps.count : 0;
   if (nb !== nh) notes.push(`the runs profiled different numbers of steps (base ${nb}, head ${nh}); all times are per step`);
   if (nb < 2 && nh < 2) notes.push("one profiled step per run: no step-to-step spread to judge noise by; changes above the floor are marked unknown");
-  if (base.trace.ranks.length !== head.trace.ranks.length) notes.push(`the runs have different numbers of ranks (base ${base.trace.ranks.length}, head ${head.trace.ranks.length}); the primary (lowest) rank of each is compared`);
+  if (base.trace.ranks.length !== head.trace.ranks.length)
+    notes.push(`the runs have different numbers of ranks (base ${base.trace.ranks.length}, head ${head.trace.ranks.length}); the primary (lowest) rank of each is compared`);
   const queued = (s: Summary) => (s.phases.available ? (s.phases.total.find((p) => p.phase === "other")?.kernelNs ?? 0) : 0);
   if (queued(base) > 0 || queued(head) > 0) {
     notes.push(

@@ -243,20 +243,12 @@ function moduleKey(m: number, ctx: AnalysisContext): string {
   return m >= 0 ? moduleClassOfSpan(ctx.model.strings.get(ctx.model.cpu.name[m]!)) : "";
 }
 
-
 function stepIndex(steps: readonly { startNs: number; endNs: number }[], t: number): number {
   const k = upperBound(steps.length, (i) => steps[i]!.startNs, t) - 1;
   return k >= 0 && t < steps[k]!.endNs ? k : -1;
 }
 
-function roofline(
-  ctx: AnalysisContext,
-  ops: readonly number[],
-  sliceFlops: Float64Array,
-  kernelNsOfOp: Float64Array,
-  typesOf: (i: number) => string[],
-  hw: Hardware,
-): RooflineRow[] {
+function roofline(ctx: AnalysisContext, ops: readonly number[], sliceFlops: Float64Array, kernelNsOfOp: Float64Array, typesOf: (i: number) => string[], hw: Hardware): RooflineRow[] {
   const { cpu, strings } = ctx.model;
   const groups = new Map<string, { name: string; dims: string; types: string[]; calls: number; flops: number; bytes: number; ns: number }>();
   const dimsCache = new Map<number, number[][] | null>();
@@ -335,7 +327,6 @@ function outputOfMatmul(a: readonly number[], b: readonly number[]): number | nu
   if (a.length === 3 && b.length === 3) return a[0]! * a[1]! * b[2]!;
   return null;
 }
-
 
 function parseStringList(text: string): string[] {
   try {

@@ -105,4 +105,3 @@ export function flopsPerSlice(model: TraceModel): { flops: Float64Array; recorde
   }
   return { flops: out, recorded, estimated };
 }
-

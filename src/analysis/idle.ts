@@ -27,15 +27,7 @@ import { slicesOf } from "./slice-at.js";
 import { lowerBound, upperBound } from "../model/search.js";
 import { STEP_NAME } from "./steps.js";
 
-export const IDLE_CAUSES = [
-  "host-bound",
-  "synchronization",
-  "launch-latency",
-  "queued-dependency",
-  "before-first-activity",
-  "after-last-activity",
-  "no-launch-record",
-] as const;
+export const IDLE_CAUSES = ["host-bound", "synchronization", "launch-latency", "queued-dependency", "before-first-activity", "after-last-activity", "no-launch-record"] as const;
 export type IdleCause = (typeof IDLE_CAUSES)[number];
 
 export interface IdleOptions {
@@ -96,8 +88,7 @@ export interface IdleResult {
 }
 
 /** Runtime/driver calls that block the CPU until the GPU (or a stream) has drained. */
-export const SYNC_NAME =
-  /Synchronize|^(cuda|hip)Memcpy$|^(cuda|hip)Memcpy2D$|^(cuda|hip)MemcpyToSymbol$|^(cuda|hip)MemcpyFromSymbol$|^cuMemcpyDtoH(_v2)?$|^cuMemcpyHtoD(_v2)?$|^hipMemcpy[DH]to[DH]$/;
+export const SYNC_NAME = /Synchronize|^(cuda|hip)Memcpy$|^(cuda|hip)Memcpy2D$|^(cuda|hip)MemcpyToSymbol$|^(cuda|hip)MemcpyFromSymbol$|^cuMemcpyDtoH(_v2)?$|^cuMemcpyHtoD(_v2)?$|^hipMemcpy[DH]to[DH]$/;
 
 const BINS: [string, number, number][] = [
   ["< 1 µs", 0, 1e3],

@@ -465,13 +465,7 @@ function spread(values: readonly number[]): InferenceResult["decodeStep"] {
   return { count: n, meanNs: mean, stdNs: sampleSd(values) ?? 0, p50Ns: rank(50), p90Ns: rank(90), minNs: sorted[0]!, maxNs: sorted[n - 1]! };
 }
 
-function decodeBreakdown(
-  ctx: AnalysisContext,
-  steps: readonly DecodeStep[],
-  decodeNs: number,
-  modules: boolean,
-  strings: AnalysisContext["model"]["strings"],
-): InferenceResult["decodeBreakdown"] {
+function decodeBreakdown(ctx: AnalysisContext, steps: readonly DecodeStep[], decodeNs: number, modules: boolean, strings: AnalysisContext["model"]["strings"]): InferenceResult["decodeBreakdown"] {
   if (steps.length === 0 || decodeNs <= 0) return null;
   const { gpu, cpu } = ctx.model;
   const attr = ctx.attribution;

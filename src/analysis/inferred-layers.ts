@@ -343,7 +343,10 @@ function summarise(ctx: AnalysisContext, m: Matched, windowKind: InferredLayersR
     otherPassOps: m.otherBlock && m.repeats.some((r) => r.phase !== undefined) ? m.otherBlock.map((id) => strings.get(id)) : null,
     layers,
     medianLayerNs: med,
-    slowest: [...layers].sort((a, b) => b.totalNs - a.totalNs || a.index - b.index).slice(0, 3).map((l) => ({ index: l.index, totalNs: l.totalNs, vsMedianPct: l.vsMedianPct })),
+    slowest: [...layers]
+      .sort((a, b) => b.totalNs - a.totalNs || a.index - b.index)
+      .slice(0, 3)
+      .map((l) => ({ index: l.index, totalNs: l.totalNs, vsMedianPct: l.vsMedianPct })),
     pctOfKernelTime,
     outside: { beforeNs: before, afterNs: Math.max(0, total - inLayers - before) },
   };

@@ -59,7 +59,11 @@ export function describeTrace(model: TraceModel, options: AnalysisOptions = {}):
     devices: model.meta.devices.map((d) => ({ id: d.id, name: d.name })),
     rank: model.meta.rank,
     worldSize: model.meta.worldSize,
-    steps: { count: steps.source === "profiler-steps" || steps.source === "serving-steps" ? steps.steps.length : 0, numbers: steps.source === "profiler-steps" || steps.source === "serving-steps" ? steps.steps.map((s) => s.number) : [], source: steps.source },
+    steps: {
+      count: steps.source === "profiler-steps" || steps.source === "serving-steps" ? steps.steps.length : 0,
+      numbers: steps.source === "profiler-steps" || steps.source === "serving-steps" ? steps.steps.map((s) => s.number) : [],
+      source: steps.source,
+    },
     eventCounts: { ...model.meta.eventCounts },
     stored: {
       cpuSlices: model.cpu.length,
@@ -72,12 +76,22 @@ export function describeTrace(model: TraceModel, options: AnalysisOptions = {}):
     },
     capabilities: [
       cap("temporal breakdown", model.gpu.length > 0, `${model.gpu.length} GPU activities`, "no GPU activity in the trace"),
-      cap("steps", steps.source === "profiler-steps" || steps.source === "serving-steps", `${steps.steps.length} ${steps.source === "serving-steps" ? "serving-engine step markers" : "ProfilerStep ranges"}`, "no ProfilerStep#N ranges: the whole GPU span is one window"),
+      cap(
+        "steps",
+        steps.source === "profiler-steps" || steps.source === "serving-steps",
+        `${steps.steps.length} ${steps.source === "serving-steps" ? "serving-engine step markers" : "ProfilerStep ranges"}`,
+        "no ProfilerStep#N ranges: the whole GPU span is one window",
+      ),
       cap("operators", ops > 0, `${ops} operator events`, "no operator events"),
       cap("modules", modules > 0, `${modules} nn.Module spans`, `no module spans: ${moduleRecipe(model)}`),
       cap("forward/backward links", model.fwdbwd.length > 0, `${model.fwdbwd.length} fwdbwd links`, "no fwdbwd flows"),
       cap("communication", comm > 0, `${comm} collective kernels`, "no communication kernels"),
-      cap("FLOPs / MFU", flops > 0 || model.meta.options["recordShapes"] === true, flops > 0 ? `${flops} operators with recorded FLOPs` : "FLOPs estimated from operator shapes (record_shapes)", "no FLOP counts or shapes: record with record_shapes=True (or with_flops=True)"),
+      cap(
+        "FLOPs / MFU",
+        flops > 0 || model.meta.options["recordShapes"] === true,
+        flops > 0 ? `${flops} operators with recorded FLOPs` : "FLOPs estimated from operator shapes (record_shapes)",
+        "no FLOP counts or shapes: record with record_shapes=True (or with_flops=True)",
+      ),
       cap("memory", model.memory.length > 0, `${model.memory.length} allocator events`, "no memory events: record with profile_memory=True"),
     ],
     diagnostics: model.diagnostics.map((d) => ({ id: d.id, count: d.count, severity: d.severity })),

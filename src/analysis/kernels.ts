@@ -65,13 +65,7 @@ export function activitiesIn(model: TraceModel, from: number, to: number): Int32
   return out;
 }
 
-export function kernelSummary(
-  model: TraceModel,
-  categories: Uint8Array,
-  rows: Int32Array,
-  busyNs: number,
-  sources?: Pick<Classification, "sources" | "sourceLabels">,
-): KernelSummary {
+export function kernelSummary(model: TraceModel, categories: Uint8Array, rows: Int32Array, busyNs: number, sources?: Pick<Classification, "sources" | "sourceLabels">): KernelSummary {
   const gpu = model.gpu;
   const byName = new Map<number, { kind: number; parts: Map<number, { source: number; count: number; total: number }>; count: number; total: number; min: number; max: number }>();
   const catCount = new Float64Array(CATEGORIES.length);
@@ -127,9 +121,7 @@ export function kernelSummary(
           kind: KIND_NAMES[e.kind as GpuKind] ?? "kernel",
           category: CATEGORIES[main]!,
           ...sourceOf(mainPart.source),
-          ...(parts.length > 1
-            ? { splitByCategory: parts.map(([c, p]) => ({ category: CATEGORIES[c]!, totalNs: p.total, count: p.count, ...sourceOf(p.source) })) }
-            : {}),
+          ...(parts.length > 1 ? { splitByCategory: parts.map(([c, p]) => ({ category: CATEGORIES[c]!, totalNs: p.total, count: p.count, ...sourceOf(p.source) })) } : {}),
           count: e.count,
           totalNs: e.total,
           meanNs: e.total / e.count,

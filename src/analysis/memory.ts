@@ -72,58 +72,60 @@ export function memoryBreakdown(ctx: AnalysisContext, maxPoints = 1500): MemoryR
     list.push(i);
   }
 
-  const deviceRows: MemoryDevice[] = [...devices].sort((a, b) => a[0] - b[0]).map(([device, rows]) => {
-    let peakA = 0;
-    let peakR = 0;
-    let atPeakR = 0;
-    let alloc = 0;
-    let freed = 0;
-    let allocations = 0;
-    for (const i of rows) {
-      const a = memory.totalAllocated[i]!;
-      const r = memory.totalReserved[i]!;
-      if (a > peakA) {
-        peakA = a;
-        atPeakR = r;
-      }
-      if (r > peakR) peakR = r;
-      const b = memory.bytes[i]!;
-      if (b > 0) {
-        alloc += b;
-        allocations++;
-      } else if (b < 0) freed -= b;
-    }
-    const stepRows = steps.steps.map((s) => {
-      let pa = 0;
-      let pr = 0;
-      let ab = 0;
-      let n = 0;
+  const deviceRows: MemoryDevice[] = [...devices]
+    .sort((a, b) => a[0] - b[0])
+    .map(([device, rows]) => {
+      let peakA = 0;
+      let peakR = 0;
+      let atPeakR = 0;
+      let alloc = 0;
+      let freed = 0;
+      let allocations = 0;
       for (const i of rows) {
-        const t = memory.time[i]!;
-        if (t < s.startNs || t >= s.endNs) continue;
-        pa = Math.max(pa, memory.totalAllocated[i]!);
-        pr = Math.max(pr, memory.totalReserved[i]!);
-        if (memory.bytes[i]! > 0) {
-          ab += memory.bytes[i]!;
-          n++;
+        const a = memory.totalAllocated[i]!;
+        const r = memory.totalReserved[i]!;
+        if (a > peakA) {
+          peakA = a;
+          atPeakR = r;
         }
+        if (r > peakR) peakR = r;
+        const b = memory.bytes[i]!;
+        if (b > 0) {
+          alloc += b;
+          allocations++;
+        } else if (b < 0) freed -= b;
       }
-      return { step: s.number, peakAllocatedBytes: pa, peakReservedBytes: pr, allocatedBytes: ab, allocations: n };
+      const stepRows = steps.steps.map((s) => {
+        let pa = 0;
+        let pr = 0;
+        let ab = 0;
+        let n = 0;
+        for (const i of rows) {
+          const t = memory.time[i]!;
+          if (t < s.startNs || t >= s.endNs) continue;
+          pa = Math.max(pa, memory.totalAllocated[i]!);
+          pr = Math.max(pr, memory.totalReserved[i]!);
+          if (memory.bytes[i]! > 0) {
+            ab += memory.bytes[i]!;
+            n++;
+          }
+        }
+        return { step: s.number, peakAllocatedBytes: pa, peakReservedBytes: pr, allocatedBytes: ab, allocations: n };
+      });
+      return {
+        device,
+        events: rows.length,
+        peakAllocatedBytes: peakA,
+        peakReservedBytes: peakR,
+        reservedOverAllocatedAtPeakBytes: atPeakR - peakA,
+        allocatedBytes: alloc,
+        freedBytes: freed,
+        allocations,
+        allocationRateBytesPerS: alloc / windowS,
+        steps: stepRows,
+        timeline: downsample(rows, memory.time, memory.totalAllocated, memory.totalReserved, ws, we, maxPoints),
+      };
     });
-    return {
-      device,
-      events: rows.length,
-      peakAllocatedBytes: peakA,
-      peakReservedBytes: peakR,
-      reservedOverAllocatedAtPeakBytes: atPeakR - peakA,
-      allocatedBytes: alloc,
-      freedBytes: freed,
-      allocations,
-      allocationRateBytesPerS: alloc / windowS,
-      steps: stepRows,
-      timeline: downsample(rows, memory.time, memory.totalAllocated, memory.totalReserved, ws, we, maxPoints),
-    };
-  });
 
   // placement of every GPU allocator event in the window
   const fwdByModule = new Map<number, AllocationRow & { className: string }>();
@@ -174,9 +176,7 @@ export function memoryBreakdown(ctx: AnalysisContext, maxPoints = 1500): MemoryR
   const order = (a: AllocationRow, b: AllocationRow) => b.allocatedBytes - a.allocatedBytes || a.name.localeCompare(b.name);
   return {
     devices: deviceRows,
-    forward: attribution.hasModules
-      ? { allocations: fwdCount, allocatedBytes: fwdAlloc, netBytes: fwdNet, modules: [...fwdByModule.values()].sort(order), outsideModules: outside }
-      : null,
+    forward: attribution.hasModules ? { allocations: fwdCount, allocatedBytes: fwdAlloc, netBytes: fwdNet, modules: [...fwdByModule.values()].sort(order), outsideModules: outside } : null,
     topOperators: [...byOp.values()].sort(order).slice(0, 50),
   };
 }

@@ -155,7 +155,10 @@ function throughput(id: string, label: string, definition: string, perGpu: boole
 
 /** Every headline figure. Order: the order of the budget vocabulary and of diff's "figures" section. */
 export const METRICS: readonly Metric[] = [
-  { ...stepTime("step_time_ms", "step time (mean)", "mean duration of the profiled steps of the primary rank", (st) => st.stepTimeMeanNs, ["steps", "step", "stepTimeNs"]), batchColumn: "step_time_mean_ms" },
+  {
+    ...stepTime("step_time_ms", "step time (mean)", "mean duration of the profiled steps of the primary rank", (st) => st.stepTimeMeanNs, ["steps", "step", "stepTimeNs"]),
+    batchColumn: "step_time_mean_ms",
+  },
   stepTime("step_time_median_ms", "step time (median)", "median duration of the profiled steps of the primary rank", (st) => st.stepTimeMedianNs),
   stepTime("step_time_max_ms", "step time (max)", "longest profiled step of the primary rank", (st) => st.stepTimeMaxNs),
   {
@@ -176,10 +179,26 @@ export const METRICS: readonly Metric[] = [
   temporal("gpu_compute_pct", "GPU compute", "time the primary GPU runs compute kernels, % of the window", (t) => t.computePct, "pct", undefined, "higher"),
   temporal("gpu_idle_pct", "GPU idle", "time the primary GPU runs nothing, % of the window", (t) => t.idlePct, "pct", ["temporal", "GPU", "idlePct"]),
   temporal("gpu_idle_ms", "GPU idle per step", "time the primary GPU runs nothing, per step", (t) => t.idleNs, "ms", ["temporal", "GPU", "idleNs"]),
-  temporal("exposed_comm_pct", "exposed communication", "communication on the primary GPU with no compute beside it, % of the window", (t) => t.exposedCommunicationPct, "pct", ["temporal", "GPU", "exposedCommunicationPct"]),
-  temporal("exposed_comm_ms", "exposed communication per step", "communication on the primary GPU with no compute beside it, per step", (t) => t.exposedCommunicationNs, "ms", ["temporal", "GPU", "exposedCommunicationNs"]),
+  temporal("exposed_comm_pct", "exposed communication", "communication on the primary GPU with no compute beside it, % of the window", (t) => t.exposedCommunicationPct, "pct", [
+    "temporal",
+    "GPU",
+    "exposedCommunicationPct",
+  ]),
+  temporal("exposed_comm_ms", "exposed communication per step", "communication on the primary GPU with no compute beside it, per step", (t) => t.exposedCommunicationNs, "ms", [
+    "temporal",
+    "GPU",
+    "exposedCommunicationNs",
+  ]),
   temporal("exposed_memory_pct", "exposed memory copies", "memory copies and sets on the primary GPU with no compute beside them, % of the window", (t) => t.exposedMemoryPct, "pct"),
-  temporal("comm_overlap_pct", "communication overlap", "communication that runs beside compute, % of communication (n/a without communication)", (t) => t.overlapPct, "pct", ["overlap", "communication", "overlapPct"], "higher"),
+  temporal(
+    "comm_overlap_pct",
+    "communication overlap",
+    "communication that runs beside compute, % of communication (n/a without communication)",
+    (t) => t.overlapPct,
+    "pct",
+    ["overlap", "communication", "overlapPct"],
+    "higher",
+  ),
   // batch has its own tokens_per_s column: the rank's median over steps (README, batch tables)
   { ...throughput("tokens_per_s", "tokens/s", "Σ over ranks of tokens per step / median step time (throughput.globalTokensPerS)", false, "tokensPerS"), batchColumn: null },
   throughput("tokens_per_s_per_gpu", "tokens/s per GPU", "tokens/s (all ranks) / GPUs with activity (all ranks)", true, "tokensPerSPerGpu"),

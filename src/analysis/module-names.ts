@@ -36,7 +36,11 @@ export function isDottedPath(shortName: string): boolean {
 }
 
 export function moduleClassName(shortName: string): string {
-  if (isDottedPath(shortName)) return shortName.split(".").map((s) => (/^\d+$/.test(s) ? "*" : s)).join(".");
+  if (isDottedPath(shortName))
+    return shortName
+      .split(".")
+      .map((s) => (/^\d+$/.test(s) ? "*" : s))
+      .join(".");
   return shortName.replace(INSTANCE_SUFFIX, "");
 }
 

@@ -81,7 +81,6 @@ const UNATTRIBUTED: Record<number, { id: UnattributedRow["id"]; label: string }>
   [NoModule.Other]: { id: "other", label: "other (zero_grad, work after backward)" },
 };
 
-
 export function moduleBreakdown(ctx: AnalysisContext, attr: Attribution): ModulesResult {
   const { model, windowRows, steps } = ctx;
   const { cpu, gpu, strings } = model;
@@ -253,9 +252,7 @@ export function moduleBreakdown(ctx: AnalysisContext, attr: Attribution): Module
   }));
   classes.sort((a, b) => b.totalNs - a.totalNs || a.className.localeCompare(b.className));
 
-  const unattributedRows: UnattributedRow[] = [...unattributed]
-    .map(([code, u]) => ({ ...UNATTRIBUTED[code]!, totalNs: u.totalNs, count: u.count }))
-    .sort((a, b) => b.totalNs - a.totalNs);
+  const unattributedRows: UnattributedRow[] = [...unattributed].map(([code, u]) => ({ ...UNATTRIBUTED[code]!, totalNs: u.totalNs, count: u.count })).sort((a, b) => b.totalNs - a.totalNs);
   const unattributedNs = unattributedRows.reduce((s, u) => s + u.totalNs, 0);
   return { kernelTotalNs: total, attributedNs: total - unattributedNs, instances, classes, unattributed: unattributedRows, ...recordedModuleSource(ctx) };
 }

@@ -6,7 +6,29 @@
  */
 import type { TraceModel } from "../model/tables.js";
 
-const READ = new Set(["cpu_op", "user_annotation", "python_function", "cuda_runtime", "cuda_driver", "kernel", "gpu_memcpy", "gpu_memset", "gpu_user_annotation", "ac2g", "fwdbwd", "cpu_instant_event", "Trace", "(none)", "Operator", "Python", "Runtime", "Kernel", "Memcpy", "Memset", "mtia_ccp_events"]);
+const READ = new Set([
+  "cpu_op",
+  "user_annotation",
+  "python_function",
+  "cuda_runtime",
+  "cuda_driver",
+  "kernel",
+  "gpu_memcpy",
+  "gpu_memset",
+  "gpu_user_annotation",
+  "ac2g",
+  "fwdbwd",
+  "cpu_instant_event",
+  "Trace",
+  "(none)",
+  "Operator",
+  "Python",
+  "Runtime",
+  "Kernel",
+  "Memcpy",
+  "Memset",
+  "mtia_ccp_events",
+]);
 
 export function noDeviceReason(model: TraceModel): string {
   const counts = model.meta.eventCounts ?? {};

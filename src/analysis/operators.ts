@@ -176,7 +176,9 @@ export function operatorBreakdown(ctx: AnalysisContext, attr: Attribution, maxSh
   const order = (x: OperatorRow, y: OperatorRow) => y.gpuSelfNs - x.gpuSelfNs || y.cpuTotalNs - x.cpuTotalNs || x.name.localeCompare(y.name);
   const names = [...byName.entries()]
     .filter((e): e is [number, Acc] => e[1] !== undefined)
-    .map(([slot, a]) => row(strings.get(slot - 1), a)).filter((r) => r.calls > 0 || r.kernels > 0).sort(order);
+    .map(([slot, a]) => row(strings.get(slot - 1), a))
+    .filter((r) => r.calls > 0 || r.kernels > 0)
+    .sort(order);
   const shapes = [...byShape]
     .map(([key, a]) => {
       const nameId = Math.floor(key / SHAPE_STRIDE);

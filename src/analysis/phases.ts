@@ -113,7 +113,13 @@ export function phaseBreakdown(ctx: AnalysisContext, attr: Attribution): PhasesR
     // rows are in time order (the table is sorted), as unionOfRows needs
     const clippedEnd = Float64Array.from(rows, (g) => Math.min(gpu.end[g]!, to));
     const clippedStart = Float64Array.from(rows, (g) => Math.max(gpu.start[g]!, from));
-    const busyNs = measure(unionOfRows(clippedStart, clippedEnd, Int32Array.from(rows, (_, i) => i)));
+    const busyNs = measure(
+      unionOfRows(
+        clippedStart,
+        clippedEnd,
+        Int32Array.from(rows, (_, i) => i),
+      ),
+    );
     const gpuSpanNs = rows.length ? last - first : 0;
     return {
       phase,

@@ -90,7 +90,18 @@ function stepRow(ctx: AnalysisContext, pp: readonly CommKernel[], step: number, 
   const stepNs = to - from;
   const compute = computeOf(ctx);
   const ppRows = pp.filter((k) => gpu.start[k.row]! >= from && gpu.start[k.row]! < to);
-  const bubbleSet = clip(subtract(unionOfRows(gpu.start, gpu.end, ppRows.map((k) => k.row)), compute), from, to);
+  const bubbleSet = clip(
+    subtract(
+      unionOfRows(
+        gpu.start,
+        gpu.end,
+        ppRows.map((k) => k.row),
+      ),
+      compute,
+    ),
+    from,
+    to,
+  );
   const bubbleNs = measureWithin(bubbleSet, from, to);
   const noComputeNs = stepNs - measureWithin(compute, from, to);
   const blocks = scheduleBlocks(ctx, ppRows, from, to);

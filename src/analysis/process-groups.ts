@@ -110,7 +110,13 @@ export function assignProcessGroups(contexts: readonly AnalysisContext[], option
     return i;
   };
   const kernels = contexts.map((ctx) => kernelsOf(ctx, groupIndex));
-  const labels = groups.map((g, i) => labelGroup(g, kernels.flatMap((list) => list.filter((k) => k.group === i)), options));
+  const labels = groups.map((g, i) =>
+    labelGroup(
+      g,
+      kernels.flatMap((list) => list.filter((k) => k.group === i)),
+      options,
+    ),
+  );
   return { groups, kernels, labels };
 }
 
@@ -201,8 +207,24 @@ function describeOp(model: TraceModel, c: number): number | null {
 }
 
 const ELEMENT_BYTES: Record<string, number> = {
-  bfloat16: 2, half: 2, float16: 2, float: 4, float32: 4, double: 8, float64: 8, int: 4, int32: 4, long: 8, int64: 8,
-  char: 1, byte: 1, int8: 1, uint8: 1, bool: 1, float8_e4m3fn: 1, float8_e5m2: 1,
+  bfloat16: 2,
+  half: 2,
+  float16: 2,
+  float: 4,
+  float32: 4,
+  double: 8,
+  float64: 8,
+  int: 4,
+  int32: 4,
+  long: 8,
+  int64: 8,
+  char: 1,
+  byte: 1,
+  int8: 1,
+  uint8: 1,
+  bool: 1,
+  float8_e4m3fn: 1,
+  float8_e5m2: 1,
 };
 
 export function describeBytesPerElement(dtype: string): number | null {
@@ -234,7 +256,10 @@ export function parseIntList(text: string | null): number[] | null {
   if (text === null) return null;
   const m = /^\s*\[([-\d,\s]*)\]\s*$/.exec(text);
   if (!m) return null;
-  const parts = m[1]!.split(",").map((s) => s.trim()).filter((s) => s !== "");
+  const parts = m[1]!
+    .split(",")
+    .map((s) => s.trim())
+    .filter((s) => s !== "");
   const out = parts.map(Number);
   return out.every(Number.isFinite) ? out : null;
 }
@@ -246,11 +271,18 @@ function labelGroup(g: GroupIdentity, kernels: readonly CommKernel[], options: P
   for (const key of [g.name, g.description, g.id]) {
     if (key !== null && configured && Object.hasOwn(configured, key)) return { label: configured[key]!, reason: `config: parallelism.groups["${key}"]` };
   }
-  const tokens = new Set((g.description ?? "").toLowerCase().split(/[^a-z]+/).map((t) => DIM_TOKENS[t]).filter((t): t is ParallelDim => t !== undefined));
+  const tokens = new Set(
+    (g.description ?? "")
+      .toLowerCase()
+      .split(/[^a-z]+/)
+      .map((t) => DIM_TOKENS[t])
+      .filter((t): t is ParallelDim => t !== undefined),
+  );
   if (tokens.size === 1) return { label: [...tokens][0]!, reason: `the group description "${g.description}" names it` };
   if (kernels.length === 0) return { label: null, reason: "no kernels" };
   const time = (pred: (k: CommKernel) => boolean) => kernels.filter(pred).length / kernels.length;
-  if (time((k) => P2P_OPS.has(k.collective)) >= 0.5) return { label: "PP", reason: "point-to-point send/recv: pipeline stages pass activations and gradients (context parallelism's ring also uses send/recv: label it CP in the config)" };
+  if (time((k) => P2P_OPS.has(k.collective)) >= 0.5)
+    return { label: "PP", reason: "point-to-point send/recv: pipeline stages pass activations and gradients (context parallelism's ring also uses send/recv: label it CP in the config)" };
   if (time((k) => k.collective === "alltoall") >= 0.5) return { label: "EP", reason: "all-to-all: experts exchange tokens" };
   // DDP broadcasts its buffers at the start of every forward: broadcasts say nothing of the dimension
   // and only kernels launched by an operator tell their phase (nsys: DDP's bucket launches have none)
@@ -283,10 +315,17 @@ export function processGroupBreakdown(contexts: readonly AnalysisContext[], a: P
     rows.forEach((row, i) => {
       const mine = a.kernels[r]!.filter((k) => k.group === i && gpu.start[k.row]! >= from && gpu.start[k.row]! < to);
       if (mine.length === 0) return;
-      const set = unionOfRows(gpu.start, gpu.end, mine.map((k) => k.row));
+      const set = unionOfRows(
+        gpu.start,
+        gpu.end,
+        mine.map((k) => k.row),
+      );
       const timeNs = measureWithin(set, from, to);
       const exposedNs = measureWithin(subtract(set, compute), from, to);
-      let bytes = 0, busBytes = 0, sizedTime = 0, sized = 0;
+      let bytes = 0,
+        busBytes = 0,
+        sizedTime = 0,
+        sized = 0;
       for (const k of mine) {
         if (k.bytes === null) continue;
         sized++;

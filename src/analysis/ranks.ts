@@ -132,7 +132,7 @@ export function rankComparison(contexts: readonly AnalysisContext[], idle: reado
       const named = delay > 0.01 * median(stepTimes.filter(Number.isFinite));
       stragglers.push({
         step,
-        straggler: named ? contexts[straggler]!.model.meta.rank ?? straggler : null,
+        straggler: named ? (contexts[straggler]!.model.meta.rank ?? straggler) : null,
         delayNs: named ? delay : 0,
         waitByRank: contexts.map((ctx, r) => ({ rank: ctx.model.meta.rank, waitNs: waits[r]!, stepTimeNs: stepTimes[r]! })),
       });

@@ -131,7 +131,9 @@ export function scopeModuleBreakdown(ctx: AnalysisContext): ModulesResult {
     .sort((a, b) => b.totalNs - a.totalNs || a.className.localeCompare(b.className));
 
   const unattributed: ModulesResult["unattributed"] =
-    noScopeCount > 0 ? [{ id: "other", label: "kernels without a name scope (library calls such as cuBLAS/cuDNN inside command buffers, work outside any scope)", totalNs: noScopeNs, count: noScopeCount }] : [];
+    noScopeCount > 0
+      ? [{ id: "other", label: "kernels without a name scope (library calls such as cuBLAS/cuDNN inside command buffers, work outside any scope)", totalNs: noScopeNs, count: noScopeCount }]
+      : [];
   return { kernelTotalNs: total, attributedNs: total - noScopeNs, instances, classes, unattributed, source: "name scopes", sourceDescription: NAME_SCOPES_DESCRIPTION };
 }
 

@@ -83,7 +83,10 @@ export function findSteps(model: TraceModel, select?: StepSelection): StepSet {
     unique.push(f);
   }
 
-  const launchedEnd = lastLaunchedEnds(model, unique.map((u) => u.row));
+  const launchedEnd = lastLaunchedEnds(
+    model,
+    unique.map((u) => u.row),
+  );
   const steps: Step[] = [];
   let prevEnd = -Infinity;
   for (let k = 0; k < unique.length; k++) {

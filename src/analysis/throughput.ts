@@ -77,4 +77,3 @@ export function throughputOf(ctx: AnalysisContext, tokensPerStepOverride?: numbe
     steps: rows,
   };
 }
-

@@ -59,7 +59,10 @@ export interface TimelineOptions extends AnalysisOptions {
 
 /** The timeline of every model (one per rank), windows and categories as analyze() computes them. */
 export function gpuTimeline(models: readonly TraceModel[], options: TimelineOptions = {}): Timeline {
-  return timelineOf(models.map((m) => createContext(m, options)), options);
+  return timelineOf(
+    models.map((m) => createContext(m, options)),
+    options,
+  );
 }
 
 /** The timeline from the analysis contexts (pipeline.ts): their steps and categories, not computed again. */

@@ -42,7 +42,9 @@ const c = (name: string, type: ColumnType): Column => ({ name, type });
 function catalogueColumns(): Column[] {
   // the catalogue's batch columns must not repeat a fixed one (metrics.ts batchColumn: null for those defined otherwise)
   const named = new Set(["step_time_median_ms", "step_time_mean_ms", "step_time_max_ms", "kernel_total_ms_per_step"]);
-  return METRICS.map(batchColumnOf).filter((n): n is string => n !== null && !named.has(n)).map((n) => c(n, "double"));
+  return METRICS.map(batchColumnOf)
+    .filter((n): n is string => n !== null && !named.has(n))
+    .map((n) => c(n, "double"));
 }
 
 export const TRACE_COLUMNS: readonly Column[] = [

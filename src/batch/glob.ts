@@ -44,7 +44,10 @@ function segmentSource(segment: string): string {
       const close = segment.indexOf("]", i + 2);
       if (close < 0) out += "\\[";
       else {
-        const body = segment.slice(i + 1, close).replace(/^!/, "^").replace(/\\/g, "\\\\");
+        const body = segment
+          .slice(i + 1, close)
+          .replace(/^!/, "^")
+          .replace(/\\/g, "\\\\");
         out += `[${body}]`;
         i = close;
       }
@@ -52,7 +55,11 @@ function segmentSource(segment: string): string {
       const close = segment.indexOf("}", i);
       if (close < 0) out += "\\{";
       else {
-        out += `(?:${segment.slice(i + 1, close).split(",").map(escapeRe).join("|")})`;
+        out += `(?:${segment
+          .slice(i + 1, close)
+          .split(",")
+          .map(escapeRe)
+          .join("|")})`;
         i = close;
       }
     } else out += escapeRe(ch);

@@ -38,7 +38,10 @@ export function tableSources(resultsDir: string): { views: string[]; warnings: s
       views.push(`CREATE VIEW ${table} AS SELECT *, NULL::VARCHAR AS shard FROM read_parquet(${literal(flat)})`);
     }
   }
-  if (counts.size > 1) warnings.push(`parts of ${[...counts].sort((a, b) => Number(a) - Number(b)).join(" and ")} shards are mixed: traces of an earlier sharding are counted twice; delete the stale shard=*-of-N folders`);
+  if (counts.size > 1)
+    warnings.push(
+      `parts of ${[...counts].sort((a, b) => Number(a) - Number(b)).join(" and ")} shards are mixed: traces of an earlier sharding are counted twice; delete the stale shard=*-of-N folders`,
+    );
   const manifests = join(resultsDir, "manifests");
   const manifestFiles = existsSync(manifests) ? readdirSync(manifests).filter((f) => f.endsWith(".json")) : [];
   const manifestGlob = manifestFiles.length > 0 ? join(manifests, "*.json") : existsSync(join(resultsDir, "manifest.json")) ? join(resultsDir, "manifest.json") : null;
@@ -100,5 +103,10 @@ function literal(path: string): string {
 
 function firstLine(e: unknown): string {
   const text = e instanceof Error ? e.message : String(e);
-  return text.split("\n").find((l) => l.trim() !== "")?.trim() ?? "unknown error";
+  return (
+    text
+      .split("\n")
+      .find((l) => l.trim() !== "")
+      ?.trim() ?? "unknown error"
+  );
 }

@@ -112,7 +112,14 @@ export function traceRow(s: Summary, info: TraceFileInfo, extras: RowExtras): Ro
 
 /** Summed over the rank's devices; percentages of the summed window (one device: that device's figures). */
 function temporalColumns(devices: Extract<Summary["temporal"], { available: true }>["devices"], perStep: (ns: number) => number | null): Row {
-  let window = 0, busy = 0, compute = 0, comm = 0, overlap = 0, exposedComm = 0, exposedMemory = 0, idle = 0;
+  let window = 0,
+    busy = 0,
+    compute = 0,
+    comm = 0,
+    overlap = 0,
+    exposedComm = 0,
+    exposedMemory = 0,
+    idle = 0;
   for (const d of devices) {
     const t = d.total;
     window += t.windowNs;

@@ -137,7 +137,18 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   const runs = await runRows(groupRuns(runFiles), rows, failedFiles);
   const inputPaths = traces.map((t) => t.path);
   const outputs = writeTables(outDir, shard, { rows, errors, runs }, inputPaths, force);
-  outputs.push(await writeManifest(outDir, shard, options, { traces, kept, errors, problems: listing.problems.filter((p) => mine(p.file)), threads, inputPaths, outputs: [...outputs], startedMs: Date.now() - (performance.now() - started) }));
+  outputs.push(
+    await writeManifest(outDir, shard, options, {
+      traces,
+      kept,
+      errors,
+      problems: listing.problems.filter((p) => mine(p.file)),
+      threads,
+      inputPaths,
+      outputs: [...outputs],
+      startedMs: Date.now() - (performance.now() - started),
+    }),
+  );
   return {
     traces: traces.length,
     analysed: jobs.length - progress.failed,
@@ -171,8 +182,19 @@ async function writeManifest(
   };
   const name = manifestName(shard);
   const path = join(outDir, name);
-  const hashed = await manifestInputs(run.traces.map((t) => ({ entry: t, status: statusOf(t) })), force ? null : readManifest(path), run.threads);
-  const unreadable = run.problems.map((p) => ({ root: p.root, file: p.file, size_bytes: p.sizeBytes, mtime: p.mtimeMs === null ? null : new Date(Math.round(p.mtimeMs)).toISOString(), sha256: null, status: "failed" as const }));
+  const hashed = await manifestInputs(
+    run.traces.map((t) => ({ entry: t, status: statusOf(t) })),
+    force ? null : readManifest(path),
+    run.threads,
+  );
+  const unreadable = run.problems.map((p) => ({
+    root: p.root,
+    file: p.file,
+    size_bytes: p.sizeBytes,
+    mtime: p.mtimeMs === null ? null : new Date(Math.round(p.mtimeMs)).toISOString(),
+    sha256: null,
+    status: "failed" as const,
+  }));
   const manifest = manifestJson({
     shard,
     shard_source: shard ? (options.shardSource ?? "flag") : null,
@@ -221,7 +243,8 @@ function errorRow(root: string, file: string, size: number | null, mtimeMs: numb
 
 function byTraceAndRank(a: Row, b: Row): number {
   for (const k of ["root", "file"] as const) {
-    const x = String(a[k] ?? ""), y = String(b[k] ?? "");
+    const x = String(a[k] ?? ""),
+      y = String(b[k] ?? "");
     if (x !== y) return x < y ? -1 : 1;
   }
   return Number(a["rank"] ?? -1) - Number(b["rank"] ?? -1);
@@ -235,7 +258,11 @@ function writeTables(outDir: string, shard: Shard | null, tables: { rows: Row[];
     written.push(name);
   };
   const csvHeader = (cols: readonly { name: string }[]) => cols.map((c) => c.name).join(",");
-  for (const [stem, table, cols, data] of [["traces", "traces", TRACE_COLUMNS, rows], ["runs", "runs", RUN_COLUMNS, runs], ["errors", "errors", ERROR_COLUMNS, errors]] as const) {
+  for (const [stem, table, cols, data] of [
+    ["traces", "traces", TRACE_COLUMNS, rows],
+    ["runs", "runs", RUN_COLUMNS, runs],
+    ["errors", "errors", ERROR_COLUMNS, errors],
+  ] as const) {
     const parquet = partName(stem, shard, ".parquet");
     write(parquet, parquetTable(table, cols, data), () => parquetTableName(join(outDir, parquet)) === table);
     write(partName(stem, shard, ".csv"), csvTable(cols, data), (head) => head.startsWith(csvHeader(cols)));

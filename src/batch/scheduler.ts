@@ -66,7 +66,8 @@ function slurm(env: Env, count: number | null): { shard: Shard; detail: string }
   const spanned = max === null ? null : Math.floor((max - min) / step) + 1;
   const n = optionalNumber(env, "SLURM_ARRAY_TASK_COUNT", 1) ?? spanned ?? count;
   if (n === null) throw new LlmprofError(null, "SLURM_ARRAY_TASK_ID is set but neither SLURM_ARRAY_TASK_COUNT nor SLURM_ARRAY_TASK_MAX: give --shards N");
-  if (spanned !== null && spanned !== n) throw new LlmprofError(null, `Slurm array ${min}-${max}:${step} does not hold ${n} evenly spaced tasks (a list such as --array=1,5,7?); use a range or give --shard k/n`);
+  if (spanned !== null && spanned !== n)
+    throw new LlmprofError(null, `Slurm array ${min}-${max}:${step} does not hold ${n} evenly spaced tasks (a list such as --array=1,5,7?); use a range or give --shard k/n`);
   if (count !== null && count !== n) throw new LlmprofError(null, `--shards ${count} contradicts the Slurm array's ${n} tasks`);
   if (id < min || (id - min) % step !== 0) throw new LlmprofError(null, `SLURM_ARRAY_TASK_ID ${id} is not in the array ${min}-${max ?? "?"}:${step}`);
   const index = (id - min) / step + 1;

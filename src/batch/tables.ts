@@ -118,9 +118,11 @@ export function csvTable(columns: readonly Column[], rows: readonly Row[]): stri
   return renderCsv({
     name: "batch",
     header: columns.map((c) => c.name),
-    rows: rows.map((r) => columns.map((c) => {
-      const v = r[c.name] ?? null;
-      return c.type === "timestamp" && typeof v === "number" ? new Date(v).toISOString() : v;
-    })),
+    rows: rows.map((r) =>
+      columns.map((c) => {
+        const v = r[c.name] ?? null;
+        return c.type === "timestamp" && typeof v === "number" ? new Date(v).toISOString() : v;
+      }),
+    ),
   });
 }

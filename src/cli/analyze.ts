@@ -53,36 +53,39 @@ export function registerAnalyzeCommand(program: Command): void {
     .option("--overlay-only", "with --format trace: only llmprof's tracks, to load beside the original trace")
     .option("--threads <n>", "worker threads that parse several traces (ranks) at once (default: the number of cores; 1: all in this thread)")
     .option("--max-decompressed-gib <n>", "largest size a compressed input may inflate to, in GiB (default: 64 for text; 100x the compressed size, within TMPDIR's free space, for .sqlite.gz)")
-    .option("--top <n>", `rows per name table (kernels, operators, modules) in summary.json and the HTML report, the rest summed in one "(all others)" row; CSV has every row (default ${DEFAULT_TOP_ROWS})`)
+    .option(
+      "--top <n>",
+      `rows per name table (kernels, operators, modules) in summary.json and the HTML report, the rest summed in one "(all others)" row; CSV has every row (default ${DEFAULT_TOP_ROWS})`,
+    )
     .option("--max-ranks <n>", `most ranks (traces, or processes of one Nsight report) analysed together (default ${DEFAULT_MAX_RANKS})`)
     .option("--show-paths", "keep the trace's recorded name (Kineto traceName) whole, with the recording machine's directory (default: its last component only)")
     .option("--max-devices <n>", `most distinct GPU device ids in one rank (default ${DEFAULT_MAX_DEVICES})`);
   addAnalysisFlags(command).action(async (traces: string[], flags: AnalyzeFlags) => {
-      const options = analysisOptionsFromFlags(flags);
-      const formats = parseFormats(flags.format) ?? traceByName(flags.output);
-      if (flags.overlayOnly && !formats?.includes("trace")) throw new LlmprofError(null, "--overlay-only applies to the annotated trace: add --format trace (or -o x.json.gz)");
-      const progress = new Progress("reading");
-      const files = await selectRunInputs(traces, { run: flags.run });
-      const maxTextBytes = parseGib(flags.maxDecompressedGib);
-      const top = positiveInteger("--top", flags.top) ?? DEFAULT_TOP_ROWS;
-      const limits = { maxRanks: positiveInteger("--max-ranks", flags.maxRanks) ?? DEFAULT_MAX_RANKS, maxDevices: positiveInteger("--max-devices", flags.maxDevices) ?? DEFAULT_MAX_DEVICES };
-      const threads = parseThreads(flags.threads);
-      const { models, summary, timeline } = await analyseTraces(files, {
-        ...options,
-        onProgress: (b) => progress.update(b),
-        ...limits,
-        ...(maxTextBytes !== undefined ? { maxTextBytes } : {}),
-        ...(threads !== undefined ? { threads } : {}),
-      });
-      progress.done();
-      if (flags.showPaths) summary.trace.traceName = models[0]?.meta.traceName ?? summary.trace.traceName;
-      // what summary.json and the reports show: name tables cut to --top rows plus "(all others)"; CSV keeps every row
-      const shown = boundSummary(summary, top);
-      // the HTML timeline is drawn from the analysis contexts, not from summary.json
-      const html = () => renderHtml(shown, { timeline: timeline() });
-      const trace: TraceWriter = (out) => writeAnnotatedTrace(models, summary, out, { analysis: options, overlayOnly: Boolean(flags.overlayOnly) }).then(() => undefined);
-      await writeResults({ shown, full: summary }, flags, formats, [...traces, ...files, ...settingsFiles(flags)], html, trace);
+    const options = analysisOptionsFromFlags(flags);
+    const formats = parseFormats(flags.format) ?? traceByName(flags.output);
+    if (flags.overlayOnly && !formats?.includes("trace")) throw new LlmprofError(null, "--overlay-only applies to the annotated trace: add --format trace (or -o x.json.gz)");
+    const progress = new Progress("reading");
+    const files = await selectRunInputs(traces, { run: flags.run });
+    const maxTextBytes = parseGib(flags.maxDecompressedGib);
+    const top = positiveInteger("--top", flags.top) ?? DEFAULT_TOP_ROWS;
+    const limits = { maxRanks: positiveInteger("--max-ranks", flags.maxRanks) ?? DEFAULT_MAX_RANKS, maxDevices: positiveInteger("--max-devices", flags.maxDevices) ?? DEFAULT_MAX_DEVICES };
+    const threads = parseThreads(flags.threads);
+    const { models, summary, timeline } = await analyseTraces(files, {
+      ...options,
+      onProgress: (b) => progress.update(b),
+      ...limits,
+      ...(maxTextBytes !== undefined ? { maxTextBytes } : {}),
+      ...(threads !== undefined ? { threads } : {}),
     });
+    progress.done();
+    if (flags.showPaths) summary.trace.traceName = models[0]?.meta.traceName ?? summary.trace.traceName;
+    // what summary.json and the reports show: name tables cut to --top rows plus "(all others)"; CSV keeps every row
+    const shown = boundSummary(summary, top);
+    // the HTML timeline is drawn from the analysis contexts, not from summary.json
+    const html = () => renderHtml(shown, { timeline: timeline() });
+    const trace: TraceWriter = (out) => writeAnnotatedTrace(models, summary, out, { analysis: options, overlayOnly: Boolean(flags.overlayOnly) }).then(() => undefined);
+    await writeResults({ shown, full: summary }, flags, formats, [...traces, ...files, ...settingsFiles(flags)], html, trace);
+  });
 }
 
 function positiveInteger(flag: string, value: string | undefined): number | undefined {
@@ -102,7 +105,10 @@ function parseGib(value: string | undefined): number | undefined {
 function parseFormats(list: string | undefined): OutputFormat[] | null {
   if (list === undefined) return null;
   const out: OutputFormat[] = [];
-  for (const f of list.split(",").map((x) => x.trim().toLowerCase()).filter(Boolean)) {
+  for (const f of list
+    .split(",")
+    .map((x) => x.trim().toLowerCase())
+    .filter(Boolean)) {
     if (!(OUTPUT_FORMATS as readonly string[]).includes(f)) {
       throw new LlmprofError(null, `--format: unknown format "${f}" (known: ${OUTPUT_FORMATS.join(", ")})`);
     }
@@ -174,7 +180,14 @@ function isOurTrace(path: string, gzip: boolean): boolean {
   }
 }
 
-async function writeResults(summaries: { shown: Summary; full: Summary }, flags: AnalyzeFlags, formats: OutputFormat[] | null, inputs: string[], html: () => string, trace: TraceWriter): Promise<void> {
+async function writeResults(
+  summaries: { shown: Summary; full: Summary },
+  flags: AnalyzeFlags,
+  formats: OutputFormat[] | null,
+  inputs: string[],
+  html: () => string,
+  trace: TraceWriter,
+): Promise<void> {
   const write = { inputs, force: Boolean(flags.force) };
   const summary = summaries.shown;
   const targets = outputTargets(flags.output, formats, { extensions: EXTENSIONS, fileNames: FILE_NAMES, stdoutDefault: ["text"], dirDefault: ["html", "json", "md"] });

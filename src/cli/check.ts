@@ -41,46 +41,46 @@ export function registerCheckCommand(program: Command): void {
     .option("--run <name>", "in a directory holding several runs (a TensorBoard log directory), use this one (default: the newest)")
     .option("--force", "overwrite existing files that are not llmprof outputs");
   addAnalysisFlags(command, "trace inputs (a summary.json keeps its own)").action(async (run: string, flags: CheckFlags) => {
-      if (!flags.budget && !flags.baseline && !flags.failOn) throw new LlmprofError(null, "check needs --budget <file>, --baseline <run> or --fail-on <severity>");
-      if (flags.maxRegression !== undefined && !flags.baseline) throw new LlmprofError(null, "--max-regression needs --baseline");
-      let severity: Severity | null = null;
-      if (flags.failOn !== undefined) {
-        if (!(SEVERITIES as readonly string[]).includes(flags.failOn)) throw new LlmprofError(null, `--fail-on: unknown severity "${flags.failOn}" (known: ${SEVERITIES.join(", ")})`);
-        severity = flags.failOn as Severity;
-      }
-      const maxRegressionPct = flags.maxRegression === undefined ? 5 : parsePercent("--max-regression", flags.maxRegression);
-      const options = analysisOptionsFromFlags(flags);
-      // the budget is read first: a malformed one fails fast, before any trace is parsed
-      const lines = flags.budget ? parseBudget(readText(flags.budget), flags.budget) : null;
-      const summary = await loadRun(run, options, flags.run);
-      const items: CheckItem[] = [];
-      const notes: string[] = [];
-      if (lines) items.push(...evaluateBudget(summary, lines));
-      if (flags.baseline) {
-        const base = await loadRun(flags.baseline, options, flags.run);
-        items.push(...evaluateBaseline(base, summary, { maxRegressionPct, strict: Boolean(flags.strict) }));
-      }
-      if (severity) {
-        const found = evaluateFindings(summary, severity);
-        if (typeof found === "string") notes.push(`--fail-on ${severity}: ${found}; no finding was checked`);
-        else items.push(...found);
-      }
-      if (summary.trace.partial) notes.push("the run is PARTIAL (its input was cut short): figures cover what was read");
-      const result = checkResult(items, notes);
-      const ctx = { run: summary.trace.files.length ? summary.trace.files : [run], budgetFile: flags.budget ?? null, baselineFile: flags.baseline ?? null, version: VERSION };
-      const inputs = [run, ...(flags.budget ? [flags.budget] : []), ...(flags.baseline ? [flags.baseline] : []), ...settingsFiles(flags)];
-      const write = { inputs, force: Boolean(flags.force) };
-      if (flags.junit) {
-        writeOutput(flags.junit, renderJunit(result), write);
-        process.stderr.write(`wrote ${flags.junit}\n`);
-      }
-      if (flags.markdown) {
-        writeOutput(flags.markdown, renderCheckMarkdown(result, ctx), write);
-        process.stderr.write(`wrote ${flags.markdown}\n`);
-      }
-      process.stdout.write(renderCheckText(result, ctx));
-      if (!result.passed) process.exitCode = 1;
-    });
+    if (!flags.budget && !flags.baseline && !flags.failOn) throw new LlmprofError(null, "check needs --budget <file>, --baseline <run> or --fail-on <severity>");
+    if (flags.maxRegression !== undefined && !flags.baseline) throw new LlmprofError(null, "--max-regression needs --baseline");
+    let severity: Severity | null = null;
+    if (flags.failOn !== undefined) {
+      if (!(SEVERITIES as readonly string[]).includes(flags.failOn)) throw new LlmprofError(null, `--fail-on: unknown severity "${flags.failOn}" (known: ${SEVERITIES.join(", ")})`);
+      severity = flags.failOn as Severity;
+    }
+    const maxRegressionPct = flags.maxRegression === undefined ? 5 : parsePercent("--max-regression", flags.maxRegression);
+    const options = analysisOptionsFromFlags(flags);
+    // the budget is read first: a malformed one fails fast, before any trace is parsed
+    const lines = flags.budget ? parseBudget(readText(flags.budget), flags.budget) : null;
+    const summary = await loadRun(run, options, flags.run);
+    const items: CheckItem[] = [];
+    const notes: string[] = [];
+    if (lines) items.push(...evaluateBudget(summary, lines));
+    if (flags.baseline) {
+      const base = await loadRun(flags.baseline, options, flags.run);
+      items.push(...evaluateBaseline(base, summary, { maxRegressionPct, strict: Boolean(flags.strict) }));
+    }
+    if (severity) {
+      const found = evaluateFindings(summary, severity);
+      if (typeof found === "string") notes.push(`--fail-on ${severity}: ${found}; no finding was checked`);
+      else items.push(...found);
+    }
+    if (summary.trace.partial) notes.push("the run is PARTIAL (its input was cut short): figures cover what was read");
+    const result = checkResult(items, notes);
+    const ctx = { run: summary.trace.files.length ? summary.trace.files : [run], budgetFile: flags.budget ?? null, baselineFile: flags.baseline ?? null, version: VERSION };
+    const inputs = [run, ...(flags.budget ? [flags.budget] : []), ...(flags.baseline ? [flags.baseline] : []), ...settingsFiles(flags)];
+    const write = { inputs, force: Boolean(flags.force) };
+    if (flags.junit) {
+      writeOutput(flags.junit, renderJunit(result), write);
+      process.stderr.write(`wrote ${flags.junit}\n`);
+    }
+    if (flags.markdown) {
+      writeOutput(flags.markdown, renderCheckMarkdown(result, ctx), write);
+      process.stderr.write(`wrote ${flags.markdown}\n`);
+    }
+    process.stdout.write(renderCheckText(result, ctx));
+    if (!result.passed) process.exitCode = 1;
+  });
 }
 
 function readText(path: string): string {

@@ -28,7 +28,10 @@ const FILE_NAMES: Record<CompareFormat, string> = { json: "compare.json", text: 
 /** The paths of one run argument: itself when it exists, else its comma-separated parts. */
 export function runPaths(arg: string): string[] {
   if (existsSync(arg) || !arg.includes(",")) return [arg];
-  return arg.split(",").map((p) => p.trim()).filter(Boolean);
+  return arg
+    .split(",")
+    .map((p) => p.trim())
+    .filter(Boolean);
 }
 
 /** A run's summary: loadRun (trace, rank directory or summary.json), or several trace files as one run. */
@@ -79,20 +82,23 @@ export function registerCompareCommand(program: Command): void {
     .option("--run <name>", "in a directory holding several runs (a TensorBoard log directory), use this one (default: the newest)")
     .option("--force", "overwrite existing files that are not llmprof outputs");
   addAnalysisFlags(command, "trace inputs (a summary.json keeps its own)").action(async (runs: string[], flags: CompareFlags) => {
-      const formats = parseFormats(flags.format);
-      const options = analysisOptionsFromFlags(flags);
-      if (runs.length < 2) throw new LlmprofError(null, "compare needs at least two runs (trace files, rank directories or summary.json files)");
-      if (flags.label.length > runs.length) throw new LlmprofError(null, `--label given ${flags.label.length} times for ${runs.length} runs`);
-      const inputs: LabelledSummary[] = [];
-      for (const [k, arg] of runs.entries()) inputs.push({ label: flags.label[k] ?? defaultLabel(arg), summary: await loadCompareRun(arg, options, flags.run) });
-      writeCompare(compareSummaries(inputs), flags, formats, [...runs.flatMap(runPaths), ...settingsFiles(flags)]);
-    });
+    const formats = parseFormats(flags.format);
+    const options = analysisOptionsFromFlags(flags);
+    if (runs.length < 2) throw new LlmprofError(null, "compare needs at least two runs (trace files, rank directories or summary.json files)");
+    if (flags.label.length > runs.length) throw new LlmprofError(null, `--label given ${flags.label.length} times for ${runs.length} runs`);
+    const inputs: LabelledSummary[] = [];
+    for (const [k, arg] of runs.entries()) inputs.push({ label: flags.label[k] ?? defaultLabel(arg), summary: await loadCompareRun(arg, options, flags.run) });
+    writeCompare(compareSummaries(inputs), flags, formats, [...runs.flatMap(runPaths), ...settingsFiles(flags)]);
+  });
 }
 
 function parseFormats(list: string | undefined): CompareFormat[] | null {
   if (list === undefined) return null;
   const out: CompareFormat[] = [];
-  for (const f of list.split(",").map((x) => x.trim().toLowerCase()).filter(Boolean)) {
+  for (const f of list
+    .split(",")
+    .map((x) => x.trim().toLowerCase())
+    .filter(Boolean)) {
     if (!(COMPARE_FORMATS as readonly string[]).includes(f)) throw new LlmprofError(null, `--format: unknown format "${f}" (known: ${COMPARE_FORMATS.join(", ")})`);
     out.push(f as CompareFormat);
   }

@@ -91,23 +91,26 @@ export function registerDiffCommand(program: Command): void {
     .option("--min-change <pct>", "relative floor below which a time change is never significant (default 2%)")
     .option("--force", "overwrite existing files that are not llmprof outputs");
   addAnalysisFlags(command, "trace inputs (a summary.json keeps its own)").action(async (base: string, head: string, flags: DiffFlags) => {
-      const formats = parseFormats(flags.format);
-      const options = analysisOptionsFromFlags(flags);
-      const noise: NoiseOptions = {};
-      if (flags.noiseFactor !== undefined) noise.factor = parsePositive("--noise-factor", flags.noiseFactor);
-      if (flags.minChange !== undefined) noise.minRelativePct = parsePercent("--min-change", flags.minChange);
-      const rows = flags.rows === undefined ? undefined : Math.max(1, Math.floor(parsePositive("--rows", flags.rows)));
-      const b = await loadRun(base, options, flags.run);
-      const h = await loadRun(head, options, flags.run);
-      const diff = diffSummaries(b, h, { noise });
-      writeDiff(diff, flags, formats, [base, head, ...settingsFiles(flags)], rows);
-    });
+    const formats = parseFormats(flags.format);
+    const options = analysisOptionsFromFlags(flags);
+    const noise: NoiseOptions = {};
+    if (flags.noiseFactor !== undefined) noise.factor = parsePositive("--noise-factor", flags.noiseFactor);
+    if (flags.minChange !== undefined) noise.minRelativePct = parsePercent("--min-change", flags.minChange);
+    const rows = flags.rows === undefined ? undefined : Math.max(1, Math.floor(parsePositive("--rows", flags.rows)));
+    const b = await loadRun(base, options, flags.run);
+    const h = await loadRun(head, options, flags.run);
+    const diff = diffSummaries(b, h, { noise });
+    writeDiff(diff, flags, formats, [base, head, ...settingsFiles(flags)], rows);
+  });
 }
 
 function parseFormats(list: string | undefined): DiffFormat[] | null {
   if (list === undefined) return null;
   const out: DiffFormat[] = [];
-  for (const f of list.split(",").map((x) => x.trim().toLowerCase()).filter(Boolean)) {
+  for (const f of list
+    .split(",")
+    .map((x) => x.trim().toLowerCase())
+    .filter(Boolean)) {
     if (!(DIFF_FORMATS as readonly string[]).includes(f)) throw new LlmprofError(null, `--format: unknown format "${f}" (known: ${DIFF_FORMATS.join(", ")})`);
     out.push(f as DiffFormat);
   }

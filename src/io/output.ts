@@ -124,7 +124,9 @@ function removeQuietly(tmp: TempFile): void {
 export function describeFsError(e: unknown): string {
   const err = e as NodeJS.ErrnoException;
   if (err && typeof err.code === "string") {
-    const text = String(err.message ?? "").replace(/^[A-Z]+: /, "").replace(/, \w+ '.*'$/, "");
+    const text = String(err.message ?? "")
+      .replace(/^[A-Z]+: /, "")
+      .replace(/, \w+ '.*'$/, "");
     return `${text} (${err.code})`;
   }
   return e instanceof Error ? e.message : String(e);
@@ -168,10 +170,7 @@ export function readJsonFile(path: string): unknown {
 }
 
 /** Where each requested output format goes: stdout, one file, or files in a directory. */
-export type OutputTargets<F extends string> =
-  | { kind: "stdout"; formats: F[] }
-  | { kind: "file"; format: F; path: string }
-  | { kind: "dir"; dir: string; files: { format: F; path: string }[] };
+export type OutputTargets<F extends string> = { kind: "stdout"; formats: F[] } | { kind: "file"; format: F; path: string } | { kind: "dir"; dir: string; files: { format: F; path: string }[] };
 
 export interface OutputNaming<F extends string> {
   /** Format implied by a file extension (".json" -> "json"). */

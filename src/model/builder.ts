@@ -8,19 +8,7 @@
 import { Float64Column, Int32Column, Uint8Column, permute, sortOrder } from "./columns.js";
 import { DiagnosticsCollector, type DiagnosticId } from "./diagnostics.js";
 import { StringTableBuilder, type StringIndex } from "./strings.js";
-import type {
-  CollectiveTable,
-  CpuSliceTable,
-  DeviceInfo,
-  FwdBwdTable,
-  GpuTable,
-  MemoryTable,
-  RangeTable,
-  RuntimeTable,
-  ThreadTable,
-  TraceMeta,
-  TraceModel,
-} from "./tables.js";
+import type { CollectiveTable, CpuSliceTable, DeviceInfo, FwdBwdTable, GpuTable, MemoryTable, RangeTable, RuntimeTable, ThreadTable, TraceMeta, TraceModel } from "./tables.js";
 import { lowerBound } from "./search.js";
 
 /** Scratch row for a CPU slice; fields reset to "none" after each commit. */
@@ -145,14 +133,15 @@ export interface BuilderParts {
   threadPid: Float64Array;
   threadTid: Float64Array;
   threadName: Int32Array;
-  cpu: Record<"kind", Uint8Array> & Record<"name" | "thread" | "inputDims" | "inputTypes" | "collective", Int32Array> & Record<"start" | "end" | "externalId" | "seq" | "fwdThread" | "pythonId" | "pythonParentId" | "flops", Float64Array>;
+  cpu: Record<"kind", Uint8Array> &
+    Record<"name" | "thread" | "inputDims" | "inputTypes" | "collective", Int32Array> &
+    Record<"start" | "end" | "externalId" | "seq" | "fwdThread" | "pythonId" | "pythonParentId" | "flops", Float64Array>;
   rt: Record<"kind", Uint8Array> & Record<"name" | "thread", Int32Array> & Record<"start" | "end" | "correlation" | "externalId", Float64Array>;
   gpu: Record<"kind", Uint8Array> &
     Record<"name" | "device" | "stream" | "grid" | "block" | "registers" | "sharedMemory" | "collective" | "scope", Int32Array> &
     Record<"start" | "end" | "correlation" | "externalId" | "bytes", Float64Array>;
   range: Record<"name" | "device" | "stream", Int32Array> & Record<"start" | "end", Float64Array>;
-  coll: Record<"name" | "dtype" | "groupSize" | "groupName" | "groupDescription" | "groupRanks" | "inSplits" | "outSplits" | "peer", Int32Array> &
-    Record<"inNelems" | "outNelems", Float64Array>;
+  coll: Record<"name" | "dtype" | "groupSize" | "groupName" | "groupDescription" | "groupRanks" | "inSplits" | "outSplits" | "peer", Int32Array> & Record<"inNelems" | "outNelems", Float64Array>;
   mem: Record<"thread" | "device", Int32Array> & Record<"time" | "bytes" | "totalAllocated" | "totalReserved", Float64Array>;
   flow: Record<"phase", Uint8Array> & Record<"thread", Int32Array> & Record<"id" | "time", Float64Array>;
   diagnostics: Array<[DiagnosticId, number, string | undefined]>;
@@ -833,11 +822,7 @@ export function slicesByThread(thread: Int32Array, threadCount: number): Int32Ar
 }
 
 /** Parent and depth of every slice, by a stack sweep per thread. */
-function nestSlices(
-  cpu: Omit<CpuSliceTable, "parent" | "depth">,
-  byThread: Int32Array[],
-  diagnostics: DiagnosticsCollector,
-): { parent: Int32Array; depth: Int32Array } {
+function nestSlices(cpu: Omit<CpuSliceTable, "parent" | "depth">, byThread: Int32Array[], diagnostics: DiagnosticsCollector): { parent: Int32Array; depth: Int32Array } {
   const parent = new Int32Array(cpu.length).fill(-1);
   const depth = new Int32Array(cpu.length);
   const stack = new Int32Array(4096);
@@ -862,11 +847,7 @@ function nestSlices(
 }
 
 /** For each runtime call, the innermost CPU slice on its thread that encloses its start. */
-function enclosingSlices(
-  cpu: Omit<CpuSliceTable, "parent" | "depth">,
-  byThread: Int32Array[],
-  runtime: Omit<RuntimeTable, "cpuParent">,
-): Int32Array {
+function enclosingSlices(cpu: Omit<CpuSliceTable, "parent" | "depth">, byThread: Int32Array[], runtime: Omit<RuntimeTable, "cpuParent">): Int32Array {
   const out = new Int32Array(runtime.length).fill(-1);
   const rtByThread = slicesByThread(runtime.thread, byThread.length);
   const stack = new Int32Array(4096);
@@ -891,11 +872,7 @@ function enclosingSlices(
   return out;
 }
 
-function linkLaunches(
-  gpu: Omit<GpuTable, "launch">,
-  runtime: Omit<RuntimeTable, "cpuParent">,
-  diagnostics: DiagnosticsCollector,
-): Int32Array {
+function linkLaunches(gpu: Omit<GpuTable, "launch">, runtime: Omit<RuntimeTable, "cpuParent">, diagnostics: DiagnosticsCollector): Int32Array {
   const byCorrelation = new Map<number, number>();
   let duplicates = 0;
   for (let r = 0; r < runtime.length; r++) {

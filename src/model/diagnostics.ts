@@ -13,8 +13,7 @@ export interface DiagnosticDefinition {
 export const DIAGNOSTICS = {
   "truncated-input": {
     severity: "warning",
-    explanation:
-      "The file ends in the middle of the trace (an interrupted write or a cut download); the complete events before the cut were read and the result is partial.",
+    explanation: "The file ends in the middle of the trace (an interrupted write or a cut download); the complete events before the cut were read and the result is partial.",
   },
   "unterminated-root": {
     severity: "warning",
@@ -59,8 +58,7 @@ export const DIAGNOSTICS = {
   },
   "partial-slice-overlap": {
     severity: "info",
-    explanation:
-      "A CPU slice starts inside another on the same thread but ends after it (clock rounding); it was nested under the earlier slice.",
+    explanation: "A CPU slice starts inside another on the same thread but ends after it (clock rounding); it was nested under the earlier slice.",
   },
   "oversized-value": {
     severity: "warning",

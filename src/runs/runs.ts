@@ -36,7 +36,7 @@ export interface RunFile {
 /** Rank lists as ranges: [0,1,2,5,7,8] -> "0-2,5,7-8". */
 export function rankRanges(ranks: readonly number[]): string {
   const parts: string[] = [];
-  for (let i = 0; i < ranks.length; ) {
+  for (let i = 0; i < ranks.length;) {
     let j = i;
     while (j + 1 < ranks.length && ranks[j + 1] === ranks[j]! + 1) j++;
     parts.push(j === i ? String(ranks[i]) : `${ranks[i]}-${ranks[j]}`);
@@ -120,7 +120,10 @@ function makeRun(files: RunFile[], ordinal: number): Run {
   const tb = PROFILE_DIR.exec(directory);
   let name = tb ? (tb[1] ? `${tb[1]}/${tb[2]}` : tb[2]!) : directory || posix.basename(first.entry.root) || ".";
   if (ordinal > 0) name += `#${ordinal}`;
-  const ranksFound = files.map((f) => f.meta.rank).filter((r): r is number => r !== null).sort((a, b) => a - b);
+  const ranksFound = files
+    .map((f) => f.meta.rank)
+    .filter((r): r is number => r !== null)
+    .sort((a, b) => a - b);
   const worldSize = first.meta.worldSize ?? Math.max(1, files.length);
   const ranksMissing: number[] = [];
   if (first.meta.worldSize !== null) for (let r = 0; r < worldSize; r++) if (!ranksFound.includes(r)) ranksMissing.push(r);

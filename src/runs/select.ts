@@ -57,7 +57,9 @@ async function selectRun(dir: string, options: SelectOptions): Promise<string[]>
     for (const line of runListing(runs, chosen)) log(line);
   }
   if (chosen.ranksMissing.length > 0) {
-    log(`llmprof: warning: run ${JSON.stringify(chosen.name)} has world size ${chosen.worldSize} but no file for rank${chosen.ranksMissing.length > 1 ? "s" : ""} ${rankRanges(chosen.ranksMissing)}: analysing ${chosen.ranksFound.length} of ${chosen.worldSize} ranks`);
+    log(
+      `llmprof: warning: run ${JSON.stringify(chosen.name)} has world size ${chosen.worldSize} but no file for rank${chosen.ranksMissing.length > 1 ? "s" : ""} ${rankRanges(chosen.ranksMissing)}: analysing ${chosen.ranksFound.length} of ${chosen.worldSize} ranks`,
+    );
   }
   // shown as the user gave the directory: a relative directory gives relative file names
   return chosen.files.map((f) => (isAbsolute(dir) ? f.entry.path : relative(process.cwd(), f.entry.path)));
@@ -68,7 +70,10 @@ export function runListing(runs: readonly Run[], chosen: Run | null): string[] {
   const width = Math.max(...runs.map((r) => printable(r.name).length));
   return runs.map((r) => {
     const ranks = r.ranksMissing.length > 0 ? `${r.ranksFound.length}/${r.worldSize} ranks (missing ${rankRanges(r.ranksMissing)})` : `${r.worldSize} rank${r.worldSize > 1 ? "s" : ""}`;
-    const date = new Date(r.dateMs).toISOString().replace("T", " ").replace(/\.\d+Z$/, "Z");
+    const date = new Date(r.dateMs)
+      .toISOString()
+      .replace("T", " ")
+      .replace(/\.\d+Z$/, "Z");
     return `${r === chosen ? "*" : " "} ${printable(r.name).padEnd(width)}  ${date}  ${ranks}  ${formatBytes(r.sizeBytes)}`;
   });
 }

@@ -184,22 +184,29 @@ const sharedFiles = (() => {
 describe("kernel categories on every shared trace", () => {
   // without ../shared there is nothing to iterate: a skipped entry keeps the suite non-empty (vitest fails empty suites)
   if (sharedFiles.length === 0) it.skip("../shared/traces is not here: the every-trace check is skipped", () => undefined);
-  else it.each(sharedFiles)("%s: \"other\" is at most 5% of kernel time", async (rel) => {
-    const models = await loadTraces([join(SHARED_TRACES, rel)]);
-    for (const model of models) {
-      const s = analyzeModels([model]);
-      if (!s.kernels.available || s.kernels.totalNs === 0) continue;
-      const other = s.kernels.byCategory.find((c) => c.category === "other")?.totalNs ?? 0;
-      expect(other / s.kernels.totalNs).toBeLessThanOrEqual(0.05);
-    }
-  }, 120_000);
+  else
+    it.each(sharedFiles)(
+      '%s: "other" is at most 5% of kernel time',
+      async (rel) => {
+        const models = await loadTraces([join(SHARED_TRACES, rel)]);
+        for (const model of models) {
+          const s = analyzeModels([model]);
+          if (!s.kernels.available || s.kernels.totalNs === 0) continue;
+          const other = s.kernels.byCategory.find((c) => c.category === "other")?.totalNs ?? 0;
+          expect(other / s.kernels.totalNs).toBeLessThanOrEqual(0.05);
+        }
+      },
+      120_000,
+    );
 });
 
 /** TraceLens's published GEMM share (% of kernel time) from its ops_summary_by_category.csv. */
 function tracelensGemmPct(gpu: string): number | null {
   const p = sharedTrace(`external/tracelens-reference/${gpu}__Qwen_Qwen1.5-0.5B-Chat__1016005_perf_report_csvs__ops_summary_by_category.csv`);
   if (!p) return null;
-  const row = readFileSync(p, "utf8").split("\n").find((l) => l.startsWith("GEMM,"));
+  const row = readFileSync(p, "utf8")
+    .split("\n")
+    .find((l) => l.startsWith("GEMM,"));
   return row ? Number(row.split(",")[3]) : null;
 }
 
@@ -209,25 +216,29 @@ describe("GEMM share of the Qwen1.5-0.5B step vs TraceLens", () => {
   for (const gpu of ["h100", "mi300"]) {
     const path = sharedTrace(`external/tracelens/${gpu}-qwen1.5-0.5b.json.gz`);
     const published = tracelensGemmPct(gpu);
-    it.skipIf(!path || published === null)(`${gpu}: raw-JSON GEMM share by launching op, and llmprof's, within 3 points of TraceLens`, async () => {
-      const raw = readRaw(path!);
-      const index = indexRaw(raw);
-      let gemm = 0;
-      let all = 0;
-      for (const e of raw.traceEvents) {
-        if (e.ph !== "X" || e.cat !== "kernel") continue;
-        const launch = index.launch.get(e.args?.["correlation"]);
-        if (!launch) continue;
-        const op = innermost(containing(index, launch.tid, launch.ts!), (c) => c.cat === "cpu_op");
-        all += e.dur!;
-        if (op && GEMM_OPS.has(op.name!)) gemm += e.dur!;
-      }
-      const rawPct = (100 * gemm) / all;
-      expect(Math.abs(rawPct - published!)).toBeLessThanOrEqual(3);
-      const s = analyzeModels([await parseKineto(path!)]);
-      if (!s.kernels.available) throw new Error("no kernels");
-      const ours = s.kernels.byCategory.find((c) => c.category === "gemm")?.pctOfKernelTime ?? 0;
-      expect(Math.abs(ours - published!)).toBeLessThanOrEqual(3);
-    }, 120_000);
+    it.skipIf(!path || published === null)(
+      `${gpu}: raw-JSON GEMM share by launching op, and llmprof's, within 3 points of TraceLens`,
+      async () => {
+        const raw = readRaw(path!);
+        const index = indexRaw(raw);
+        let gemm = 0;
+        let all = 0;
+        for (const e of raw.traceEvents) {
+          if (e.ph !== "X" || e.cat !== "kernel") continue;
+          const launch = index.launch.get(e.args?.["correlation"]);
+          if (!launch) continue;
+          const op = innermost(containing(index, launch.tid, launch.ts!), (c) => c.cat === "cpu_op");
+          all += e.dur!;
+          if (op && GEMM_OPS.has(op.name!)) gemm += e.dur!;
+        }
+        const rawPct = (100 * gemm) / all;
+        expect(Math.abs(rawPct - published!)).toBeLessThanOrEqual(3);
+        const s = analyzeModels([await parseKineto(path!)]);
+        if (!s.kernels.available) throw new Error("no kernels");
+        const ours = s.kernels.byCategory.find((c) => c.category === "gemm")?.pctOfKernelTime ?? 0;
+        expect(Math.abs(ours - published!)).toBeLessThanOrEqual(3);
+      },
+      120_000,
+    );
   }
 });

@@ -108,7 +108,12 @@ describe("findings", () => {
     const f = (await finding(RANK0, "unfused-optimizer"))!;
     const raw = readRaw(RANK0);
     const [a, b] = window(raw);
-    near(f.costNs, attributeRaw(raw, a, b).filter((k) => k.phase === "optimizer").reduce((s, k) => s + k.durNs, 0));
+    near(
+      f.costNs,
+      attributeRaw(raw, a, b)
+        .filter((k) => k.phase === "optimizer")
+        .reduce((s, k) => s + k.durNs, 0),
+    );
     await silent(GPU_BOUND, "unfused-optimizer");
   });
 
@@ -142,7 +147,12 @@ describe("findings", () => {
     const f = (await finding(RECOMPUTE, "recomputation"))!;
     const raw = readRaw(RECOMPUTE);
     const [a, b] = window(raw);
-    near(f.costNs, attributeRaw(raw, a, b).filter((k) => k.phase === "recompute").reduce((s, k) => s + k.durNs, 0));
+    near(
+      f.costNs,
+      attributeRaw(raw, a, b)
+        .filter((k) => k.phase === "recompute")
+        .reduce((s, k) => s + k.durNs, 0),
+    );
     await silent(TINY, "recomputation");
   });
 
@@ -166,7 +176,11 @@ describe("findings", () => {
     expect(f.evidence[0]!.label).toMatch(/LlamaDecoderLayer#1$/);
     // independent: per-layer totals (forward + backward + recompute) by containment on the edited events
     const [a, b] = window(raw);
-    const totals = [0, 1].map((k) => attributeRaw(raw, a, b).filter((x) => x.phase !== "optimizer" && layerOf(raw, x) === k).reduce((s, x) => s + x.durNs, 0));
+    const totals = [0, 1].map((k) =>
+      attributeRaw(raw, a, b)
+        .filter((x) => x.phase !== "optimizer" && layerOf(raw, x) === k)
+        .reduce((s, x) => s + x.durNs, 0),
+    );
     near(f.costNs, (totals[1]! - totals[0]!) / 2); // median of two layers = their mean
     await silent(GPU_BOUND, "slow-layer", options);
     const big = sharedTrace("kineto/llama-1b-train-sdpa.json.gz");

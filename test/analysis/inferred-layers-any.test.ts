@@ -59,7 +59,7 @@ function rawLayerKernelNs(
   for (const step of windows) {
     const ops = topLevelOps(raw, tid, step.start, step.end);
     let repeats = 0;
-    for (let i = 0; i + block.length <= ops.length; ) {
+    for (let i = 0; i + block.length <= ops.length;) {
       const copy = block.every((name, j) => ops[i + j]!.name === name);
       if (!copy) {
         i++;
@@ -91,7 +91,7 @@ function rawRuns(names: (string | null)[], durations: number[], blocks: readonly
   for (const block of blocks) {
     const p = block.length;
     const covered: number[] = [];
-    for (let i = 0; p > 0 && i + p <= names.length; ) {
+    for (let i = 0; p > 0 && i + p <= names.length;) {
       let k = 0;
       while (i + (k + 1) * p <= names.length && block.every((n, j) => names[i + k * p + j] === n)) k++;
       if (k < 2) {

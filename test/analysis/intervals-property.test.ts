@@ -13,7 +13,11 @@ const intervals = fc.array(
   fc.tuple(fc.integer({ min: 0, max: 60 }), fc.integer({ min: 0, max: 12 })).map(([s, d]) => [s, s + d] as const),
   { maxLength: 25 },
 );
-const toSet = (list: readonly (readonly [number, number])[]) => unionOfPairs(list.map((p) => p[0]), list.map((p) => p[1]));
+const toSet = (list: readonly (readonly [number, number])[]) =>
+  unionOfPairs(
+    list.map((p) => p[0]),
+    list.map((p) => p[1]),
+  );
 
 function disjointSorted(set: IntervalSet): boolean {
   for (let i = 0; i < set.length; i++) {

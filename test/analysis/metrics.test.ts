@@ -52,7 +52,10 @@ describe("metrics catalogue", () => {
       } else {
         expect(diffRowOf(figures.rows, m.id), `${m.id} in diff figures`).toBeDefined();
       }
-      expect(rows.some((r) => r.id === (m.compareRow ?? `figure.${m.id}`)), `${m.id} in compare`).toBe(true);
+      expect(
+        rows.some((r) => r.id === (m.compareRow ?? `figure.${m.id}`)),
+        `${m.id} in compare`,
+      ).toBe(true);
       const col = batchColumnOf(m);
       if (col !== null) {
         expect(columns.has(col), `${m.id} column ${col}`).toBe(true);

@@ -21,7 +21,7 @@ describe("module names", () => {
     expect(dottedLabel("lm_head", "model")).toBe("lm_head");
   });
 
-  it("the hook snippet's \"Class: path\": class from the prefix (as Kineto names it), instance by path", () => {
+  it('the hook snippet\'s "Class: path": class from the prefix (as Kineto names it), instance by path', () => {
     for (const n of ["LlamaMLP: model.layers.3.mlp", "Linear: lm_head", "LlamaForCausalLM: model", "LlamaRMSNorm: model.norm"]) expect(isModuleName(n), n).toBe(true);
     // a class prefix needs a module path after it; annotations with a colon stay annotations
     for (const n of ["Epoch: 3", "Loss: 0.25", "autograd::engine::evaluate_function: MmBackward0", "Note: see model.layers", "LlamaMLP: "]) expect(isModuleName(n), n).toBe(false);

@@ -73,7 +73,9 @@ describe("module breakdown", () => {
     // independent: kernels launched on the autograd thread under a module span that is itself under the backward engine
     const raw = readRaw(path);
     const [from, to] = windowOf(raw);
-    const expected = attributeRaw(raw, from, to).filter((k) => k.phase === "recompute").reduce((a, k) => a + k.durNs, 0);
+    const expected = attributeRaw(raw, from, to)
+      .filter((k) => k.phase === "recompute")
+      .reduce((a, k) => a + k.durNs, 0);
     const recompute = s.phases.total.find((p) => p.phase === "recompute")!;
     expectClose(recompute.kernelNs, expected);
     expect(recompute.kernelNs).toBeGreaterThan(0);
@@ -84,7 +86,7 @@ describe("module breakdown", () => {
     it.skipIf(!path)(`${name}: 22 decoder layers per step; the paper's modules with forward and backward time`, async () => {
       const s = await summarize(path!);
       if (!s.modules.available) throw new Error("unavailable");
-      const cls = (c: string) => s.modules.available ? s.modules.classes.find((r) => r.className === c) : undefined;
+      const cls = (c: string) => (s.modules.available ? s.modules.classes.find((r) => r.className === c) : undefined);
       expect(cls("LlamaDecoderLayer")?.instances).toBe(22);
       expect(cls("LlamaDecoderLayer")?.calls).toBe(44);
       for (const c of ["Embedding", "LlamaRMSNorm", "LlamaAttention", "LlamaMLP", "Linear", "SiLUActivation"]) {

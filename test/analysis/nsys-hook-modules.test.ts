@@ -41,7 +41,9 @@ function rawNsysForward(): Map<string, number> {
 function rawKinetoForwardUs(): Map<string, number> {
   const events = readRaw(KINETO).traceEvents;
   const gpuByCorrelation = new Map<number, number>();
-  for (const e of events) if (e.ph === "X" && ["kernel", "gpu_memcpy", "gpu_memset"].includes(e.cat ?? "")) gpuByCorrelation.set(Number(e.args?.["correlation"]), (gpuByCorrelation.get(Number(e.args?.["correlation"])) ?? 0) + e.dur!);
+  for (const e of events)
+    if (e.ph === "X" && ["kernel", "gpu_memcpy", "gpu_memset"].includes(e.cat ?? ""))
+      gpuByCorrelation.set(Number(e.args?.["correlation"]), (gpuByCorrelation.get(Number(e.args?.["correlation"])) ?? 0) + e.dur!);
   const launches = events.filter((e) => (e.cat === "cuda_runtime" || e.cat === "cuda_driver") && gpuByCorrelation.has(Number(e.args?.["correlation"])));
   const spans = events.filter((e) => e.ph === "X" && e.name?.startsWith("nn.Module: "));
   const classOf = (e: RawEvent) => e.name!.slice("nn.Module: ".length).replace(/_\d+$/, "");

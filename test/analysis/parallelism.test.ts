@@ -27,7 +27,11 @@ const DDP = [0, 1].map((r) => fixture(`multi-gpu/l2-ddp-straggler-2gpu-rank${r}.
 const cache = new Map<string, Promise<Summary>>();
 function summarize(paths: string[], options = {}): Promise<Summary> {
   const key = paths.join(",") + JSON.stringify(options);
-  if (!cache.has(key)) cache.set(key, Promise.all(paths.map((p) => parseKineto(p))).then((m) => analyzeModels(m, options)));
+  if (!cache.has(key))
+    cache.set(
+      key,
+      Promise.all(paths.map((p) => parseKineto(p))).then((m) => analyzeModels(m, options)),
+    );
   return cache.get(key)!;
 }
 
@@ -232,7 +236,10 @@ describe("pipeline bubbles (fixtures/distributed/pp2-1f1b-m{4,8})", () => {
   for (const m of [4, 8]) {
     it(`m=${m}: bubble = P2P kernel time without compute, per stage, equals the raw recomputation; schedule 1F1B with m forward and m backward`, async () => {
       const stages = await stagesOf(m);
-      expect(stages.map((x) => [x.rank, x.stage, x.stages])).toEqual([[0, 0, 2], [1, 1, 2]]);
+      expect(stages.map((x) => [x.rank, x.stage, x.stages])).toEqual([
+        [0, 0, 2],
+        [1, 1, 2],
+      ]);
       for (const st of stages) {
         const raw = readRaw(pair(`pp2-1f1b-m${m}`)[st.rank!]!);
         const w = rawWindow(raw);
@@ -247,7 +254,7 @@ describe("pipeline bubbles (fixtures/distributed/pp2-1f1b-m{4,8})", () => {
         // 1F1B on 2 stages: stage 0 runs one warm-up forward; stage 1 alternates from the start
         const expected = st.stage === 0 ? ["F", ...Array.from({ length: m - 1 }, () => "F B"), "B"].join(" ") : Array.from({ length: m }, () => "F B").join(" ");
         expect(row.schedule).toBe(expected);
-        near(row.idealBubblePct! * 1e6, (100 * (2 - 1) / (m + 2 - 1)) * 1e6);
+        near(row.idealBubblePct! * 1e6, ((100 * (2 - 1)) / (m + 2 - 1)) * 1e6);
         expect(row.bubblePct).toBeLessThanOrEqual(row.noComputePct);
       }
     });
@@ -275,7 +282,9 @@ describe("Nsight Systems (no collective args): groups by NCCL stream (fixtures/n
     const db = new Database(plain, { readonly: true });
     // per process (pid order = rank order here) and stream: NCCL kernels of the whole report
     const rows = db
-      .prepare("SELECT (k.globalPid >> 24) & 16777215 pid, k.streamId stream, count(*) n FROM CUPTI_ACTIVITY_KIND_KERNEL k JOIN StringIds s ON s.id = k.demangledName WHERE s.value LIKE 'ncclDevKernel_%' GROUP BY pid, stream ORDER BY pid, stream")
+      .prepare(
+        "SELECT (k.globalPid >> 24) & 16777215 pid, k.streamId stream, count(*) n FROM CUPTI_ACTIVITY_KIND_KERNEL k JOIN StringIds s ON s.id = k.demangledName WHERE s.value LIKE 'ncclDevKernel_%' GROUP BY pid, stream ORDER BY pid, stream",
+      )
       .all() as { pid: number; stream: number; n: number }[];
     db.close();
     const s = analyzeModels(await loadTraces([path]));

@@ -47,7 +47,8 @@ function importViolations(files: ReadonlyMap<string, string>): Violation[] {
         const target = resolveRelative(file, specifier);
         const to = layerOf(target);
         if (!to) out.push({ file, line, specifier, problem: `imports ${target}, which belongs to no layer` });
-        else if (to !== from && !from.mayImport.includes(to.name)) out.push({ file, line, specifier, problem: `layer ${from.name} imports layer ${to.name} (allowed: ${from.mayImport.join(", ") || "none"})` });
+        else if (to !== from && !from.mayImport.includes(to.name))
+          out.push({ file, line, specifier, problem: `layer ${from.name} imports layer ${to.name} (allowed: ${from.mayImport.join(", ") || "none"})` });
       } else if (PURE_LAYERS.includes(from.name)) {
         const bare = specifier.replace(/^node:/, "");
         if (IO_MODULES.includes(bare)) out.push({ file, line, specifier, problem: `layer ${from.name} is pure and does no I/O` });

@@ -51,7 +51,10 @@ describe("llmprof batch over the fixtures", () => {
     for (const file of expectedFiles) {
       const expected = await expectedFor(join(archive.input, file));
       const mine = rows.filter((r) => r["file"] === file);
-      expect(mine.map((r) => r["rank"]), file).toEqual(expected.map((e) => e.rank));
+      expect(
+        mine.map((r) => r["rank"]),
+        file,
+      ).toEqual(expected.map((e) => e.rank));
       expected.forEach((e, i) => {
         const row = mine[i]!;
         expect(row["ranks_in_file"]).toBe(expected.length);
@@ -67,7 +70,10 @@ describe("llmprof batch over the fixtures", () => {
 
   it("gives an nsys report of a 2-GPU job one row per rank", () => {
     const ddp = rows.filter((r) => r["file"] === "nsys/nsys-l2-ddp-2gpu.sqlite.gz");
-    expect(ddp.map((r) => [r["rank"], r["world_size"]])).toEqual([[0, 2], [1, 2]]);
+    expect(ddp.map((r) => [r["rank"], r["world_size"]])).toEqual([
+      [0, 2],
+      [1, 2],
+    ]);
     expect(ddp.every((r) => (r["exposed_comm_pct"] as number) > 0 && (r["comm_ms_per_step"] as number) > 0)).toBe(true);
   });
 
@@ -131,7 +137,11 @@ describe("llmprof batch refuses what it must not do", () => {
 
   it("exits 2 on bad usage", () => {
     const a = makeArchive();
-    for (const args of [["--shard", "4/3"], ["--shard", "x"], ["--jobs", "0"]]) {
+    for (const args of [
+      ["--shard", "4/3"],
+      ["--shard", "x"],
+      ["--jobs", "0"],
+    ]) {
       const r = runCli(["batch", a.input, "--out", join(a.root, "o"), ...args]);
       expect(r.status, args.join(" ")).toBe(2);
       expect(r.stderr.trim().split("\n")).toHaveLength(1);

@@ -31,19 +31,48 @@ const covers = (paths: readonly string[], shards: readonly { index: number; coun
 describe("--shard auto: the shard from the scheduler's variables", () => {
   const paths = tracesUnder(FIXTURES);
   const cases: [string, Record<string, string>[], string | undefined][] = [
-    ["Slurm 1-2", [{ SLURM_ARRAY_TASK_ID: "1", SLURM_ARRAY_TASK_COUNT: "2", SLURM_ARRAY_TASK_MIN: "1", SLURM_ARRAY_TASK_MAX: "2" }, { SLURM_ARRAY_TASK_ID: "2", SLURM_ARRAY_TASK_COUNT: "2", SLURM_ARRAY_TASK_MIN: "1", SLURM_ARRAY_TASK_MAX: "2" }], undefined],
-    ["Slurm 0-2:2", [{ SLURM_ARRAY_TASK_ID: "0", SLURM_ARRAY_TASK_COUNT: "2", SLURM_ARRAY_TASK_MIN: "0", SLURM_ARRAY_TASK_MAX: "2", SLURM_ARRAY_TASK_STEP: "2" }, { SLURM_ARRAY_TASK_ID: "2", SLURM_ARRAY_TASK_COUNT: "2", SLURM_ARRAY_TASK_MIN: "0", SLURM_ARRAY_TASK_MAX: "2", SLURM_ARRAY_TASK_STEP: "2" }], undefined],
+    [
+      "Slurm 1-2",
+      [
+        { SLURM_ARRAY_TASK_ID: "1", SLURM_ARRAY_TASK_COUNT: "2", SLURM_ARRAY_TASK_MIN: "1", SLURM_ARRAY_TASK_MAX: "2" },
+        { SLURM_ARRAY_TASK_ID: "2", SLURM_ARRAY_TASK_COUNT: "2", SLURM_ARRAY_TASK_MIN: "1", SLURM_ARRAY_TASK_MAX: "2" },
+      ],
+      undefined,
+    ],
+    [
+      "Slurm 0-2:2",
+      [
+        { SLURM_ARRAY_TASK_ID: "0", SLURM_ARRAY_TASK_COUNT: "2", SLURM_ARRAY_TASK_MIN: "0", SLURM_ARRAY_TASK_MAX: "2", SLURM_ARRAY_TASK_STEP: "2" },
+        { SLURM_ARRAY_TASK_ID: "2", SLURM_ARRAY_TASK_COUNT: "2", SLURM_ARRAY_TASK_MIN: "0", SLURM_ARRAY_TASK_MAX: "2", SLURM_ARRAY_TASK_STEP: "2" },
+      ],
+      undefined,
+    ],
     ["Kubernetes Indexed Job", [{ JOB_COMPLETION_INDEX: "0" }, { JOB_COMPLETION_INDEX: "1" }], "2"],
-    ["AWS Batch", [{ AWS_BATCH_JOB_ARRAY_INDEX: "0", AWS_BATCH_JOB_ARRAY_SIZE: "2" }, { AWS_BATCH_JOB_ARRAY_INDEX: "1", AWS_BATCH_JOB_ARRAY_SIZE: "2" }], undefined],
+    [
+      "AWS Batch",
+      [
+        { AWS_BATCH_JOB_ARRAY_INDEX: "0", AWS_BATCH_JOB_ARRAY_SIZE: "2" },
+        { AWS_BATCH_JOB_ARRAY_INDEX: "1", AWS_BATCH_JOB_ARRAY_SIZE: "2" },
+      ],
+      undefined,
+    ],
   ];
   it.each(cases)("%s: its two tasks are shards 1/2 and 2/2, which cover every fixture trace exactly once", (_name, envs, shards) => {
     const resolved = envs.map((env) => resolveShard(undefined, shards, env));
-    expect(resolved.map((r) => r.shard)).toEqual([{ index: 1, count: 2 }, { index: 2, count: 2 }]);
+    expect(resolved.map((r) => r.shard)).toEqual([
+      { index: 1, count: 2 },
+      { index: 2, count: 2 },
+    ]);
     expect(resolved.every((r) => r.source !== "flag" && r.source !== null)).toBe(true);
     // the same variables give the same shard (a retried task)
     expect(envs.map((env) => resolveShard("auto", shards, env).shard)).toEqual(resolved.map((r) => r.shard));
     expect(paths.length).toBeGreaterThan(5);
-    expect(covers(paths, resolved.map((r) => r.shard!))).toEqual(paths.map(() => 1));
+    expect(
+      covers(
+        paths,
+        resolved.map((r) => r.shard!),
+      ),
+    ).toEqual(paths.map(() => 1));
   });
   it("an explicit k/n or none wins over the variables; contradictions and missing sizes are usage errors", () => {
     const slurm = { SLURM_ARRAY_TASK_ID: "3", SLURM_ARRAY_TASK_COUNT: "4" };
@@ -73,7 +102,15 @@ describe("array-job parts, manifests, re-runs and SQL over the parts", () => {
   const names = ["2025-05-01/llama-tiny-train.json.gz", "2025-05-01/llama-tiny-train-nostack.json.gz", "2025-05-02/llama-tiny-train.json.gz", "2025-05-02/l2-train-gpu-bound-bs8.json.gz"];
   const slurm = (k: number) => ({ SLURM_ARRAY_TASK_ID: String(k), SLURM_ARRAY_TASK_COUNT: "2", SLURM_ARRAY_TASK_MIN: "1", SLURM_ARRAY_TASK_MAX: "2" });
   const part = (table: string, k: number, ext = ".parquet") => join(out, table, `shard=${k}-of-2`, `part-${k}-of-2${ext}`);
-  const manifest = (k: number) => JSON.parse(readFileSync(join(out, "manifests", `shard=${k}-of-2.json`), "utf8")) as { shard: unknown; shard_source: string; llmprof_version: string; options: unknown; outputs: string[]; inputs: { file: string; size_bytes: number; mtime: string; sha256: string; status: string }[] };
+  const manifest = (k: number) =>
+    JSON.parse(readFileSync(join(out, "manifests", `shard=${k}-of-2.json`), "utf8")) as {
+      shard: unknown;
+      shard_source: string;
+      llmprof_version: string;
+      options: unknown;
+      outputs: string[];
+      inputs: { file: string; size_bytes: number; mtime: string; sha256: string; status: string }[];
+    };
 
   beforeAll(() => {
     root = tempRoot("llmprof-fleet-");
@@ -207,7 +244,9 @@ describe("--inputs-from: a listing of paths", () => {
 
   it("two shards of a listing take every listed trace once, relative to the listing's common directory", () => {
     const root = tempRoot("llmprof-listing-");
-    const paths = tracesUnder(FIXTURES).filter((p) => !p.endsWith(".parquetdir")).map((p) => join(FIXTURES, p));
+    const paths = tracesUnder(FIXTURES)
+      .filter((p) => !p.endsWith(".parquetdir"))
+      .map((p) => join(FIXTURES, p));
     const shards = [1, 2].map((k) => listedInputs(paths, join(root, "out"), (rel) => shardOf(rel, 2) === k));
     const taken = shards.flatMap((s) => s.entries.map((e) => e.path)).sort();
     expect(taken).toEqual([...paths].sort());
@@ -230,9 +269,15 @@ describe("--inputs-from: a listing of paths", () => {
     expect(r.status).toBe(1);
     expect(r.stderr).toMatch(/2 traces: 2 analysed, 0 unchanged \(kept\), 2 failed/);
     const rows = await readParquet(join(out, "traces.parquet"));
-    expect(rows.map((x) => [x["root"], x["file"]]).sort()).toEqual([[root, "a/llama-tiny-train-nostack.json.gz"], [root, "b/c/l2-train-gpu-bound-bs8.json.gz"]]);
+    expect(rows.map((x) => [x["root"], x["file"]]).sort()).toEqual([
+      [root, "a/llama-tiny-train-nostack.json.gz"],
+      [root, "b/c/l2-train-gpu-bound-bs8.json.gz"],
+    ]);
     const errors = await readParquet(join(out, "errors.parquet"));
-    expect(errors.map((e) => [e["file"], /no such file|URL/.test(String(e["error"]))]).sort()).toEqual([["gone.json.gz", true], ["s3://bucket/x.json.gz", true]]);
+    expect(errors.map((e) => [e["file"], /no such file|URL/.test(String(e["error"]))]).sort()).toEqual([
+      ["gone.json.gz", true],
+      ["s3://bucket/x.json.gz", true],
+    ]);
     // the same listing from a file is the same work: all kept
     const again = cli(["batch", "--inputs-from", join(root, "listing.txt"), "--out", out, "--jobs", "1"]);
     expect(again.stderr).toMatch(/2 traces: 0 analysed, 2 unchanged \(kept\), 2 failed/);
@@ -268,7 +313,10 @@ describe("examples/array-jobs", () => {
   });
 
   it("the Kubernetes Indexed Job parses, its --shards equals completions, and its script is valid bash", () => {
-    const job = parseYaml(readFileSync(join(dir, "k8s-indexed-job.yaml"), "utf8")) as { kind: string; spec: { completionMode: string; completions: number; template: { spec: { containers: { args: string[] }[] } } } };
+    const job = parseYaml(readFileSync(join(dir, "k8s-indexed-job.yaml"), "utf8")) as {
+      kind: string;
+      spec: { completionMode: string; completions: number; template: { spec: { containers: { args: string[] }[] } } };
+    };
     expect(job.kind).toBe("Job");
     expect(job.spec.completionMode).toBe("Indexed");
     const script = job.spec.template.spec.containers[0]!.args[0]!;

@@ -27,7 +27,10 @@ describe.skipIf(!available)("llmprof batch over ../shared/traces", () => {
     for (const file of files) {
       const expected = await expectedFor(join(SHARED_TRACES, file));
       const mine = rows.filter((x) => x["file"] === file);
-      expect(mine.map((x) => x["rank"]), file).toEqual(expected.map((e) => e.rank));
+      expect(
+        mine.map((x) => x["rank"]),
+        file,
+      ).toEqual(expected.map((e) => e.rank));
       expected.forEach((e, i) => {
         for (const [col, value] of Object.entries(e.values)) expectClose(mine[i]![col], value, `${file} rank ${e.rank} ${col}`);
       });

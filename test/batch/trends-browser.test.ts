@@ -40,7 +40,7 @@ function rowsFor(model: string, steps: number[]): Row[] {
       gpu_idle_pct: 10 + i,
       exposed_comm_pct: 1,
       mfu_pct: 40 + (model === "llama-a" ? 0 : 5),
-      tokens_per_s: 1000 / ms * 4096,
+      tokens_per_s: (1000 / ms) * 4096,
     };
   });
 }
@@ -102,9 +102,9 @@ describe.skipIf(!hasChromium)("batch index trends in Chromium", () => {
     await page.dispatchEvent("#trend-group-pattern", "change");
     const legend = await page.locator("#trends ul.legend li").allTextContents();
     expect(legend.sort()).toEqual(["llama-a", "llama-b"]);
-    const points = await page.locator('figure[data-chart="step_time_median_ms"] circle').evaluateAll((cs) =>
-      cs.map((c) => ({ x: Number(c.getAttribute("cx")), title: c.querySelector("title")?.textContent ?? "" })),
-    );
+    const points = await page
+      .locator('figure[data-chart="step_time_median_ms"] circle')
+      .evaluateAll((cs) => cs.map((c) => ({ x: Number(c.getAttribute("cx")), title: c.querySelector("title")?.textContent ?? "" })));
     expect(points).toHaveLength(rows.length);
     const xOf = (commit: string) => points.find((p) => p.title.includes(`commit-${commit}/`) && p.title.startsWith("llama-a"))!.x;
     const xs = COMMITS.map(xOf);

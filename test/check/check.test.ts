@@ -180,7 +180,13 @@ describe("--fail-on", () => {
 
   it("fails on a finding at or above the severity", async () => {
     const s = { ...(await summarize(SDPA)) } as unknown as Record<string, unknown>;
-    s["findings"] = { available: true, findings: [{ id: "host-bound", title: "GPU waits for the CPU", severity: "high", costPctOfWindow: 90 }, { id: "tiny", title: "t", severity: "low" }] };
+    s["findings"] = {
+      available: true,
+      findings: [
+        { id: "host-bound", title: "GPU waits for the CPU", severity: "high", costPctOfWindow: 90 },
+        { id: "tiny", title: "t", severity: "low" },
+      ],
+    };
     const items = evaluateFindings(s as unknown as Summary, "medium");
     if (typeof items === "string") throw new Error(items);
     expect(items.map((i) => [i.metric, i.passed])).toEqual([["findings.host-bound", false]]);

@@ -25,7 +25,18 @@ interface KernelJsonRow {
   others?: number;
 }
 
-function analyse(name: string, t: FanOutTrace, extra: string[] = []): { out: string; json: { kernels: { byName: KernelJsonRow[] }; operators: { byName: { name: string; calls: number; gpuSelfNs: number; others?: number }[] }; bounded?: { table: string; rows: number; kept: number }[] } } {
+function analyse(
+  name: string,
+  t: FanOutTrace,
+  extra: string[] = [],
+): {
+  out: string;
+  json: {
+    kernels: { byName: KernelJsonRow[] };
+    operators: { byName: { name: string; calls: number; gpuSelfNs: number; others?: number }[] };
+    bounded?: { table: string; rows: number; kept: number }[];
+  };
+} {
   const path = join(dir, `${name}.json`);
   writeFileSync(path, t.text);
   const out = join(dir, `${name}-out`);
@@ -68,7 +79,9 @@ describe("many distinct kernel names (point 4)", () => {
   });
 
   it("CSV has every kernel name; summary.json and the HTML report stay small", () => {
-    const csv = readFileSync(join(out, "csv", "kernels.csv"), "utf8").trim().split("\r\n");
+    const csv = readFileSync(join(out, "csv", "kernels.csv"), "utf8")
+      .trim()
+      .split("\r\n");
     expect(csv).toHaveLength(N + 1);
     // 500 rows of ~250 bytes; without the bound 6,000 names made 2.1 MB
     expect(statSync(join(out, "summary.json")).size).toBeLessThan(400_000);

@@ -46,7 +46,8 @@ describe("temporary files (point 1)", () => {
 describe("every input file is protected from -o ... --force (point 8)", () => {
   for (const flag of ["--config", "--peaks", "--gpu-info"]) {
     it(flag, () => {
-      const content = flag === "--gpu-info" ? "<nvidia_smi_log><gpu><product_name>NVIDIA H100 80GB HBM3</product_name></gpu></nvidia_smi_log>\n" : flag === "--peaks" ? "tflops:\n  bf16: 989.4\n" : "findings: {}\n";
+      const content =
+        flag === "--gpu-info" ? "<nvidia_smi_log><gpu><product_name>NVIDIA H100 80GB HBM3</product_name></gpu></nvidia_smi_log>\n" : flag === "--peaks" ? "tflops:\n  bf16: 989.4\n" : "findings: {}\n";
       const p = file(`settings${flag}.json`, content);
       const r = runCli(["analyze", trace, flag, p, "-o", p, "--force"]);
       expectCleanError(r, p, /is one of the inputs/);
@@ -147,7 +148,10 @@ describe("privacy (point 10)", () => {
   it("the trace's recorded name keeps no directory of the recording machine", () => {
     const text = gunzipSync(readFileSync(trace)).toString("utf8");
     const named = file("named.json", text.replace(/"traceName": *"[^"]*"/, '"traceName": "/home/alice/secret-project/tmp1234/rank0.pt.trace.json"'));
-    for (const args of [["analyze", named, "-f", "json,md"], ["info", named]]) {
+    for (const args of [
+      ["analyze", named, "-f", "json,md"],
+      ["info", named],
+    ]) {
       const r = runCli(args);
       expect(r.status).toBe(0);
       expect(r.stdout).not.toContain("/home/alice");
@@ -274,7 +278,10 @@ describe("Markdown for pull-request comments is inert (point 6)", () => {
   const BIDI = "\u202eevil\u202c\u2066iso\u2069\u200f";
   const hostile = (name: string, extra: string) => {
     const text = gunzipSync(readFileSync(trace)).toString("utf8");
-    return file(name, text.replace(/"name": "void at::native::elementwise_kernel/g, `"name": ${JSON.stringify(`${PING} ${BIDI}\u0007\u001b[31m`).slice(0, -1)}${extra}void at::native::elementwise_kernel`));
+    return file(
+      name,
+      text.replace(/"name": "void at::native::elementwise_kernel/g, `"name": ${JSON.stringify(`${PING} ${BIDI}\u0007\u001b[31m`).slice(0, -1)}${extra}void at::native::elementwise_kernel`),
+    );
   };
   const check = (md: string, readable = PING.slice(0, 60)) => {
     expect(md).not.toMatch(/@[\w/]/);
@@ -343,7 +350,7 @@ describe("diff of an edited summary.json with malformed entries (point 9)", () =
     const good = file("good-summary.json", runCli(["analyze", trace, "-f", "json"]).stdout);
     const edits: [string, (s: Record<string, Record<string, unknown>>) => void, RegExp][] = [
       ["row-null", (s) => ((s["kernels"]!["byName"] as unknown[])[0] = null), /kernels\.byName\[0\] is null/],
-      ["name-number", (s) => (((s["kernels"]!["byName"] as Record<string, unknown>[])[0]!)["name"] = 5), /kernels\.byName\[0\]\.name is number/],
+      ["name-number", (s) => ((s["kernels"]!["byName"] as Record<string, unknown>[])[0]!["name"] = 5), /kernels\.byName\[0\]\.name is number/],
       ["table-object", (s) => (s["temporal"]!["devices"] = {}), /temporal\.devices is object, expected a list/],
       ["table-missing", (s) => delete s["operators"]!["byName"], /operators\.byName is missing/],
       ["phases-not-list", (s) => (s["phases"]!["steps"] = [{ step: 2, phases: 5 }]), /phases\.steps\[0\]\.phases is number/],

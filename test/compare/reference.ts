@@ -117,7 +117,10 @@ export function rawAttention(raw: RawTrace, pattern = /Attention/): RawAttention
     const r = launch.get(g.args?.["correlation"]);
     if (r) launches.push({ g, r });
   }
-  const enclosing = stab(raw, launches.map((x, id) => ({ tid: x.r.tid, t: x.r.ts!, id })));
+  const enclosing = stab(
+    raw,
+    launches.map((x, id) => ({ tid: x.r.tid, t: x.r.ts!, id })),
+  );
   const isAttn = (e: RawEvent) => isModule(e) && pattern.test(classOf(e));
   const result: RawAttention = { forwardNs: 0, backwardNs: 0, recomputeNs: 0 };
   const backward: { id: number; durNs: number; src: { tid: unknown; ts: number } }[] = [];
@@ -140,7 +143,10 @@ export function rawAttention(raw: RawTrace, pattern = /Attention/): RawAttention
     }
     if (enc.some(isAttn)) result.forwardNs += durNs;
   });
-  const fwdEnclosing = stab(raw, backward.map((b) => ({ tid: b.src.tid, t: b.src.ts, id: b.id })));
+  const fwdEnclosing = stab(
+    raw,
+    backward.map((b) => ({ tid: b.src.tid, t: b.src.ts, id: b.id })),
+  );
   for (const b of backward) if (fwdEnclosing.get(b.id)!.some(isAttn)) result.backwardNs += b.durNs;
   return result;
 }

@@ -52,7 +52,7 @@ async function checkAttentionPair(basePath: string, headPath: string): Promise<v
     const expected = expectedDelta("LlamaAttention", f);
     // SDPA is faster: attention's own kernel time drops, by more than 15% per step
     expect(expected).toBeLessThan(0);
-    expect(-expected / ((refB.get("LlamaAttention")![f]) / nb)).toBeGreaterThan(0.15);
+    expect(-expected / (refB.get("LlamaAttention")![f] / nb)).toBeGreaterThan(0.15);
     expect(r.deltaAbs!).toBeLessThan(0);
     expect(Math.abs(r.deltaAbs! - expected)).toBeLessThanOrEqual(Math.max(2, Math.abs(expected) * 1e-6));
     expect(r.verdict).toBe("significant");
@@ -117,10 +117,12 @@ describe("diff: the noise rule", () => {
   it("a run against itself: every change is 0 and nothing is significant", async () => {
     const s = await summarize(fixture("llama-tiny-train.json.gz"));
     const d = diffSummaries(s, s);
-    for (const sec of d.sections) if (sec.available) for (const r of sec.rows) {
-      expect(r.deltaAbs ?? 0).toBe(0);
-      expect(r.verdict).not.toBe("significant");
-    }
+    for (const sec of d.sections)
+      if (sec.available)
+        for (const r of sec.rows) {
+          expect(r.deltaAbs ?? 0).toBe(0);
+          expect(r.verdict).not.toBe("significant");
+        }
   });
 
   it("one profiled step per run: noise cannot be estimated, and the diff says so", async () => {

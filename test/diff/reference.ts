@@ -53,7 +53,10 @@ function stab(raw: RawTrace, queries: Query[]): Map<number, RawEvent[]> {
         stack.push(e);
       }
       while (stack.length && stack[stack.length - 1]!.ts! + stack[stack.length - 1]!.dur! < q.t) stack.pop();
-      out.set(q.id, stack.filter((e) => e.ts! + e.dur! >= q.t));
+      out.set(
+        q.id,
+        stack.filter((e) => e.ts! + e.dur! >= q.t),
+      );
     }
   }
   return out;
@@ -85,7 +88,10 @@ export function classSelfTimes(raw: RawTrace): Map<string, ClassSelf> {
     const r = launch.get(g.args?.["correlation"]);
     if (r) kernels.push({ g, r });
   }
-  const enc = stab(raw, kernels.map((k, id) => ({ tid: k.r.tid, t: k.r.ts!, id })));
+  const enc = stab(
+    raw,
+    kernels.map((k, id) => ({ tid: k.r.tid, t: k.r.ts!, id })),
+  );
   // second pass: the module enclosing each linked forward op
   const srcQueries: Query[] = [];
   const bwdOf = new Map<number, number>();

@@ -20,7 +20,19 @@ export function controlCharacterNames(seed: number, n: number): string[] {
 }
 
 /** Every name that is special on a plain JavaScript object. */
-export const PROTOTYPE_NAMES = ["__proto__", "constructor", "prototype", "toString", "valueOf", "hasOwnProperty", "isPrototypeOf", "__defineGetter__", "__lookupSetter__", "propertyIsEnumerable", "toLocaleString"] as const;
+export const PROTOTYPE_NAMES = [
+  "__proto__",
+  "constructor",
+  "prototype",
+  "toString",
+  "valueOf",
+  "hasOwnProperty",
+  "isPrototypeOf",
+  "__defineGetter__",
+  "__lookupSetter__",
+  "propertyIsEnumerable",
+  "toLocaleString",
+] as const;
 
 /** Long names shaped to make a backtracking regex explode on the built-in patterns' prefixes. */
 export function regexHostileNames(length: number): string[] {
@@ -72,7 +84,9 @@ export function fanOutKineto(o: FanOutOptions): FanOutTrace {
     if (op !== undefined) events.push(`{"ph":"X","cat":"cpu_op","name":${JSON.stringify(op)},"pid":1,"tid":1,"ts":${t}.2,"dur":3.6,"args":{"External id":${i + 1}}}`);
     events.push(`{"ph":"X","cat":"cuda_runtime","name":"cudaLaunchKernel","pid":1,"tid":1,"ts":${t + 1},"dur":2,"args":{"correlation":${i + 1},"External id":${i + 1}}}`);
     const d = device(i);
-    events.push(`{"ph":"X","cat":"kernel","name":${JSON.stringify(name(i))},"pid":${d},"tid":7,"ts":${t + 3},"dur":${durUs},"args":{"correlation":${i + 1},"External id":${i + 1},"device":${d},"stream":7}}`);
+    events.push(
+      `{"ph":"X","cat":"kernel","name":${JSON.stringify(name(i))},"pid":${d},"tid":7,"ts":${t + 3},"dur":${durUs},"args":{"correlation":${i + 1},"External id":${i + 1},"device":${d},"stream":7}}`,
+    );
     const k = byName.get(name(i)) ?? { count: 0, totalNs: 0 };
     k.count++;
     k.totalNs += durUs * 1000;

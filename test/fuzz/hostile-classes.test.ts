@@ -53,7 +53,11 @@ describe("control characters (generated names)", () => {
       expect(out.markdown).not.toMatch(BIDI);
       expect(out.json).not.toMatch(C0_C1); // escaped as \uXXXX
       expect(out.json).not.toMatch(BIDI);
-      expect(JSON.parse(out.json).kernels.byName.map((r: { name: string }) => r.name).sort()).toEqual([...new Set(names)].sort());
+      expect(
+        JSON.parse(out.json)
+          .kernels.byName.map((r: { name: string }) => r.name)
+          .sort(),
+      ).toEqual([...new Set(names)].sort());
       // the names are all there: one kernel row per distinct name
       expect(s.kernels.available && s.kernels.byName.length).toBe(new Set(names).size);
     });

@@ -47,7 +47,10 @@ export const MUTATIONS: Record<string, Mutation> = {
     return buf;
   },
   deleteEvents(base, r) {
-    return assemble(base, base.events.filter(() => r() > 0.2));
+    return assemble(
+      base,
+      base.events.filter(() => r() > 0.2),
+    );
   },
   duplicateEvents(base, r) {
     const out: string[] = [];
@@ -76,7 +79,12 @@ export const MUTATIONS: Record<string, Mutation> = {
     return assemble(base, events);
   },
   negativeAndHugeTimes(base, r) {
-    return assemble(base, base.events.map((e) => (r() < 0.1 ? e.replace(/"dur": [\d.]+/, `"dur": ${pick(r, ["-5", "1e30", "0", "-0.001"])}`).replace(/"ts": [\d.]+/, (m) => (r() < 0.3 ? `"ts": ${pick(r, ["-1e15", "9e99", "0"])}` : m)) : e)));
+    return assemble(
+      base,
+      base.events.map((e) =>
+        r() < 0.1 ? e.replace(/"dur": [\d.]+/, `"dur": ${pick(r, ["-5", "1e30", "0", "-0.001"])}`).replace(/"ts": [\d.]+/, (m) => (r() < 0.3 ? `"ts": ${pick(r, ["-1e15", "9e99", "0"])}` : m)) : e,
+      ),
+    );
   },
   unbalancedBeginEnd(base, r) {
     const extra = Array.from({ length: 20 }, (_, k) => `{"ph": "${r() < 0.5 ? "B" : "E"}", "name": "be${k}", "pid": 1, "tid": ${idx(r, 3)}, "ts": ${1000 + idx(r, 100000)}}`);
@@ -110,15 +118,18 @@ export const MUTATIONS: Record<string, Mutation> = {
     return buf;
   },
   shuffledKeys(base, r) {
-    return assemble(base, base.events.map((e) => {
-      try {
-        const o = JSON.parse(e) as Record<string, unknown>;
-        const keys = Object.keys(o).sort(() => r() - 0.5);
-        return JSON.stringify(Object.fromEntries(keys.map((k) => [k, o[k]])));
-      } catch {
-        return e;
-      }
-    }));
+    return assemble(
+      base,
+      base.events.map((e) => {
+        try {
+          const o = JSON.parse(e) as Record<string, unknown>;
+          const keys = Object.keys(o).sort(() => r() - 0.5);
+          return JSON.stringify(Object.fromEntries(keys.map((k) => [k, o[k]])));
+        } catch {
+          return e;
+        }
+      }),
+    );
   },
   notAnObject(base, r) {
     const events = [...base.events];

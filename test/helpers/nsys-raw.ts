@@ -112,7 +112,9 @@ function rawFromDatabase(db: Database.Database): RawNsys {
     hasNvtx.n === 0
       ? []
       : db
-          .prepare("SELECT COALESCE(n.text, s.value) AS text, n.start AS start, n.end AS end, n.globalTid AS tid FROM NVTX_EVENTS n LEFT JOIN StringIds s ON s.id = n.textId WHERE n.eventType = 59 AND n.end IS NOT NULL")
+          .prepare(
+            "SELECT COALESCE(n.text, s.value) AS text, n.start AS start, n.end AS end, n.globalTid AS tid FROM NVTX_EVENTS n LEFT JOIN StringIds s ON s.id = n.textId WHERE n.eventType = 59 AND n.end IS NOT NULL",
+          )
           .all()
   ) as { text: string | null; start: number; end: number; tid: number }[];
   const ranges = nvtxRows.map((r) => {
@@ -132,13 +134,24 @@ function rawFromDatabase(db: Database.Database): RawNsys {
     )
     .all() as { tid: number; start: number; kernelNs: number }[];
   const kernels = db
-    .prepare(`SELECT s.value AS name, k.start AS start, k.end AS end, r.start AS launchedAt FROM CUPTI_ACTIVITY_KIND_KERNEL k
-       JOIN StringIds s ON s.id = k.demangledName LEFT JOIN CUPTI_ACTIVITY_KIND_RUNTIME r ON r.correlationId = k.correlationId AND k.globalPid = ${SAME_PROCESS} ORDER BY k.start`)
+    .prepare(
+      `SELECT s.value AS name, k.start AS start, k.end AS end, r.start AS launchedAt FROM CUPTI_ACTIVITY_KIND_KERNEL k
+       JOIN StringIds s ON s.id = k.demangledName LEFT JOIN CUPTI_ACTIVITY_KIND_RUNTIME r ON r.correlationId = k.correlationId AND k.globalPid = ${SAME_PROCESS} ORDER BY k.start`,
+    )
     .all() as RawNsys["kernels"];
   const plain = ({ name, start, end, tid, seq }: RawRange) => ({ name, start, end, tid, ...(seq === undefined ? {} : { seq }) });
   const hookRange = /^[A-Z][A-Za-z0-9_]*: [a-z_][A-Za-z0-9_.]*$/;
   const modules = nvtxRows.filter((r) => hookRange.test(r.text ?? "")).map((r) => ({ name: r.text!, start: r.start, end: r.end, tid: r.tid }));
-  return { modules, ranges: ranges.filter((r) => r.op).map(plain), steps: ranges.filter((r) => /^ProfilerStep#\d+$/.test(r.name)).map(plain).sort((a, b) => a.start - b.start), launches, kernels };
+  return {
+    modules,
+    ranges: ranges.filter((r) => r.op).map(plain),
+    steps: ranges
+      .filter((r) => /^ProfilerStep#\d+$/.test(r.name))
+      .map(plain)
+      .sort((a, b) => a.start - b.start),
+    launches,
+    kernels,
+  };
 }
 
 /** Operator ranges on `tid` inside [from, to) that no other operator range on that thread encloses, in time order. */

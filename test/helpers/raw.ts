@@ -50,9 +50,7 @@ export function referenceSteps(raw: RawTrace): RefStep[] {
   const ev = raw.traceEvents;
   const launchTs = new Map<unknown, number>();
   for (const e of ev) if ((e.cat === "cuda_runtime" || e.cat === "cuda_driver") && e.args) launchTs.set(e.args["correlation"], e.ts!);
-  const cpuSteps = ev
-    .filter((e) => e.cat === "user_annotation" && /^ProfilerStep#\d+$/.test(e.name ?? ""))
-    .sort((a, b) => a.ts! - b.ts!);
+  const cpuSteps = ev.filter((e) => e.cat === "user_annotation" && /^ProfilerStep#\d+$/.test(e.name ?? "")).sort((a, b) => a.ts! - b.ts!);
   const out: RefStep[] = [];
   let prevEnd = -Infinity;
   for (const s of cpuSteps) {
@@ -187,7 +185,9 @@ export function referenceServingWindow(raw: RawTrace, name: string): { markers: 
   // SGLang's step[...] sits inside vLLM-style execute_..._generation_... ranges: the outermost one is the step
   const outer = ann.filter((e) => /^(step\[|execute_)/.test(e.name ?? "") && e.ts! <= m.ts! && e.ts! + e.dur! >= m.ts! + m.dur!).sort((a, b) => a.ts! - b.ts!)[0]!;
   const corr = (e: RawEvent) => (e.args?.["correlation"] as number | undefined) ?? NaN;
-  const launchedInside = new Set(raw.traceEvents.filter((e) => e.ph === "X" && (e.cat === "cuda_runtime" || e.cat === "cuda_driver") && e.ts! >= outer.ts! && e.ts! < outer.ts! + outer.dur!).map(corr));
+  const launchedInside = new Set(
+    raw.traceEvents.filter((e) => e.ph === "X" && (e.cat === "cuda_runtime" || e.cat === "cuda_driver") && e.ts! >= outer.ts! && e.ts! < outer.ts! + outer.dur!).map(corr),
+  );
   const gpuEnd = Math.max(...raw.traceEvents.filter((e) => isGpu(e) && launchedInside.has(corr(e))).map((e) => e.ts! + e.dur!));
   return { markers, windowUs: Math.max(outer.ts! + outer.dur!, gpuEnd) - outer.ts! };
 }

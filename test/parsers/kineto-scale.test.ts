@@ -18,7 +18,7 @@ const TINY = fixture("llama-tiny-train.json.gz");
 const tmp = mkdtempSync(join(tmpdir(), "llmprof-scale-"));
 
 describe("KeyMatcher", () => {
-  const keys = { ph: 1, cat: 2, "External id": 3, "Sequence number": 4, "est. achieved occupancy %": 5, "é": 6 };
+  const keys = { ph: 1, cat: 2, "External id": 3, "Sequence number": 4, "est. achieved occupancy %": 5, é: 6 };
   const m = new KeyMatcher(keys);
   const match = (s: string) => {
     const b = Buffer.from(`xx${s}yy`, "utf8"); // keys are matched inside a larger buffer

@@ -33,14 +33,25 @@ describe("the bundled 2-rank DDP report (one sqlite, two processes)", async () =
   writeFileSync(plain, gunzipSync(readFileSync(path)));
   const db = new Database(plain, { readonly: true });
   // processes that launched GPU work, in pid order (pid = bits 24..47 of globalPid)
-  const procs = db.prepare("SELECT globalPid, count(*) n, sum(end - start) t FROM CUPTI_ACTIVITY_KIND_KERNEL GROUP BY globalPid ORDER BY (globalPid >> 24) & 16777215").all() as { globalPid: number; n: number; t: number }[];
-  const nccl = db.prepare("SELECT k.globalPid, count(*) n, sum(k.end - k.start) t FROM CUPTI_ACTIVITY_KIND_KERNEL k JOIN StringIds s ON s.id = k.demangledName WHERE s.value LIKE 'ncclDevKernel_%' GROUP BY k.globalPid").all() as { globalPid: number; n: number; t: number }[];
+  const procs = db.prepare("SELECT globalPid, count(*) n, sum(end - start) t FROM CUPTI_ACTIVITY_KIND_KERNEL GROUP BY globalPid ORDER BY (globalPid >> 24) & 16777215").all() as {
+    globalPid: number;
+    n: number;
+    t: number;
+  }[];
+  const nccl = db
+    .prepare(
+      "SELECT k.globalPid, count(*) n, sum(k.end - k.start) t FROM CUPTI_ACTIVITY_KIND_KERNEL k JOIN StringIds s ON s.id = k.demangledName WHERE s.value LIKE 'ncclDevKernel_%' GROUP BY k.globalPid",
+    )
+    .all() as { globalPid: number; n: number; t: number }[];
   db.close();
   const models = await loadTraces([path]);
 
   it("splits into two models, ranks 0 and 1, each satisfying the invariants", () => {
     expect(procs).toHaveLength(2);
-    expect(models.map((m) => [m.meta.rank, m.meta.worldSize])).toEqual([[0, 2], [1, 2]]);
+    expect(models.map((m) => [m.meta.rank, m.meta.worldSize])).toEqual([
+      [0, 2],
+      [1, 2],
+    ]);
     for (const m of models) assertModelIntegrity(m);
   });
 

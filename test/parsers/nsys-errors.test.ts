@@ -43,7 +43,9 @@ describe("nsys readers on bad input", () => {
   });
 
   it("an nsys export without StringIds: names the missing table", async () => {
-    const path = makeDb("nostrings.sqlite", ["CREATE TABLE CUPTI_ACTIVITY_KIND_KERNEL (start INTEGER, end INTEGER, deviceId INTEGER, streamId INTEGER, correlationId INTEGER, globalPid INTEGER, demangledName INTEGER)"]);
+    const path = makeDb("nostrings.sqlite", [
+      "CREATE TABLE CUPTI_ACTIVITY_KIND_KERNEL (start INTEGER, end INTEGER, deviceId INTEGER, streamId INTEGER, correlationId INTEGER, globalPid INTEGER, demangledName INTEGER)",
+    ]);
     expect((await errorOf(path)).problem).toMatch(/missing table StringIds/);
   });
 

@@ -44,7 +44,9 @@ function fingerprint(m: TraceModel) {
     cpuDims: Array.from(m.cpu.inputDims, s),
     runtime: [m.runtime.start, m.runtime.end, m.runtime.kind, m.runtime.correlation, m.runtime.cpuParent, m.runtime.thread].map((a) => Array.from(a)),
     runtimeNames: Array.from(m.runtime.name, s),
-    gpu: [m.gpu.start, m.gpu.end, m.gpu.kind, m.gpu.launch, m.gpu.grid, m.gpu.block, m.gpu.bytes, m.gpu.stream, m.gpu.device, m.gpu.registers, m.gpu.sharedMemory, m.gpu.collective].map((a) => Array.from(a)),
+    gpu: [m.gpu.start, m.gpu.end, m.gpu.kind, m.gpu.launch, m.gpu.grid, m.gpu.block, m.gpu.bytes, m.gpu.stream, m.gpu.device, m.gpu.registers, m.gpu.sharedMemory, m.gpu.collective].map((a) =>
+      Array.from(a),
+    ),
     gpuNames: Array.from(m.gpu.name, s),
     fwdbwd: [Array.from(m.fwdbwd.fwd), Array.from(m.fwdbwd.bwd)],
     threads: [Array.from(m.threads.pid), Array.from(m.threads.tid), Array.from(m.threads.name, s)],
@@ -234,7 +236,10 @@ describe(".nsys-rep reports", () => {
     mkdirSync(bin, { recursive: true });
     const log = join(tmp, "nsys-args.txt");
     // a stand-in for nsys: records its argv (one per line) and writes the fixture to --output
-    writeFileSync(join(bin, "nsys"), `#!/bin/sh\nprintf '%s\\n' "$@" > '${log}'\nout=""\nwhile [ $# -gt 0 ]; do if [ "$1" = "--output" ]; then out="$2"; fi; shift; done\n/bin/cp '${plainSqlite}' "$out"\n`);
+    writeFileSync(
+      join(bin, "nsys"),
+      `#!/bin/sh\nprintf '%s\\n' "$@" > '${log}'\nout=""\nwhile [ $# -gt 0 ]; do if [ "$1" = "--output" ]; then out="$2"; fi; shift; done\n/bin/cp '${plainSqlite}' "$out"\n`,
+    );
     chmodSync(join(bin, "nsys"), 0o755);
     const rep = join(tmp, "report; rm -rf x.nsys-rep");
     writeFileSync(rep, "");

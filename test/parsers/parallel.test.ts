@@ -46,7 +46,8 @@ function expectSameModels(got: readonly Model[], want: readonly Model[]): void {
   expect(c2.map(([k]) => k)).toEqual(c1.map(([k]) => k));
   expect(c1.length).toBeGreaterThan(50);
   for (let i = 0; i < c1.length; i++) expect(c2[i]![1].equals(c1[i]![1]), c1[i]![0]).toBe(true);
-  const rest = (ms: readonly Model[]) => ms.map((m) => ({ strings: m.strings.values, meta: m.meta, diagnostics: m.diagnostics, lengths: [m.cpu.length, m.gpu.length, m.runtime.length, m.memory.length] }));
+  const rest = (ms: readonly Model[]) =>
+    ms.map((m) => ({ strings: m.strings.values, meta: m.meta, diagnostics: m.diagnostics, lengths: [m.cpu.length, m.gpu.length, m.runtime.length, m.memory.length] }));
   expect(rest(got)).toEqual(rest(want));
 }
 
@@ -148,4 +149,3 @@ describe("one plain-JSON trace cut into parts read by worker threads", () => {
     }
   });
 });
-

@@ -25,7 +25,11 @@ message C { string name = 1; repeated I instructions = 2; }
 message Mod { string entry_computation_name = 2; repeated C computations = 3; }
 message P { Mod hlo_module = 1; }`;
 
-interface RawKernel { name: string; durNs: number; opName: string | undefined }
+interface RawKernel {
+  name: string;
+  durNs: number;
+  opName: string | undefined;
+}
 
 function rawKernels(): RawKernel[] {
   const XSpace = protobuf.parse(XPLANE_PROTO).root.lookupType("tensorflow.profiler.XSpace");
@@ -41,13 +45,14 @@ function rawKernels(): RawKernel[] {
   const gpu = space.planes.find((p: any) => p.name === "/device:GPU:0");
   const gpuStat = new Map<number, string>(Object.values<any>(gpu.statMetadata).map((m) => [m.id, m.name]));
   const byRun = new Map<number, { start: number; name: string; durNs: number }[]>();
-  for (const line of gpu.lines) for (const e of line.events) {
-    const corr = e.stats.find((s: any) => gpuStat.get(s.metadataId) === "correlation_id");
-    const run = Number(corr.int64Value ?? corr.uint64Value);
-    const list = byRun.get(run) ?? [];
-    list.push({ start: line.timestampNs * 1000 + e.offsetPs, name: gpu.eventMetadata[e.metadataId].name, durNs: e.durationPs / 1000 });
-    byRun.set(run, list);
-  }
+  for (const line of gpu.lines)
+    for (const e of line.events) {
+      const corr = e.stats.find((s: any) => gpuStat.get(s.metadataId) === "correlation_id");
+      const run = Number(corr.int64Value ?? corr.uint64Value);
+      const list = byRun.get(run) ?? [];
+      list.push({ start: line.timestampNs * 1000 + e.offsetPs, name: gpu.eventMetadata[e.metadataId].name, durNs: e.durationPs / 1000 });
+      byRun.set(run, list);
+    }
   const out: RawKernel[] = [];
   const seqNames = sequence.map((i) => i.name.split(".").join("_") as string);
   let checked = 0;
@@ -55,14 +60,16 @@ function rawKernels(): RawKernel[] {
     const perName = new Map<string, number>();
     for (const k of list) perName.set(k.name, (perName.get(k.name) ?? 0) + 1);
     expect(list.length).toBe(sequence.length);
-    list.sort((a, b) => a.start - b.start).forEach((k, i) => {
-      // the order holds: a kernel launched once per run and named like an instruction sits at its position
-      if (perName.get(k.name) === 1 && seqNames.includes(k.name)) {
-        expect(seqNames[i], k.name).toBe(k.name);
-        checked++;
-      }
-      out.push({ name: k.name, durNs: k.durNs, opName: sequence[i].metadata?.opName || undefined });
-    });
+    list
+      .sort((a, b) => a.start - b.start)
+      .forEach((k, i) => {
+        // the order holds: a kernel launched once per run and named like an instruction sits at its position
+        if (perName.get(k.name) === 1 && seqNames.includes(k.name)) {
+          expect(seqNames[i], k.name).toBe(k.name);
+          checked++;
+        }
+        out.push({ name: k.name, durNs: k.durNs, opName: sequence[i].metadata?.opName || undefined });
+      });
   }
   expect(checked).toBeGreaterThan(30);
   return out;
@@ -75,10 +82,16 @@ describe("JAX name scopes become the module table", () => {
     if (!s.modules.available) throw new Error(`modules unavailable: ${s.modules.reason}`);
     const m = s.modules;
     expect(m.source).toBe("name scopes");
-    expect(m.kernelTotalNs).toBeCloseTo(raw.reduce((a, k) => a + k.durNs, 0), 0);
+    expect(m.kernelTotalNs).toBeCloseTo(
+      raw.reduce((a, k) => a + k.durNs, 0),
+      0,
+    );
     const sum = (re: RegExp, backward: boolean) => raw.filter((k) => k.opName && re.test(k.opName) && k.opName.includes("transpose(") === backward).reduce((a, k) => a + k.durNs, 0);
     for (const i of [0, 1, 2, 3]) {
-      for (const [path, re] of [[`transformer/layer_${i}`, new RegExp(`/layer_${i}/`)], [`transformer/layer_${i}/attn`, new RegExp(`/layer_${i}/attn/`)]] as const) {
+      for (const [path, re] of [
+        [`transformer/layer_${i}`, new RegExp(`/layer_${i}/`)],
+        [`transformer/layer_${i}/attn`, new RegExp(`/layer_${i}/attn/`)],
+      ] as const) {
         const row = m.instances.find((r) => r.path === path);
         const fwd = sum(re, false);
         const bwd = sum(re, true);

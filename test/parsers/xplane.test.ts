@@ -41,7 +41,14 @@ function jsonKernels(): Map<string, { count: number; us: number }> {
 describe("XPlane parser (JAX)", () => {
   it("is detected from its content, and the other formats' fixtures are not taken for it", async () => {
     expect((await detectFormat(PB)).id).toBe("xplane");
-    for (const other of ["llama-tiny-train.json.gz", "jax/vm.trace.json.gz", "nsys/nsys-tiny-train.sqlite.gz", "nsys/nsys-tiny-train.arrow.gz", "nsys/nsys-tiny-train.json.gz", "hw/h100-nvidia-smi-q.xml"]) {
+    for (const other of [
+      "llama-tiny-train.json.gz",
+      "jax/vm.trace.json.gz",
+      "nsys/nsys-tiny-train.sqlite.gz",
+      "nsys/nsys-tiny-train.arrow.gz",
+      "nsys/nsys-tiny-train.json.gz",
+      "hw/h100-nvidia-smi-q.xml",
+    ]) {
       expect(sniffXPlane(await readHead(fixture(other))), other).toBe(false);
     }
     // JSON that happens to start with a newline (0x0a, XSpace's first tag byte)
@@ -137,14 +144,24 @@ describe("XPlane parser (JAX)", () => {
           statMetadata: { 1: { id: 1, name: "step_num" }, 2: { id: 2, name: "gpu_device_name" } },
           stats: [{ metadataId: 2, strValue: "NVIDIA H100 80GB HBM3" }],
           lines: [
-            { id: 100, name: "Steps", timestampNs: 1000, events: [
-              { metadataId: 1, offsetPs: 0, durationPs: 1e9, stats: [{ metadataId: 1, int64Value: 7 }] },
-              { metadataId: 2, offsetPs: 1e9, durationPs: 1e9, stats: [{ metadataId: 1, int64Value: 8 }] },
-            ] },
-            { id: 5, name: "Stream #5(Compute)", timestampNs: 1000, events: [
-              { metadataId: 3, offsetPs: 2e8, durationPs: 1e8 },
-              { metadataId: 3, offsetPs: 1.2e9, durationPs: 1e8 },
-            ] },
+            {
+              id: 100,
+              name: "Steps",
+              timestampNs: 1000,
+              events: [
+                { metadataId: 1, offsetPs: 0, durationPs: 1e9, stats: [{ metadataId: 1, int64Value: 7 }] },
+                { metadataId: 2, offsetPs: 1e9, durationPs: 1e9, stats: [{ metadataId: 1, int64Value: 8 }] },
+              ],
+            },
+            {
+              id: 5,
+              name: "Stream #5(Compute)",
+              timestampNs: 1000,
+              events: [
+                { metadataId: 3, offsetPs: 2e8, durationPs: 1e8 },
+                { metadataId: 3, offsetPs: 1.2e9, durationPs: 1e8 },
+              ],
+            },
           ],
         },
       ],
@@ -155,7 +172,10 @@ describe("XPlane parser (JAX)", () => {
     const s = analyzeModels([parseXPlane(file)]);
     if (!s.steps.available || !s.kernels.available) throw new Error("unavailable");
     expect(s.steps.source).toBe("profiler-steps");
-    expect(s.steps.items.map((x) => [x.number, x.durationNs])).toEqual([[7, 1e6], [8, 1e6]]);
+    expect(s.steps.items.map((x) => [x.number, x.durationNs])).toEqual([
+      [7, 1e6],
+      [8, 1e6],
+    ]);
     expect(s.kernels.totalNs).toBe(2e5);
   });
 });

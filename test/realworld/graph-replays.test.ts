@@ -75,7 +75,8 @@ describe("hip* runtime calls play their CUDA twins' roles", async () => {
   const { SYNC_NAME } = await import("../../src/analysis/idle.js");
   it("blocking hip memcpy and synchronise calls are synchronisations; async ones and launches are not", () => {
     // names as they appear in the MI300 traces, and their CUDA twins
-    for (const n of ["hipEventSynchronize", "hipStreamSynchronize", "hipDeviceSynchronize", "hipMemcpy", "hipMemcpyDtoH", "cudaMemcpy", "cudaStreamSynchronize"]) expect(SYNC_NAME.test(n), n).toBe(true);
+    for (const n of ["hipEventSynchronize", "hipStreamSynchronize", "hipDeviceSynchronize", "hipMemcpy", "hipMemcpyDtoH", "cudaMemcpy", "cudaStreamSynchronize"])
+      expect(SYNC_NAME.test(n), n).toBe(true);
     for (const n of ["hipMemcpyAsync", "hipLaunchKernel", "hipExtModuleLaunchKernel", "hipGraphLaunch", "cudaMemcpyAsync", "hipStreamWaitEvent"]) expect(SYNC_NAME.test(n), n).toBe(false);
   });
 

@@ -18,7 +18,12 @@ describe("serving-engine step markers", () => {
     expect(parseServingMarker("step[DECODE bs=32]")).toEqual({ format: "sglang-step", kind: "decode", batchSize: 32, tokens: 32 });
     expect(parseServingMarker("step[EXTEND bs=15 toks=15360]")).toEqual({ format: "sglang-step", kind: "prefill", batchSize: 15, tokens: 15360 });
     // names from the TraceLens vLLM traces (MI300 HIP graph, B200 eager)
-    expect(parseServingMarker("execute_32_context_0(sq0sk0sqsq0sqsk0)_generation_32(sq32sk55086sqsq32sqsk55086)")).toEqual({ format: "execute-context-generation", kind: "decode", batchSize: 32, tokens: 32 });
+    expect(parseServingMarker("execute_32_context_0(sq0sk0sqsq0sqsk0)_generation_32(sq32sk55086sqsq32sqsk55086)")).toEqual({
+      format: "execute-context-generation",
+      kind: "decode",
+      batchSize: 32,
+      tokens: 32,
+    });
     expect(parseServingMarker("execute_context_1(888_788544)_generation_0(0)")).toEqual({ format: "execute-context-generation", kind: "prefill", batchSize: 1, tokens: 888 });
     expect(parseServingMarker("execute_context_2(100_5)_generation_3(sq3sk9)")?.kind).toBe("mixed");
     expect(parseServingMarker("ProfilerStep#3")).toBeNull();

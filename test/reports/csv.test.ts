@@ -37,8 +37,21 @@ function parseCsv(text: string): string[][] {
 
 describe("CSV tables", () => {
   it("quotes commas, quotes and newlines, and defuses spreadsheet formulas", () => {
-    const text = renderCsv({ name: "t", header: ["a", "b"], rows: [["x,y", 'say "hi"'], ["=cmd()", -5], ["line\nbreak", null]] });
-    expect(parseCsv(text)).toEqual([["a", "b"], ["x,y", 'say "hi"'], ["'=cmd()", "-5"], ["line\nbreak", ""]]);
+    const text = renderCsv({
+      name: "t",
+      header: ["a", "b"],
+      rows: [
+        ["x,y", 'say "hi"'],
+        ["=cmd()", -5],
+        ["line\nbreak", null],
+      ],
+    });
+    expect(parseCsv(text)).toEqual([
+      ["a", "b"],
+      ["x,y", 'say "hi"'],
+      ["'=cmd()", "-5"],
+      ["line\nbreak", ""],
+    ]);
   });
 
   it("--format csv writes one file per table; kernel counts match the raw trace", () => {

@@ -128,9 +128,9 @@ describe.skipIf(!hasChromium)("hostile names in Chromium", () => {
   it("shows the names as text, the full name on hover", async () => {
     const { page } = opened;
     await page.locator("#kernels").getByRole("button", { name: "Show all" }).click();
-    const cells = await page.locator("#kernels tbody td.name").evaluateAll((tds) =>
-      tds.map((td) => ({ title: (td as HTMLElement).title, text: td.textContent ?? "", visible: (td as HTMLElement).offsetWidth > 0 })),
-    );
+    const cells = await page
+      .locator("#kernels tbody td.name")
+      .evaluateAll((tds) => tds.map((td) => ({ title: (td as HTMLElement).title, text: td.textContent ?? "", visible: (td as HTMLElement).offsetWidth > 0 })));
     const byTitle = new Map(cells.map((c) => [c.title, c]));
     const script = byTitle.get(SCRIPT);
     expect(script?.visible).toBe(true);

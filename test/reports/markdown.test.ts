@@ -24,7 +24,11 @@ function tableAfter(md: string, heading: string): string[][] {
   while (!lines[i]!.startsWith("|")) i++;
   const rows: string[][] = [];
   for (i += 2; i < lines.length && lines[i]!.startsWith("|"); i++) {
-    rows.push(lines[i]!.slice(1, -1).split(/(?<!\\)\|/).map((c) => c.trim()));
+    rows.push(
+      lines[i]!.slice(1, -1)
+        .split(/(?<!\\)\|/)
+        .map((c) => c.trim()),
+    );
   }
   return rows;
 }

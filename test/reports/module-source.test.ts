@@ -17,7 +17,12 @@ const CASES: [string, string, RegExp, boolean][] = [
   ["Kineto with_stack", fixture("l4-train-kineto-stack-step3.json.gz"), /^recorded: PyTorch Profiler nn\.Module spans \(with_stack=True\)/, false],
   ["nsys hook ranges + emit_nvtx", fixture("nsys/nsys-l4-train-hooks-step1.sqlite.gz"), /^recorded: NVTX module ranges .*linked through emit_nvtx sequence numbers$/, false],
   ["JAX XPlane name scopes", fixture("jax/scopes.xplane.pb.gz"), /^recorded: XLA name scopes \(jax\.named_scope\)/, false],
-  ["plain nsys (no NVTX): inferred", fixture("nsys/nsys-l4-train-nonvtx.sqlite.gz"), /^inferred from repeats, not recorded: the kernel sequence repeats every \d+ kernels, 4 times in a row, over the whole trace \(no steps or forward passes to search\); \d+\.\d% of kernel time inside the layers$/, true],
+  [
+    "plain nsys (no NVTX): inferred",
+    fixture("nsys/nsys-l4-train-nonvtx.sqlite.gz"),
+    /^inferred from repeats, not recorded: the kernel sequence repeats every \d+ kernels, 4 times in a row, over the whole trace \(no steps or forward passes to search\); \d+\.\d% of kernel time inside the layers$/,
+    true,
+  ],
 ];
 
 const sourceOf = (s: Summary): string => {

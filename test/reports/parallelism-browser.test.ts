@@ -23,8 +23,20 @@ function rawStage(path: string): { ops: number; bubbleMs: number } {
   const comm = raw.traceEvents.filter((e) => isComm(e) && e.ts! >= st.start && e.ts! < st.end).map(clip);
   const compute = raw.traceEvents.filter((e) => e.cat === "kernel" && !isComm(e) && e.ts! < st.end && e.ts! + e.dur! > st.start).map(clip);
   // bubble = comm minus compute, by a sweep over 1 µs-free endpoints
-  const events = [...comm.flatMap(([a, b]) => [[a, 1, 0], [b, -1, 0]]), ...compute.flatMap(([a, b]) => [[a, 0, 1], [b, 0, -1]])].sort((x, y) => x[0]! - y[0]!);
-  let c = 0, k = 0, last = 0, bubble = 0;
+  const events = [
+    ...comm.flatMap(([a, b]) => [
+      [a, 1, 0],
+      [b, -1, 0],
+    ]),
+    ...compute.flatMap(([a, b]) => [
+      [a, 0, 1],
+      [b, 0, -1],
+    ]),
+  ].sort((x, y) => x[0]! - y[0]!);
+  let c = 0,
+    k = 0,
+    last = 0,
+    bubble = 0;
   for (const [t, dc, dk] of events) {
     if (c > 0 && k === 0) bubble += t! - last;
     c += dc!;

@@ -49,7 +49,11 @@ const onTrack = (o: Out, pattern: RegExp, pid?: number) => {
   return o.file.traceEvents.filter((e) => e.ph === "X" && (pid === undefined || e.pid === pid) && pattern.test(names.get(`${e.pid}/${e.tid}`) ?? ""));
 };
 const sum = (list: Ev[]) => list.reduce((s, e) => s + e.dur!, 0);
-const gpuDurations = (events: Ev[]) => events.filter(isGpu).map((e) => Math.round(e.dur! * 1000)).sort((a, b) => a - b);
+const gpuDurations = (events: Ev[]) =>
+  events
+    .filter(isGpu)
+    .map((e) => Math.round(e.dur! * 1000))
+    .sort((a, b) => a - b);
 
 describe("analyze --format trace (Kineto)", () => {
   let out: Out;
@@ -150,7 +154,7 @@ describe("analyze --format trace (Kineto)", () => {
     expect(phases.length).toBeGreaterThanOrEqual(2 * 3); // forward, backward, optimizer in each of the 2 steps
     const steps = referenceSteps(raw);
     for (const p of phases) {
-      const n = (p.args!["step"] as number);
+      const n = p.args!["step"] as number;
       const s = steps.find((x) => x.number === n)!;
       expect(p.ts!).toBeGreaterThanOrEqual(s.start - 0.0005);
     }
@@ -163,9 +167,7 @@ describe("analyze --format trace (Kineto)", () => {
   });
 
   it("writes the GPU memory allocated counter from every allocator event, and achieved TFLOP/s per step", () => {
-    const mem = raw.traceEvents
-      .filter((e) => e.name === "[memory]" && e.args!["Device Type"] === 1)
-      .sort((a, b) => a.ts! - b.ts!);
+    const mem = raw.traceEvents.filter((e) => e.name === "[memory]" && e.args!["Device Type"] === 1).sort((a, b) => a.ts! - b.ts!);
     const counter = out.file.traceEvents.filter((e) => e.ph === "C" && e.name === "GPU 0 memory allocated");
     expect(mem.length).toBeGreaterThan(0);
     expect(counter.map((c) => c.args!["bytes"])).toEqual(mem.map((m) => m.args!["Total Allocated"]));
@@ -322,7 +324,15 @@ describe("overlay track seam", () => {
     const first = models[0]!.gpu;
     await writeAnnotatedTrace(models, summary, sink, {
       overlayOnly: true,
-      extraTracks: [{ track: "graph replays", slices: () => [{ name: "replay", startNs: first.start[0]!, durNs: first.end[0]! - first.start[0]! }, { name: "mark", startNs: first.start[1]! }] }],
+      extraTracks: [
+        {
+          track: "graph replays",
+          slices: () => [
+            { name: "replay", startNs: first.start[0]!, durNs: first.end[0]! - first.start[0]! },
+            { name: "mark", startNs: first.start[1]! },
+          ],
+        },
+      ],
     });
     const file = JSON.parse(Buffer.concat(chunks).toString("utf8"));
     expect(checkTraceEventFormat(file, ours)).toEqual([]);
@@ -350,9 +360,14 @@ describe("graph replays track", () => {
       span.start = Math.min(span.start, e.ts);
       span.end = Math.max(span.end, e.ts + (e.dur ?? 0));
     }
-    const expected = [...launches.values()].filter((s) => s.end > -Infinity).map((s) => s.end - s.start).sort((a, b) => a - b);
+    const expected = [...launches.values()]
+      .filter((s) => s.end > -Infinity)
+      .map((s) => s.end - s.start)
+      .sort((a, b) => a - b);
     expect(expected.length).toBeGreaterThan(0);
-    const slices = onTrack(out, /graph replays/).map((e) => e.dur!).sort((a, b) => a - b);
+    const slices = onTrack(out, /graph replays/)
+      .map((e) => e.dur!)
+      .sort((a, b) => a - b);
     expect(slices.length).toBe(expected.length);
     slices.forEach((d, k) => expect(d).toBeCloseTo(expected[k]!, 2));
   });

@@ -171,7 +171,8 @@ describe("grouping rank files into runs", () => {
   it("never joins a repeated rank, another world size, a trace without distributedInfo, or a later window", () => {
     const t = Date.UTC(2026, 0, 1);
     const runs = groupRuns([
-      file("a0", 0, 2, t), file("a1", 1, 2, t + 2000), // one run
+      file("a0", 0, 2, t),
+      file("a1", 1, 2, t + 2000), // one run
       file("b0", 0, 2, t + 60_000), // rank 0 again: the next window
       file("c1", 1, 4, t + 61_000), // another world size
       file("d", null, null, t + 62_000), // single GPU
@@ -186,7 +187,9 @@ describe("grouping rank files into runs", () => {
 
   it("names single traces of one directory by their file, and missing ranks as ranges", () => {
     const t = Date.UTC(2026, 0, 1);
-    const names = groupRuns([file("a.json.gz", null, null, t), file("a.sqlite.gz", null, null, t), file("b.pt.trace.json", null, null, t)]).map((r) => r.name).sort();
+    const names = groupRuns([file("a.json.gz", null, null, t), file("a.sqlite.gz", null, null, t), file("b.pt.trace.json", null, null, t)])
+      .map((r) => r.name)
+      .sort();
     expect(names).toEqual(["job/a", "job/a.sqlite.gz", "job/b"]);
     expect(rankRanges([0, 1, 2, 5, 7, 8])).toBe("0-2,5,7-8");
   });

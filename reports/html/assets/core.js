@@ -209,34 +209,103 @@
       var margin = { top: 4, right: 130, bottom: 40, left: opts.left || 200 };
       var w = Math.max(120, width - margin.left - margin.right);
       var h = rows.length * rowH;
-      var x = d3.scaleLinear().domain([0, d3.max(rows, function (r) { return r.value / 1e6; }) || 1]).nice().range([0, w]);
-      var y = d3.scaleBand().domain(rows.map(function (r) { return r.key; })).range([0, h]).padding(0.2);
-      var svg = d3.select(container).append("svg").attr("width", width).attr("height", h + margin.top + margin.bottom).attr("role", "img").attr("aria-label", axisLabel);
+      var x = d3
+        .scaleLinear()
+        .domain([
+          0,
+          d3.max(rows, function (r) {
+            return r.value / 1e6;
+          }) || 1,
+        ])
+        .nice()
+        .range([0, w]);
+      var y = d3
+        .scaleBand()
+        .domain(
+          rows.map(function (r) {
+            return r.key;
+          }),
+        )
+        .range([0, h])
+        .padding(0.2);
+      var svg = d3
+        .select(container)
+        .append("svg")
+        .attr("width", width)
+        .attr("height", h + margin.top + margin.bottom)
+        .attr("role", "img")
+        .attr("aria-label", axisLabel);
       var g = svg.append("g").attr("transform", "translate(" + margin.left + "," + margin.top + ")");
       var labels = {};
-      rows.forEach(function (r) { labels[r.key] = r.label; });
-      g.append("g").attr("class", "grid").attr("transform", "translate(0," + h + ")").call(d3.axisBottom(x).ticks(6).tickSize(-h).tickFormat(""));
-      g.append("g").attr("class", "axis").attr("transform", "translate(0," + h + ")").call(d3.axisBottom(x).ticks(6));
-      g.append("g").attr("class", "axis").call(d3.axisLeft(y).tickSize(0).tickPadding(8).tickFormat(function (k) { return labels[k]; }));
-      g.append("text").attr("class", "axis-label").attr("x", w / 2).attr("y", h + 34).attr("text-anchor", "middle").text(axisLabel);
-      bars = g.selectAll("rect.mark").data(rows).enter().append("rect")
+      rows.forEach(function (r) {
+        labels[r.key] = r.label;
+      });
+      g.append("g")
+        .attr("class", "grid")
+        .attr("transform", "translate(0," + h + ")")
+        .call(d3.axisBottom(x).ticks(6).tickSize(-h).tickFormat(""));
+      g.append("g")
+        .attr("class", "axis")
+        .attr("transform", "translate(0," + h + ")")
+        .call(d3.axisBottom(x).ticks(6));
+      g.append("g")
+        .attr("class", "axis")
+        .call(
+          d3
+            .axisLeft(y)
+            .tickSize(0)
+            .tickPadding(8)
+            .tickFormat(function (k) {
+              return labels[k];
+            }),
+        );
+      g.append("text")
+        .attr("class", "axis-label")
+        .attr("x", w / 2)
+        .attr("y", h + 34)
+        .attr("text-anchor", "middle")
+        .text(axisLabel);
+      bars = g
+        .selectAll("rect.mark")
+        .data(rows)
+        .enter()
+        .append("rect")
         .attr("class", "mark")
         .attr("x", 0)
-        .attr("y", function (r) { return y(r.key); })
+        .attr("y", function (r) {
+          return y(r.key);
+        })
         .attr("height", y.bandwidth())
-        .attr("width", function (r) { return Math.max(1, x(r.value / 1e6)); })
-        .attr("fill", function (r) { return r.color; })
-        .on("mousemove", function (event, r) { showTooltip(event, r.label, r.tip || []); })
+        .attr("width", function (r) {
+          return Math.max(1, x(r.value / 1e6));
+        })
+        .attr("fill", function (r) {
+          return r.color;
+        })
+        .on("mousemove", function (event, r) {
+          showTooltip(event, r.label, r.tip || []);
+        })
         .on("mouseleave", hideTooltip);
-      g.selectAll("text.bar-label").data(rows).enter().append("text")
+      g.selectAll("text.bar-label")
+        .data(rows)
+        .enter()
+        .append("text")
         .attr("class", "bar-label")
-        .attr("x", function (r) { return x(r.value / 1e6) + 6; })
-        .attr("y", function (r) { return y(r.key) + y.bandwidth() / 2; })
+        .attr("x", function (r) {
+          return x(r.value / 1e6) + 6;
+        })
+        .attr("y", function (r) {
+          return y(r.key) + y.bandwidth() / 2;
+        })
         .attr("dy", "0.35em")
-        .text(function (r) { return r.text || fmtMs(r.value) + " ms"; });
+        .text(function (r) {
+          return r.text || fmtMs(r.value) + " ms";
+        });
       if (opts.onDraw) opts.onDraw(bars);
     });
-    return function () { return bars; };
+    return function () {
+      return bars;
+    };
   }
 
   // ---- tooltip (one element for the page) ----
@@ -292,8 +361,19 @@
 
   /** Axis titles: y rotated, yOffset px left of the plot; x centred, xOffset px below its top. */
   function axisTitles(g, w, h, xTitle, yTitle, yOffset, xOffset) {
-    g.append("text").attr("class", "axis-label").attr("transform", "rotate(-90)").attr("x", -h / 2).attr("y", -yOffset).attr("text-anchor", "middle").text(yTitle);
-    g.append("text").attr("class", "axis-label").attr("x", w / 2).attr("y", h + xOffset).attr("text-anchor", "middle").text(xTitle);
+    g.append("text")
+      .attr("class", "axis-label")
+      .attr("transform", "rotate(-90)")
+      .attr("x", -h / 2)
+      .attr("y", -yOffset)
+      .attr("text-anchor", "middle")
+      .text(yTitle);
+    g.append("text")
+      .attr("class", "axis-label")
+      .attr("x", w / 2)
+      .attr("y", h + xOffset)
+      .attr("text-anchor", "middle")
+      .text(xTitle);
   }
 
   /** Calls draw(width) now and again whenever the container's width changes. */
@@ -319,7 +399,7 @@
   /**
    * table(parent, {
    *   columns: [{key, label, help, numeric, value(row), format(value) -> string, render(row) -> Node|string,
- *              title(row) -> tooltip, cellClass, bar(row) -> 0..100}],
+   *              title(row) -> tooltip, cellClass, bar(row) -> 0..100}],
    *   rows, sort: {key, dir: "asc"|"desc"}, search: {placeholder, text(row)}, pageSize, extraTools: [nodes]
    * })
    * Returns {setFilter(fn|null), refresh()}.
@@ -424,7 +504,9 @@
             var p = Math.max(0, Math.min(100, Number(col.bar(row)) || 0));
             var fill = el("span", { class: "fill" });
             fill.style.width = p + "%";
-            td.appendChild(el("span", { class: "pctbar" }, [el("span", { class: "track", "aria-hidden": "true" }, fill), el("span", { class: "val" }, [content === undefined || content === null ? "" : content])]));
+            td.appendChild(
+              el("span", { class: "pctbar" }, [el("span", { class: "track", "aria-hidden": "true" }, fill), el("span", { class: "val" }, [content === undefined || content === null ? "" : content])]),
+            );
           } else append(td, [content === undefined || content === null ? "" : content]);
           if (col.title) {
             var t = col.title(row);
@@ -435,10 +517,7 @@
         frag.appendChild(tr);
       });
       tbody.appendChild(frag);
-      countNode.textContent =
-        visible.length === rows.length
-          ? fmtCount(rows.length) + (rows.length === 1 ? " row" : " rows")
-          : fmtCount(visible.length) + " of " + fmtCount(rows.length) + " rows";
+      countNode.textContent = visible.length === rows.length ? fmtCount(rows.length) + (rows.length === 1 ? " row" : " rows") : fmtCount(visible.length) + " of " + fmtCount(rows.length) + " rows";
       more.textContent = "";
       if (visible.length > shown.length) {
         more.appendChild(

@@ -55,11 +55,7 @@
     }
   });
 
-  app.appendChild(
-    el("footer", { class: "page" }, [
-      "Made by llmprof " + s.generator.version + " (" + s.schema + "). Every figure is also in summary.json; definitions in the llmprof README.",
-    ]),
-  );
+  app.appendChild(el("footer", { class: "page" }, ["Made by llmprof " + s.generator.version + " (" + s.schema + "). Every figure is also in summary.json; definitions in the llmprof README."]));
   document.body.setAttribute("data-render-ms", String(Math.round(performance.now())));
   document.body.setAttribute("data-ready", "true");
 })();

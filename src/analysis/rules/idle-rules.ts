@@ -26,8 +26,21 @@ export const hostBound: Rule = {
     if (!idle.available) return null;
     const steps = input.summary.steps.available ? input.summary.steps.count : 1;
     const evidence: Evidence[] = [
-      ...idle.topCulprits.filter((x) => x.cause === "host-bound").slice(0, 6).map((x): Evidence => ({ kind: "call-site", label: x.culprit, durationNs: x.totalNs, detail: `${x.count} gaps` })),
-      ...idle.largestGaps.filter((g) => g.cause === "host-bound").slice(0, 4).map((g): Evidence => ({ kind: "gap", label: `gap before ${g.nextActivity ?? "the next kernel"}`, durationNs: g.durationNs, startNs: g.startNs, step: g.step, detail: g.culprit ?? undefined })),
+      ...idle.topCulprits
+        .filter((x) => x.cause === "host-bound")
+        .slice(0, 6)
+        .map((x): Evidence => ({ kind: "call-site", label: x.culprit, durationNs: x.totalNs, detail: `${x.count} gaps` })),
+      ...idle.largestGaps
+        .filter((g) => g.cause === "host-bound")
+        .slice(0, 4)
+        .map((g): Evidence => ({
+          kind: "gap",
+          label: `gap before ${g.nextActivity ?? "the next kernel"}`,
+          durationNs: g.durationNs,
+          startNs: g.startNs,
+          step: g.step,
+          detail: g.culprit ?? undefined,
+        })),
     ];
     return {
       id: this.id,
@@ -41,7 +54,6 @@ export const hostBound: Rule = {
     };
   },
 };
-
 
 export const synchronization: Rule = {
   id: "synchronization",
@@ -74,7 +86,10 @@ export const synchronization: Rule = {
       summary: `${calls} synchronising calls in the profiled steps; the GPU sat idle ${formatMs(c.ns)} ms (${formatPct(c.pct)} of the window) after the CPU had waited for it to drain.`,
       why: "A synchronisation (tensor.item(), .cpu(), printing a CUDA tensor, torch.cuda.synchronize(), a blocking copy) makes the CPU wait until the GPU has finished everything queued; nothing new is queued meanwhile, so the GPU idles until the CPU launches again.",
       how: "Remove syncs from the step: log losses every N steps or accumulate them on the GPU; avoid .item()/.tolist()/print on CUDA tensors and data-dependent Python control flow; use non_blocking=True copies into pinned memory; call torch.cuda.synchronize() only when timing.",
-      evidence: [...sites].sort((a, b) => b[1].blockedNs - a[1].blockedNs).slice(0, 8).map(([label, s]): Evidence => ({ kind: "call-site", label, durationNs: s.blockedNs, detail: `${s.count} calls; CPU blocked time shown` })),
+      evidence: [...sites]
+        .sort((a, b) => b[1].blockedNs - a[1].blockedNs)
+        .slice(0, 8)
+        .map(([label, s]): Evidence => ({ kind: "call-site", label, durationNs: s.blockedNs, detail: `${s.count} calls; CPU blocked time shown` })),
       section: "idle",
     };
   },

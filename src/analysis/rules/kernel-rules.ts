@@ -184,7 +184,7 @@ export const tinyKernels: Rule = {
       ...timing,
       summary: `${formatPct(launch.shorterThanLaunch.pct)} of kernels (${formatCount(rows.length)}) run for less time than the CPU spends launching them; the launch time they do not cover adds up to ${formatMs(cost)} ms.`,
       why: "When a kernel finishes before the next launch call returns, the GPU can only stay busy if launches are queued far ahead; any CPU hiccup becomes GPU idle time.",
-      how: "Fuse small ops: torch.compile(model); use foreach/fused variants of per-tensor loops; capture the step in CUDA graphs (torch.compile(mode=\"reduce-overhead\")); increase work per kernel (batch size, sequence length).",
+      how: 'Fuse small ops: torch.compile(model); use foreach/fused variants of per-tensor loops; capture the step in CUDA graphs (torch.compile(mode="reduce-overhead")); increase work per kernel (batch size, sequence length).',
       evidence: topKernels(input, rows),
       section: "launch",
     };

@@ -59,7 +59,11 @@ export const allToAllImbalance: Rule = {
       summary: `In ${worst.group}, rank ${most.rank ?? "?"} receives ${worst.receivedImbalance.toFixed(2)}x the mean bytes of the all-to-alls (worst single all-to-all ${worst.worstInstanceImbalance === null ? "n/a" : `${worst.worstInstanceImbalance.toFixed(2)}x`}); this rank waits ${formatMs(waiting)} ms in the group's collectives.`,
       why: "In expert parallelism each rank's experts process the tokens routed to them; a rank that receives more tokens computes longer and the others wait at the next all-to-all.",
       how: "Balance the router (auxiliary load-balancing loss, capacity factor, token dropping), place experts so hot ones do not share a rank, or replicate hot experts (EPLB in vLLM/SGLang).",
-      evidence: worst.perRank.map((r) => ({ kind: "metric", label: `rank ${r.rank ?? "?"}`, detail: `received ${r.receivedBytes} bytes (${r.receivedFromOthersBytes} from other ranks), sent ${r.sentBytes}` })),
+      evidence: worst.perRank.map((r) => ({
+        kind: "metric",
+        label: `rank ${r.rank ?? "?"}`,
+        detail: `received ${r.receivedBytes} bytes (${r.receivedFromOthersBytes} from other ranks), sent ${r.sentBytes}`,
+      })),
       section: "parallelism",
     };
   },

@@ -11,20 +11,40 @@
 
   var el = window.llmprofDom.el;
   var isNum = window.llmprofDom.isNum;
-  function fmt(v, digits) { return isNum(v) ? v.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "–"; }
-  function day(ms) { return isNum(ms) ? new Date(ms).toISOString().slice(0, 10) : "–"; }
-  function seriesKey(r) { return r.series + (r.rank === null ? "" : " · rank " + r.rank); }
+  function fmt(v, digits) {
+    return isNum(v) ? v.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "–";
+  }
+  function day(ms) {
+    return isNum(ms) ? new Date(ms).toISOString().slice(0, 10) : "–";
+  }
+  function seriesKey(r) {
+    return r.series + (r.rank === null ? "" : " · rank " + r.rank);
+  }
 
   var rows = data.rows;
   // a Set, not an object: a trace file may be named "__proto__" or "constructor"
   var files = new Set();
-  rows.forEach(function (r) { files.add(r.file); });
-  var dates = rows.map(function (r) { return r.run_date; }).filter(isNum);
+  rows.forEach(function (r) {
+    files.add(r.file);
+  });
+  var dates = rows
+    .map(function (r) {
+      return r.run_date;
+    })
+    .filter(isNum);
   var header = el("header", { class: "page" }, [
     el("h1", { text: "llmprof batch" + (data.shard ? " — shard " + data.shard : "") }),
-    el("p", { class: "subtitle", text:
-      files.size + " traces, " + rows.length + " rows (one per rank), " + data.errors.length + " failed" +
-      (dates.length ? "; runs from " + day(Math.min.apply(null, dates)) + " to " + day(Math.max.apply(null, dates)) : "") }),
+    el("p", {
+      class: "subtitle",
+      text:
+        files.size +
+        " traces, " +
+        rows.length +
+        " rows (one per rank), " +
+        data.errors.length +
+        " failed" +
+        (dates.length ? "; runs from " + day(Math.min.apply(null, dates)) + " to " + day(Math.max.apply(null, dates)) : ""),
+    }),
   ]);
   app.appendChild(header);
   var main = el("main");
@@ -39,16 +59,30 @@
     { key: "mfu_pct", title: "MFU (%)", digits: 1 },
     { key: "tokens_per_s", title: "Tokens/s (per GPU, median step)", digits: 0 },
   ];
-  var X_CHOICES = [["run_date", "run date (a date in the path, else the file's mtime)"], ["mtime", "file modification time"], ["pattern", "a pattern on the path (commit, date, …)"]];
-  var GROUP_CHOICES = [["series", "series (the path with its date blanked) and rank"], ["gpu_model", "GPU model"], ["dir", "top directory"], ["pattern", "a pattern on the path"]];
+  var X_CHOICES = [
+    ["run_date", "run date (a date in the path, else the file's mtime)"],
+    ["mtime", "file modification time"],
+    ["pattern", "a pattern on the path (commit, date, …)"],
+  ];
+  var GROUP_CHOICES = [
+    ["series", "series (the path with its date blanked) and rank"],
+    ["gpu_model", "GPU model"],
+    ["dir", "top directory"],
+    ["pattern", "a pattern on the path"],
+  ];
   var trends = el("section", { class: "view", id: "trends" }, [
     el("h2", { text: "Trends" }),
-    el("p", { class: "lede", text: "Each point is one trace (and rank). x and the lines are yours to choose: a pattern is a regular expression on the trace's path whose first group (else the whole match) is the value, e.g. commit-([0-9a-f]+) or (\\d{8}); traces it does not match are left out. Lines join the points of one group in x order; the 10 largest groups are coloured, the rest are grey points. An outlier (ringed red, named under its chart) is a point whose robust z-score within its group, 0.6745 × |value − median| / MAD, exceeds 3.5 (groups of 5 points or more)." }),
+    el("p", {
+      class: "lede",
+      text: "Each point is one trace (and rank). x and the lines are yours to choose: a pattern is a regular expression on the trace's path whose first group (else the whole match) is the value, e.g. commit-([0-9a-f]+) or (\\d{8}); traces it does not match are left out. Lines join the points of one group in x order; the 10 largest groups are coloured, the rest are grey points. An outlier (ringed red, named under its chart) is a point whose robust z-score within its group, 0.6745 × |value − median| / MAD, exceeds 3.5 (groups of 5 points or more).",
+    }),
   ]);
   main.appendChild(trends);
   function choice(label, options, id) {
     var sel = el("select", { id: id, "aria-label": label });
-    options.forEach(function (o) { sel.appendChild(el("option", { value: o[0], text: o[1] })); });
+    options.forEach(function (o) {
+      sel.appendChild(el("option", { value: o[0], text: o[1] }));
+    });
     return sel;
   }
   var xSelect = choice("x axis", X_CHOICES, "trend-x");
@@ -62,11 +96,17 @@
   trends.appendChild(grid);
   var legend = el("ul", { class: "legend" });
   trends.appendChild(legend);
-  [xSelect, xPattern, groupSelect, groupPattern].forEach(function (c) { c.addEventListener("change", drawTrends); });
+  [xSelect, xPattern, groupSelect, groupPattern].forEach(function (c) {
+    c.addEventListener("change", drawTrends);
+  });
 
   function compile(text) {
     if (!text) return { error: "give a pattern" };
-    try { return { re: new RegExp(text) }; } catch (e) { return { error: "not a valid regular expression: " + e.message }; }
+    try {
+      return { re: new RegExp(text) };
+    } catch (e) {
+      return { error: "not a valid regular expression: " + e.message };
+    }
   }
   function captured(re, path) {
     var m = re.exec(path);
@@ -76,41 +116,129 @@
   // the x of every row, and the scale kind: time, number, or ordered categories (by earliest run date)
   function xValues() {
     var mode = xSelect.value;
-    if (mode === "run_date" || mode === "mtime") return { kind: "time", of: function (r) { return isNum(r[mode]) ? r[mode] : null; } };
+    if (mode === "run_date" || mode === "mtime")
+      return {
+        kind: "time",
+        of: function (r) {
+          return isNum(r[mode]) ? r[mode] : null;
+        },
+      };
     var p = compile(xPattern.value);
     if (p.error) return { error: "x " + p.error };
     var raw = new Map();
-    rows.forEach(function (r) { raw.set(r, captured(p.re, r.file)); });
-    var texts = rows.map(function (r) { return raw.get(r); }).filter(function (v) { return v !== null; });
+    rows.forEach(function (r) {
+      raw.set(r, captured(p.re, r.file));
+    });
+    var texts = rows
+      .map(function (r) {
+        return raw.get(r);
+      })
+      .filter(function (v) {
+        return v !== null;
+      });
     if (texts.length === 0) return { error: "the x pattern matches no trace path" };
-    if (texts.every(function (t) { return DATE_TEXT.test(t) && !isNaN(Date.parse(t.replace(DATE_TEXT, "$1-$2-$3"))); })) {
-      return { kind: "time", of: function (r) { var t = raw.get(r); return t === null ? null : Date.parse(t.replace(DATE_TEXT, "$1-$2-$3")); } };
+    if (
+      texts.every(function (t) {
+        return DATE_TEXT.test(t) && !isNaN(Date.parse(t.replace(DATE_TEXT, "$1-$2-$3")));
+      })
+    ) {
+      return {
+        kind: "time",
+        of: function (r) {
+          var t = raw.get(r);
+          return t === null ? null : Date.parse(t.replace(DATE_TEXT, "$1-$2-$3"));
+        },
+      };
     }
-    if (texts.every(function (t) { return t.trim() !== "" && isFinite(Number(t)); })) return { kind: "number", of: function (r) { var t = raw.get(r); return t === null ? null : Number(t); } };
+    if (
+      texts.every(function (t) {
+        return t.trim() !== "" && isFinite(Number(t));
+      })
+    )
+      return {
+        kind: "number",
+        of: function (r) {
+          var t = raw.get(r);
+          return t === null ? null : Number(t);
+        },
+      };
     var first = {};
-    rows.forEach(function (r) { var t = raw.get(r); if (t !== null && isNum(r.run_date)) first[t] = Math.min(first[t] === undefined ? Infinity : first[t], r.run_date); });
-    var order = Object.keys(first).concat(texts.filter(function (t) { return first[t] === undefined; }));
-    order = order.filter(function (t, i) { return order.indexOf(t) === i; }).sort(function (a, b) { return (first[a] === undefined ? Infinity : first[a]) - (first[b] === undefined ? Infinity : first[b]) || (a < b ? -1 : a > b ? 1 : 0); });
-    return { kind: "category", domain: order, of: function (r) { return raw.get(r); } };
+    rows.forEach(function (r) {
+      var t = raw.get(r);
+      if (t !== null && isNum(r.run_date)) first[t] = Math.min(first[t] === undefined ? Infinity : first[t], r.run_date);
+    });
+    var order = Object.keys(first).concat(
+      texts.filter(function (t) {
+        return first[t] === undefined;
+      }),
+    );
+    order = order
+      .filter(function (t, i) {
+        return order.indexOf(t) === i;
+      })
+      .sort(function (a, b) {
+        return (first[a] === undefined ? Infinity : first[a]) - (first[b] === undefined ? Infinity : first[b]) || (a < b ? -1 : a > b ? 1 : 0);
+      });
+    return {
+      kind: "category",
+      domain: order,
+      of: function (r) {
+        return raw.get(r);
+      },
+    };
   }
   function groupOf() {
     var mode = groupSelect.value;
     if (mode === "series") return { of: seriesKey };
-    if (mode === "gpu_model") return { of: function (r) { return r.gpu_model === null ? "(unknown GPU)" : r.gpu_model; } };
-    if (mode === "dir") return { of: function (r) { var i = r.file.indexOf("/"); return i < 0 ? "(top level)" : r.file.slice(0, i); } };
+    if (mode === "gpu_model")
+      return {
+        of: function (r) {
+          return r.gpu_model === null ? "(unknown GPU)" : r.gpu_model;
+        },
+      };
+    if (mode === "dir")
+      return {
+        of: function (r) {
+          var i = r.file.indexOf("/");
+          return i < 0 ? "(top level)" : r.file.slice(0, i);
+        },
+      };
     var p = compile(groupPattern.value);
     if (p.error) return { error: "line " + p.error };
-    return { of: function (r) { var v = captured(p.re, r.file); return v === null ? "(no match)" : v; } };
+    return {
+      of: function (r) {
+        var v = captured(p.re, r.file);
+        return v === null ? "(no match)" : v;
+      },
+    };
   }
-  function median(xs) { var s = xs.slice().sort(function (a, b) { return a - b; }); var n = s.length; return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2; }
+  function median(xs) {
+    var s = xs.slice().sort(function (a, b) {
+      return a - b;
+    });
+    var n = s.length;
+    return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+  }
   // modified z-score (Iglewicz & Hoaglin): robust to the outliers it looks for
   function outliersOf(points, key) {
     if (points.length < 5) return [];
-    var values = points.map(function (p) { return p.r[key]; });
+    var values = points.map(function (p) {
+      return p.r[key];
+    });
     var med = median(values);
-    var mad = median(values.map(function (v) { return Math.abs(v - med); }));
+    var mad = median(
+      values.map(function (v) {
+        return Math.abs(v - med);
+      }),
+    );
     if (!(mad > 0)) return [];
-    return points.filter(function (p) { return 0.6745 * Math.abs(p.r[key] - med) / mad > 3.5; }).map(function (p) { return { r: p.r, median: med }; });
+    return points
+      .filter(function (p) {
+        return (0.6745 * Math.abs(p.r[key] - med)) / mad > 3.5;
+      })
+      .map(function (p) {
+        return { r: p.r, median: med };
+      });
   }
 
   function drawTrends() {
@@ -118,71 +246,176 @@
     legend.textContent = "";
     xPattern.style.display = xSelect.value === "pattern" ? "" : "none";
     groupPattern.style.display = groupSelect.value === "pattern" ? "" : "none";
-    var xs = xValues(), gs = groupOf();
-    if (xs.error || gs.error) { trendNote.textContent = xs.error || gs.error; return; }
-    var placed = rows.map(function (r) { return { r: r, x: xs.of(r), g: gs.of(r) }; }).filter(function (p) { return p.x !== null && p.x !== undefined; });
+    var xs = xValues(),
+      gs = groupOf();
+    if (xs.error || gs.error) {
+      trendNote.textContent = xs.error || gs.error;
+      return;
+    }
+    var placed = rows
+      .map(function (r) {
+        return { r: r, x: xs.of(r), g: gs.of(r) };
+      })
+      .filter(function (p) {
+        return p.x !== null && p.x !== undefined;
+      });
     trendNote.textContent = placed.length + " of " + rows.length + " rows placed" + (placed.length < rows.length ? " (the others have no x)" : "");
-    var byGroup = d3.group(placed, function (p) { return p.g; });
-    var groups = Array.from(byGroup.keys()).sort(function (a, b) { return byGroup.get(b).length - byGroup.get(a).length || (a < b ? -1 : 1); });
+    var byGroup = d3.group(placed, function (p) {
+      return p.g;
+    });
+    var groups = Array.from(byGroup.keys()).sort(function (a, b) {
+      return byGroup.get(b).length - byGroup.get(a).length || (a < b ? -1 : 1);
+    });
     var shown = groups.slice(0, 10);
     var color = d3.scaleOrdinal(d3.schemeTableau10).domain(shown);
-    METRICS.forEach(function (m) { grid.appendChild(chart(m, xs, placed, byGroup, shown, color)); });
+    METRICS.forEach(function (m) {
+      grid.appendChild(chart(m, xs, placed, byGroup, shown, color));
+    });
     shown.forEach(function (k) {
       var sw = el("span", { class: "swatch" });
       sw.style.background = color(k);
       legend.appendChild(el("li", null, [sw, k]));
     });
-    if (groups.length > shown.length) legend.appendChild(el("li", { class: "muted", text: (groups.length - shown.length) + " more lines in grey" }));
+    if (groups.length > shown.length) legend.appendChild(el("li", { class: "muted", text: groups.length - shown.length + " more lines in grey" }));
   }
 
   function chart(metric, xs, placed, byGroup, shown, color) {
     var box = el("figure", { class: "chart", "data-chart": metric.key });
     box.appendChild(el("figcaption", { text: metric.title }));
-    var points = placed.filter(function (p) { return isNum(p.r[metric.key]); });
+    var points = placed.filter(function (p) {
+      return isNum(p.r[metric.key]);
+    });
     if (points.length === 0) {
       box.appendChild(el("p", { class: "muted", text: "No trace has this figure." }));
       box.setAttribute("data-outliers", "0");
       return box;
     }
-    var W = 560, H = 220, M = { l: 56, r: 12, t: 8, b: 28 };
+    var W = 560,
+      H = 220,
+      M = { l: 56, r: 12, t: 8, b: 28 };
     var x;
-    if (xs.kind === "category") x = d3.scalePoint().domain(xs.domain).range([M.l, W - M.r]).padding(0.5);
+    if (xs.kind === "category")
+      x = d3
+        .scalePoint()
+        .domain(xs.domain)
+        .range([M.l, W - M.r])
+        .padding(0.5);
     else {
-      var ext = d3.extent(points, function (p) { return p.x; });
+      var ext = d3.extent(points, function (p) {
+        return p.x;
+      });
       var pad = xs.kind === "time" ? 43200000 : 0.5;
       if (ext[0] === ext[1]) ext = [ext[0] - pad, ext[1] + pad];
-      x = (xs.kind === "time" ? d3.scaleUtc() : d3.scaleLinear()).domain(ext).range([M.l, W - M.r]).nice();
+      x = (xs.kind === "time" ? d3.scaleUtc() : d3.scaleLinear())
+        .domain(ext)
+        .range([M.l, W - M.r])
+        .nice();
     }
-    var y = d3.scaleLinear().domain([0, d3.max(points, function (p) { return p.r[metric.key]; }) || 1]).range([H - M.b, M.t]).nice();
-    var svg = d3.select(box).append("svg").attr("viewBox", "0 0 " + W + " " + H).attr("width", W).attr("height", H).attr("role", "img");
+    var y = d3
+      .scaleLinear()
+      .domain([
+        0,
+        d3.max(points, function (p) {
+          return p.r[metric.key];
+        }) || 1,
+      ])
+      .range([H - M.b, M.t])
+      .nice();
+    var svg = d3
+      .select(box)
+      .append("svg")
+      .attr("viewBox", "0 0 " + W + " " + H)
+      .attr("width", W)
+      .attr("height", H)
+      .attr("role", "img");
     var axis = d3.axisBottom(x);
-    if (xs.kind === "category") { var step = Math.ceil(xs.domain.length / 8); axis.tickValues(xs.domain.filter(function (_, i) { return i % step === 0; })).tickFormat(function (t) { return t.length > 10 ? t.slice(0, 9) + "…" : t; }); }
-    else axis.ticks(6);
-    svg.append("g").attr("transform", "translate(0," + (H - M.b) + ")").call(axis);
-    svg.append("g").attr("transform", "translate(" + M.l + ",0)").call(d3.axisLeft(y).ticks(5));
-    var line = d3.line().x(function (p) { return x(p.x); }).y(function (p) { return y(p.r[metric.key]); });
+    if (xs.kind === "category") {
+      var step = Math.ceil(xs.domain.length / 8);
+      axis
+        .tickValues(
+          xs.domain.filter(function (_, i) {
+            return i % step === 0;
+          }),
+        )
+        .tickFormat(function (t) {
+          return t.length > 10 ? t.slice(0, 9) + "…" : t;
+        });
+    } else axis.ticks(6);
+    svg
+      .append("g")
+      .attr("transform", "translate(0," + (H - M.b) + ")")
+      .call(axis);
+    svg
+      .append("g")
+      .attr("transform", "translate(" + M.l + ",0)")
+      .call(d3.axisLeft(y).ticks(5));
+    var line = d3
+      .line()
+      .x(function (p) {
+        return x(p.x);
+      })
+      .y(function (p) {
+        return y(p.r[metric.key]);
+      });
     var outliers = [];
     byGroup.forEach(function (members, k) {
-      var pts = members.filter(function (p) { return isNum(p.r[metric.key]); });
-      outliers = outliers.concat(outliersOf(pts, metric.key).map(function (o) { o.group = k; return o; }));
+      var pts = members.filter(function (p) {
+        return isNum(p.r[metric.key]);
+      });
+      outliers = outliers.concat(
+        outliersOf(pts, metric.key).map(function (o) {
+          o.group = k;
+          return o;
+        }),
+      );
       if (shown.indexOf(k) < 0 || pts.length < 2) return;
-      var sorted = pts.slice().sort(function (a, b) { return xs.kind === "category" ? xs.domain.indexOf(a.x) - xs.domain.indexOf(b.x) : a.x - b.x; });
+      var sorted = pts.slice().sort(function (a, b) {
+        return xs.kind === "category" ? xs.domain.indexOf(a.x) - xs.domain.indexOf(b.x) : a.x - b.x;
+      });
       svg.append("path").datum(sorted).attr("class", "trend").attr("fill", "none").attr("stroke", color(k)).attr("stroke-width", 1.5).attr("d", line);
     });
-    var flagged = new Set(outliers.map(function (o) { return o.r; }));
-    svg.append("g").selectAll("circle").data(points).join("circle")
-      .attr("cx", function (p) { return x(p.x); })
-      .attr("cy", function (p) { return y(p.r[metric.key]); })
-      .attr("r", function (p) { return flagged.has(p.r) ? 5 : 3; })
-      .attr("class", function (p) { return flagged.has(p.r) ? "outlier" : null; })
-      .attr("fill", function (p) { return shown.indexOf(p.g) >= 0 ? color(p.g) : "#afb8c1"; })
-      .append("title").text(function (p) { return p.r.file + (p.r.rank === null ? "" : " (rank " + p.r.rank + ")") + "\n" + (xs.kind === "time" ? day(p.x) : String(p.x)) + ": " + fmt(p.r[metric.key], metric.digits); });
+    var flagged = new Set(
+      outliers.map(function (o) {
+        return o.r;
+      }),
+    );
+    svg
+      .append("g")
+      .selectAll("circle")
+      .data(points)
+      .join("circle")
+      .attr("cx", function (p) {
+        return x(p.x);
+      })
+      .attr("cy", function (p) {
+        return y(p.r[metric.key]);
+      })
+      .attr("r", function (p) {
+        return flagged.has(p.r) ? 5 : 3;
+      })
+      .attr("class", function (p) {
+        return flagged.has(p.r) ? "outlier" : null;
+      })
+      .attr("fill", function (p) {
+        return shown.indexOf(p.g) >= 0 ? color(p.g) : "#afb8c1";
+      })
+      .append("title")
+      .text(function (p) {
+        return p.r.file + (p.r.rank === null ? "" : " (rank " + p.r.rank + ")") + "\n" + (xs.kind === "time" ? day(p.x) : String(p.x)) + ": " + fmt(p.r[metric.key], metric.digits);
+      });
     box.setAttribute("data-outliers", String(outliers.length));
     if (outliers.length > 0) {
-      outliers.sort(function (a, b) { return Math.abs(b.r[metric.key] - b.median) - Math.abs(a.r[metric.key] - a.median); });
+      outliers.sort(function (a, b) {
+        return Math.abs(b.r[metric.key] - b.median) - Math.abs(a.r[metric.key] - a.median);
+      });
       var list = el("ul", { class: "outliers" });
       outliers.slice(0, 10).forEach(function (o) {
-        list.appendChild(el("li", { "data-file": o.r.file, text: o.r.file + (o.r.rank === null ? "" : " (rank " + o.r.rank + ")") + ": " + fmt(o.r[metric.key], metric.digits) + " vs median " + fmt(o.median, metric.digits) + " of " + o.group }));
+        list.appendChild(
+          el("li", {
+            "data-file": o.r.file,
+            text: o.r.file + (o.r.rank === null ? "" : " (rank " + o.r.rank + ")") + ": " + fmt(o.r[metric.key], metric.digits) + " vs median " + fmt(o.median, metric.digits) + " of " + o.group,
+          }),
+        );
       });
       if (outliers.length > 10) list.appendChild(el("li", { class: "muted", text: "and " + (outliers.length - 10) + " more" }));
       box.appendChild(el("p", { class: "outlier-title", text: "Outliers (" + outliers.length + ")" }));
@@ -225,7 +458,7 @@
     var th = el("th", { text: c.label, scope: "col", "data-key": c.key });
     if (!c.text) th.className = "num";
     th.addEventListener("click", function () {
-      sort = { key: c.key, dir: sort.key === c.key ? -sort.dir : (c.text ? 1 : -1) };
+      sort = { key: c.key, dir: sort.key === c.key ? -sort.dir : c.text ? 1 : -1 };
       draw();
     });
     headRow.appendChild(th);
@@ -249,7 +482,8 @@
     return el("td", { class: "num", text: fmt(v, c.digits) });
   }
   function compare(a, b) {
-    var x = a[sort.key], y = b[sort.key];
+    var x = a[sort.key],
+      y = b[sort.key];
     if (x === y) return 0;
     if (x === null || x === undefined) return 1;
     if (y === null || y === undefined) return -1;
@@ -257,13 +491,22 @@
   }
   function draw() {
     var q = filter.value.toLowerCase();
-    var list = rows.filter(function (r) {
-      return !q || [r.file, r.series, r.gpu_model, r.format].some(function (s) { return s && String(s).toLowerCase().indexOf(q) >= 0; });
-    }).sort(compare);
+    var list = rows
+      .filter(function (r) {
+        return (
+          !q ||
+          [r.file, r.series, r.gpu_model, r.format].some(function (s) {
+            return s && String(s).toLowerCase().indexOf(q) >= 0;
+          })
+        );
+      })
+      .sort(compare);
     tbody.textContent = "";
     list.slice(0, MAX_TABLE_ROWS).forEach(function (r) {
       var tr = el("tr");
-      COLUMNS.forEach(function (c) { tr.appendChild(cell(r, c)); });
+      COLUMNS.forEach(function (c) {
+        tr.appendChild(cell(r, c));
+      });
       tbody.appendChild(tr);
     });
     Array.prototype.forEach.call(headRow.children, function (th) {
@@ -278,16 +521,32 @@
   var runSection = el("section", { class: "view", id: "runs" }, [el("h2", { text: "Runs (" + runs.length + ")" })]);
   main.appendChild(runSection);
   if (runs.length > 0) {
-    var rt = el("table", { class: "data" }, [el("thead", null, [el("tr", null, ["Run", "Date", "Ranks", "Slowest rank", "Step time of slowest rank (ms)", "Straggler", "Straggler delay (ms)", "Exposed comm, all ranks (ms/step)"].map(function (t) { return el("th", { text: t, scope: "col" }); }))])]);
+    var rt = el("table", { class: "data" }, [
+      el("thead", null, [
+        el(
+          "tr",
+          null,
+          ["Run", "Date", "Ranks", "Slowest rank", "Step time of slowest rank (ms)", "Straggler", "Straggler delay (ms)", "Exposed comm, all ranks (ms/step)"].map(function (t) {
+            return el("th", { text: t, scope: "col" });
+          }),
+        ),
+      ]),
+    ]);
     var rb = el("tbody");
     runs.forEach(function (r) {
       var ranks = r.ranks_found + " of " + r.world_size + (r.ranks_missing ? " (missing " + r.ranks_missing + ")" : "") + (r.files_failed ? ", " + r.files_failed + " failed" : "");
-      rb.appendChild(el("tr", { class: r.complete ? "" : "incomplete" }, [
-        el("td", { class: "path", text: r.run }), el("td", { class: "num", text: day(r.run_date) }),
-        el("td", { text: (r.complete ? "" : "⚠ incomplete: ") + ranks }), el("td", { class: "num", text: r.slowest_rank === null ? "–" : String(r.slowest_rank) }),
-        el("td", { class: "num", text: fmt(r.step_time_slowest_rank_ms, 2) }), el("td", { class: "num", text: r.straggler_rank === null ? "–" : String(r.straggler_rank) }),
-        el("td", { class: "num", text: fmt(r.straggler_delay_ms, 2) }), el("td", { class: "num", text: fmt(r.exposed_comm_ms_per_step_all_ranks, 2) }),
-      ]));
+      rb.appendChild(
+        el("tr", { class: r.complete ? "" : "incomplete" }, [
+          el("td", { class: "path", text: r.run }),
+          el("td", { class: "num", text: day(r.run_date) }),
+          el("td", { text: (r.complete ? "" : "⚠ incomplete: ") + ranks }),
+          el("td", { class: "num", text: r.slowest_rank === null ? "–" : String(r.slowest_rank) }),
+          el("td", { class: "num", text: fmt(r.step_time_slowest_rank_ms, 2) }),
+          el("td", { class: "num", text: r.straggler_rank === null ? "–" : String(r.straggler_rank) }),
+          el("td", { class: "num", text: fmt(r.straggler_delay_ms, 2) }),
+          el("td", { class: "num", text: fmt(r.exposed_comm_ms_per_step_all_ranks, 2) }),
+        ]),
+      );
     });
     rt.appendChild(rb);
     runSection.appendChild(el("div", { class: "scroll" }, [rt]));
@@ -298,17 +557,43 @@
   main.appendChild(errSection);
   if (data.errors.length === 0) errSection.appendChild(el("p", { class: "muted", text: "None: every trace was analysed." }));
   else {
-    var et = el("table", { class: "data" }, [el("thead", null, [el("tr", null, ["Trace", "Size (bytes)", "Modified", "Error"].map(function (t) { return el("th", { text: t, scope: "col" }); }))])]);
+    var et = el("table", { class: "data" }, [
+      el("thead", null, [
+        el(
+          "tr",
+          null,
+          ["Trace", "Size (bytes)", "Modified", "Error"].map(function (t) {
+            return el("th", { text: t, scope: "col" });
+          }),
+        ),
+      ]),
+    ]);
     var eb = el("tbody");
     data.errors.forEach(function (r) {
-      eb.appendChild(el("tr", null, [el("td", { class: "path", text: r.file }), el("td", { class: "num", text: fmt(r.size_bytes, 0) }), el("td", { class: "num", text: day(r.mtime) }), el("td", { text: r.error })]));
+      eb.appendChild(
+        el("tr", null, [
+          el("td", { class: "path", text: r.file }),
+          el("td", { class: "num", text: fmt(r.size_bytes, 0) }),
+          el("td", { class: "num", text: day(r.mtime) }),
+          el("td", { text: r.error }),
+        ]),
+      );
     });
     et.appendChild(eb);
     errSection.appendChild(el("div", { class: "scroll" }, [et]));
   }
 
-  app.appendChild(el("footer", { class: "page", text: "Made by " + data.generator + " on " + new Date(data.generatedAtMs).toISOString() + ". Every column is defined in the llmprof README (Batch analysis of archives); all columns are in traces.parquet / traces.csv." }));
+  app.appendChild(
+    el("footer", {
+      class: "page",
+      text:
+        "Made by " +
+        data.generator +
+        " on " +
+        new Date(data.generatedAtMs).toISOString() +
+        ". Every column is defined in the llmprof README (Batch analysis of archives); all columns are in traces.parquet / traces.csv.",
+    }),
+  );
   document.body.setAttribute("data-render-ms", String(Math.round(performance.now())));
   document.body.setAttribute("data-ready", "true");
 })();
-

@@ -13,16 +13,21 @@
    */
   function el(tag, attrs, children) {
     var e = document.createElement(tag);
-    if (attrs) Object.keys(attrs).forEach(function (k) {
-      var v = attrs[k];
-      if (v === undefined) return;
-      if (k === "text") e.textContent = String(v);
-      else e.setAttribute(k, String(v));
+    if (attrs)
+      Object.keys(attrs).forEach(function (k) {
+        var v = attrs[k];
+        if (v === undefined) return;
+        if (k === "text") e.textContent = String(v);
+        else e.setAttribute(k, String(v));
+      });
+    (children || []).forEach(function (c) {
+      e.appendChild(typeof c === "string" ? document.createTextNode(c) : c);
     });
-    (children || []).forEach(function (c) { e.appendChild(typeof c === "string" ? document.createTextNode(c) : c); });
     return e;
   }
   /** @param {unknown} v @returns {v is number} */
-  function isNum(v) { return typeof v === "number" && isFinite(v); }
+  function isNum(v) {
+    return typeof v === "number" && isFinite(v);
+  }
   window.llmprofDom = { el: el, isNum: isNum };
 })();

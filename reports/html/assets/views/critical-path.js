@@ -22,11 +22,18 @@
   ];
   var COLOR = {};
   var LABEL = {};
-  KINDS.forEach(function (k) { COLOR[k.kind] = k.color; LABEL[k.kind] = k.label; });
-  L.pathKindColor = function (kind) { return COLOR[kind] || "#999"; };
+  KINDS.forEach(function (k) {
+    COLOR[k.kind] = k.color;
+    LABEL[k.kind] = k.label;
+  });
+  L.pathKindColor = function (kind) {
+    return COLOR[kind] || "#999";
+  };
 
   function pctOf(st, kind) {
-    var row = st.byKind.filter(function (k) { return k.kind === kind; })[0];
+    var row = st.byKind.filter(function (k) {
+      return k.kind === kind;
+    })[0];
     return row ? row.pct : 0;
   }
 
@@ -35,30 +42,78 @@
     L.responsive(container, function (width) {
       container.textContent = "";
       var h = 46;
-      var svg = d3.select(container).append("svg").attr("width", width).attr("height", h).attr("role", "img").attr("aria-label", "Critical path of step #" + st.step + " by kind and rank");
+      var svg = d3
+        .select(container)
+        .append("svg")
+        .attr("width", width)
+        .attr("height", h)
+        .attr("role", "img")
+        .attr("aria-label", "Critical path of step #" + st.step + " by kind and rank");
       var t0 = st.segments.length ? st.segments[0].startNs : 0;
-      var x = d3.scaleLinear().domain([0, st.stepTimeNs / 1e6]).range([0, width - 2]);
-      svg.append("g").attr("class", "path-strip").selectAll("rect").data(st.segments).enter().append("rect")
-        .attr("x", function (s) { return x((s.startNs - t0) / 1e6); })
+      var x = d3
+        .scaleLinear()
+        .domain([0, st.stepTimeNs / 1e6])
+        .range([0, width - 2]);
+      svg
+        .append("g")
+        .attr("class", "path-strip")
+        .selectAll("rect")
+        .data(st.segments)
+        .enter()
+        .append("rect")
+        .attr("x", function (s) {
+          return x((s.startNs - t0) / 1e6);
+        })
         .attr("y", 4)
-        .attr("width", function (s) { return Math.max(0.5, x((s.endNs - s.startNs) / 1e6)); })
+        .attr("width", function (s) {
+          return Math.max(0.5, x((s.endNs - s.startNs) / 1e6));
+        })
         .attr("height", 22)
-        .attr("fill", function (s) { return COLOR[s.kind] || "#999"; })
+        .attr("fill", function (s) {
+          return COLOR[s.kind] || "#999";
+        })
         .on("mousemove", function (event, s) {
-          L.showTooltip(event, s.label, [["kind", LABEL[s.kind] || s.kind], ["rank", String(s.rank)], ["from", fmt.ms(s.startNs - t0, 3) + " ms"], ["length", fmt.ns(s.endNs - s.startNs)]].concat(s.stream === null ? [] : [["stream", "GPU " + s.device + " · stream " + s.stream]]));
+          L.showTooltip(
+            event,
+            s.label,
+            [
+              ["kind", LABEL[s.kind] || s.kind],
+              ["rank", String(s.rank)],
+              ["from", fmt.ms(s.startNs - t0, 3) + " ms"],
+              ["length", fmt.ns(s.endNs - s.startNs)],
+            ].concat(s.stream === null ? [] : [["stream", "GPU " + s.device + " · stream " + s.stream]]),
+          );
         })
         .on("mouseleave", L.hideTooltip);
       // which rank the path is on, as a thin band under the bar
       var ranks = {};
-      st.segments.forEach(function (s) { ranks[s.rank] = true; });
+      st.segments.forEach(function (s) {
+        ranks[s.rank] = true;
+      });
       var rankColor = d3.scaleOrdinal(["#333", "#999", "#666", "#bbb"]).domain(Object.keys(ranks));
-      svg.append("g").selectAll("rect").data(st.segments).enter().append("rect")
-        .attr("x", function (s) { return x((s.startNs - t0) / 1e6); })
+      svg
+        .append("g")
+        .selectAll("rect")
+        .data(st.segments)
+        .enter()
+        .append("rect")
+        .attr("x", function (s) {
+          return x((s.startNs - t0) / 1e6);
+        })
         .attr("y", 30)
-        .attr("width", function (s) { return Math.max(0.5, x((s.endNs - s.startNs) / 1e6)); })
+        .attr("width", function (s) {
+          return Math.max(0.5, x((s.endNs - s.startNs) / 1e6));
+        })
         .attr("height", 5)
-        .attr("fill", function (s) { return rankColor(String(s.rank)); });
-      svg.append("text").attr("class", "axis-label").attr("x", 0).attr("y", 45).text("band: rank " + Object.keys(ranks).join(" / ") + " (dark to light)");
+        .attr("fill", function (s) {
+          return rankColor(String(s.rank));
+        });
+      svg
+        .append("text")
+        .attr("class", "axis-label")
+        .attr("x", 0)
+        .attr("y", 45)
+        .text("band: rank " + Object.keys(ranks).join(" / ") + " (dark to light)");
     });
   }
 
@@ -71,31 +126,85 @@
       var cp = data.summary.criticalPath;
       if (L.unavailable(root, cp, "Critical path not available")) return;
       if (!cp.steps.length) return;
-      root.appendChild(L.legend(KINDS.map(function (k) { return { label: k.label, color: k.color }; })));
+      root.appendChild(
+        L.legend(
+          KINDS.map(function (k) {
+            return { label: k.label, color: k.color };
+          }),
+        ),
+      );
       /** @type {TableColumn[]} */
       var cols = [
-        { key: "step", label: "Step", numeric: true, format: function (v) { return "#" + v; } },
+        {
+          key: "step",
+          label: "Step",
+          numeric: true,
+          format: function (v) {
+            return "#" + v;
+          },
+        },
         { key: "rank", label: "From rank", numeric: true },
         { key: "stepTimeNs", label: "Step time (ms)", numeric: true, format: fmt.ms },
       ];
       KINDS.forEach(function (k) {
-        cols.push({ key: k.kind, label: k.label, numeric: true, value: function (st) { return pctOf(st, k.kind); }, format: fmt.pct, bar: k.kind === "compute" ? function (st) { return pctOf(st, k.kind); } : undefined });
+        cols.push({
+          key: k.kind,
+          label: k.label,
+          numeric: true,
+          value: function (st) {
+            return pctOf(st, k.kind);
+          },
+          format: fmt.pct,
+          bar:
+            k.kind === "compute"
+              ? function (st) {
+                  return pctOf(st, k.kind);
+                }
+              : undefined,
+        });
       });
       cols.push({ key: "rankHops", label: "Rank hops", numeric: true });
       L.table(root, { columns: cols, rows: cp.steps, sort: { key: "step", dir: "asc" } });
 
-      var sorted = cp.steps.slice().sort(function (a, b) { return a.stepTimeNs - b.stepTimeNs; });
+      var sorted = cp.steps.slice().sort(function (a, b) {
+        return a.stepTimeNs - b.stepTimeNs;
+      });
       var chosen = sorted[(sorted.length - 1) >> 1];
       var detail = el("div", { class: "critical-path-detail" });
-      var pick = L.segmented("Step", cp.steps.slice(0, 40).map(function (st) { return { value: String(st.step), label: "#" + st.step }; }), String(chosen.step), function (v) {
-        showStep(cp.steps.filter(function (st) { return String(st.step) === v; })[0]);
-      });
+      var pick = L.segmented(
+        "Step",
+        cp.steps.slice(0, 40).map(function (st) {
+          return { value: String(st.step), label: "#" + st.step };
+        }),
+        String(chosen.step),
+        function (v) {
+          showStep(
+            cp.steps.filter(function (st) {
+              return String(st.step) === v;
+            })[0],
+          );
+        },
+      );
       root.appendChild(el("div", { class: "timeline-tools" }, ["Step: ", pick]));
       root.appendChild(detail);
 
       function showStep(st) {
         detail.textContent = "";
-        detail.appendChild(el("h3", { text: "Step #" + st.step + " from rank " + st.rank + ": " + fmt.ms(st.stepTimeNs) + " ms, " + st.rankHops + " rank hop(s)" + (st.inferredStreamWaits ? ", " + st.inferredStreamWaits + " inferred cross-stream wait(s)" : "") }));
+        detail.appendChild(
+          el("h3", {
+            text:
+              "Step #" +
+              st.step +
+              " from rank " +
+              st.rank +
+              ": " +
+              fmt.ms(st.stepTimeNs) +
+              " ms, " +
+              st.rankHops +
+              " rank hop(s)" +
+              (st.inferredStreamWaits ? ", " + st.inferredStreamWaits + " inferred cross-stream wait(s)" : ""),
+          }),
+        );
         if (st.segments.length) {
           var c = el("div", { class: "chart", "data-chart": "critical-path" });
           detail.appendChild(c);
@@ -103,16 +212,49 @@
         } else detail.appendChild(el("p", { class: "lede", text: "The pieces of this step are not kept in the summary (only for the 32 longest steps and the median one); its totals are above." }));
         if (st.segmentsTotal > st.segments.length) detail.appendChild(el("p", { class: "lede", text: fmt.count(st.segmentsTotal) + " pieces, drawn as " + fmt.count(st.segments.length) + " runs." }));
         detail.appendChild(el("h3", { text: "What-if" }));
-        detail.appendChild(el("p", { class: "lede", text: "Step time saved if an item on the path were faster or gone, bounded by the slack of the work in parallel with it (README: Critical path, what-if)." }));
+        detail.appendChild(
+          el("p", { class: "lede", text: "Step time saved if an item on the path were faster or gone, bounded by the slack of the work in parallel with it (README: Critical path, what-if)." }),
+        );
         /** @type {TableColumn[]} */
         var wcols = [
-          { key: "item", label: "Item on the path", format: function (v) { return (data.labels.pathItems && data.labels.pathItems[v]) || v; }, title: function (w) { return w.item; } },
-          { key: "kind", label: "Kind", format: function (v) { return LABEL[v] || v; } },
+          {
+            key: "item",
+            label: "Item on the path",
+            format: function (v) {
+              return (data.labels.pathItems && data.labels.pathItems[v]) || v;
+            },
+            title: function (w) {
+              return w.item;
+            },
+          },
+          {
+            key: "kind",
+            label: "Kind",
+            format: function (v) {
+              return LABEL[v] || v;
+            },
+          },
           { key: "pathNs", label: "On the path (ms)", numeric: true, format: fmt.ms },
-          { key: "pathPct", label: "Of the step", numeric: true, format: fmt.pct, bar: function (w) { return w.pathPct; } },
+          {
+            key: "pathPct",
+            label: "Of the step",
+            numeric: true,
+            format: fmt.pct,
+            bar: function (w) {
+              return w.pathPct;
+            },
+          },
         ];
         cp.whatIfFasterPct.forEach(function (p, i) {
-          wcols.push({ key: "f" + p, label: "Saved if " + p + "% faster (ms)", numeric: true, value: function (w) { return w.savedIfFasterNs[i]; }, format: fmt.ms });
+          wcols.push({
+            key: "f" + p,
+            label: "Saved if " + p + "% faster (ms)",
+            numeric: true,
+            value: function (w) {
+              return w.savedIfFasterNs[i];
+            },
+            format: fmt.ms,
+          });
         });
         wcols.push({ key: "savedIfRemovedNs", label: "Saved if removed (ms)", numeric: true, format: fmt.ms });
         var wrap = el("div", { "data-table": "what-if" });

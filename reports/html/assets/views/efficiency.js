@@ -14,7 +14,9 @@
   }
 
   function roofline(container, e) {
-    var rows = e.roofline.filter(function (r) { return r.achievedTflopsPerS && r.arithmeticIntensityFlopsPerByte > 0; });
+    var rows = e.roofline.filter(function (r) {
+      return r.achievedTflopsPerS && r.arithmeticIntensityFlopsPerByte > 0;
+    });
     var peak = e.peakTflopsPerS;
     var bw = e.hardware.memoryBandwidthGBps;
     if (!rows.length) return;
@@ -24,30 +26,92 @@
       var g = frame.g;
       var w = frame.w;
       var h = frame.h;
-      var xs = rows.map(function (r) { return r.arithmeticIntensityFlopsPerByte; });
-      var x = d3.scaleLog().domain([Math.max(0.1, d3.min(xs) / 2), d3.max(xs) * 4]).range([0, w]);
-      var ymax = Math.max(peak || 0, d3.max(rows, function (r) { return r.achievedTflopsPerS; })) * 1.5;
-      var y = d3.scaleLog().domain([Math.max(0.01, d3.min(rows, function (r) { return r.achievedTflopsPerS; }) / 3), ymax]).range([h, 0]);
+      var xs = rows.map(function (r) {
+        return r.arithmeticIntensityFlopsPerByte;
+      });
+      var x = d3
+        .scaleLog()
+        .domain([Math.max(0.1, d3.min(xs) / 2), d3.max(xs) * 4])
+        .range([0, w]);
+      var ymax =
+        Math.max(
+          peak || 0,
+          d3.max(rows, function (r) {
+            return r.achievedTflopsPerS;
+          }),
+        ) * 1.5;
+      var y = d3
+        .scaleLog()
+        .domain([
+          Math.max(
+            0.01,
+            d3.min(rows, function (r) {
+              return r.achievedTflopsPerS;
+            }) / 3,
+          ),
+          ymax,
+        ])
+        .range([h, 0]);
       g.append("g").attr("class", "axis").call(d3.axisLeft(y).ticks(5, "~g"));
-      g.append("g").attr("class", "axis").attr("transform", "translate(0," + h + ")").call(d3.axisBottom(x).ticks(6, "~g"));
+      g.append("g")
+        .attr("class", "axis")
+        .attr("transform", "translate(0," + h + ")")
+        .call(d3.axisBottom(x).ticks(6, "~g"));
       L.axisTitles(g, w, h, "arithmetic intensity (FLOP/byte)", "achieved TFLOP/s", 46, 36);
       if (peak && bw) {
         // the roof: min(peak, intensity × bandwidth)
-        var pts = d3.range(0, 101).map(function (i) {
-          var ai = Math.exp(Math.log(x.domain()[0]) + (i / 100) * (Math.log(x.domain()[1]) - Math.log(x.domain()[0])));
-          return [ai, Math.min(peak, (ai * bw) / 1000)];
-        }).filter(function (p) { return p[1] >= y.domain()[0]; });
-        g.append("path").datum(pts).attr("fill", "none").attr("stroke", "#8a94a0").attr("stroke-dasharray", "4 3")
-          .attr("d", d3.line().x(function (p) { return x(p[0]); }).y(function (p) { return y(p[1]); }));
+        var pts = d3
+          .range(0, 101)
+          .map(function (i) {
+            var ai = Math.exp(Math.log(x.domain()[0]) + (i / 100) * (Math.log(x.domain()[1]) - Math.log(x.domain()[0])));
+            return [ai, Math.min(peak, (ai * bw) / 1000)];
+          })
+          .filter(function (p) {
+            return p[1] >= y.domain()[0];
+          });
+        g.append("path")
+          .datum(pts)
+          .attr("fill", "none")
+          .attr("stroke", "#8a94a0")
+          .attr("stroke-dasharray", "4 3")
+          .attr(
+            "d",
+            d3
+              .line()
+              .x(function (p) {
+                return x(p[0]);
+              })
+              .y(function (p) {
+                return y(p[1]);
+              }),
+          );
       }
-      g.selectAll("circle.mark").data(rows).enter().append("circle").attr("class", "mark")
-        .attr("cx", function (r) { return x(r.arithmeticIntensityFlopsPerByte); })
-        .attr("cy", function (r) { return y(r.achievedTflopsPerS); })
-        .attr("r", function (r) { return 3 + Math.min(8, Math.sqrt(r.kernelNs / 1e5)); })
-        .attr("fill", function (r) { return r.bound === "memory" ? "#c9a227" : "#3b6ea5"; })
+      g.selectAll("circle.mark")
+        .data(rows)
+        .enter()
+        .append("circle")
+        .attr("class", "mark")
+        .attr("cx", function (r) {
+          return x(r.arithmeticIntensityFlopsPerByte);
+        })
+        .attr("cy", function (r) {
+          return y(r.achievedTflopsPerS);
+        })
+        .attr("r", function (r) {
+          return 3 + Math.min(8, Math.sqrt(r.kernelNs / 1e5));
+        })
+        .attr("fill", function (r) {
+          return r.bound === "memory" ? "#c9a227" : "#3b6ea5";
+        })
         .attr("fill-opacity", 0.75)
         .on("mousemove", function (event, r) {
-          L.showTooltip(event, r.name + " " + r.inputDims, [["intensity", r.arithmeticIntensityFlopsPerByte.toFixed(1) + " FLOP/B"], ["achieved", tflops(r.achievedTflopsPerS) + " TFLOP/s"], ["of attainable", fmt.pct(r.pctOfAttainable)], ["calls", fmt.count(r.calls)], ["kernel time", fmt.ns(r.kernelNs)]]);
+          L.showTooltip(event, r.name + " " + r.inputDims, [
+            ["intensity", r.arithmeticIntensityFlopsPerByte.toFixed(1) + " FLOP/B"],
+            ["achieved", tflops(r.achievedTflopsPerS) + " TFLOP/s"],
+            ["of attainable", fmt.pct(r.pctOfAttainable)],
+            ["calls", fmt.count(r.calls)],
+            ["kernel time", fmt.ns(r.kernelNs)],
+          ]);
         })
         .on("mouseleave", L.hideTooltip);
     });
@@ -64,15 +128,33 @@
       root.appendChild(
         el("div", { class: "cards" }, [
           card("MFU (window)", e.window.mfuPct === null ? "n/a" : fmt.pct(e.window.mfuPct), e.mfuUnavailableReason || tflops(e.window.achievedTflopsPerS) + " TFLOP/s achieved"),
-          card("Peak", e.peakTflopsPerS === null ? "unknown" : tflops(e.peakTflopsPerS) + " TFLOP/s", (e.peakDtype || "") + " · " + (e.hardware.tableEntry || e.hardware.deviceName || "unknown GPU") + (e.hardware.tflopsSource ? " · " + e.hardware.tflopsSource : "")),
+          card(
+            "Peak",
+            e.peakTflopsPerS === null ? "unknown" : tflops(e.peakTflopsPerS) + " TFLOP/s",
+            (e.peakDtype || "") + " · " + (e.hardware.tableEntry || e.hardware.deviceName || "unknown GPU") + (e.hardware.tflopsSource ? " · " + e.hardware.tflopsSource : ""),
+          ),
           card("FLOPs", fmt.count(e.window.flops / 1e9) + " GFLOP", "source: " + e.flopsSource),
         ]),
       );
       L.table(root, {
         columns: [
-          { key: "step", label: "Step", numeric: true, format: function (v) { return "#" + v; } },
+          {
+            key: "step",
+            label: "Step",
+            numeric: true,
+            format: function (v) {
+              return "#" + v;
+            },
+          },
           { key: "windowNs", label: "Step time (ms)", numeric: true, format: fmt.ms },
-          { key: "flops", label: "GFLOP", numeric: true, format: function (v) { return (v / 1e9).toFixed(1); } },
+          {
+            key: "flops",
+            label: "GFLOP",
+            numeric: true,
+            format: function (v) {
+              return (v / 1e9).toFixed(1);
+            },
+          },
           { key: "achievedTflopsPerS", label: "TFLOP/s", numeric: true, format: tflops },
           { key: "mfuPct", label: "MFU", numeric: true, format: fmt.pct },
         ],
@@ -86,10 +168,25 @@
       var cols = [
         { key: "name", label: "Name" },
         { key: "calls", label: "Calls", numeric: true, format: fmt.count },
-        { key: "flops", label: "GFLOP", numeric: true, format: function (v) { return (v / 1e9).toFixed(1); } },
+        {
+          key: "flops",
+          label: "GFLOP",
+          numeric: true,
+          format: function (v) {
+            return (v / 1e9).toFixed(1);
+          },
+        },
         { key: "kernelNs", label: "Kernel time", numeric: true, format: fmt.ns },
         { key: "achievedTflopsPerS", label: "TFLOP/s", numeric: true, format: tflops },
-        { key: "pctOfPeak", label: "% of peak", numeric: true, format: fmt.pct, bar: function (r) { return r.pctOfPeak; } },
+        {
+          key: "pctOfPeak",
+          label: "% of peak",
+          numeric: true,
+          format: fmt.pct,
+          bar: function (r) {
+            return r.pctOfPeak;
+          },
+        },
       ];
       if (e.byModuleClass.length) {
         root.appendChild(el("h3", { text: "By module class" }));

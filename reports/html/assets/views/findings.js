@@ -69,9 +69,20 @@
       });
       var notes = [];
       if (s.passed.length) notes.push("Checked and fine: " + s.passed.join(", ") + ".");
-      if (s.notEvaluated.length) notes.push("Not evaluated: " + s.notEvaluated.map(function (n) { return n.id + " (" + n.reason + ")"; }).join("; ") + ".");
+      if (s.notEvaluated.length)
+        notes.push(
+          "Not evaluated: " +
+            s.notEvaluated
+              .map(function (n) {
+                return n.id + " (" + n.reason + ")";
+              })
+              .join("; ") +
+            ".",
+        );
       if (s.disabled.length) notes.push("Disabled: " + s.disabled.join(", ") + ".");
-      notes.forEach(function (t) { root.appendChild(el("p", { class: "muted", text: t })); });
+      notes.forEach(function (t) {
+        root.appendChild(el("p", { class: "muted", text: t }));
+      });
     },
   });
 })();

@@ -32,10 +32,22 @@
       root.appendChild(
         el("p", {
           class: "lede",
-          text: fmt.ns(idle.idleNs) + " idle in " + fmt.count(idle.gapCount) + " gaps (" + fmt.pct(idle.windowNs > 0 ? (100 * idle.idleNs) / idle.windowNs : NaN) + " of the window" + (idle.rank === null || idle.rank === undefined ? "" : ", rank " + idle.rank) + "). Launch latency threshold " + fmt.ns(idle.launchLatencyThresholdNs) + ".",
+          text:
+            fmt.ns(idle.idleNs) +
+            " idle in " +
+            fmt.count(idle.gapCount) +
+            " gaps (" +
+            fmt.pct(idle.windowNs > 0 ? (100 * idle.idleNs) / idle.windowNs : NaN) +
+            " of the window" +
+            (idle.rank === null || idle.rank === undefined ? "" : ", rank " + idle.rank) +
+            "). Launch latency threshold " +
+            fmt.ns(idle.launchLatencyThresholdNs) +
+            ".",
         }),
       );
-      var causes = idle.byCause.filter(function (c) { return c.count > 0; });
+      var causes = idle.byCause.filter(function (c) {
+        return c.count > 0;
+      });
       var chart = el("div", { class: "chart", "data-chart": "idle" });
       root.appendChild(chart);
       L.hbars(
@@ -47,7 +59,12 @@
             value: c.totalNs,
             color: L.IDLE_COLORS[c.cause] || "#ccc",
             text: fmt.ms(c.totalNs) + " ms · " + fmt.pct(c.pctOfIdle),
-            tip: [["idle time", fmt.ns(c.totalNs)], ["share of idle", fmt.pct(c.pctOfIdle)], ["share of the window", fmt.pct(c.pctOfWindow)], ["gaps", fmt.count(c.count)]],
+            tip: [
+              ["idle time", fmt.ns(c.totalNs)],
+              ["share of idle", fmt.pct(c.pctOfIdle)],
+              ["share of the window", fmt.pct(c.pctOfWindow)],
+              ["gaps", fmt.count(c.count)],
+            ],
           };
         }),
         "idle time (ms)",
@@ -57,8 +74,25 @@
         root.appendChild(el("h3", { text: "What the CPU was doing while the GPU waited" }));
         L.table(root, {
           columns: [
-            { key: "culprit", label: "CPU activity", cellClass: "name", render: function (r) { return clip(r.culprit, 90); }, title: function (r) { return r.culprit.length > 90 ? r.culprit : null; } },
-            { key: "cause", label: "Cause", cellClass: "nowrap", render: function (r) { return causeCell(r.cause); } },
+            {
+              key: "culprit",
+              label: "CPU activity",
+              cellClass: "name",
+              render: function (r) {
+                return clip(r.culprit, 90);
+              },
+              title: function (r) {
+                return r.culprit.length > 90 ? r.culprit : null;
+              },
+            },
+            {
+              key: "cause",
+              label: "Cause",
+              cellClass: "nowrap",
+              render: function (r) {
+                return causeCell(r.cause);
+              },
+            },
             { key: "count", label: "Gaps", numeric: true, format: fmt.count },
             { key: "totalNs", label: "Idle (ms)", numeric: true, format: fmt.ms },
           ],
@@ -71,12 +105,53 @@
         root.appendChild(el("h3", { text: "Largest gaps" }));
         L.table(root, {
           columns: [
-            { key: "durationNs", label: "Length (ms)", numeric: true, format: function (v) { return fmt.ms(v, 3); } },
-            { key: "step", label: "Step", numeric: true, format: function (v) { return "#" + v; } },
+            {
+              key: "durationNs",
+              label: "Length (ms)",
+              numeric: true,
+              format: function (v) {
+                return fmt.ms(v, 3);
+              },
+            },
+            {
+              key: "step",
+              label: "Step",
+              numeric: true,
+              format: function (v) {
+                return "#" + v;
+              },
+            },
             { key: "device", label: "GPU", numeric: true },
-            { key: "cause", label: "Cause", cellClass: "nowrap", render: function (r) { return causeCell(r.cause); } },
-            { key: "culprit", label: "CPU activity", cellClass: "name", render: function (r) { return r.culprit ? clip(r.culprit, 60) : ""; }, title: function (r) { return r.culprit && r.culprit.length > 60 ? r.culprit : null; } },
-            { key: "nextActivity", label: "Next GPU activity", cellClass: "name", render: function (r) { return r.nextActivity ? clip(r.nextActivity, 60) : ""; }, title: function (r) { return r.nextActivity; } },
+            {
+              key: "cause",
+              label: "Cause",
+              cellClass: "nowrap",
+              render: function (r) {
+                return causeCell(r.cause);
+              },
+            },
+            {
+              key: "culprit",
+              label: "CPU activity",
+              cellClass: "name",
+              render: function (r) {
+                return r.culprit ? clip(r.culprit, 60) : "";
+              },
+              title: function (r) {
+                return r.culprit && r.culprit.length > 60 ? r.culprit : null;
+              },
+            },
+            {
+              key: "nextActivity",
+              label: "Next GPU activity",
+              cellClass: "name",
+              render: function (r) {
+                return r.nextActivity ? clip(r.nextActivity, 60) : "";
+              },
+              title: function (r) {
+                return r.nextActivity;
+              },
+            },
           ],
           rows: idle.largestGaps,
           sort: { key: "durationNs", dir: "desc" },

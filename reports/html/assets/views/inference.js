@@ -9,7 +9,6 @@
   var fmt = L.fmt;
   var card = L.card;
 
-
   function decodeChart(container, steps) {
     if (!steps.length) return;
     L.responsive(container, function (width) {
@@ -18,16 +17,45 @@
       var g = frame.g;
       var w = frame.w;
       var h = frame.h;
-      var x = d3.scaleBand().domain(steps.map(function (s) { return s.forward; })).range([0, w]).padding(0.2);
-      var y = d3.scaleLinear().domain([0, d3.max(steps, function (s) { return s.durationNs; }) / 1e6 || 1]).nice().range([h, 0]);
+      var x = d3
+        .scaleBand()
+        .domain(
+          steps.map(function (s) {
+            return s.forward;
+          }),
+        )
+        .range([0, w])
+        .padding(0.2);
+      var y = d3
+        .scaleLinear()
+        .domain([
+          0,
+          d3.max(steps, function (s) {
+            return s.durationNs;
+          }) / 1e6 || 1,
+        ])
+        .nice()
+        .range([h, 0]);
       g.append("g").attr("class", "grid").call(d3.axisLeft(y).ticks(5).tickSize(-w).tickFormat(""));
       g.append("g").attr("class", "axis").call(d3.axisLeft(y).ticks(5));
       var every = Math.ceil(steps.length / 20);
-      g.append("g").attr("class", "axis").attr("transform", "translate(0," + h + ")").call(d3.axisBottom(x).tickValues(x.domain().filter(function (_, i) { return i % every === 0; })));
+      g.append("g")
+        .attr("class", "axis")
+        .attr("transform", "translate(0," + h + ")")
+        .call(
+          d3.axisBottom(x).tickValues(
+            x.domain().filter(function (_, i) {
+              return i % every === 0;
+            }),
+          ),
+        );
       L.axisTitles(g, w, h, "forward call", "decode step (ms)", 46, 34);
       steps.forEach(function (s) {
         var busy = s.durationNs - s.gpuIdleNs;
-        [["busy", busy, "#3b6ea5", 0], ["idle", s.gpuIdleNs, "#cfd6de", busy]].forEach(function (part) {
+        [
+          ["busy", busy, "#3b6ea5", 0],
+          ["idle", s.gpuIdleNs, "#cfd6de", busy],
+        ].forEach(function (part) {
           g.append("rect")
             .attr("class", "mark")
             .attr("x", x(s.forward))
@@ -36,7 +64,11 @@
             .attr("height", Math.max(0, y(part[3] / 1e6) - y((part[3] + part[1]) / 1e6)))
             .attr("fill", part[2])
             .on("mousemove", function (event) {
-              L.showTooltip(event, "Decode forward #" + s.forward, [["step", fmt.ns(s.durationNs)], ["GPU idle", fmt.ns(s.gpuIdleNs) + " (" + fmt.pct(s.gpuIdlePct) + ")"], ["CPU-bound", s.cpuBound ? "yes" : "no"]]);
+              L.showTooltip(event, "Decode forward #" + s.forward, [
+                ["step", fmt.ns(s.durationNs)],
+                ["GPU idle", fmt.ns(s.gpuIdleNs) + " (" + fmt.pct(s.gpuIdlePct) + ")"],
+                ["CPU-bound", s.cpuBound ? "yes" : "no"],
+              ]);
             })
             .on("mouseleave", L.hideTooltip);
         });
@@ -54,9 +86,21 @@
       if (L.unavailable(root, inf, "Inference analysis not available")) return;
       root.appendChild(
         el("div", { class: "cards" }, [
-          card("Time to first token", inf.ttftNs === null ? "n/a" : fmt.ns(inf.ttftNs), inf.prefillCount + " prefill forward" + (inf.prefillCount === 1 ? "" : "s") + (inf.promptTokens ? " · " + fmt.count(inf.promptTokens) + " prompt tokens" : "")),
-          card("Time per output token", inf.tpotNs === null ? "n/a" : fmt.ns(inf.tpotNs), inf.decodeStep ? "p50 " + fmt.ns(inf.decodeStep.p50Ns) + " · p90 " + fmt.ns(inf.decodeStep.p90Ns) + " · std " + fmt.ns(inf.decodeStep.stdNs) : ""),
-          card("Decode tokens/s", inf.tokensPerS.decode === null ? "n/a" : fmt.count(inf.tokensPerS.decode), (inf.batchSize ? "batch " + inf.batchSize + " · " : "") + inf.decodeCount + " decode forwards"),
+          card(
+            "Time to first token",
+            inf.ttftNs === null ? "n/a" : fmt.ns(inf.ttftNs),
+            inf.prefillCount + " prefill forward" + (inf.prefillCount === 1 ? "" : "s") + (inf.promptTokens ? " · " + fmt.count(inf.promptTokens) + " prompt tokens" : ""),
+          ),
+          card(
+            "Time per output token",
+            inf.tpotNs === null ? "n/a" : fmt.ns(inf.tpotNs),
+            inf.decodeStep ? "p50 " + fmt.ns(inf.decodeStep.p50Ns) + " · p90 " + fmt.ns(inf.decodeStep.p90Ns) + " · std " + fmt.ns(inf.decodeStep.stdNs) : "",
+          ),
+          card(
+            "Decode tokens/s",
+            inf.tokensPerS.decode === null ? "n/a" : fmt.count(inf.tokensPerS.decode),
+            (inf.batchSize ? "batch " + inf.batchSize + " · " : "") + inf.decodeCount + " decode forwards",
+          ),
           card("CPU-bound decode steps", fmt.pct(inf.cpuBound.pctOfSteps), inf.cpuBound.steps + " steps with GPU idle ≥ " + fmt.pct(inf.cpuBound.thresholdPct)),
         ]),
       );
@@ -67,10 +111,39 @@
             { key: "kind", label: "Step kind" },
             { key: "steps", label: "Steps", numeric: true, format: fmt.count },
             { key: "timeNs", label: "Time", numeric: true, format: fmt.ns },
-            { key: "pctOfTime", label: "% of serving time", numeric: true, format: fmt.pct, bar: function (r) { return r.pctOfTime; } },
-            { key: "meanBatchSize", label: "Mean batch", numeric: true, format: function (v) { return v.toFixed(1); } },
-            { key: "tokens", label: "Tokens", numeric: true, format: function (v) { return v === null ? "n/a" : fmt.count(v); } },
-            { key: "tokensPerS", label: "Tokens/s", numeric: true, format: function (v) { return v === null ? "n/a" : fmt.count(v); } },
+            {
+              key: "pctOfTime",
+              label: "% of serving time",
+              numeric: true,
+              format: fmt.pct,
+              bar: function (r) {
+                return r.pctOfTime;
+              },
+            },
+            {
+              key: "meanBatchSize",
+              label: "Mean batch",
+              numeric: true,
+              format: function (v) {
+                return v.toFixed(1);
+              },
+            },
+            {
+              key: "tokens",
+              label: "Tokens",
+              numeric: true,
+              format: function (v) {
+                return v === null ? "n/a" : fmt.count(v);
+              },
+            },
+            {
+              key: "tokensPerS",
+              label: "Tokens/s",
+              numeric: true,
+              format: function (v) {
+                return v === null ? "n/a" : fmt.count(v);
+              },
+            },
           ],
           rows: inf.serving.kinds,
         });
@@ -82,8 +155,26 @@
         var b = inf.decodeBreakdown;
         root.appendChild(el("h3", { text: "Where decode time goes (" + (b.source === "modules" ? "by module" : "by kernel category") + ")" }));
         L.table(root, {
-          columns: [{ key: "label", label: "Part" }, { key: "ns", label: "Time", numeric: true, format: fmt.ns }, { key: "pct", label: "% of decode", numeric: true, format: fmt.pct, bar: function (r) { return r.pct; } }],
-          rows: [["Attention", b.attention], ["MLP", b.mlp], ["Other modules", b.otherModules], ["Outside the forward (sampling, host work)", b.outsideForward], ["GPU idle", b.gpuIdle]].map(function (p) {
+          columns: [
+            { key: "label", label: "Part" },
+            { key: "ns", label: "Time", numeric: true, format: fmt.ns },
+            {
+              key: "pct",
+              label: "% of decode",
+              numeric: true,
+              format: fmt.pct,
+              bar: function (r) {
+                return r.pct;
+              },
+            },
+          ],
+          rows: [
+            ["Attention", b.attention],
+            ["MLP", b.mlp],
+            ["Other modules", b.otherModules],
+            ["Outside the forward (sampling, host work)", b.outsideForward],
+            ["GPU idle", b.gpuIdle],
+          ].map(function (p) {
             return { label: p[0], ns: p[1].ns, pct: p[1].pctOfDecode };
           }),
         });
@@ -93,6 +184,10 @@
 
   L.addHeadline(function (s) {
     if (!s.inference.available) return null;
-    return { label: "TTFT / TPOT", value: s.inference.ttftNs === null ? "n/a" : fmt.ns(s.inference.ttftNs), sub: "per output token " + (s.inference.tpotNs === null ? "n/a" : fmt.ns(s.inference.tpotNs)) };
+    return {
+      label: "TTFT / TPOT",
+      value: s.inference.ttftNs === null ? "n/a" : fmt.ns(s.inference.ttftNs),
+      sub: "per output token " + (s.inference.tpotNs === null ? "n/a" : fmt.ns(s.inference.tpotNs)),
+    };
   });
 })();

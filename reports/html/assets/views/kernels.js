@@ -20,14 +20,58 @@
       var margin = { top: 4, right: 130, bottom: 40, left: 180 };
       var w = Math.max(120, width - margin.left - margin.right);
       var h = rows.length * rowH;
-      var x = d3.scaleLinear().domain([0, d3.max(rows, function (r) { return r.totalNs / 1e6; }) || 1]).nice().range([0, w]);
-      var y = d3.scaleBand().domain(rows.map(function (r) { return r.category; })).range([0, h]).padding(0.2);
-      var svg = d3.select(container).append("svg").attr("width", width).attr("height", h + margin.top + margin.bottom).attr("role", "img").attr("aria-label", "GPU time by kernel category");
+      var x = d3
+        .scaleLinear()
+        .domain([
+          0,
+          d3.max(rows, function (r) {
+            return r.totalNs / 1e6;
+          }) || 1,
+        ])
+        .nice()
+        .range([0, w]);
+      var y = d3
+        .scaleBand()
+        .domain(
+          rows.map(function (r) {
+            return r.category;
+          }),
+        )
+        .range([0, h])
+        .padding(0.2);
+      var svg = d3
+        .select(container)
+        .append("svg")
+        .attr("width", width)
+        .attr("height", h + margin.top + margin.bottom)
+        .attr("role", "img")
+        .attr("aria-label", "GPU time by kernel category");
       var g = svg.append("g").attr("transform", "translate(" + margin.left + "," + margin.top + ")");
-      g.append("g").attr("class", "grid").attr("transform", "translate(0," + h + ")").call(d3.axisBottom(x).ticks(6).tickSize(-h).tickFormat(""));
-      g.append("g").attr("class", "axis").attr("transform", "translate(0," + h + ")").call(d3.axisBottom(x).ticks(6));
-      g.append("g").attr("class", "axis").call(d3.axisLeft(y).tickSize(0).tickPadding(8).tickFormat(function (c) { return L.categoryLabel(c); }));
-      g.append("text").attr("class", "axis-label").attr("x", w / 2).attr("y", h + 34).attr("text-anchor", "middle").text("summed kernel time in the window (ms)");
+      g.append("g")
+        .attr("class", "grid")
+        .attr("transform", "translate(0," + h + ")")
+        .call(d3.axisBottom(x).ticks(6).tickSize(-h).tickFormat(""));
+      g.append("g")
+        .attr("class", "axis")
+        .attr("transform", "translate(0," + h + ")")
+        .call(d3.axisBottom(x).ticks(6));
+      g.append("g")
+        .attr("class", "axis")
+        .call(
+          d3
+            .axisLeft(y)
+            .tickSize(0)
+            .tickPadding(8)
+            .tickFormat(function (c) {
+              return L.categoryLabel(c);
+            }),
+        );
+      g.append("text")
+        .attr("class", "axis-label")
+        .attr("x", w / 2)
+        .attr("y", h + 34)
+        .attr("text-anchor", "middle")
+        .text("summed kernel time in the window (ms)");
       rects = g
         .selectAll("rect.mark")
         .data(rows)
@@ -35,10 +79,16 @@
         .append("rect")
         .attr("class", "mark clickable")
         .attr("x", 0)
-        .attr("y", function (r) { return y(r.category); })
+        .attr("y", function (r) {
+          return y(r.category);
+        })
         .attr("height", y.bandwidth())
-        .attr("width", function (r) { return Math.max(1, x(r.totalNs / 1e6)); })
-        .attr("fill", function (r) { return L.categoryColor(r.category); })
+        .attr("width", function (r) {
+          return Math.max(1, x(r.totalNs / 1e6));
+        })
+        .attr("fill", function (r) {
+          return L.categoryColor(r.category);
+        })
         .on("mousemove", function (event, r) {
           L.showTooltip(event, r.label, [
             ["summed time", fmt.ns(r.totalNs)],
@@ -56,22 +106,39 @@
         .enter()
         .append("text")
         .attr("class", "bar-label")
-        .attr("x", function (r) { return x(r.totalNs / 1e6) + 6; })
-        .attr("y", function (r) { return y(r.category) + y.bandwidth() / 2; })
+        .attr("x", function (r) {
+          return x(r.totalNs / 1e6) + 6;
+        })
+        .attr("y", function (r) {
+          return y(r.category) + y.bandwidth() / 2;
+        })
         .attr("dy", "0.35em")
-        .text(function (r) { return fmt.ms(r.totalNs) + " ms · " + fmt.pct(r.pctOfKernelTime); });
+        .text(function (r) {
+          return fmt.ms(r.totalNs) + " ms · " + fmt.pct(r.pctOfKernelTime);
+        });
       highlight();
     });
     function highlight() {
       if (!rects) return;
-      rects.classed("active", function (r) { return r.category === selected; }).attr("fill-opacity", function (r) { return selected === null || r.category === selected ? 1 : 0.35; });
+      rects
+        .classed("active", function (r) {
+          return r.category === selected;
+        })
+        .attr("fill-opacity", function (r) {
+          return selected === null || r.category === selected ? 1 : 0.35;
+        });
     }
     function pick(c) {
       selected = c;
       highlight();
       onPick(c);
     }
-    return { pick: function (c) { selected = c; highlight(); } };
+    return {
+      pick: function (c) {
+        selected = c;
+        highlight();
+      },
+    };
   }
 
   L.registerView({
@@ -101,7 +168,13 @@
       var chartApi = null;
       function filterTo(c) {
         select.value = c || "";
-        tableApi.setFilter(c ? function (r) { return r.category === c; } : null);
+        tableApi.setFilter(
+          c
+            ? function (r) {
+                return r.category === c;
+              }
+            : null,
+        );
       }
       select.addEventListener("change", function () {
         var c = select.value || null;
@@ -114,23 +187,73 @@
             key: "short",
             label: "Kernel",
             cellClass: "name",
-            render: function (r) { return el("span", null, [L.swatch(L.categoryColor(r.category)), " ", r.short]); },
-            title: function (r) { return r.name; },
+            render: function (r) {
+              return el("span", null, [L.swatch(L.categoryColor(r.category)), " ", r.short]);
+            },
+            title: function (r) {
+              return r.name;
+            },
           },
           { key: "categoryLabel", label: "Category", cellClass: "nowrap" },
-          { key: "categorySource", label: "Decided by", cellClass: "nowrap", help: "the rule that decided the category of this name's first launch: operator:<launching op>, name:<category>#<k> (k-th name rule), config:<n> (n-th config rule); see README, Kernel categories" },
+          {
+            key: "categorySource",
+            label: "Decided by",
+            cellClass: "nowrap",
+            help: "the rule that decided the category of this name's first launch: operator:<launching op>, name:<category>#<k> (k-th name rule), config:<n> (n-th config rule); see README, Kernel categories",
+          },
           { key: "kind", label: "Kind" },
           { key: "count", label: "Count", numeric: true, format: fmt.count },
-          { key: "totalNs", label: "Total (ms)", numeric: true, format: function (v) { return fmt.ms(v, 3); } },
-          { key: "meanNs", label: "Mean (µs)", numeric: true, format: function (v) { return fmt.us(v); } },
-          { key: "minNs", label: "Min (µs)", numeric: true, format: function (v) { return fmt.us(v); } },
-          { key: "maxNs", label: "Max (µs)", numeric: true, format: function (v) { return fmt.us(v); } },
-          { key: "pctOfKernelTime", label: "% kernel time", numeric: true, format: fmt.pct, bar: function (r) { return r.pctOfKernelTime; } },
+          {
+            key: "totalNs",
+            label: "Total (ms)",
+            numeric: true,
+            format: function (v) {
+              return fmt.ms(v, 3);
+            },
+          },
+          {
+            key: "meanNs",
+            label: "Mean (µs)",
+            numeric: true,
+            format: function (v) {
+              return fmt.us(v);
+            },
+          },
+          {
+            key: "minNs",
+            label: "Min (µs)",
+            numeric: true,
+            format: function (v) {
+              return fmt.us(v);
+            },
+          },
+          {
+            key: "maxNs",
+            label: "Max (µs)",
+            numeric: true,
+            format: function (v) {
+              return fmt.us(v);
+            },
+          },
+          {
+            key: "pctOfKernelTime",
+            label: "% kernel time",
+            numeric: true,
+            format: fmt.pct,
+            bar: function (r) {
+              return r.pctOfKernelTime;
+            },
+          },
           { key: "pctOfBusy", label: "% GPU busy", numeric: true, format: fmt.pct, help: "total / GPU busy time of the window; concurrent kernels can make these add up past 100%" },
         ],
         rows: rows,
         sort: { key: "totalNs", dir: "desc" },
-        search: { placeholder: "Filter kernels by name…", text: function (r) { return r.name + " " + r.categoryLabel; } },
+        search: {
+          placeholder: "Filter kernels by name…",
+          text: function (r) {
+            return r.name + " " + r.categoryLabel;
+          },
+        },
         extraTools: [select],
         pageSize: 25,
       });

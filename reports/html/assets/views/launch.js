@@ -31,21 +31,52 @@
           card("Shorter than their launch call", fmt.pct(l.shorterThanLaunch.pct), fmt.count(l.shorterThanLaunch.count) + " kernels"),
         ]),
       );
-      var ns = function (key, label) { return { key: key, label: label, numeric: true, format: fmt.ns }; };
+      var ns = function (key, label) {
+        return { key: key, label: label, numeric: true, format: fmt.ns };
+      };
       L.table(root, {
-        columns: [{ key: "label", label: "Distribution" }, { key: "count", label: "Count", numeric: true, format: fmt.count }, ns("p50", "Median"), ns("p90", "p90"), ns("p99", "p99"), ns("mean", "Mean"), ns("max", "Max")],
+        columns: [
+          { key: "label", label: "Distribution" },
+          { key: "count", label: "Count", numeric: true, format: fmt.count },
+          ns("p50", "Median"),
+          ns("p90", "p90"),
+          ns("p99", "p99"),
+          ns("mean", "Mean"),
+          ns("max", "Max"),
+        ],
         rows: [distRow("Launch latency", l.latency), distRow("CPU cost per launch", l.cpuCost)],
       });
       if (l.steps.length) {
         root.appendChild(el("h3", { text: "Per step" }));
         L.table(root, {
           columns: [
-            { key: "step", label: "Step", numeric: true, format: function (v) { return "#" + v; } },
+            {
+              key: "step",
+              label: "Step",
+              numeric: true,
+              format: function (v) {
+                return "#" + v;
+              },
+            },
             { key: "launches", label: "Launches", numeric: true, format: fmt.count },
             { key: "windowNs", label: "Step time (ms)", numeric: true, format: fmt.ms },
             { key: "hostBoundNs", label: "Host-bound idle (ms)", numeric: true, format: fmt.ms },
-            { key: "hostBoundPct", label: "Host-bound", numeric: true, format: fmt.pct, bar: function (r) { return r.hostBoundPct; } },
-            { key: "verdict", label: "Verdict", render: function (r) { return el("span", { class: "badge " + (r.verdict === "cpu-bound" ? "warning" : "info"), text: r.verdict === "cpu-bound" ? "CPU-bound" : "GPU-bound" }); } },
+            {
+              key: "hostBoundPct",
+              label: "Host-bound",
+              numeric: true,
+              format: fmt.pct,
+              bar: function (r) {
+                return r.hostBoundPct;
+              },
+            },
+            {
+              key: "verdict",
+              label: "Verdict",
+              render: function (r) {
+                return el("span", { class: "badge " + (r.verdict === "cpu-bound" ? "warning" : "info"), text: r.verdict === "cpu-bound" ? "CPU-bound" : "GPU-bound" });
+              },
+            },
           ],
           rows: l.steps,
           sort: { key: "step", dir: "asc" },
@@ -53,5 +84,4 @@
       }
     },
   });
-
 })();

@@ -11,7 +11,6 @@
   var card = L.card;
   var COLORS = { allocated: "#3b6ea5", reserved: "#c9a227" };
 
-
   function timelineChart(container, dev) {
     var pts = dev.timeline;
     if (!pts.length) return;
@@ -22,25 +21,52 @@
       var w = frame.w;
       var h = frame.h;
       var t0 = pts[0].timeNs;
-      var x = d3.scaleLinear().domain([0, (pts[pts.length - 1].timeNs - t0) / 1e6 || 1]).range([0, w]);
-      var y = d3.scaleLinear().domain([0, d3.max(pts, function (p) { return Math.max(p.reservedBytes, p.allocatedBytes); }) / 2 ** 30 || 1]).nice().range([h, 0]);
+      var x = d3
+        .scaleLinear()
+        .domain([0, (pts[pts.length - 1].timeNs - t0) / 1e6 || 1])
+        .range([0, w]);
+      var y = d3
+        .scaleLinear()
+        .domain([
+          0,
+          d3.max(pts, function (p) {
+            return Math.max(p.reservedBytes, p.allocatedBytes);
+          }) /
+            2 ** 30 || 1,
+        ])
+        .nice()
+        .range([h, 0]);
       g.append("g").attr("class", "grid").call(d3.axisLeft(y).ticks(5).tickSize(-w).tickFormat(""));
       g.append("g").attr("class", "axis").call(d3.axisLeft(y).ticks(5));
-      g.append("g").attr("class", "axis").attr("transform", "translate(0," + h + ")").call(d3.axisBottom(x).ticks(8));
+      g.append("g")
+        .attr("class", "axis")
+        .attr("transform", "translate(0," + h + ")")
+        .call(d3.axisBottom(x).ticks(8));
       L.axisTitles(g, w, h, "time since the window start (ms)", "GiB", 52, 34);
       ["reserved", "allocated"].forEach(function (k) {
-        var line = d3.line().curve(d3.curveStepAfter)
-          .x(function (p) { return x((p.timeNs - t0) / 1e6); })
-          .y(function (p) { return y(p[k + "Bytes"] / 2 ** 30); });
+        var line = d3
+          .line()
+          .curve(d3.curveStepAfter)
+          .x(function (p) {
+            return x((p.timeNs - t0) / 1e6);
+          })
+          .y(function (p) {
+            return y(p[k + "Bytes"] / 2 ** 30);
+          });
         g.append("path").datum(pts).attr("class", "mark").attr("fill", "none").attr("stroke", COLORS[k]).attr("stroke-width", 1.5).attr("d", line);
       });
       var overlay = g.append("rect").attr("width", w).attr("height", h).attr("fill", "transparent");
-      var bisect = d3.bisector(function (p) { return (p.timeNs - t0) / 1e6; }).left;
+      var bisect = d3.bisector(function (p) {
+        return (p.timeNs - t0) / 1e6;
+      }).left;
       overlay
         .on("mousemove", function (event) {
           var ms = x.invert(d3.pointer(event)[0]);
           var p = pts[Math.min(pts.length - 1, bisect(pts, ms))];
-          L.showTooltip(event, fmt.ms(p.timeNs - t0) + " ms", [["allocated", fmt.bytes(p.allocatedBytes)], ["reserved", fmt.bytes(p.reservedBytes)]]);
+          L.showTooltip(event, fmt.ms(p.timeNs - t0) + " ms", [
+            ["allocated", fmt.bytes(p.allocatedBytes)],
+            ["reserved", fmt.bytes(p.reservedBytes)],
+          ]);
         })
         .on("mouseleave", L.hideTooltip);
     });
@@ -84,13 +110,25 @@
             card("Allocation rate", fmt.bytes(d.allocationRateBytesPerS) + "/s", fmt.count(d.allocations) + " allocations, " + fmt.bytes(d.allocatedBytes)),
           ]),
         );
-        root.appendChild(L.legend([{ label: "Allocated", color: COLORS.allocated }, { label: "Reserved", color: COLORS.reserved }]));
+        root.appendChild(
+          L.legend([
+            { label: "Allocated", color: COLORS.allocated },
+            { label: "Reserved", color: COLORS.reserved },
+          ]),
+        );
         var c = el("div", { class: "chart", "data-chart": "memory-timeline" });
         root.appendChild(c);
         timelineChart(c, d);
         L.table(root, {
           columns: [
-            { key: "step", label: "Step", numeric: true, format: function (v) { return "#" + v; } },
+            {
+              key: "step",
+              label: "Step",
+              numeric: true,
+              format: function (v) {
+                return "#" + v;
+              },
+            },
             { key: "peakAllocatedBytes", label: "Peak allocated", numeric: true, format: fmt.bytes },
             { key: "peakReservedBytes", label: "Peak reserved", numeric: true, format: fmt.bytes },
             { key: "allocations", label: "Allocations", numeric: true, format: fmt.count },
@@ -102,7 +140,18 @@
       });
       if (m.forward) {
         root.appendChild(el("h3", { text: "Forward allocations by module (self)" }));
-        L.table(root, { columns: allocColumns("Module"), rows: m.forward.modules.concat([m.forward.outsideModules]), sort: { key: "netBytes", dir: "desc" }, search: { placeholder: "Filter modules…", text: function (r) { return r.name; } }, pageSize: 20 });
+        L.table(root, {
+          columns: allocColumns("Module"),
+          rows: m.forward.modules.concat([m.forward.outsideModules]),
+          sort: { key: "netBytes", dir: "desc" },
+          search: {
+            placeholder: "Filter modules…",
+            text: function (r) {
+              return r.name;
+            },
+          },
+          pageSize: 20,
+        });
       }
       root.appendChild(el("h3", { text: "Top allocating operators" }));
       L.table(root, { columns: allocColumns("Operator"), rows: m.topOperators, sort: { key: "allocatedBytes", dir: "desc" }, pageSize: 15 });

@@ -52,9 +52,15 @@
       root.children.push({ id: "outside:" + u.id, label: u.label, kind: "outside", row: u, self: u.totalNs, children: [] });
     });
     return d3
-      .hierarchy(root, function (d) { return d.children; })
-      .sum(function (d) { return Math.max(0, d.self || 0); })
-      .sort(function (a, b) { return b.value - a.value; });
+      .hierarchy(root, function (d) {
+        return d.children;
+      })
+      .sum(function (d) {
+        return Math.max(0, d.self || 0);
+      })
+      .sort(function (a, b) {
+        return b.value - a.value;
+      });
   }
 
   function classColor(names) {
@@ -69,7 +75,9 @@
   }
 
   function icicle(container, m, getMetric) {
-    var classes = m.classes.map(function (c) { return c.className; });
+    var classes = m.classes.map(function (c) {
+      return c.className;
+    });
     var color = classColor(classes);
     var focus = null;
     var width = 0;
@@ -86,26 +94,40 @@
       var depth = root.height + 1;
       var height = depth * rowH;
       d3.partition().size([1, depth])(root);
-      var f = focus ? root.descendants().filter(function (d) { return d.data.id === focus; })[0] : null;
+      var f = focus
+        ? root.descendants().filter(function (d) {
+            return d.data.id === focus;
+          })[0]
+        : null;
       if (!f) f = root;
       var x = d3.scaleLinear().domain([f.x0, f.x1]).range([0, width]);
       var svg = d3.select(container).append("svg").attr("width", width).attr("height", height).attr("role", "img").attr("aria-label", "Module tree by GPU kernel time");
-      var nodes = root.descendants().filter(function (d) { return x(d.x1) - x(d.x0) >= 0.5 && d.x1 > f.x0 && d.x0 < f.x1; });
+      var nodes = root.descendants().filter(function (d) {
+        return x(d.x1) - x(d.x0) >= 0.5 && d.x1 > f.x0 && d.x0 < f.x1;
+      });
       var g = svg
         .selectAll("g.node")
         .data(nodes)
         .enter()
         .append("g")
         .attr("class", "node clickable")
-        .attr("transform", function (d) { return "translate(" + Math.max(0, x(d.x0)) + "," + d.y0 * rowH + ")"; });
+        .attr("transform", function (d) {
+          return "translate(" + Math.max(0, x(d.x0)) + "," + d.y0 * rowH + ")";
+        });
       g.append("rect")
         .attr("class", "mark")
-        .attr("width", function (d) { return Math.max(0.5, Math.min(width, x(d.x1)) - Math.max(0, x(d.x0)) - 1); })
+        .attr("width", function (d) {
+          return Math.max(0.5, Math.min(width, x(d.x1)) - Math.max(0, x(d.x0)) - 1);
+        })
         .attr("height", rowH - 1)
         .attr("fill", color)
-        .attr("fill-opacity", function (d) { return d.ancestors().indexOf(f) >= 0 || d === f ? 1 : 0.55; });
+        .attr("fill-opacity", function (d) {
+          return d.ancestors().indexOf(f) >= 0 || d === f ? 1 : 0.55;
+        });
       g.append("text")
-        .attr("class", function (d) { return "icicle-label" + (d.data.kind === "root" ? " light" : ""); })
+        .attr("class", function (d) {
+          return "icicle-label" + (d.data.kind === "root" ? " light" : "");
+        })
         .attr("x", 5)
         .attr("y", rowH / 2)
         .attr("dy", "0.35em")
@@ -143,7 +165,9 @@
   }
 
   function classTable(parent, m, showRecompute) {
-    var ms = function (key, label) { return { key: key, label: label + " (ms)", numeric: true, format: fmt.ms }; };
+    var ms = function (key, label) {
+      return { key: key, label: label + " (ms)", numeric: true, format: fmt.ms };
+    };
     var cols = [
       { key: "className", label: "Class", cellClass: "name" },
       { key: "instances", label: "Instances", numeric: true, format: fmt.count },
@@ -152,30 +176,89 @@
       ms("backwardNs", "Backward"),
     ];
     if (showRecompute) cols.push(ms("recomputeNs", "Recompute"));
-    cols.push(ms("selfNs", "Self"), ms("totalNs", "Inclusive"), { key: "pctOfKernelTime", label: "% kernel time", numeric: true, format: fmt.pct, bar: function (r) { return r.pctOfKernelTime; }, help: "inclusive time / all kernel time of the window" });
-    L.table(parent, { columns: cols, rows: m.classes, sort: { key: "selfNs", dir: "desc" }, search: { placeholder: "Filter classes…", text: function (r) { return r.className; } }, pageSize: 20 });
+    cols.push(ms("selfNs", "Self"), ms("totalNs", "Inclusive"), {
+      key: "pctOfKernelTime",
+      label: "% kernel time",
+      numeric: true,
+      format: fmt.pct,
+      bar: function (r) {
+        return r.pctOfKernelTime;
+      },
+      help: "inclusive time / all kernel time of the window",
+    });
+    L.table(parent, {
+      columns: cols,
+      rows: m.classes,
+      sort: { key: "selfNs", dir: "desc" },
+      search: {
+        placeholder: "Filter classes…",
+        text: function (r) {
+          return r.className;
+        },
+      },
+      pageSize: 20,
+    });
   }
 
   function instanceTable(parent, m, showRecompute) {
-    var ms = function (key, label) { return { key: key, label: label + " (ms)", numeric: true, format: fmt.ms }; };
+    var ms = function (key, label) {
+      return { key: key, label: label + " (ms)", numeric: true, format: fmt.ms };
+    };
     var cols = [
-      { key: "path", label: "Module", cellClass: "name", render: function (r) { return r.path; }, title: function (r) { return r.name + " — " + r.path; } },
+      {
+        key: "path",
+        label: "Module",
+        cellClass: "name",
+        render: function (r) {
+          return r.path;
+        },
+        title: function (r) {
+          return r.name + " — " + r.path;
+        },
+      },
       { key: "className", label: "Class" },
       { key: "calls", label: "Forward calls", numeric: true, format: fmt.count },
       ms("forwardNs", "Forward"),
       ms("backwardNs", "Backward"),
     ];
     if (showRecompute) cols.push(ms("recomputeNs", "Recompute"));
-    cols.push(ms("selfNs", "Self"), ms("totalNs", "Inclusive"), { key: "pctOfKernelTime", label: "% kernel time", numeric: true, format: fmt.pct, bar: function (r) { return r.pctOfKernelTime; } });
-    L.table(parent, { columns: cols, rows: m.instances, sort: { key: "totalNs", dir: "desc" }, search: { placeholder: "Filter modules by path…", text: function (r) { return r.path + " " + r.name; } }, pageSize: 20 });
+    cols.push(ms("selfNs", "Self"), ms("totalNs", "Inclusive"), {
+      key: "pctOfKernelTime",
+      label: "% kernel time",
+      numeric: true,
+      format: fmt.pct,
+      bar: function (r) {
+        return r.pctOfKernelTime;
+      },
+    });
+    L.table(parent, {
+      columns: cols,
+      rows: m.instances,
+      sort: { key: "totalNs", dir: "desc" },
+      search: {
+        placeholder: "Filter modules by path…",
+        text: function (r) {
+          return r.path + " " + r.name;
+        },
+      },
+      pageSize: 20,
+    });
   }
 
   // headline: the module class with the most self time
   L.addHeadline(function (s) {
     var m = s.modules;
     if (!m || !m.available || !m.classes.length) return null;
-    var top = m.classes.slice().sort(function (a, b) { return b.selfNs - a.selfNs; })[0];
-    return { id: "top-module", label: "Top module class (self)", value: top.className, small: true, sub: fmt.pct(m.kernelTotalNs > 0 ? (100 * top.selfNs) / m.kernelTotalNs : NaN) + " of kernel time · " + top.instances + (top.instances === 1 ? " instance" : " instances") };
+    var top = m.classes.slice().sort(function (a, b) {
+      return b.selfNs - a.selfNs;
+    })[0];
+    return {
+      id: "top-module",
+      label: "Top module class (self)",
+      value: top.className,
+      small: true,
+      sub: fmt.pct(m.kernelTotalNs > 0 ? (100 * top.selfNs) / m.kernelTotalNs : NaN) + " of kernel time · " + top.instances + (top.instances === 1 ? " instance" : " instances"),
+    };
   });
 
   /** Where the module results came from (recorded spans, NVTX ranges, name scopes, or inferred). */
@@ -188,14 +271,50 @@
     if (!l.available) return;
     root.appendChild(el("h3", { text: "Inferred layers" }));
     if (l.sourceDescription) root.appendChild(moduleSource(l.sourceDescription));
-    root.appendChild(el("p", { class: "muted", text: (l.sourceDescription ? "" : "Inferred, not recorded: " + l.method + ". ") + "One layer = " + l.layerOps.slice(0, 6).join(", ") + (l.layerOps.length > 6 ? ", …" : "") + "." + (l.sourceDescription ? "" : " " + L.fmt.pct(l.pctOfKernelTime) + " of kernel time is inside them.") + (l.outside ? " Outside them: " + L.fmt.ms(l.outside.beforeNs) + " ms before (embedding…), " + L.fmt.ms(l.outside.afterNs) + " ms after or between (head, loss, optimizer…)." : "") }));
+    root.appendChild(
+      el("p", {
+        class: "muted",
+        text:
+          (l.sourceDescription ? "" : "Inferred, not recorded: " + l.method + ". ") +
+          "One layer = " +
+          l.layerOps.slice(0, 6).join(", ") +
+          (l.layerOps.length > 6 ? ", …" : "") +
+          "." +
+          (l.sourceDescription ? "" : " " + L.fmt.pct(l.pctOfKernelTime) + " of kernel time is inside them.") +
+          (l.outside ? " Outside them: " + L.fmt.ms(l.outside.beforeNs) + " ms before (embedding…), " + L.fmt.ms(l.outside.afterNs) + " ms after or between (head, loss, optimizer…)." : ""),
+      }),
+    );
     L.table(root, {
       columns: [
-        { key: "index", label: "Layer (inferred)", numeric: true, format: function (v) { return "#" + v; } },
+        {
+          key: "index",
+          label: "Layer (inferred)",
+          numeric: true,
+          format: function (v) {
+            return "#" + v;
+          },
+        },
         { key: "forwardNs", label: "Forward (ms)", numeric: true, format: L.fmt.ms },
         { key: "backwardNs", label: "Backward (ms)", numeric: true, format: L.fmt.ms },
-        { key: "totalNs", label: "Total (ms)", numeric: true, format: L.fmt.ms, bar: function (r) { return r.totalNs; } },
-        { key: "vsMedianPct", label: "vs median (%)", numeric: true, format: function (v) { if (v === undefined) return ""; var t = v.toFixed(1); return Number(t) === 0 ? "0.0" : (Number(t) > 0 ? "+" : "") + t; } },
+        {
+          key: "totalNs",
+          label: "Total (ms)",
+          numeric: true,
+          format: L.fmt.ms,
+          bar: function (r) {
+            return r.totalNs;
+          },
+        },
+        {
+          key: "vsMedianPct",
+          label: "vs median (%)",
+          numeric: true,
+          format: function (v) {
+            if (v === undefined) return "";
+            var t = v.toFixed(1);
+            return Number(t) === 0 ? "0.0" : (Number(t) > 0 ? "+" : "") + t;
+          },
+        },
       ],
       rows: l.layers,
       sort: { key: "index", dir: "asc" },
@@ -213,30 +332,59 @@
         return;
       }
       if (m.sourceDescription) root.appendChild(moduleSource(m.sourceDescription));
-      var hasRecompute = m.instances.some(function (i) { return i.recomputeNs > 0; });
+      var hasRecompute = m.instances.some(function (i) {
+        return i.recomputeNs > 0;
+      });
       var metric = "all";
-      var options = ["all", "forward", "backward"].concat(hasRecompute ? ["recompute"] : []).map(function (k) { return { value: k, label: METRICS[k].label }; });
+      var options = ["all", "forward", "backward"].concat(hasRecompute ? ["recompute"] : []).map(function (k) {
+        return { value: k, label: METRICS[k].label };
+      });
       var chartApi = null;
       var controls = el("div", { class: "controls" }, [
         L.segmented("Phase", options, metric, function (v) {
           metric = v;
           chartApi.redraw();
         }),
-        el("span", { text: fmt.pct(m.kernelTotalNs > 0 ? (100 * m.attributedNs) / m.kernelTotalNs : NaN) + " of the window's kernel time (" + fmt.ns(m.kernelTotalNs) + ") runs inside modules. Click a module to zoom." }),
+        el("span", {
+          text:
+            fmt.pct(m.kernelTotalNs > 0 ? (100 * m.attributedNs) / m.kernelTotalNs : NaN) +
+            " of the window's kernel time (" +
+            fmt.ns(m.kernelTotalNs) +
+            ") runs inside modules. Click a module to zoom.",
+        }),
       ]);
       root.appendChild(controls);
       var c = el("div", { class: "chart", "data-chart": "modules" });
       root.appendChild(c);
-      chartApi = icicle(c, m, function () { return metric; });
+      chartApi = icicle(c, m, function () {
+        return metric;
+      });
 
       if (m.unattributed.length) {
         root.appendChild(el("h3", { text: "Kernel time outside modules" }));
         L.table(root, {
           columns: [
-            { key: "label", label: "Where", render: function (r) { return el("span", null, [L.swatch(OUTSIDE_COLOR), " ", r.label]); }, value: function (r) { return r.label; } },
+            {
+              key: "label",
+              label: "Where",
+              render: function (r) {
+                return el("span", null, [L.swatch(OUTSIDE_COLOR), " ", r.label]);
+              },
+              value: function (r) {
+                return r.label;
+              },
+            },
             { key: "count", label: "Activities", numeric: true, format: fmt.count },
             { key: "totalNs", label: "Kernel time (ms)", numeric: true, format: fmt.ms },
-            { key: "pct", label: "% kernel time", numeric: true, value: function (r) { return m.kernelTotalNs > 0 ? (100 * r.totalNs) / m.kernelTotalNs : NaN; }, format: fmt.pct },
+            {
+              key: "pct",
+              label: "% kernel time",
+              numeric: true,
+              value: function (r) {
+                return m.kernelTotalNs > 0 ? (100 * r.totalNs) / m.kernelTotalNs : NaN;
+              },
+              format: fmt.pct,
+            },
           ],
           rows: m.unattributed,
           sort: { key: "totalNs", dir: "desc" },
@@ -247,10 +395,18 @@
       var tableBox = el("div");
       var header = el("div", { class: "controls" }, [
         el("h3", { text: "Table" }),
-        L.segmented("Group by", [{ value: "class", label: "By class" }, { value: "instance", label: "By instance" }], tableMode, function (v) {
-          tableMode = v;
-          drawTable();
-        }),
+        L.segmented(
+          "Group by",
+          [
+            { value: "class", label: "By class" },
+            { value: "instance", label: "By instance" },
+          ],
+          tableMode,
+          function (v) {
+            tableMode = v;
+            drawTable();
+          },
+        ),
       ]);
       root.appendChild(header);
       root.appendChild(tableBox);

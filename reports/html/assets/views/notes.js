@@ -43,16 +43,26 @@
     if (s.kernels.available) {
       var k = s.kernels;
       if (k.withoutLaunch.count > 0) {
-        out.push({ level: "info", text: fmt.count(k.withoutLaunch.count) + " GPU activities (" + fmt.ns(k.withoutLaunch.totalNs) + ") have no launch record (queued before profiling began); they are counted in every figure." });
+        out.push({
+          level: "info",
+          text: fmt.count(k.withoutLaunch.count) + " GPU activities (" + fmt.ns(k.withoutLaunch.totalNs) + ") have no launch record (queued before profiling began); they are counted in every figure.",
+        });
       }
       if (k.outsideWindow.count > 0) {
-        out.push({ level: "info", text: fmt.count(k.outsideWindow.count) + " GPU activities (" + fmt.ns(k.outsideWindow.totalNs) + ") start outside the profiled steps and are left out of the kernel tables." });
+        out.push({
+          level: "info",
+          text: fmt.count(k.outsideWindow.count) + " GPU activities (" + fmt.ns(k.outsideWindow.totalNs) + ") start outside the profiled steps and are left out of the kernel tables.",
+        });
       }
     }
     if (s.temporal.available) {
       s.temporal.devices.forEach(function (d) {
         if (d.outsideWindowBusyNs > 0) {
-          out.push({ level: "info", text: (d.rank === null ? "" : "Rank " + d.rank + " ") + "GPU " + d.device + ": " + fmt.ns(d.outsideWindowBusyNs) + " of GPU busy time lies outside the profiled steps (not in the breakdown)." });
+          out.push({
+            level: "info",
+            text:
+              (d.rank === null ? "" : "Rank " + d.rank + " ") + "GPU " + d.device + ": " + fmt.ns(d.outsideWindowBusyNs) + " of GPU busy time lies outside the profiled steps (not in the breakdown).",
+          });
         }
       });
     }
@@ -84,7 +94,16 @@
       }
       var multiFile = s.trace.files.length > 1;
       var columns = [
-        { key: "severity", label: "Severity", render: function (r) { return el("span", { class: "badge " + r.severity, text: r.severity }); }, value: function (r) { return { error: 0, warning: 1, info: 2 }[r.severity]; } },
+        {
+          key: "severity",
+          label: "Severity",
+          render: function (r) {
+            return el("span", { class: "badge " + r.severity, text: r.severity });
+          },
+          value: function (r) {
+            return { error: 0, warning: 1, info: 2 }[r.severity];
+          },
+        },
         { key: "id", label: "Diagnostic", cellClass: "name" },
         { key: "count", label: "Count", numeric: true, format: fmt.count },
         { key: "explanation", label: "Explanation", cellClass: "wrap" },
@@ -96,7 +115,9 @@
             var e = r.example || "";
             return e.length > 200 ? e.slice(0, 199) + "…" : e;
           },
-          title: function (r) { return r.example && r.example.length > 200 ? r.example : null; },
+          title: function (r) {
+            return r.example && r.example.length > 200 ? r.example : null;
+          },
         },
       ];
       if (multiFile) columns.push({ key: "file", label: "File", cellClass: "wrap" });

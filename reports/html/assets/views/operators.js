@@ -22,16 +22,31 @@
   }
 
   function operatorTable(parent, rows, withShapes) {
-    var ms = function (key, label, help) { return { key: key, label: label + " (ms)", numeric: true, format: fmt.ms, help: help }; };
+    var ms = function (key, label, help) {
+      return { key: key, label: label + " (ms)", numeric: true, format: fmt.ms, help: help };
+    };
     /** @type {TableColumn[]} */
-    var cols = [{ key: "name", label: "Operator", cellClass: "name", title: function (r) { return r.name.length > 60 ? r.name : null; } }];
+    var cols = [
+      {
+        key: "name",
+        label: "Operator",
+        cellClass: "name",
+        title: function (r) {
+          return r.name.length > 60 ? r.name : null;
+        },
+      },
+    ];
     if (withShapes) {
       cols.push({
         key: "inputDims",
         label: "Input shapes",
         cellClass: "name",
-        render: function (r) { return clip((r.inputDims || "").trim(), 70); },
-        title: function (r) { return r.inputDims && r.inputDims.trim().length > 70 ? r.inputDims.trim() : null; },
+        render: function (r) {
+          return clip((r.inputDims || "").trim(), 70);
+        },
+        title: function (r) {
+          return r.inputDims && r.inputDims.trim().length > 70 ? r.inputDims.trim() : null;
+        },
       });
     }
     cols.push(
@@ -42,15 +57,37 @@
       ms("cpuSelfNs", "CPU self", "CPU total minus the operators nested in it"),
       ms("gpuSelfNs", "GPU self", "kernels whose innermost launching operator is this one"),
       ms("gpuTotalNs", "GPU total", "kernels launched anywhere under this operator"),
-      { key: "pctOfKernelTime", label: "% kernel time", numeric: true, format: fmt.pct, bar: function (r) { return r.pctOfKernelTime; }, help: "GPU self time / all kernel time of the window" },
+      {
+        key: "pctOfKernelTime",
+        label: "% kernel time",
+        numeric: true,
+        format: fmt.pct,
+        bar: function (r) {
+          return r.pctOfKernelTime;
+        },
+        help: "GPU self time / all kernel time of the window",
+      },
       { key: "kernels", label: "Kernels", numeric: true, format: fmt.count },
-      { key: "tflopsPerS", label: "TFLOP/s", numeric: true, format: function (v) { return v === null || v === undefined ? "" : v.toFixed(1); }, help: "FLOPs / GPU total time" },
+      {
+        key: "tflopsPerS",
+        label: "TFLOP/s",
+        numeric: true,
+        format: function (v) {
+          return v === null || v === undefined ? "" : v.toFixed(1);
+        },
+        help: "FLOPs / GPU total time",
+      },
     );
     L.table(parent, {
       columns: cols,
       rows: rows,
       sort: { key: "gpuSelfNs", dir: "desc" },
-      search: { placeholder: "Filter operators…", text: function (r) { return r.name + " " + (r.inputDims || ""); } },
+      search: {
+        placeholder: "Filter operators…",
+        text: function (r) {
+          return r.name + " " + (r.inputDims || "");
+        },
+      },
       pageSize: 20,
     });
   }
@@ -63,7 +100,8 @@
       var o = data.summary.operators;
       if (L.unavailable(root, o, "Operator breakdown not available")) return;
       var notes = [FLOPS_SOURCE[o.flopsSource] || ""];
-      if (o.withoutOperatorNs > 0) notes.push(fmt.ns(o.withoutOperatorNs) + " of kernel time (" + fmt.pct(o.kernelTotalNs > 0 ? (100 * o.withoutOperatorNs) / o.kernelTotalNs : NaN) + ") was launched outside any operator.");
+      if (o.withoutOperatorNs > 0)
+        notes.push(fmt.ns(o.withoutOperatorNs) + " of kernel time (" + fmt.pct(o.kernelTotalNs > 0 ? (100 * o.withoutOperatorNs) / o.kernelTotalNs : NaN) + ") was launched outside any operator.");
       var mode = "name";
       var box = el("div");
       var options = [{ value: "name", label: "By operator (" + fmt.count(o.byName.length) + ")" }];

@@ -69,10 +69,26 @@
     }
     if (s.kernels.available && s.kernels.byCategory.length) {
       var top = s.kernels.byCategory[0];
-      cards.push({ id: "top-category", label: "Top kernel category", value: top.label, small: true, sub: fmt.pct(top.pctOfKernelTime) + " of kernel time · " + fmt.ns(top.totalNs), color: L.categoryColor(top.category) });
+      cards.push({
+        id: "top-category",
+        label: "Top kernel category",
+        value: top.label,
+        small: true,
+        sub: fmt.pct(top.pctOfKernelTime) + " of kernel time · " + fmt.ns(top.totalNs),
+        color: L.categoryColor(top.category),
+      });
       var k = s.kernels.byName[0];
       if (k) {
-        cards.push({ id: "top-kernel", label: "Top kernel", value: clip(data.labels.kernels[0] || k.name, 56), title: k.name, small: true, mono: true, sub: fmt.pct(k.pctOfKernelTime) + " of kernel time · " + fmt.count(k.count) + " calls", color: L.categoryColor(k.category) });
+        cards.push({
+          id: "top-kernel",
+          label: "Top kernel",
+          value: clip(data.labels.kernels[0] || k.name, 56),
+          title: k.name,
+          small: true,
+          mono: true,
+          sub: fmt.pct(k.pctOfKernelTime) + " of kernel time · " + fmt.count(k.count) + " calls",
+          color: L.categoryColor(k.category),
+        });
       }
     }
     // cards contributed by views of later sections (modules, phases...)
@@ -117,7 +133,9 @@
           .map(function (r) {
             return String(r.rank);
           })
-          .join(", ") + " of world size " + (ranks[0].worldSize === null ? "?" : ranks[0].worldSize),
+          .join(", ") +
+          " of world size " +
+          (ranks[0].worldSize === null ? "?" : ranks[0].worldSize),
       );
     }
     if (s.steps.available) {
@@ -127,23 +145,46 @@
         st.source === "profiler-steps"
           ? st.items
               .filter(function (x, i, a) {
-                return a.findIndex(function (y) { return y.number === x.number; }) === i;
+                return (
+                  a.findIndex(function (y) {
+                    return y.number === x.number;
+                  }) === i
+                );
               })
-              .map(function (x) { return "#" + x.number; })
-              .join(", ") + " (window " + fmt.ns(st.windowNs) + ")"
+              .map(function (x) {
+                return "#" + x.number;
+              })
+              .join(", ") +
+              " (window " +
+              fmt.ns(st.windowNs) +
+              ")"
           : "none recorded; window = span of all GPU activity (" + fmt.ns(st.windowNs) + ")",
       );
     }
     // baseTimeNanoseconds is the trace's clock origin, not a version
-    var versions = Object.keys(t.versions).filter(function (k) { return k !== "baseTimeNanoseconds"; }).map(function (k) {
-      return el("span", { class: "chip", text: k + " " + t.versions[k] });
-    });
+    var versions = Object.keys(t.versions)
+      .filter(function (k) {
+        return k !== "baseTimeNanoseconds";
+      })
+      .map(function (k) {
+        return el("span", { class: "chip", text: k + " " + t.versions[k] });
+      });
     if (versions.length) add("Versions", el("span", { class: "chips" }, versions));
     var options = Object.keys(t.options).map(function (k) {
       return el("span", { class: "chip", text: k + (t.options[k] ? " ✓" : " ✗") });
     });
     if (options.length) add("Profiler options", el("span", { class: "chips" }, options));
-    add("Events read", L.fmt.count(Object.keys(t.eventCounts).reduce(function (a, k) { return a + t.eventCounts[k]; }, 0)) + " (" + L.fmt.bytes(t.bytesRead) + " of text)");
+    add(
+      "Events read",
+      L.fmt.count(
+        Object.keys(t.eventCounts).reduce(function (a, k) {
+          return a + t.eventCounts[k];
+        }, 0),
+      ) +
+        " (" +
+        L.fmt.bytes(t.bytesRead) +
+        " of text)",
+    );
     return el("dl", { class: "facts" }, rows);
   }
 
@@ -153,7 +194,9 @@
     render: function (root, data) {
       var s = data.summary;
       if (s.trace.partial) {
-        root.appendChild(el("div", { class: "banner", role: "note", text: "Partial trace: the input ends early (interrupted write or cut download). Every figure covers the complete events before the cut." }));
+        root.appendChild(
+          el("div", { class: "banner", role: "note", text: "Partial trace: the input ends early (interrupted write or cut download). Every figure covers the complete events before the cut." }),
+        );
       }
       root.appendChild(el("div", { class: "cards" }, headlineCards(s, data).map(card)));
       root.appendChild(el("h3", { text: "What was profiled" }));

@@ -13,7 +13,9 @@
   function chart(container, p) {
     var rows = p.steps.map(function (st) {
       var by = {};
-      st.phases.forEach(function (f) { by[f.phase] = f; });
+      st.phases.forEach(function (f) {
+        by[f.phase] = f;
+      });
       return { step: st.step, total: st.kernelTotalNs, by: by };
     });
     L.responsive(container, function (width) {
@@ -22,14 +24,58 @@
       var margin = { top: 4, right: 120, bottom: 40, left: 70 };
       var w = Math.max(120, width - margin.left - margin.right);
       var h = rows.length * (barH + 8);
-      var x = d3.scaleLinear().domain([0, (d3.max(rows, function (r) { return r.total; }) || 1) / 1e6]).nice().range([0, w]);
-      var y = d3.scaleBand().domain(rows.map(function (r) { return r.step; })).range([0, h]).padding(0.25);
-      var svg = d3.select(container).append("svg").attr("width", width).attr("height", h + margin.top + margin.bottom).attr("role", "img").attr("aria-label", "Kernel time per phase and step");
+      var x = d3
+        .scaleLinear()
+        .domain([
+          0,
+          (d3.max(rows, function (r) {
+            return r.total;
+          }) || 1) / 1e6,
+        ])
+        .nice()
+        .range([0, w]);
+      var y = d3
+        .scaleBand()
+        .domain(
+          rows.map(function (r) {
+            return r.step;
+          }),
+        )
+        .range([0, h])
+        .padding(0.25);
+      var svg = d3
+        .select(container)
+        .append("svg")
+        .attr("width", width)
+        .attr("height", h + margin.top + margin.bottom)
+        .attr("role", "img")
+        .attr("aria-label", "Kernel time per phase and step");
       var g = svg.append("g").attr("transform", "translate(" + margin.left + "," + margin.top + ")");
-      g.append("g").attr("class", "grid").attr("transform", "translate(0," + h + ")").call(d3.axisBottom(x).ticks(6).tickSize(-h).tickFormat(""));
-      g.append("g").attr("class", "axis").attr("transform", "translate(0," + h + ")").call(d3.axisBottom(x).ticks(6));
-      g.append("g").attr("class", "axis").call(d3.axisLeft(y).tickSize(0).tickPadding(8).tickFormat(function (n) { return "step #" + n; }));
-      g.append("text").attr("class", "axis-label").attr("x", w / 2).attr("y", h + 34).attr("text-anchor", "middle").text("summed kernel time (ms)");
+      g.append("g")
+        .attr("class", "grid")
+        .attr("transform", "translate(0," + h + ")")
+        .call(d3.axisBottom(x).ticks(6).tickSize(-h).tickFormat(""));
+      g.append("g")
+        .attr("class", "axis")
+        .attr("transform", "translate(0," + h + ")")
+        .call(d3.axisBottom(x).ticks(6));
+      g.append("g")
+        .attr("class", "axis")
+        .call(
+          d3
+            .axisLeft(y)
+            .tickSize(0)
+            .tickPadding(8)
+            .tickFormat(function (n) {
+              return "step #" + n;
+            }),
+        );
+      g.append("text")
+        .attr("class", "axis-label")
+        .attr("x", w / 2)
+        .attr("y", h + 34)
+        .attr("text-anchor", "middle")
+        .text("summed kernel time (ms)");
       rows.forEach(function (r) {
         var acc = 0;
         STACKED.forEach(function (ph) {
@@ -56,7 +102,12 @@
             .on("mouseleave", L.hideTooltip);
           acc += v;
         });
-        g.append("text").attr("class", "bar-label").attr("x", x(acc) + 6).attr("y", y(r.step) + y.bandwidth() / 2).attr("dy", "0.35em").text(fmt.ms(r.total) + " ms");
+        g.append("text")
+          .attr("class", "bar-label")
+          .attr("x", x(acc) + 6)
+          .attr("y", y(r.step) + y.bandwidth() / 2)
+          .attr("dy", "0.35em")
+          .text(fmt.ms(r.total) + " ms");
       });
     });
   }
@@ -70,7 +121,9 @@
       if (L.unavailable(root, p, "Phases not available")) return;
       root.appendChild(
         L.legend(
-          STACKED.map(function (ph) { return { label: L.PHASE_LABELS[ph], color: L.PHASE_COLORS[ph] }; }),
+          STACKED.map(function (ph) {
+            return { label: L.PHASE_LABELS[ph], color: L.PHASE_COLORS[ph] };
+          }),
         ),
       );
       var c = el("div", { class: "chart", "data-chart": "phases" });
@@ -78,7 +131,9 @@
       chart(c, p);
       root.appendChild(el("h3", { text: "Summed over " + p.steps.length + (p.steps.length === 1 ? " step" : " steps") }));
       var rows = p.total
-        .filter(function (f) { return f.phase !== "recompute" || p.recomputeDetected; })
+        .filter(function (f) {
+          return f.phase !== "recompute" || p.recomputeDetected;
+        })
         .map(function (f, i) {
           var o = { order: i, label: f.phase === "recompute" ? "↳ " + L.PHASE_LABELS.recompute : L.PHASE_LABELS[f.phase] || f.phase };
           for (var k in f) o[k] = f[k];
@@ -89,11 +144,28 @@
       };
       L.table(root, {
         columns: [
-          { key: "order", label: "Phase", value: function (r) { return r.order; }, render: function (r) { return el("span", null, [L.swatch(L.PHASE_COLORS[r.phase] || "#ccc"), " ", r.label]); } },
+          {
+            key: "order",
+            label: "Phase",
+            value: function (r) {
+              return r.order;
+            },
+            render: function (r) {
+              return el("span", null, [L.swatch(L.PHASE_COLORS[r.phase] || "#ccc"), " ", r.label]);
+            },
+          },
           { key: "count", label: "Activities", numeric: true, format: fmt.count },
           ms("kernelNs", "Kernel time", "sum of the durations of the phase's GPU activities"),
           ms("computeKernelNs", "Compute kernels", "the same, compute kernels only (no communication, no memcpy/memset)"),
-          { key: "pctOfKernelTime", label: "% kernel time", numeric: true, format: fmt.pct, bar: function (r) { return r.pctOfKernelTime; } },
+          {
+            key: "pctOfKernelTime",
+            label: "% kernel time",
+            numeric: true,
+            format: fmt.pct,
+            bar: function (r) {
+              return r.pctOfKernelTime;
+            },
+          },
           ms("gpuSpanNs", "GPU span", "first activity start to last activity end, per step, summed"),
           ms("busyNs", "GPU busy", "union of the phase's activities"),
           ms("uncoveredNs", "Not covered", "GPU span minus GPU busy"),

@@ -20,18 +20,43 @@
     render: function (root, data) {
       var r = data.summary.ranks;
       if (L.unavailable(root, r, "Multi-rank view not available")) return;
-      var ms = function (key, label) { return { key: key, label: label + " (ms)", numeric: true, format: fmt.ms }; };
+      var ms = function (key, label) {
+        return { key: key, label: label + " (ms)", numeric: true, format: fmt.ms };
+      };
       L.table(root, {
         columns: [
-          { key: "rank", label: "Rank", numeric: true, format: function (v) { return v === null ? "–" : String(v); } },
+          {
+            key: "rank",
+            label: "Rank",
+            numeric: true,
+            format: function (v) {
+              return v === null ? "–" : String(v);
+            },
+          },
           { key: "device", label: "GPU", numeric: true },
           { key: "steps", label: "Steps", numeric: true },
           ms("stepTimeMedianNs", "Step time, median"),
           ms("computeNs", "Compute"),
           ms("exposedCommunicationNs", "Exposed comm."),
           ms("idleNs", "Idle"),
-          { key: "busyPct", label: "Busy", numeric: true, format: fmt.pct, bar: function (x) { return x.busyPct; } },
-          { key: "hostBound", label: "Host-bound idle (ms)", numeric: true, value: function (x) { return x.idleByCause["host-bound"] || 0; }, format: fmt.ms },
+          {
+            key: "busyPct",
+            label: "Busy",
+            numeric: true,
+            format: fmt.pct,
+            bar: function (x) {
+              return x.busyPct;
+            },
+          },
+          {
+            key: "hostBound",
+            label: "Host-bound idle (ms)",
+            numeric: true,
+            value: function (x) {
+              return x.idleByCause["host-bound"] || 0;
+            },
+            format: fmt.ms,
+          },
         ],
         rows: r.ranks,
         sort: { key: "rank", dir: "asc" },
@@ -41,14 +66,31 @@
       else {
         L.table(root, {
           columns: [
-            { key: "step", label: "Step", numeric: true, format: function (v) { return "#" + v; } },
-            { key: "straggler", label: "Straggler", format: function (v) { return v === null ? "none (below 1% of the step)" : rankName(v); } },
+            {
+              key: "step",
+              label: "Step",
+              numeric: true,
+              format: function (v) {
+                return "#" + v;
+              },
+            },
+            {
+              key: "straggler",
+              label: "Straggler",
+              format: function (v) {
+                return v === null ? "none (below 1% of the step)" : rankName(v);
+              },
+            },
             { key: "delayNs", label: "Delay (ms)", numeric: true, format: fmt.ms },
             {
               key: "waits",
               label: "Wait in collectives, by rank",
               value: function (x) {
-                return x.waitByRank.map(function (w) { return rankName(w.rank) + " " + fmt.ms(w.waitNs) + " ms"; }).join(", ");
+                return x.waitByRank
+                  .map(function (w) {
+                    return rankName(w.rank) + " " + fmt.ms(w.waitNs) + " ms";
+                  })
+                  .join(", ");
               },
             },
           ],
@@ -59,7 +101,14 @@
       root.appendChild(
         el("p", {
           class: "lede",
-          text: fmt.count(r.matchedCollectives) + " collectives matched across ranks; skew (longest minus shortest duration of one collective) mean " + fmt.ns(r.meanSkewNs) + ", max " + fmt.ns(r.maxSkewNs) + "." + (r.unmatchedSteps.length ? " Steps not matched: " + r.unmatchedSteps.join(", ") + "." : ""),
+          text:
+            fmt.count(r.matchedCollectives) +
+            " collectives matched across ranks; skew (longest minus shortest duration of one collective) mean " +
+            fmt.ns(r.meanSkewNs) +
+            ", max " +
+            fmt.ns(r.maxSkewNs) +
+            "." +
+            (r.unmatchedSteps.length ? " Steps not matched: " + r.unmatchedSteps.join(", ") + "." : ""),
         }),
       );
     },

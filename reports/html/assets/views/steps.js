@@ -25,7 +25,9 @@
         if (stepNumbers.indexOf(x.step) < 0) stepNumbers.push(x.step);
       });
     });
-    stepNumbers.sort(function (a, b) { return a - b; });
+    stepNumbers.sort(function (a, b) {
+      return a - b;
+    });
     var bars = [];
     devices.forEach(function (d) {
       d.steps.forEach(function (x) {
@@ -33,7 +35,10 @@
       });
     });
     var keys = devices.map(deviceLabel);
-    var maxNs = d3.max(bars, function (b) { return b.step.windowNs; }) || 1;
+    var maxNs =
+      d3.max(bars, function (b) {
+        return b.step.windowNs;
+      }) || 1;
 
     L.responsive(container, function (width) {
       container.textContent = "";
@@ -43,8 +48,16 @@
       var h = height - margin.top - margin.bottom;
       var maxBand = Math.min(w, stepNumbers.length * Math.max(140, keys.length * 44));
       var x = d3.scaleBand().domain(stepNumbers).range([0, maxBand]).paddingInner(0.25).paddingOuter(0.1);
-      var inner = d3.scaleBand().domain(keys).range([0, x.bandwidth()]).padding(keys.length > 1 ? 0.12 : 0);
-      var y = d3.scaleLinear().domain([0, maxNs / 1e6]).nice().range([h, 0]);
+      var inner = d3
+        .scaleBand()
+        .domain(keys)
+        .range([0, x.bandwidth()])
+        .padding(keys.length > 1 ? 0.12 : 0);
+      var y = d3
+        .scaleLinear()
+        .domain([0, maxNs / 1e6])
+        .nice()
+        .range([h, 0]);
       var svg = d3.select(container).append("svg").attr("width", width).attr("height", height).attr("role", "img").attr("aria-label", "Step time breakdown per step and GPU");
       var g = svg.append("g").attr("transform", "translate(" + margin.left + "," + margin.top + ")");
       g.append("g").attr("class", "grid").call(d3.axisLeft(y).ticks(6).tickSize(-maxBand).tickFormat(""));
@@ -52,8 +65,18 @@
       g.append("g")
         .attr("class", "axis")
         .attr("transform", "translate(0," + h + ")")
-        .call(d3.axisBottom(x).tickFormat(function (n) { return stepLabel(s, n); }));
-      g.append("text").attr("class", "axis-label").attr("transform", "rotate(-90)").attr("x", -h / 2).attr("y", -48).attr("text-anchor", "middle").text("time per step (ms)");
+        .call(
+          d3.axisBottom(x).tickFormat(function (n) {
+            return stepLabel(s, n);
+          }),
+        );
+      g.append("text")
+        .attr("class", "axis-label")
+        .attr("transform", "rotate(-90)")
+        .attr("x", -h / 2)
+        .attr("y", -48)
+        .attr("text-anchor", "middle")
+        .text("time per step (ms)");
       g.append("text")
         .attr("class", "axis-label")
         .attr("x", maxBand / 2)
@@ -115,7 +138,15 @@
       columns: [
         { key: "label", label: "GPU" },
         { key: "windowNs", label: "Window (ms)", numeric: true, format: fmt.ms },
-        { key: "busyPct", label: "Busy", numeric: true, format: fmt.pct, bar: function (r) { return r.busyPct; } },
+        {
+          key: "busyPct",
+          label: "Busy",
+          numeric: true,
+          format: fmt.pct,
+          bar: function (r) {
+            return r.busyPct;
+          },
+        },
         { key: "computePct", label: "Compute", numeric: true, format: fmt.pct },
         { key: "exposedCommunicationPct", label: "Exposed comm.", numeric: true, format: fmt.pct },
         { key: "exposedMemoryPct", label: "Exposed memory", numeric: true, format: fmt.pct },
@@ -144,7 +175,14 @@
     };
     L.table(root, {
       columns: [
-        { key: "step", label: "Step", numeric: true, format: function (n) { return stepLabel(s, n); } },
+        {
+          key: "step",
+          label: "Step",
+          numeric: true,
+          format: function (n) {
+            return stepLabel(s, n);
+          },
+        },
         { key: "gpu", label: "GPU" },
         ms("windowNs", "Step time"),
         ms("computeNs", "Compute"),
@@ -153,7 +191,15 @@
         ms("memoryNs", "Memory"),
         ms("exposedMemoryNs", "Exposed memory"),
         ms("idleNs", "Idle"),
-        { key: "idlePct", label: "Idle", numeric: true, format: fmt.pct, bar: function (r) { return r.idlePct; } },
+        {
+          key: "idlePct",
+          label: "Idle",
+          numeric: true,
+          format: fmt.pct,
+          bar: function (r) {
+            return r.idlePct;
+          },
+        },
       ],
       rows: rows,
       sort: { key: "step", dir: "asc" },

@@ -43,10 +43,14 @@
    * GPU pieces on their stream's lane, host/launch pieces on the rank's first lane.
    */
   function pathOverlay(cp, tl) {
-    var lanes = tl.streams.map(function () { return { gpu: [], host: [] }; });
+    var lanes = tl.streams.map(function () {
+      return { gpu: [], host: [] };
+    });
     if (!cp || !cp.available) return null;
     var windowStart = {};
-    tl.ranks.forEach(function (r) { windowStart[String(r.rank === null ? 0 : r.rank)] = r.windowStartNs; });
+    tl.ranks.forEach(function (r) {
+      windowStart[String(r.rank === null ? 0 : r.rank)] = r.windowStartNs;
+    });
     var laneOf = {};
     var firstLane = {};
     tl.streams.forEach(function (st, i) {
@@ -76,12 +80,21 @@
     var showPath = !!path;
     var streams = tl.streams;
     var cats = tl.categories;
-    var rgb = cats.map(function (c) { return hexToRgb(L.categoryColor(c)); });
-    var spanNs = d3.max(tl.ranks, function (r) { return r.windowEndNs - r.windowStartNs; }) || 1;
+    var rgb = cats.map(function (c) {
+      return hexToRgb(L.categoryColor(c));
+    });
+    var spanNs =
+      d3.max(tl.ranks, function (r) {
+        return r.windowEndNs - r.windowStartNs;
+      }) || 1;
     var height = AXIS_H + streams.length * (LANE_H + LANE_GAP) + BOTTOM;
-    var laneTop = function (i) { return AXIS_H + i * (LANE_H + LANE_GAP); };
+    var laneTop = function (i) {
+      return AXIS_H + i * (LANE_H + LANE_GAP);
+    };
     var rankSteps = {};
-    tl.ranks.forEach(function (r) { rankSteps[String(r.rank)] = r.steps; });
+    tl.ranks.forEach(function (r) {
+      rankSteps[String(r.rank)] = r.steps;
+    });
     var transform = d3.zoomIdentity;
     var zoomBehaviour = null;
     var overlaySel = null;
@@ -90,7 +103,10 @@
       container.textContent = "";
       container.style.height = height + "px";
       var plotW = Math.max(100, width - LABEL_W - 12);
-      var x0 = d3.scaleLinear().domain([0, spanNs / 1e6]).range([0, plotW]);
+      var x0 = d3
+        .scaleLinear()
+        .domain([0, spanNs / 1e6])
+        .range([0, plotW]);
       var dpr = window.devicePixelRatio || 1;
       var canvas = el("canvas", { "aria-hidden": "true" });
       canvas.width = Math.round(plotW * dpr);
@@ -103,19 +119,31 @@
       var ctx = canvas.getContext("2d");
 
       var svg = d3.select(container).append("svg").attr("width", width).attr("height", height).attr("role", "img").attr("aria-label", "GPU timeline: busy segments per stream");
-      svg.append("g").selectAll("text.lane-label")
+      svg
+        .append("g")
+        .selectAll("text.lane-label")
         .data(streams)
         .enter()
         .append("text")
         .attr("class", "lane-label")
         .attr("x", 8)
-        .attr("y", function (_s, i) { return laneTop(i) + LANE_H / 2; })
+        .attr("y", function (_s, i) {
+          return laneTop(i) + LANE_H / 2;
+        })
         .attr("dy", "0.35em")
         .text(laneLabel);
       var plot = svg.append("g").attr("transform", "translate(" + LABEL_W + ",0)");
-      var axisG = plot.append("g").attr("class", "axis").attr("transform", "translate(0," + (AXIS_H - 4) + ")");
+      var axisG = plot
+        .append("g")
+        .attr("class", "axis")
+        .attr("transform", "translate(0," + (AXIS_H - 4) + ")");
       var stepsG = plot.append("g");
-      svg.append("text").attr("class", "axis-label").attr("x", 8).attr("y", AXIS_H - 12).text("ms since window start");
+      svg
+        .append("text")
+        .attr("class", "axis-label")
+        .attr("x", 8)
+        .attr("y", AXIS_H - 12)
+        .text("ms since window start");
 
       function render() {
         var x = transform.rescaleX(x0);
@@ -165,12 +193,24 @@
           steps.forEach(function (s, i) {
             var xs = x(s.startNs / 1e6);
             if (xs >= 0 && xs <= plotW && i > 0) {
-              stepsG.append("line").attr("class", "step-line").attr("x1", xs).attr("x2", xs).attr("y1", laneTop(span.first) - 2).attr("y2", laneTop(span.last) + LANE_H + 2);
+              stepsG
+                .append("line")
+                .attr("class", "step-line")
+                .attr("x1", xs)
+                .attr("x2", xs)
+                .attr("y1", laneTop(span.first) - 2)
+                .attr("y2", laneTop(span.last) + LANE_H + 2);
             }
             var mid = x((Math.max(s.startNs, d0) + Math.min(s.endNs, d1)) / 2e6);
             // labels go under the bottom lane only, so they never sit on another rank's lanes
             if (span.last === streams.length - 1 && steps.length > 1 && s.endNs > d0 && s.startNs < d1 && x(s.endNs / 1e6) - x(s.startNs / 1e6) > 30) {
-              stepsG.append("text").attr("class", "step-label").attr("x", mid).attr("y", laneTop(span.last) + LANE_H + 14).attr("text-anchor", "middle").text("step #" + s.number);
+              stepsG
+                .append("text")
+                .attr("class", "step-label")
+                .attr("x", mid)
+                .attr("y", laneTop(span.last) + LANE_H + 14)
+                .attr("text-anchor", "middle")
+                .text("step #" + s.number);
             }
           });
         });
@@ -187,15 +227,24 @@
       zoomBehaviour = d3
         .zoom()
         .scaleExtent([1, Math.max(2, spanNs / 1000)]) // down to ~1 µs across the view
-        .extent([[0, 0], [plotW, height]])
-        .translateExtent([[0, 0], [plotW, height]])
+        .extent([
+          [0, 0],
+          [plotW, height],
+        ])
+        .translateExtent([
+          [0, 0],
+          [plotW, height],
+        ])
         .on("zoom", function (event) {
           transform = event.transform;
           render();
         });
-      overlaySel.call(zoomBehaviour).on("dblclick.zoom", null).on("dblclick", function () {
-        overlaySel.call(zoomBehaviour.transform, d3.zoomIdentity);
-      });
+      overlaySel
+        .call(zoomBehaviour)
+        .on("dblclick.zoom", null)
+        .on("dblclick", function () {
+          overlaySel.call(zoomBehaviour.transform, d3.zoomIdentity);
+        });
       overlaySel.call(zoomBehaviour.transform, transform);
       overlaySel
         .on("mousemove", function (event) {
@@ -208,7 +257,10 @@
           var tol = (x.invert(3) - x.invert(0)) * 1e6;
           var i = firstEndingAfter(st.endNs, t - tol);
           if (i >= st.startNs.length || st.startNs[i] > t + tol) {
-            L.showTooltip(event, laneLabel(st), [["at", fmt.ms(t, 3) + " ms"], ["", "idle"]]);
+            L.showTooltip(event, laneLabel(st), [
+              ["at", fmt.ms(t, 3) + " ms"],
+              ["", "idle"],
+            ]);
             return;
           }
           var len = st.endNs[i] - st.startNs[i];
@@ -226,8 +278,28 @@
     function zoomBy(f) {
       if (zoomBehaviour && overlaySel) overlaySel.transition().duration(200).call(zoomBehaviour.scaleBy, f);
     }
-    tools.appendChild(el("button", { type: "button", text: "Zoom in", on: { click: function () { zoomBy(2); } } }));
-    tools.appendChild(el("button", { type: "button", text: "Zoom out", on: { click: function () { zoomBy(0.5); } } }));
+    tools.appendChild(
+      el("button", {
+        type: "button",
+        text: "Zoom in",
+        on: {
+          click: function () {
+            zoomBy(2);
+          },
+        },
+      }),
+    );
+    tools.appendChild(
+      el("button", {
+        type: "button",
+        text: "Zoom out",
+        on: {
+          click: function () {
+            zoomBy(0.5);
+          },
+        },
+      }),
+    );
     tools.appendChild(
       el("button", {
         type: "button",
@@ -241,10 +313,18 @@
     );
     if (path) {
       tools.appendChild(
-        L.segmented("Critical path", [{ value: "on", label: "Critical path on" }, { value: "off", label: "off" }], "on", function (v) {
-          showPath = v === "on";
-          if (zoomBehaviour && overlaySel) overlaySel.call(zoomBehaviour.transform, transform);
-        }),
+        L.segmented(
+          "Critical path",
+          [
+            { value: "on", label: "Critical path on" },
+            { value: "off", label: "off" },
+          ],
+          "on",
+          function (v) {
+            showPath = v === "on";
+            if (zoomBehaviour && overlaySel) overlaySel.call(zoomBehaviour.transform, transform);
+          },
+        ),
       );
     }
     tools.appendChild(el("span", { text: "Scroll to zoom, drag to pan, double-click to reset." }));
@@ -266,25 +346,52 @@
         return;
       }
       var used = {};
-      tl.streams.forEach(function (st) { st.category.forEach(function (c) { used[c] = true; }); });
+      tl.streams.forEach(function (st) {
+        st.category.forEach(function (c) {
+          used[c] = true;
+        });
+      });
       root.appendChild(
         L.legend(
           tl.categories
-            .map(function (c, i) { return used[i] ? { label: L.categoryLabel(c), color: L.categoryColor(c) } : null; })
+            .map(function (c, i) {
+              return used[i] ? { label: L.categoryLabel(c), color: L.categoryColor(c) } : null;
+            })
             .filter(Boolean),
         ),
       );
-      var merged = tl.streams.filter(function (st) { return st.resolutionNs > 0; });
+      var merged = tl.streams.filter(function (st) {
+        return st.resolutionNs > 0;
+      });
       if (merged.length) {
-        var maxRes = d3.max(merged, function (st) { return st.resolutionNs; });
-        root.appendChild(el("p", { class: "lede", text: "Downsampled: on " + merged.length + " of " + tl.streams.length + " streams, activities at most " + fmt.ns(maxRes) + " apart are merged (at most " + fmt.count(tl.maxSegmentsPerStream) + " segments per stream)." }));
+        var maxRes = d3.max(merged, function (st) {
+          return st.resolutionNs;
+        });
+        root.appendChild(
+          el("p", {
+            class: "lede",
+            text:
+              "Downsampled: on " +
+              merged.length +
+              " of " +
+              tl.streams.length +
+              " streams, activities at most " +
+              fmt.ns(maxRes) +
+              " apart are merged (at most " +
+              fmt.count(tl.maxSegmentsPerStream) +
+              " segments per stream).",
+          }),
+        );
       }
       var tools = el("div", { class: "timeline-tools" });
       root.appendChild(tools);
       var c = el("div", { class: "timeline chart", "data-chart": "timeline" });
       root.appendChild(c);
       var path = pathOverlay(data.summary.criticalPath, tl);
-      if (path) root.appendChild(el("p", { class: "lede", text: "Critical path (see its view): a dark bar over the GPU work on it, a coloured bar at the bottom of a rank's first lane for host work and launches on it." }));
+      if (path)
+        root.appendChild(
+          el("p", { class: "lede", text: "Critical path (see its view): a dark bar over the GPU work on it, a coloured bar at the bottom of a rank's first lane for host work and launches on it." }),
+        );
       draw(c, tl, tools, path);
     },
   });
