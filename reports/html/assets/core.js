@@ -1,3 +1,4 @@
+// @ts-check
 /*
  * llmprof report: shared client helpers (plain browser JavaScript, no build
  * step; d3 is loaded before this file). Views (views/*.js) register with
@@ -243,7 +244,15 @@
       g.append("g")
         .attr("class", "grid")
         .attr("transform", "translate(0," + h + ")")
-        .call(d3.axisBottom(x).ticks(6).tickSize(-h).tickFormat(""));
+        .call(
+          d3
+            .axisBottom(x)
+            .ticks(6)
+            .tickSize(-h)
+            .tickFormat(function () {
+              return "";
+            }),
+        );
       g.append("g")
         .attr("class", "axis")
         .attr("transform", "translate(0," + h + ")")
@@ -273,7 +282,7 @@
         .attr("class", "mark")
         .attr("x", 0)
         .attr("y", function (r) {
-          return y(r.key);
+          return y(r.key) || 0;
         })
         .attr("height", y.bandwidth())
         .attr("width", function (r) {
@@ -295,7 +304,7 @@
           return x(r.value / 1e6) + 6;
         })
         .attr("y", function (r) {
-          return y(r.key) + y.bandwidth() / 2;
+          return (y(r.key) || 0) + y.bandwidth() / 2;
         })
         .attr("dy", "0.35em")
         .text(function (r) {

@@ -11,6 +11,8 @@ declare global {
   /** The #llmprof-data block. */
   type ReportData = Data;
   type Summary = Data["summary"];
+  /** A Summary section once its `available` flag has been checked. */
+  type Available<S> = Extract<S, { available: true }>;
   interface Window {
     llmprof: LlmprofClient;
     /** pages/dom.js: the helpers of the standalone pages (compare.html, the batch index). */

@@ -1,3 +1,4 @@
+// @ts-check
 /*
  * View "timeline" (ReportData.timeline, from src/analysis/timeline.ts): one
  * lane per rank / GPU / stream over the analysis window, busy segments coloured
@@ -96,6 +97,7 @@
       rankSteps[String(r.rank)] = r.steps;
     });
     var transform = d3.zoomIdentity;
+    /** @type {import("d3").ZoomBehavior<SVGRectElement, unknown> | null} */
     var zoomBehaviour = null;
     var overlaySel = null;
 
@@ -148,8 +150,9 @@
       function render() {
         var x = transform.rescaleX(x0);
         axisG.call(d3.axisTop(x).ticks(Math.max(2, Math.floor(plotW / 90))));
-        var d0 = x.domain()[0] * 1e6;
-        var d1 = x.domain()[1] * 1e6;
+        // the range is [0, plotW], so its ends are the visible window (in ms)
+        var d0 = x.invert(0) * 1e6;
+        var d1 = x.invert(plotW) * 1e6;
         var k = plotW / (d1 - d0); // px per ns
         ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
         ctx.clearRect(0, 0, plotW, streams.length * (LANE_H + LANE_GAP));
@@ -224,8 +227,9 @@
         .attr("height", streams.length * (LANE_H + LANE_GAP))
         .attr("fill", "transparent")
         .attr("cursor", "grab");
-      zoomBehaviour = d3
-        .zoom()
+      /** @type {import("d3").ZoomBehavior<SVGRectElement, unknown>} */
+      var zoom = d3.zoom();
+      zoomBehaviour = zoom
         .scaleExtent([1, Math.max(2, spanNs / 1000)]) // down to ~1 µs across the view
         .extent([
           [0, 0],
@@ -243,7 +247,7 @@
         .call(zoomBehaviour)
         .on("dblclick.zoom", null)
         .on("dblclick", function () {
-          overlaySel.call(zoomBehaviour.transform, d3.zoomIdentity);
+          overlaySel.call(zoom.transform, d3.zoomIdentity);
         });
       overlaySel.call(zoomBehaviour.transform, transform);
       overlaySel
