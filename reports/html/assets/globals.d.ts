@@ -37,8 +37,8 @@ declare global {
       readData(id: string): unknown;
     };
   }
-  /** What core.js exports on window.llmprof; views read it through `L`. Untyped until core.js carries JSDoc types (issue 19.5, left). */
-  type LlmprofClient = any;
+  /** What core.js exports on window.llmprof (its top-level `var llmprof`, typed by its JSDoc); views read it through `L`. */
+  type LlmprofClient = typeof llmprof;
   /** A column of core.js's table(): `value` reads the cell (default row[key]), `format`/`render` draw it, `bar` a 0-100 bar, `title` a tooltip, `help` the header's. */
   interface TableColumn<Row = any> {
     key: string;

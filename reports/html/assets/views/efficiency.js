@@ -93,10 +93,10 @@
         .append("circle")
         .attr("class", "mark")
         .attr("cx", function (r) {
-          return x(r.arithmeticIntensityFlopsPerByte);
+          return x(r.arithmeticIntensityFlopsPerByte || 0); // rows keep only positive intensities
         })
         .attr("cy", function (r) {
-          return y(r.achievedTflopsPerS);
+          return y(r.achievedTflopsPerS || 0); // rows keep only positive TFLOP/s
         })
         .attr("r", function (r) {
           return 3 + Math.min(8, Math.sqrt(r.kernelNs / 1e5));

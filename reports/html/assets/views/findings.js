@@ -23,6 +23,7 @@
       // long kernel names are cut; the full name is on hover
       var code = el("code", { text: e.label.length > 110 ? e.label.slice(0, 108) + "…" : e.label });
       code.title = e.label;
+      /** @type {Node[]} */
       var parts = [code];
       var extra = [];
       if (e.durationNs !== undefined) extra.push(fmt.ns(e.durationNs));

@@ -181,13 +181,13 @@
             },
           ],
           rows: [
-            ["Attention", b.attention],
-            ["MLP", b.mlp],
-            ["Other modules", b.otherModules],
-            ["Outside the forward (sampling, host work)", b.outsideForward],
-            ["GPU idle", b.gpuIdle],
+            { label: "Attention", share: b.attention },
+            { label: "MLP", share: b.mlp },
+            { label: "Other modules", share: b.otherModules },
+            { label: "Outside the forward (sampling, host work)", share: b.outsideForward },
+            { label: "GPU idle", share: b.gpuIdle },
           ].map(function (p) {
-            return { label: p[0], ns: p[1].ns, pct: p[1].pctOfDecode };
+            return { label: p.label, ns: p.share.ns, pct: p.share.pctOfDecode };
           }),
         });
       }

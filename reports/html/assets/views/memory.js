@@ -110,13 +110,14 @@
       var t = data.summary.throughput;
       if (t.available) {
         var r0 = t.ranks[0];
-        root.appendChild(
-          el("div", { class: "cards" }, [
-            card("Tokens per step", fmt.count(r0.tokensPerStep), r0.batchShape ? "batch x sequence " + r0.batchShape : r0.source),
-            card("Tokens/s per GPU (median)", fmt.count(r0.tokensPerSMedian), fmt.count(r0.samplesPerSMedian) + " samples/s"),
-            card("Tokens/s, all ranks", fmt.count(t.globalTokensPerS), t.worldSize + (t.worldSize === 1 ? " rank" : " ranks")),
-          ]),
-        );
+        if (r0)
+          root.appendChild(
+            el("div", { class: "cards" }, [
+              card("Tokens per step", fmt.count(r0.tokensPerStep), r0.batchShape ? "batch x sequence " + r0.batchShape : r0.source),
+              card("Tokens/s per GPU (median)", fmt.count(r0.tokensPerSMedian), fmt.count(r0.samplesPerSMedian) + " samples/s"),
+              card("Tokens/s, all ranks", fmt.count(t.globalTokensPerS), t.worldSize + (t.worldSize === 1 ? " rank" : " ranks")),
+            ]),
+          );
       } else root.appendChild(el("p", { class: "muted", text: "Throughput not available: " + t.reason }));
       var m = data.summary.memory;
       if (L.unavailable(root, m, "Memory not available")) return;
@@ -161,7 +162,7 @@
         root.appendChild(el("h3", { text: "Forward allocations by module (self)" }));
         L.table(root, {
           columns: allocColumns("Module"),
-          rows: m.forward.modules.concat([m.forward.outsideModules]),
+          rows: /** @type {import("../../../../src/analysis/memory.js").AllocationRow[]} */ (m.forward.modules).concat([m.forward.outsideModules]),
           sort: { key: "netBytes", dir: "desc" },
           search: {
             placeholder: "Filter modules…",
@@ -180,6 +181,7 @@
   L.addHeadline(function (s) {
     if (!s.memory.available || !s.memory.devices.length) return null;
     var d = s.memory.devices[0];
+    if (!d) return null;
     return { label: "Peak GPU memory", value: fmt.bytes(d.peakAllocatedBytes), sub: "allocated · reserved " + fmt.bytes(d.peakReservedBytes) };
   });
 })();

@@ -286,6 +286,7 @@
     var top = m.classes.slice().sort(function (a, b) {
       return b.selfNs - a.selfNs;
     })[0];
+    if (!top) return null;
     return {
       id: "top-module",
       label: "Top module class (self)",
@@ -360,11 +361,12 @@
     title: "Modules",
     lede: "GPU kernel time by nn.Module. Backward kernels belong to the module whose forward operator produced them. Width is kernel time; a module's self time is what runs in no child module.",
     render: function (root, data) {
-      var m = data.summary.modules;
-      if (L.unavailable(root, m, "Module breakdown not available")) {
+      var section = data.summary.modules;
+      if (L.unavailable(root, section, "Module breakdown not available")) {
         inferredLayers(root, data.summary.inferredLayers);
         return;
       }
+      var m = section; // the available section, also inside the handlers below
       if (m.sourceDescription) root.appendChild(moduleSource(m.sourceDescription));
       var hasRecompute = m.instances.some(function (i) {
         return i.recomputeNs > 0;

@@ -131,8 +131,9 @@
     title: "Phases",
     lede: "Each GPU activity of a step belongs to one phase: forward, backward (recomputation included, shown as its own line), optimizer, or other. The GPU span of a phase runs from its first kernel's start to its last kernel's end; 'not covered' is the part of that span with none of its kernels running.",
     render: function (root, data) {
-      var p = data.summary.phases;
-      if (L.unavailable(root, p, "Phases not available")) return;
+      var section = data.summary.phases;
+      if (L.unavailable(root, section, "Phases not available")) return;
+      var p = section; // the available section, also inside the handlers below
       root.appendChild(
         L.legend(
           STACKED.map(function (ph) {

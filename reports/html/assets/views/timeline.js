@@ -118,7 +118,9 @@
       canvas.style.left = LABEL_W + "px";
       canvas.style.top = AXIS_H + "px";
       container.appendChild(canvas);
-      var ctx = canvas.getContext("2d");
+      var context = canvas.getContext("2d");
+      if (!context) return; // no 2D canvas: the lanes cannot be drawn
+      var ctx = context;
 
       var svg = d3.select(container).append("svg").attr("width", width).attr("height", height).attr("role", "img").attr("aria-label", "GPU timeline: busy segments per stream");
       svg
@@ -349,6 +351,7 @@
         root.appendChild(el("p", { class: "unavailable", text: "Not available: no GPU activity inside the window." }));
         return;
       }
+      /** @type {Record<number, boolean>} category index -> drawn on some lane */
       var used = {};
       tl.streams.forEach(function (st) {
         st.category.forEach(function (c) {
@@ -358,10 +361,12 @@
       root.appendChild(
         L.legend(
           tl.categories
-            .map(function (c, i) {
-              return used[i] ? { label: L.categoryLabel(c), color: L.categoryColor(c) } : null;
+            .filter(function (_, i) {
+              return used[i];
             })
-            .filter(Boolean),
+            .map(function (c) {
+              return { label: L.categoryLabel(c), color: L.categoryColor(c) };
+            }),
         ),
       );
       var merged = tl.streams.filter(function (st) {
