@@ -683,5 +683,10 @@ var llmprof = (function () {
     registerView: registerView,
     headlines: headlines,
     addHeadline: addHeadline,
+    /**
+     * The colour of a critical-path segment kind: set by the critical-path view (it owns the kinds), read by the timeline.
+     * @type {((kind: string) => string) | null}
+     */
+    pathKindColor: null,
   };
 })();

@@ -24,7 +24,7 @@
   function text(v) {
     return v === null || v === undefined ? "" : String(v);
   }
-  /** @param {unknown} v @param {number} digits */
+  /** @param {unknown} v @param {number} [digits] */
   function fmt(v, digits) {
     return isNum(v) ? v.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "–";
   }
@@ -94,10 +94,11 @@
     }),
   ]);
   main.appendChild(trends);
+  /** @param {string} label @param {string[][]} options [value, text] pairs @param {string} id */
   function choice(label, options, id) {
     var sel = el("select", { id: id, "aria-label": label });
     options.forEach(function (o) {
-      sel.appendChild(el("option", { value: o[0], text: o[1] }));
+      sel.appendChild(el("option", { value: o[0] || "", text: o[1] || "" }));
     });
     return sel;
   }
@@ -541,11 +542,12 @@
   thead.appendChild(headRow);
   filter.addEventListener("input", draw);
 
+  /** @param {Row} r @param {(typeof COLUMNS)[number]} c */
   function cell(r, c) {
     var v = r[c.key];
     if (c.key === "file") {
-      var label = r.file;
-      if (r.report) {
+      var label = text(r.file);
+      if (typeof r.report === "string" && r.report) {
         var a = el("a", { text: label });
         a.setAttribute("href", r.report);
         return el("td", { class: "path" }, [a]);
@@ -556,6 +558,7 @@
     if (c.text) return el("td", { text: v === null ? "–" : String(v) });
     return el("td", { class: "num", text: fmt(v, c.digits) });
   }
+  /** @param {Row} a @param {Row} b */
   function compare(a, b) {
     var x = a[sort.key],
       y = b[sort.key];

@@ -10,6 +10,7 @@
   var fmt = L.fmt;
   var card = L.card;
 
+  /** @param {number | null | undefined} v */
   function tflops(v) {
     return v === null || v === undefined ? "n/a" : v.toFixed(1);
   }
@@ -166,6 +167,7 @@
       root.appendChild(el("h3", { text: "Roofline: GEMM and attention operators (per input shape)" }));
       root.appendChild(c);
       roofline(c, e);
+      /** @type {TableColumn<Available<Summary["efficiency"]>["byOperator"][number]>[]} the module-class and operator rows share these fields */
       var cols = [
         { key: "name", label: "Name" },
         { key: "calls", label: "Calls", numeric: true, format: fmt.count },
@@ -174,7 +176,7 @@
           label: "GFLOP",
           numeric: true,
           format: function (v) {
-            return (v / 1e9).toFixed(1);
+            return (Number(v) / 1e9).toFixed(1);
           },
         },
         { key: "kernelNs", label: "Kernel time", numeric: true, format: fmt.ns },
