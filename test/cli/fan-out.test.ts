@@ -12,7 +12,8 @@ import { describe, expect, it } from "vitest";
 import { expectCleanError, runCli } from "../helpers/cli.js";
 import { fixture } from "../helpers/paths.js";
 import { chromiumAvailable, launch, openReport } from "../reports/browser.js";
-import { fanOutKineto, garbageSqlite, manyProcessesSqlite, type FanOutTrace } from "../fuzz/generators.js";
+import { fanOutKineto, garbageSqlite, manyProcessesSqlite, overlappingKineto, type FanOutTrace } from "../fuzz/generators.js";
+import { othersRow } from "../../reports/top-rows.js";
 
 const dir = mkdtempSync(join(tmpdir(), "llmprof-fanout-"));
 
@@ -111,6 +112,62 @@ describe("many distinct kernel names (point 4)", () => {
     const { json: small } = analyse("names-top", fanOutKineto({ kernels: 300 }), ["--top", "20"]);
     expect(small.kernels.byName).toHaveLength(21);
     expect(small.kernels.byName[20]!.others).toBe(280);
+  });
+});
+
+describe("(all others) of kernels that overlap in time: every share physically possible", () => {
+  const names = 40;
+  const t = overlappingKineto(names);
+  const path = join(dir, "overlap.json");
+  writeFileSync(path, t.text);
+
+  it("its pctOfBusy stays within 100% though the left-out rows' shares sum far past it", () => {
+    const out = join(dir, "overlap-out");
+    const r = runCli(["analyze", path, "-o", out, "-f", "json,md", "--top", "2"]);
+    expect(r.status, r.stderr).toBe(0);
+    const json = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as { kernels: { byName: (KernelJsonRow & { pctOfBusy: number; pctOfKernelTime: number })[] } };
+    const rows = json.kernels.byName;
+    expect(rows.map((r) => r.name).slice(0, 2)).toEqual(["overlap_0", "overlap_1"]);
+    const others = rows[2]!;
+    expect(others.others).toBe(names - 2);
+    // by hand: busy = kernel 0's 100 µs; kernel k alone is (100 - k)% of it
+    let sumOfShares = 0;
+    let restNs = 0;
+    let allNs = 0;
+    for (let k = 0; k < names; k++) {
+      allNs += t.durUs(k) * 1000;
+      if (k < 2) continue;
+      sumOfShares += t.durUs(k);
+      restNs += t.durUs(k) * 1000;
+    }
+    expect(sumOfShares).toBeGreaterThan(100);
+    expect(others.totalNs).toBe(restNs);
+    // the union of kernels 2..39 is 98 µs (98%); the capped share bounds it from above and never passes 100
+    expect(others.pctOfBusy).toBeLessThanOrEqual(100);
+    expect(others.pctOfBusy).toBeGreaterThanOrEqual(98);
+    expect(others.pctOfKernelTime).toBeCloseTo((100 * restNs) / allNs, 6);
+    const md = readFileSync(join(out, "summary.md"), "utf8");
+    const mdLine = md.split("\n").find((l) => l.includes("(all others:"))!;
+    for (const m of mdLine.matchAll(/(\d+(?:\.\d+)?)%/g)) expect(Number(m[1])).toBeLessThanOrEqual(100);
+  });
+
+  it("the terminal's (all others) row never prints a share past 100%", () => {
+    const text = runCli(["analyze", path]).stdout;
+    const line = text.split("\n").find((l) => l.includes("(all others:"))!;
+    expect(line).toBeDefined();
+    for (const m of line.matchAll(/(\d+(?:\.\d+)?)%/g)) expect(Number(m[1])).toBeLessThanOrEqual(100);
+  });
+
+  it("shares of a peak are derived figures: null in the merged row, not summed", () => {
+    const merged = othersRow(
+      [
+        { name: "a", kernelNs: 5, pctOfPeak: 70 },
+        { name: "b", kernelNs: 5, pctOfPeak: 60 },
+      ],
+      "name",
+    );
+    expect(merged.pctOfPeak).toBeNull();
+    expect(merged.kernelNs).toBe(10);
   });
 });
 
