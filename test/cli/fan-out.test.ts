@@ -191,6 +191,65 @@ describe("many distinct operators (point 4)", () => {
   });
 });
 
+describe("--top, --max-ranks and --max-devices on diff, check, compare and batch", () => {
+  const t = fanOutKineto({ kernels: 60 });
+  const path = join(dir, "bounded-check.json");
+  writeFileSync(path, t.text);
+  const out = join(dir, "bounded-check.summary.json");
+  const r = runCli(["analyze", path, "-o", out, "--top", "5"]);
+  const kept = (JSON.parse(readFileSync(out, "utf8")) as { kernels: { byName: { name: string }[] } }).kernels.byName.slice(0, 5).map((k) => k.name);
+  const cutName = [...t.byName.keys()].find((n) => !kept.includes(n))!;
+  let allNs = 0;
+  for (const k of t.byName.values()) allNs += k.totalNs;
+
+  it("check: a budget on a kernel cut by --top says it was cut and names --top, never 'not in this run'", () => {
+    expect(r.status, r.stderr).toBe(0);
+    const budget = join(dir, "bounded-budget.yml");
+    writeFileSync(budget, `kernels.${kept[0]}.pct: 100\nkernels.${cutName}.pct: 100\n`);
+    for (const run of [out, path]) {
+      const c = runCli(["check", run, "--budget", budget, "--top", "5"]);
+      expect(c.status, c.stderr).toBe(1);
+      const lines = c.stdout.split("\n").filter((l) => l.includes(cutName));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain('were cut into "(all others)" by --top 5');
+      expect(lines[0]).not.toMatch(/not in this run|not found/);
+      // the kept kernel's share, by hand from the generator's durations
+      const share = (100 * t.byName.get(kept[0]!)!.totalNs) / allNs;
+      expect(c.stdout).toContain(`kernels.${kept[0]}.pct = ${share.toFixed(3)}%`);
+    }
+    // the whole trace without a cut finds the kernel
+    const whole = runCli(["check", path, "--budget", budget, "--top", "100"]);
+    expect(whole.status, whole.stdout).toBe(0);
+  });
+
+  const twoDevices = join(dir, "two-devices.json");
+  writeFileSync(twoDevices, fanOutKineto({ kernels: 20, device: (i) => i % 2 }).text);
+
+  it("diff, check and compare stop at --max-devices, naming it", () => {
+    expectCleanError(runCli(["diff", twoDevices, twoDevices, "--max-devices", "1"]), twoDevices, /more than 1 distinct GPU device ids.*--max-devices/);
+    expectCleanError(runCli(["compare", twoDevices, twoDevices, "--max-devices", "1"]), twoDevices, /more than 1 distinct GPU device ids.*--max-devices/);
+    expectCleanError(runCli(["check", twoDevices, "--fail-on", "high", "--max-devices", "1"]), twoDevices, /more than 1 distinct GPU device ids.*--max-devices/);
+    expect(runCli(["diff", twoDevices, twoDevices, "--max-devices", "2"]).status).toBe(0);
+    expectCleanError(runCli(["diff", path, path, "--top", "x"]), "", /--top: expected a positive whole number/);
+  });
+
+  it("diff cuts a trace's name tables to --top as analyze's summary.json would", () => {
+    const d = runCli(["diff", path, out, "-f", "json", "--top", "5"]);
+    expect(d.status, d.stderr).toBe(0);
+    const json = JSON.parse(d.stdout) as { sections: { id: string; rows?: { key: string }[] }[] };
+    const kernels = json.sections.find((s) => s.id === "kernels");
+    const keys = new Set((kernels?.rows ?? []).map((row) => row.key));
+    expect(keys.has(cutName)).toBe(false);
+  });
+
+  it("batch: --max-devices fails the trace's row, naming the limit", () => {
+    const outDir = join(dir, "batch-bounded");
+    const b = runCli(["batch", twoDevices, "--out", outDir, "--max-devices", "1", "-j", "1"]);
+    expect(b.status).toBe(1);
+    expect(readFileSync(join(outDir, "errors.csv"), "utf8")).toMatch(/more than 1 distinct GPU device ids.*--max-devices/);
+  });
+});
+
 describe("limits that stop a run name the limit and the option (point 4)", () => {
   it("distinct device ids over --max-devices", () => {
     const t = fanOutKineto({ kernels: 300, name: () => "k", device: (i) => i });
