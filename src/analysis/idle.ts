@@ -104,7 +104,8 @@ export function idleBreakdown(ctx: AnalysisContext, options: IdleOptions = {}): 
   const { model, steps, devices } = ctx;
   const { gpu, runtime, strings } = model;
   const syncCalls = syncIntervals(model);
-  const culpritOf = culpritFinder(model);
+  // culprits are placed after the loop, all at once (SliceLocator.innermostAtEach): the gap, its thread, time and fallback
+  const pending: { gaps: IdleGap[]; thread: number[]; time: number[]; fallback: (string | null)[] } = { gaps: [], thread: [], time: [], fallback: [] };
 
   const all: IdleGap[] = [];
   const stepRows: IdleResult["steps"] = [];
@@ -120,7 +121,7 @@ export function idleBreakdown(ctx: AnalysisContext, options: IdleOptions = {}): 
         const b = holes.ends[h]!;
         const next = b < step.endNs ? firstActivityAt(gpu.start, gpu.device, d.device, b) : -1;
         let cause: IdleCause;
-        let culprit: string | null = null;
+        let culprit: { thread: number; time: number; fallback: string | null } | null = null;
         if (a <= step.startNs && b < step.endNs) cause = "before-first-activity";
         else if (b >= step.endNs || next < 0) cause = "after-last-activity";
         else if (gpu.launch[next]! < 0) cause = "no-launch-record";
@@ -132,35 +133,60 @@ export function idleBreakdown(ctx: AnalysisContext, options: IdleOptions = {}): 
             const sync = syncActiveAt(syncCalls, a);
             if (sync >= 0) {
               cause = "synchronization";
-              culprit = culpritOf(runtime.thread[sync]!, runtime.start[sync]!, strings.get(runtime.name[sync]!));
+              culprit = { thread: runtime.thread[sync]!, time: runtime.start[sync]!, fallback: strings.get(runtime.name[sync]!) };
             } else {
               cause = "host-bound";
-              culprit = culpritOf(runtime.thread[r]!, (a + b) / 2, null);
+              culprit = { thread: runtime.thread[r]!, time: (a + b) / 2, fallback: null };
             }
           }
         }
         byCause[cause] += b - a;
         stepIdle += b - a;
-        all.push({
+        const gap: IdleGap = {
           device: d.device,
           step: step.number,
           startNs: a,
           endNs: b,
           durationNs: b - a,
           cause,
-          culprit,
+          culprit: null,
           nextActivity: next >= 0 ? strings.get(gpu.name[next]!) : null,
-        });
+        };
+        all.push(gap);
+        if (culprit) {
+          pending.gaps.push(gap);
+          pending.thread.push(culprit.thread);
+          pending.time.push(culprit.time);
+          pending.fallback.push(culprit.fallback);
+        }
       }
     }
     stepRows.push({ step: step.number, windowNs: (step.endNs - step.startNs) * devices.length, idleNs: stepIdle, byCause });
   }
 
+  const inner = slicesOf(model).innermostAtEach(Int32Array.from(pending.gaps.keys()), pending.thread, pending.time);
+  for (let q = 0; q < pending.gaps.length; q++) pending.gaps[q]!.culprit = culpritOf(model, inner[q]!, pending.time[q]!, pending.fallback[q]!);
+
   const idleNs = all.reduce((s, g) => s + g.durationNs, 0);
+  // counts and sums per cause and per duration bin in one pass over the gaps (same order of addition as a pass per cause)
+  const causeCount = new Map<IdleCause, number>(IDLE_CAUSES.map((c) => [c, 0]));
+  const causeNs = new Map<IdleCause, number>(IDLE_CAUSES.map((c) => [c, 0]));
+  const binCount = BINS.map(() => 0);
+  const binNs = BINS.map(() => 0);
+  for (const g of all) {
+    causeCount.set(g.cause, causeCount.get(g.cause)! + 1);
+    causeNs.set(g.cause, causeNs.get(g.cause)! + g.durationNs);
+    for (let k = 0; k < BINS.length; k++) {
+      const [, fromNs, toNs] = BINS[k]!;
+      if (g.durationNs >= fromNs && g.durationNs < toNs) {
+        binCount[k]!++;
+        binNs[k]! += g.durationNs;
+      }
+    }
+  }
   const byCause: CauseTotal[] = IDLE_CAUSES.map((cause) => {
-    const list = all.filter((g) => g.cause === cause);
-    const totalNs = list.reduce((s, g) => s + g.durationNs, 0);
-    return { cause, count: list.length, totalNs, pctOfIdle: idleNs > 0 ? (100 * totalNs) / idleNs : 0, pctOfWindow: windowNs > 0 ? (100 * totalNs) / windowNs : 0 };
+    const totalNs = causeNs.get(cause)!;
+    return { cause, count: causeCount.get(cause)!, totalNs, pctOfIdle: idleNs > 0 ? (100 * totalNs) / idleNs : 0, pctOfWindow: windowNs > 0 ? (100 * totalNs) / windowNs : 0 };
   }).sort((x, y) => y.totalNs - x.totalNs);
 
   const culprits = new Map<string, CulpritTotal>();
@@ -172,10 +198,7 @@ export function idleBreakdown(ctx: AnalysisContext, options: IdleOptions = {}): 
     c.totalNs += g.durationNs;
     culprits.set(key, c);
   }
-  const histogram = BINS.map(([label, fromNs, toNs]) => {
-    const list = all.filter((g) => g.durationNs >= fromNs && g.durationNs < toNs);
-    return { label, fromNs, toNs, count: list.length, totalNs: list.reduce((s, g) => s + g.durationNs, 0) };
-  });
+  const histogram = BINS.map(([label, fromNs, toNs], k) => ({ label, fromNs, toNs, count: binCount[k]!, totalNs: binNs[k]! }));
   return {
     launchLatencyThresholdNs: threshold,
     windowNs,
@@ -184,7 +207,7 @@ export function idleBreakdown(ctx: AnalysisContext, options: IdleOptions = {}): 
     byCause,
     steps: stepRows,
     topCulprits: [...culprits.values()].sort((x, y) => y.totalNs - x.totalNs).slice(0, 20),
-    largestGaps: [...all].sort((x, y) => y.durationNs - x.durationNs).slice(0, options.topGaps ?? 20),
+    largestGaps: largest(all, options.topGaps ?? 20),
     histogram: histogram.map((h) => ({ ...h, toNs: Number.isFinite(h.toNs) ? h.toNs : -1 })),
     verdict: verdictOf(byCause, idleNs, windowNs),
   };
@@ -244,36 +267,50 @@ function syncActiveAt(set: SyncSet, t: number): number {
 }
 
 /**
- * What a host thread was doing at time t: the outermost operator / module /
- * annotation other than the step, else the innermost Python function.
+ * What a host thread was doing at time t (`inner`: the innermost slice running
+ * on it then): the outermost operator / module / annotation other than the
+ * step, else the innermost Python function.
  */
-function culpritFinder(model: TraceModel): (thread: number, t: number, fallback: string | null) => string {
+function culpritOf(model: TraceModel, inner: number, t: number, fallback: string | null): string {
   const { cpu, strings } = model;
-  const locate = slicesOf(model);
-  return (thread, t, fallback) => {
-    const inner = locate.innermostAt(thread, t);
-    // walk up from whatever encloses t: outermost operator, else outermost annotation
-    // (not the step), else the innermost module (by class), else the innermost Python frame
-    let op = -1;
-    let annotation = -1;
-    let module = -1;
-    let python = -1;
-    for (let i = inner; i >= 0; i = cpu.parent[i]!) {
-      if (cpu.end[i]! < t) continue;
-      const kind = cpu.kind[i]!;
-      if (kind === CpuKind.Op) op = i;
-      else if (kind === CpuKind.Annotation) {
-        if (!STEP_NAME.test(strings.get(cpu.name[i]!))) annotation = i;
-      } else if (kind === CpuKind.Module) {
-        if (module < 0) module = i;
-      } else if (python < 0) python = i;
-    }
-    if (op >= 0) return strings.get(cpu.name[op]!);
-    if (annotation >= 0) return strings.get(cpu.name[annotation]!);
-    if (module >= 0) return strings.get(cpu.name[module]!).replace(/_\d+$/, "");
-    if (python >= 0) return strings.get(cpu.name[python]!);
-    return fallback ?? "no CPU activity recorded on the launching thread (Python outside the profiler's view, e.g. data loading)";
-  };
+  // walk up from whatever encloses t: outermost operator, else outermost annotation
+  // (not the step), else the innermost module (by class), else the innermost Python frame
+  let op = -1;
+  let annotation = -1;
+  let module = -1;
+  let python = -1;
+  for (let i = inner; i >= 0; i = cpu.parent[i]!) {
+    if (cpu.end[i]! < t) continue;
+    const kind = cpu.kind[i]!;
+    if (kind === CpuKind.Op) op = i;
+    else if (kind === CpuKind.Annotation) {
+      if (!STEP_NAME.test(strings.get(cpu.name[i]!))) annotation = i;
+    } else if (kind === CpuKind.Module) {
+      if (module < 0) module = i;
+    } else if (python < 0) python = i;
+  }
+  if (op >= 0) return strings.get(cpu.name[op]!);
+  if (annotation >= 0) return strings.get(cpu.name[annotation]!);
+  if (module >= 0) return strings.get(cpu.name[module]!).replace(/_\d+$/, "");
+  if (python >= 0) return strings.get(cpu.name[python]!);
+  return fallback ?? "no CPU activity recorded on the launching thread (Python outside the profiler's view, e.g. data loading)";
+}
+
+/** The n longest gaps, longest first, ties in trace order: what a stable sort of all gaps would give, without sorting them all. */
+function largest(all: readonly IdleGap[], n: number): IdleGap[] {
+  // slice()'s meaning of a negative or fractional count: leave those to the full sort
+  if (!Number.isInteger(n) || n < 0) return [...all].sort((x, y) => y.durationNs - x.durationNs).slice(0, n);
+  const top: IdleGap[] = [];
+  if (n === 0) return top;
+  for (const g of all) {
+    if (top.length === n && !(g.durationNs > top[n - 1]!.durationNs)) continue;
+    // after every kept gap at least as long (stable)
+    let k = top.length;
+    while (k > 0 && top[k - 1]!.durationNs < g.durationNs) k--;
+    top.splice(k, 0, g);
+    if (top.length > n) top.pop();
+  }
+  return top;
 }
 
 /** Exported for tests: the busy set's gaps inside a window. */
