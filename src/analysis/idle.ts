@@ -104,10 +104,20 @@ export function idleBreakdown(ctx: AnalysisContext, options: IdleOptions = {}): 
   const { model, steps, devices } = ctx;
   const { gpu, runtime, strings } = model;
   const syncCalls = syncIntervals(model);
-  // culprits are placed after the loop, all at once (SliceLocator.innermostAtEach): the gap, its thread, time and fallback
-  const pending: { gaps: IdleGap[]; thread: number[]; time: number[]; fallback: (string | null)[] } = { gaps: [], thread: [], time: [], fallback: [] };
+  const culpritOf = culpritFinder(model);
 
-  const all: IdleGap[] = [];
+  // gaps are folded into totals as they are found and only the largest kept: a
+  // trace of 10^7 tiny kernels has a gap after nearly every one (an object each
+  // cost ~200 bytes per GPU activity at the peak)
+  const topGaps = options.topGaps ?? 20;
+  const largest = new LargestGaps(topGaps);
+  const causeCount = Object.fromEntries(IDLE_CAUSES.map((c) => [c, 0])) as Record<IdleCause, number>;
+  const causeNs = Object.fromEntries(IDLE_CAUSES.map((c) => [c, 0])) as Record<IdleCause, number>;
+  const binCount = BINS.map(() => 0);
+  const binNs = BINS.map(() => 0);
+  const culprits = new Map<string, CulpritTotal>();
+  let idleNs = 0;
+  let gapCount = 0;
   const stepRows: IdleResult["steps"] = [];
   let windowNs = 0;
   for (const step of steps.steps) {
@@ -121,7 +131,7 @@ export function idleBreakdown(ctx: AnalysisContext, options: IdleOptions = {}): 
         const b = holes.ends[h]!;
         const next = b < step.endNs ? firstActivityAt(gpu.start, gpu.device, d.device, b) : -1;
         let cause: IdleCause;
-        let culprit: { thread: number; time: number; fallback: string | null } | null = null;
+        let culprit: string | null = null;
         if (a <= step.startNs && b < step.endNs) cause = "before-first-activity";
         else if (b >= step.endNs || next < 0) cause = "after-last-activity";
         else if (gpu.launch[next]! < 0) cause = "no-launch-record";
@@ -133,84 +143,85 @@ export function idleBreakdown(ctx: AnalysisContext, options: IdleOptions = {}): 
             const sync = syncActiveAt(syncCalls, a);
             if (sync >= 0) {
               cause = "synchronization";
-              culprit = { thread: runtime.thread[sync]!, time: runtime.start[sync]!, fallback: strings.get(runtime.name[sync]!) };
+              culprit = culpritOf(runtime.thread[sync]!, runtime.start[sync]!, strings.get(runtime.name[sync]!));
             } else {
               cause = "host-bound";
-              culprit = { thread: runtime.thread[r]!, time: (a + b) / 2, fallback: null };
+              culprit = culpritOf(runtime.thread[r]!, (a + b) / 2, null);
             }
           }
         }
-        byCause[cause] += b - a;
-        stepIdle += b - a;
-        const gap: IdleGap = {
-          device: d.device,
-          step: step.number,
-          startNs: a,
-          endNs: b,
-          durationNs: b - a,
-          cause,
-          culprit: null,
-          nextActivity: next >= 0 ? strings.get(gpu.name[next]!) : null,
-        };
-        all.push(gap);
+        const durationNs = b - a;
+        byCause[cause] += durationNs;
+        stepIdle += durationNs;
+        gapCount++;
+        idleNs += durationNs;
+        causeCount[cause]++;
+        causeNs[cause] += durationNs;
+        const bin = BINS.findIndex(([, fromNs, toNs]) => durationNs >= fromNs && durationNs < toNs);
+        if (bin >= 0) {
+          binCount[bin]!++;
+          binNs[bin]! += durationNs;
+        }
         if (culprit) {
-          pending.gaps.push(gap);
-          pending.thread.push(culprit.thread);
-          pending.time.push(culprit.time);
-          pending.fallback.push(culprit.fallback);
+          const key = `${cause}\u0000${culprit}`;
+          const c = culprits.get(key) ?? { culprit, cause, count: 0, totalNs: 0 };
+          c.count++;
+          c.totalNs += durationNs;
+          culprits.set(key, c);
+        }
+        if (largest.wants(durationNs)) {
+          largest.add({ device: d.device, step: step.number, startNs: a, endNs: b, durationNs, cause, culprit, nextActivity: next >= 0 ? strings.get(gpu.name[next]!) : null });
         }
       }
     }
     stepRows.push({ step: step.number, windowNs: (step.endNs - step.startNs) * devices.length, idleNs: stepIdle, byCause });
   }
 
-  const inner = slicesOf(model).innermostAtEach(Int32Array.from(pending.gaps.keys()), pending.thread, pending.time);
-  for (let q = 0; q < pending.gaps.length; q++) pending.gaps[q]!.culprit = culpritOf(model, inner[q]!, pending.time[q]!, pending.fallback[q]!);
-
-  const idleNs = all.reduce((s, g) => s + g.durationNs, 0);
-  // counts and sums per cause and per duration bin in one pass over the gaps (same order of addition as a pass per cause)
-  const causeCount = new Map<IdleCause, number>(IDLE_CAUSES.map((c) => [c, 0]));
-  const causeNs = new Map<IdleCause, number>(IDLE_CAUSES.map((c) => [c, 0]));
-  const binCount = BINS.map(() => 0);
-  const binNs = BINS.map(() => 0);
-  for (const g of all) {
-    causeCount.set(g.cause, causeCount.get(g.cause)! + 1);
-    causeNs.set(g.cause, causeNs.get(g.cause)! + g.durationNs);
-    for (let k = 0; k < BINS.length; k++) {
-      const [, fromNs, toNs] = BINS[k]!;
-      if (g.durationNs >= fromNs && g.durationNs < toNs) {
-        binCount[k]!++;
-        binNs[k]! += g.durationNs;
-      }
-    }
-  }
   const byCause: CauseTotal[] = IDLE_CAUSES.map((cause) => {
-    const totalNs = causeNs.get(cause)!;
-    return { cause, count: causeCount.get(cause)!, totalNs, pctOfIdle: idleNs > 0 ? (100 * totalNs) / idleNs : 0, pctOfWindow: windowNs > 0 ? (100 * totalNs) / windowNs : 0 };
+    const totalNs = causeNs[cause];
+    return { cause, count: causeCount[cause], totalNs, pctOfIdle: idleNs > 0 ? (100 * totalNs) / idleNs : 0, pctOfWindow: windowNs > 0 ? (100 * totalNs) / windowNs : 0 };
   }).sort((x, y) => y.totalNs - x.totalNs);
-
-  const culprits = new Map<string, CulpritTotal>();
-  for (const g of all) {
-    if (!g.culprit) continue;
-    const key = `${g.cause}\u0000${g.culprit}`;
-    const c = culprits.get(key) ?? { culprit: g.culprit, cause: g.cause, count: 0, totalNs: 0 };
-    c.count++;
-    c.totalNs += g.durationNs;
-    culprits.set(key, c);
-  }
-  const histogram = BINS.map(([label, fromNs, toNs], k) => ({ label, fromNs, toNs, count: binCount[k]!, totalNs: binNs[k]! }));
+  const histogram = BINS.map(([label, fromNs, toNs], i) => ({ label, fromNs, toNs, count: binCount[i]!, totalNs: binNs[i]! }));
   return {
     launchLatencyThresholdNs: threshold,
     windowNs,
     idleNs,
-    gapCount: all.length,
+    gapCount,
     byCause,
     steps: stepRows,
     topCulprits: [...culprits.values()].sort((x, y) => y.totalNs - x.totalNs).slice(0, 20),
-    largestGaps: largest(all, options.topGaps ?? 20),
+    largestGaps: largest.sorted(),
     histogram: histogram.map((h) => ({ ...h, toNs: Number.isFinite(h.toNs) ? h.toNs : -1 })),
     verdict: verdictOf(byCause, idleNs, windowNs),
   };
+}
+
+/**
+ * The `n` longest gaps in the order a stable sort of all of them would give
+ * (longest first, ties in the order found), keeping at most 2n at a time.
+ */
+class LargestGaps {
+  private kept: IdleGap[] = [];
+  private floor = -Infinity;
+  constructor(private readonly n: number) {}
+  /** False when the gap cannot enter: n kept gaps are at least as long (an equal one found later loses the tie). */
+  wants(durationNs: number): boolean {
+    return this.n > 0 && durationNs > this.floor;
+  }
+  add(gap: IdleGap): void {
+    this.kept.push(gap);
+    if (this.kept.length >= 2 * this.n) this.trim();
+  }
+  sorted(): IdleGap[] {
+    this.trim();
+    return this.kept;
+  }
+  private trim(): void {
+    // stable: among equal durations, gaps kept earlier (found earlier) stay first
+    this.kept.sort((x, y) => y.durationNs - x.durationNs);
+    this.kept.length = Math.min(this.kept.length, this.n);
+    if (this.kept.length === this.n) this.floor = this.kept[this.n - 1]!.durationNs;
+  }
 }
 
 function verdictOf(byCause: CauseTotal[], idleNs: number, windowNs: number): string {
@@ -267,50 +278,36 @@ function syncActiveAt(set: SyncSet, t: number): number {
 }
 
 /**
- * What a host thread was doing at time t (`inner`: the innermost slice running
- * on it then): the outermost operator / module / annotation other than the
- * step, else the innermost Python function.
+ * What a host thread was doing at time t: the outermost operator / module /
+ * annotation other than the step, else the innermost Python function.
  */
-function culpritOf(model: TraceModel, inner: number, t: number, fallback: string | null): string {
+function culpritFinder(model: TraceModel): (thread: number, t: number, fallback: string | null) => string {
   const { cpu, strings } = model;
-  // walk up from whatever encloses t: outermost operator, else outermost annotation
-  // (not the step), else the innermost module (by class), else the innermost Python frame
-  let op = -1;
-  let annotation = -1;
-  let module = -1;
-  let python = -1;
-  for (let i = inner; i >= 0; i = cpu.parent[i]!) {
-    if (cpu.end[i]! < t) continue;
-    const kind = cpu.kind[i]!;
-    if (kind === CpuKind.Op) op = i;
-    else if (kind === CpuKind.Annotation) {
-      if (!STEP_NAME.test(strings.get(cpu.name[i]!))) annotation = i;
-    } else if (kind === CpuKind.Module) {
-      if (module < 0) module = i;
-    } else if (python < 0) python = i;
-  }
-  if (op >= 0) return strings.get(cpu.name[op]!);
-  if (annotation >= 0) return strings.get(cpu.name[annotation]!);
-  if (module >= 0) return strings.get(cpu.name[module]!).replace(/_\d+$/, "");
-  if (python >= 0) return strings.get(cpu.name[python]!);
-  return fallback ?? "no CPU activity recorded on the launching thread (Python outside the profiler's view, e.g. data loading)";
-}
-
-/** The n longest gaps, longest first, ties in trace order: what a stable sort of all gaps would give, without sorting them all. */
-function largest(all: readonly IdleGap[], n: number): IdleGap[] {
-  // slice()'s meaning of a negative or fractional count: leave those to the full sort
-  if (!Number.isInteger(n) || n < 0) return [...all].sort((x, y) => y.durationNs - x.durationNs).slice(0, n);
-  const top: IdleGap[] = [];
-  if (n === 0) return top;
-  for (const g of all) {
-    if (top.length === n && !(g.durationNs > top[n - 1]!.durationNs)) continue;
-    // after every kept gap at least as long (stable)
-    let k = top.length;
-    while (k > 0 && top[k - 1]!.durationNs < g.durationNs) k--;
-    top.splice(k, 0, g);
-    if (top.length > n) top.pop();
-  }
-  return top;
+  const locate = slicesOf(model);
+  return (thread, t, fallback) => {
+    const inner = locate.innermostAt(thread, t);
+    // walk up from whatever encloses t: outermost operator, else outermost annotation
+    // (not the step), else the innermost module (by class), else the innermost Python frame
+    let op = -1;
+    let annotation = -1;
+    let module = -1;
+    let python = -1;
+    for (let i = inner; i >= 0; i = cpu.parent[i]!) {
+      if (cpu.end[i]! < t) continue;
+      const kind = cpu.kind[i]!;
+      if (kind === CpuKind.Op) op = i;
+      else if (kind === CpuKind.Annotation) {
+        if (!STEP_NAME.test(strings.get(cpu.name[i]!))) annotation = i;
+      } else if (kind === CpuKind.Module) {
+        if (module < 0) module = i;
+      } else if (python < 0) python = i;
+    }
+    if (op >= 0) return strings.get(cpu.name[op]!);
+    if (annotation >= 0) return strings.get(cpu.name[annotation]!);
+    if (module >= 0) return strings.get(cpu.name[module]!).replace(/_\d+$/, "");
+    if (python >= 0) return strings.get(cpu.name[python]!);
+    return fallback ?? "no CPU activity recorded on the launching thread (Python outside the profiler's view, e.g. data loading)";
+  };
 }
 
 /** Exported for tests: the busy set's gaps inside a window. */
