@@ -3,7 +3,8 @@
  * child process per run so peak RSS is per trace, and print a table:
  * file, MB of JSON text, events, parse s, full analysis s (parse + analyzeModels),
  * MB/s and events/s of the parse, the parse's CPU time (and MB per CPU second:
- * steadier than wall time on a shared machine), peak RSS. Times are the best
+ * steadier than wall time on a shared machine), the analyses' wall time and CPU
+ * time as a share of the parse's, peak RSS. Times are the best
  * of --runs runs; peak RSS the highest.
  *
  * Defaults: the shared traces (../shared/traces/kineto/*.json.gz and
@@ -60,6 +61,8 @@ export interface Measurement {
   /** CPU time of the parse (all threads: zlib's too); less disturbed than wall time on a busy machine. */
   parseCpuMs: number;
   analyzeMs: number;
+  /** CPU time of the analyses alone (analyzeModels, after the parse). */
+  analysesCpuMs?: number;
   /** parse + every analysis + summary.json rendered and written: the whole `analyze -o summary.json` minus start-up. */
   fullMs: number;
   maxRssBytes: number;
@@ -81,8 +84,10 @@ async function child(files: string[], threads: number | undefined): Promise<void
   const models = await loadTraces(files, threads !== undefined ? { threads } : {});
   const t1 = performance.now();
   const c1 = process.cpuUsage(c0);
+  const c2 = process.cpuUsage();
   const summary = analyzeModels(models);
   const t2 = performance.now();
+  const c3 = process.cpuUsage(c2);
   const out = join(mkdtempSync(join(tmpdir(), "llmprof-bench-out-")), "summary.json");
   writeFileSync(out, renderJson(summary));
   const t3 = performance.now();
@@ -99,6 +104,7 @@ async function child(files: string[], threads: number | undefined): Promise<void
     parseMs: t1 - t0,
     parseCpuMs: (c1.user + c1.system) / 1000,
     analyzeMs: t2 - t0,
+    analysesCpuMs: (c3.user + c3.system) / 1000,
     fullMs: t3 - t0,
     maxRssBytes: process.resourceUsage().maxRSS * 1024,
     steps: summary.steps.available ? summary.steps.count : 0,
@@ -165,6 +171,7 @@ function measure(file: string, runs: number, threads?: number, together: readonl
       best.parseMs = Math.min(best.parseMs, cur.parseMs);
       best.parseCpuMs = Math.min(best.parseCpuMs, cur.parseCpuMs);
       best.analyzeMs = Math.min(best.analyzeMs, cur.analyzeMs);
+      best.analysesCpuMs = Math.min(best.analysesCpuMs ?? Infinity, cur.analysesCpuMs ?? Infinity);
       best.fullMs = Math.min(best.fullMs, cur.fullMs);
       best.processMs = Math.min(best.processMs, cur.processMs);
       best.maxRssBytes = Math.max(best.maxRssBytes, cur.maxRssBytes); // the worst peak: a bound, not a lucky run
@@ -188,6 +195,8 @@ export function formatTable(rows: readonly Measurement[]): string {
     "parse CPU s",
     "MB/CPU-s",
     "analyses % of parse",
+    "analyses CPU s",
+    "analyses % of parse CPU",
     "peak RSS MB",
     "JSON.parse s",
     "JSON.parse RSS MB",
@@ -211,6 +220,8 @@ export function formatTable(rows: readonly Measurement[]): string {
       (r.parseCpuMs / 1000).toFixed(2),
       (r.textBytes / 1e6 / (r.parseCpuMs / 1000)).toFixed(0),
       ((100 * (r.analyzeMs - r.parseMs)) / r.parseMs).toFixed(0),
+      r.analysesCpuMs === undefined ? "n/a" : (r.analysesCpuMs / 1000).toFixed(2),
+      r.analysesCpuMs === undefined ? "n/a" : ((100 * r.analysesCpuMs) / r.parseCpuMs).toFixed(0),
       (r.maxRssBytes / 2 ** 20).toFixed(0),
       r.yardstickMs === undefined ? "n/a" : `${approx}${(r.yardstickMs / 1000).toFixed(2)}`,
       r.yardstickRssBytes === undefined ? "n/a" : `${approx}${(r.yardstickRssBytes / 2 ** 20).toFixed(0)}`,

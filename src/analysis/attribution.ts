@@ -69,13 +69,14 @@ export function attribute(model: TraceModel): Attribution {
   const n = cpu.length;
 
   // per distinct name: flags (engine slice, optimizer annotation, step annotation)
-  const nameFlags = new Map<number, number>();
+  // dense by string index (slot name + 1: a nameless slice has -1), -1 = not yet computed: read for every slice
+  const nameFlags = new Int8Array(strings.length + 1).fill(-1);
   const flagsOf = (name: number): number => {
-    let f = nameFlags.get(name);
-    if (f === undefined) {
+    let f = nameFlags[name + 1]!;
+    if (f < 0) {
       const s = strings.get(name);
       f = (s.startsWith(ENGINE_PREFIX) ? 1 : 0) | (s.startsWith(OPTIMIZER_PREFIX) ? 2 : 0) | (STEP_NAME.test(s) ? 4 : 0);
-      nameFlags.set(name, f);
+      nameFlags[name + 1] = f;
     }
     return f;
   };

@@ -174,9 +174,17 @@ export function efficiencyAnalysis(ctx: AnalysisContext, hardware: Hardware, max
 
   // per module class (innermost module; backward ops via their forward op)
   const byClass = new Map<string, EfficiencyRow>();
+  // class by span name id: one regex per distinct name, not one per kernel
+  const classOfName = new Map<number, string>();
+  const classOf = (m: number): string => {
+    const id = cpu.name[m]!;
+    let c = classOfName.get(id);
+    if (c === undefined) classOfName.set(id, (c = moduleClassOfSpan(strings.get(id))));
+    return c;
+  };
   const classRow = (m: number): EfficiencyRow | null => {
     if (m < 0) return null;
-    const name = moduleClassOfSpan(strings.get(cpu.name[m]!));
+    const name = classOf(m);
     let r = byClass.get(name);
     if (!r) byClass.set(name, (r = { name, calls: 0, flops: 0, kernelNs: 0, achievedTflopsPerS: null, pctOfPeak: null }));
     return r;
@@ -192,7 +200,8 @@ export function efficiencyAnalysis(ctx: AnalysisContext, hardware: Hardware, max
     for (let j = 0; j < windowRows.length; j++) {
       const g = windowRows[j]!;
       // kernel time of the classes that have counted FLOPs
-      const r = byClass.get(moduleKey(attr.module[g]!, ctx));
+      const m = attr.module[g]!;
+      const r = byClass.get(m >= 0 ? classOf(m) : "");
       if (r) r.kernelNs += gpu.end[g]! - gpu.start[g]!;
     }
   }
@@ -237,10 +246,6 @@ function moduleOfOp(i: number, ctx: AnalysisContext): number {
     if (f >= 0) return attr.moduleOfSlice[f]!;
   }
   return -1;
-}
-
-function moduleKey(m: number, ctx: AnalysisContext): string {
-  return m >= 0 ? moduleClassOfSpan(ctx.model.strings.get(ctx.model.cpu.name[m]!)) : "";
 }
 
 function stepIndex(steps: readonly { startNs: number; endNs: number }[], t: number): number {

@@ -95,12 +95,19 @@ export function memoryBreakdown(ctx: AnalysisContext, maxPoints = 1500): MemoryR
           allocations++;
         } else if (b < 0) freed -= b;
       }
+      // each step reads only its own time range of the rows (sorted by time), not every row again
+      // (a NaN time, which no parser writes, keeps the full scan: it counted in every step)
+      const byTime = Int32Array.from(rows);
+      const ranged = rows.every((i) => !Number.isNaN(memory.time[i]!));
+      if (ranged && !isSortedBy(byTime, memory.time)) byTime.sort((a, b) => memory.time[a]! - memory.time[b]! || a - b);
       const stepRows = steps.steps.map((s) => {
         let pa = 0;
         let pr = 0;
         let ab = 0;
         let n = 0;
-        for (const i of rows) {
+        const last = ranged ? lowerBound(byTime, memory.time, s.endNs) : byTime.length;
+        for (let k = ranged ? lowerBound(byTime, memory.time, s.startNs) : 0; k < last; k++) {
+          const i = byTime[k]!;
           const t = memory.time[i]!;
           if (t < s.startNs || t >= s.endNs) continue;
           pa = Math.max(pa, memory.totalAllocated[i]!);
@@ -141,37 +148,44 @@ export function memoryBreakdown(ctx: AnalysisContext, maxPoints = 1500): MemoryR
     } else row.freedBytes -= b;
     row.netBytes += b;
   };
+  const placed: number[] = [];
   for (const rows of devices.values()) {
     for (const i of rows) {
       const b = memory.bytes[i]!;
-      if (!Number.isFinite(b) || b === 0) continue;
-      const slice = locate.innermostAt(memory.thread[i]!, memory.time[i]!);
-      if (slice < 0) continue;
-      let op = slice;
-      while (op >= 0 && cpu.kind[op] !== CpuKind.Op) op = cpu.parent[op]!;
-      if (op >= 0) {
-        const name = cpu.name[op]!;
-        let row = byOp.get(name);
-        if (!row) byOp.set(name, (row = { name: strings.get(name), allocations: 0, allocatedBytes: 0, freedBytes: 0, netBytes: 0 }));
-        bump(row, b);
-      }
-      if (attribution.phaseOfSlice[slice] !== Phase.Forward) continue;
-      fwdCount += b > 0 ? 1 : 0;
-      fwdAlloc += b > 0 ? b : 0;
-      fwdNet += b;
-      const m = attribution.moduleOfSlice[slice]!;
-      if (m < 0) {
-        bump(outside, b);
-        continue;
-      }
-      const nameId = cpu.name[m]!;
-      let row = fwdByModule.get(nameId);
-      if (!row) {
-        const span = strings.get(nameId);
-        fwdByModule.set(nameId, (row = { name: moduleShortName(span), className: moduleClassOfSpan(span), allocations: 0, allocatedBytes: 0, freedBytes: 0, netBytes: 0 }));
-      }
+      if (Number.isFinite(b) && b !== 0) placed.push(i);
+    }
+  }
+  // one sweep per thread instead of a point query per event
+  const slices = locate.innermostAtEach(placed, memory.thread, memory.time);
+  for (let q = 0; q < placed.length; q++) {
+    const i = placed[q]!;
+    const b = memory.bytes[i]!;
+    const slice = slices[q]!;
+    if (slice < 0) continue;
+    let op = slice;
+    while (op >= 0 && cpu.kind[op] !== CpuKind.Op) op = cpu.parent[op]!;
+    if (op >= 0) {
+      const name = cpu.name[op]!;
+      let row = byOp.get(name);
+      if (!row) byOp.set(name, (row = { name: strings.get(name), allocations: 0, allocatedBytes: 0, freedBytes: 0, netBytes: 0 }));
       bump(row, b);
     }
+    if (attribution.phaseOfSlice[slice] !== Phase.Forward) continue;
+    fwdCount += b > 0 ? 1 : 0;
+    fwdAlloc += b > 0 ? b : 0;
+    fwdNet += b;
+    const m = attribution.moduleOfSlice[slice]!;
+    if (m < 0) {
+      bump(outside, b);
+      continue;
+    }
+    const nameId = cpu.name[m]!;
+    let row = fwdByModule.get(nameId);
+    if (!row) {
+      const span = strings.get(nameId);
+      fwdByModule.set(nameId, (row = { name: moduleShortName(span), className: moduleClassOfSpan(span), allocations: 0, allocatedBytes: 0, freedBytes: 0, netBytes: 0 }));
+    }
+    bump(row, b);
   }
   const order = (a: AllocationRow, b: AllocationRow) => b.allocatedBytes - a.allocatedBytes || a.name.localeCompare(b.name);
   return {
@@ -179,6 +193,23 @@ export function memoryBreakdown(ctx: AnalysisContext, maxPoints = 1500): MemoryR
     forward: attribution.hasModules ? { allocations: fwdCount, allocatedBytes: fwdAlloc, netBytes: fwdNet, modules: [...fwdByModule.values()].sort(order), outsideModules: outside } : null,
     topOperators: [...byOp.values()].sort(order).slice(0, 50),
   };
+}
+
+function isSortedBy(rows: Int32Array, time: Float64Array): boolean {
+  for (let k = 1; k < rows.length; k++) if (!(time[rows[k - 1]!]! <= time[rows[k]!]!)) return false;
+  return true;
+}
+
+/** First position in `rows` (sorted by time) whose time is >= t. */
+function lowerBound(rows: Int32Array, time: Float64Array, t: number): number {
+  let lo = 0;
+  let hi = rows.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >> 1;
+    if (time[rows[mid]!]! < t) lo = mid + 1;
+    else hi = mid;
+  }
+  return lo;
 }
 
 function downsample(rows: number[], time: Float64Array, alloc: Float64Array, reserved: Float64Array, from: number, to: number, maxPoints: number): MemoryDevice["timeline"] {

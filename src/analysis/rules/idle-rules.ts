@@ -67,9 +67,14 @@ export const synchronization: Rule = {
     // call sites: the outermost operator around each sync call in the window
     const sites = new Map<string, { count: number; blockedNs: number }>();
     let calls = 0;
+    const isSync = new Map<number, boolean>(); // by name id: one regex per distinct runtime call name
     for (let r = 0; r < runtime.length; r++) {
       const t = runtime.start[r]!;
-      if (t < steps.windowStartNs || t >= steps.windowEndNs || !SYNC_NAME.test(strings.get(runtime.name[r]!))) continue;
+      if (t < steps.windowStartNs || t >= steps.windowEndNs) continue;
+      const name = runtime.name[r]!;
+      let sync = isSync.get(name);
+      if (sync === undefined) isSync.set(name, (sync = SYNC_NAME.test(strings.get(name))));
+      if (!sync) continue;
       calls++;
       let site = strings.get(runtime.name[r]!);
       for (let p = runtime.cpuParent[r]!; p >= 0; p = cpu.parent[p]!) if (cpu.kind[p] === CpuKind.Op) site = strings.get(cpu.name[p]!);

@@ -131,11 +131,15 @@ export const unfusedOptimizer: Rule = {
     const { gpu, strings } = input.ctx.model;
     const rows: number[] = [];
     let fusedKernels = 0;
+    const isFused = new Map<number, boolean>(); // by name id: one regex per distinct kernel name
     for (let j = 0; j < input.ctx.windowRows.length; j++) {
       const g = input.ctx.windowRows[j]!;
       if (input.ctx.attribution.phase[g] !== 2) continue;
       rows.push(g);
-      if (/fused/i.test(strings.get(gpu.name[g]!))) fusedKernels++;
+      const name = gpu.name[g]!;
+      let fused = isFused.get(name);
+      if (fused === undefined) isFused.set(name, (fused = /fused/i.test(strings.get(name))));
+      if (fused) fusedKernels++;
     }
     const perStep = opt.count / n;
     const timing = timeCost(input.summary, opt.kernelNs);
