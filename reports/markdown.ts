@@ -521,7 +521,7 @@ function launchLines(s: Summary, _b: Budget): string[] {
     "### Launch overhead",
     "",
     `${formatCount(l.withLaunchRecord)} kernel launches; launch latency median ${formatNs(l.latency.p50Ns)} (p90 ${formatNs(l.latency.p90Ns)}), CPU cost per launch median ${formatNs(l.cpuCost.p50Ns)}; ` +
-      `${formatPct(l.tiny.pct)} of kernels are shorter than ${formatNs(l.tinyKernelNs)}; ${cpuBound} of ${l.steps.length} steps CPU-bound (host-bound idle > 30% of the step).`,
+      `${formatPct(l.tiny.pct)} of kernels are shorter than ${formatNs(l.tinyKernelNs)}; ${cpuBound} of ${l.steps.length} steps CPU-bound (host-bound idle > ${l.cpuBoundHostBoundPct}% of the step).`,
     "",
   ];
 }

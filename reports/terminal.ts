@@ -417,7 +417,7 @@ function inferenceText(s: Summary): string[] {
       `  decode time: ${[...part("attention", b.attention), ...part("MLP", b.mlp), ...part(b.source === "modules" ? "other modules" : "other kernels", b.otherModules), ...part("outside forward (sampling)", b.outsideForward), ...part("GPU idle", b.gpuIdle)].join(", ")}`,
     );
   }
-  out.push(`  CPU-bound decode steps (GPU idle > ${i.cpuBound.thresholdPct}%): ${i.cpuBound.steps} of ${i.decodeCount}`);
+  out.push(`  CPU-bound decode steps (host-bound idle > ${i.cpuBound.thresholdPct}% of the step): ${i.cpuBound.steps} of ${i.decodeCount}`);
   return out;
 }
 

@@ -35,6 +35,8 @@ export interface IdleOptions {
   launchLatencyThresholdNs?: number;
   /** How many of the largest gaps to list. */
   topGaps?: number;
+  /** A step is CPU-bound when host-bound gaps cover more than this percent of it (cpu-bound.ts). */
+  cpuBoundHostBoundPct?: number;
 }
 
 export interface IdleGap {
@@ -99,6 +101,17 @@ const BINS: [string, number, number][] = [
   ["≥ 10 ms", 1e7, Infinity],
 ];
 
+// The summary keeps totals, not every gap; the decode-step CPU-bound verdict needs the host-bound gaps themselves.
+const HOST_BOUND_GAPS = new WeakMap<AnalysisContext, IdleGap[]>();
+
+/** Host-bound time of `device` inside [from, to): Σ of the overlaps of its host-bound gaps (ctx.idle must have been computed). */
+export function hostBoundNsWithin(ctx: AnalysisContext, device: number, from: number, to: number): number {
+  if (!ctx.idle) return 0;
+  let ns = 0;
+  for (const g of HOST_BOUND_GAPS.get(ctx) ?? []) if (g.device === device) ns += Math.max(0, Math.min(to, g.endNs) - Math.max(from, g.startNs));
+  return ns;
+}
+
 export function idleBreakdown(ctx: AnalysisContext, options: IdleOptions = {}): IdleResult {
   const threshold = options.launchLatencyThresholdNs ?? 10_000;
   const { model, steps, devices } = ctx;
@@ -156,6 +169,10 @@ export function idleBreakdown(ctx: AnalysisContext, options: IdleOptions = {}): 
     stepRows.push({ step: step.number, windowNs: (step.endNs - step.startNs) * devices.length, idleNs: stepIdle, byCause });
   }
 
+  HOST_BOUND_GAPS.set(
+    ctx,
+    all.filter((g) => g.cause === "host-bound"),
+  );
   const idleNs = all.reduce((s, g) => s + g.durationNs, 0);
   const byCause: CauseTotal[] = IDLE_CAUSES.map((cause) => {
     const list = all.filter((g) => g.cause === cause);
