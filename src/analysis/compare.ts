@@ -37,6 +37,7 @@ import { VERSION } from "../version.js";
 import type { Summary } from "./summary.js";
 import { median, sampleSd } from "./stats.js";
 import { METRICS, gpuCountOf, gpuModelOf, metricById } from "./metrics.js";
+import { embeddingShape as parseEmbeddingShape } from "./shapes.js";
 
 export const COMPARE_SCHEMA = "llmprof.compare/1";
 
@@ -334,13 +335,7 @@ function embeddingShape(s: Summary): string | null {
   let best: number[] | null = null;
   for (const r of s.operators.byNameAndShapes) {
     if (r.name !== "aten::embedding" || r.forwardCalls === 0 || !r.inputDims) continue;
-    let dims: unknown;
-    try {
-      dims = JSON.parse(r.inputDims);
-    } catch {
-      continue;
-    }
-    const w = Array.isArray(dims) && Array.isArray(dims[0]) ? (dims[0] as unknown[]).filter((x): x is number => typeof x === "number") : [];
+    const w = parseEmbeddingShape(r.inputDims)?.table ?? [];
     if (w.length && (!best || (w[0] ?? 0) > (best[0] ?? 0))) best = w;
   }
   return best ? best.join("×") : null;

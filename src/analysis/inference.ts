@@ -51,6 +51,7 @@ import { STEP_NAME } from "./steps.js";
 import { servingSummary, type ServingResult } from "./serving.js";
 import { cpuBoundThresholdPct, isCpuBound } from "./cpu-bound.js";
 import { hostBoundNsWithin } from "./idle.js";
+import { embeddingShape as parseEmbeddingShape } from "./shapes.js";
 
 export interface ForwardCall {
   index: number;
@@ -389,15 +390,8 @@ function embeddingShape(ctx: AnalysisContext, thread: number, start: number, end
   for (; i < cpu.length && cpu.start[i]! < end; i++) {
     if (cpu.thread[i] !== thread || cpu.kind[i] !== CpuKind.Op || cpu.inputDims[i]! < 0) continue;
     if (strings.get(cpu.name[i]!) !== "aten::embedding") continue;
-    try {
-      const dims = JSON.parse(strings.get(cpu.inputDims[i]!)) as unknown;
-      const ids = Array.isArray(dims) ? (dims[1] as unknown) : null;
-      if (Array.isArray(ids) && ids.length === 2 && ids.every((x) => typeof x === "number")) return { batch: ids[0] as number, tokens: ids[1] as number };
-      if (Array.isArray(ids) && ids.length === 1 && typeof ids[0] === "number") return { batch: 1, tokens: ids[0] };
-    } catch {
-      // unparsable dims: no shape
-    }
-    return null;
+    const shape = parseEmbeddingShape(strings.get(cpu.inputDims[i]!));
+    return shape ? { batch: shape.batch, tokens: shape.tokens } : null;
   }
   return null;
 }
