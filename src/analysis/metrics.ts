@@ -199,8 +199,7 @@ export const METRICS: readonly Metric[] = [
     ["overlap", "communication", "overlapPct"],
     "higher",
   ),
-  // batch has its own tokens_per_s column: the rank's median over steps (README, batch tables)
-  { ...throughput("tokens_per_s", "tokens/s", "Σ over ranks of tokens per step / median step time (throughput.globalTokensPerS)", false, "tokensPerS"), batchColumn: null },
+  throughput("tokens_per_s", "tokens/s", "Σ over ranks of tokens per step / median step time (throughput.globalTokensPerS)", false, "tokensPerS"),
   throughput("tokens_per_s_per_gpu", "tokens/s per GPU", "tokens/s (all ranks) / GPUs with activity (all ranks)", true, "tokensPerSPerGpu"),
 ];
 

@@ -95,9 +95,8 @@ export function traceRow(s: Summary, info: TraceFileInfo, extras: RowExtras): Ro
     for (const col of TRACE_COLUMNS) if (/^kernel_\w+_ms_per_step$/.test(col.name) && col.name !== "kernel_total_ms_per_step") row[col.name] = perStep(0);
     for (const k of s.kernels.byCategory) row[`kernel_${k.category}_ms_per_step`] = perStep(k.totalNs);
   }
-  // headline throughput figures, for the index's trends (README: "Columns of traces")
+  // headline figure for the index's trends (README: "Columns of traces"); tokens_per_s comes from the catalogue below
   if (s.efficiency.available) row["mfu_pct"] = s.efficiency.window.mfuPct;
-  if (s.throughput.available) row["tokens_per_s"] = s.throughput.ranks[0]?.tokensPerSMedian ?? null;
   if (s.idle.available) {
     row["idle_ms_per_step"] = perStep(s.idle.idleNs);
     for (const c of s.idle.byCause) row[`idle_${c.cause.replace(/-/g, "_")}_ms_per_step`] = perStep(c.totalNs);

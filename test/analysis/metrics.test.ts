@@ -94,6 +94,10 @@ describe("metrics catalogue", () => {
     near(c.runs[0]!.figures["tokens_per_s_per_gpu"], expected);
 
     near(traceRow(rank0, INFO, EXTRAS)["tokens_per_s_per_gpu"] as number, expectedOne);
+    // tokens/s: one definition for the catalogue and batch's column (one GPU per rank: the per-GPU figure)
+    near(metricValue(rank0, "tokens_per_s").value, expectedOne);
+    near(traceRow(rank0, INFO, EXTRAS)["tokens_per_s"] as number, expectedOne);
+    near(traceRow(ddp, INFO, EXTRAS)["tokens_per_s"] as number, expected * 2);
   });
 
   it("a figure the run cannot compute has no value and says why", async () => {
