@@ -214,17 +214,10 @@ function runOf(label: string, s: Summary): CompareRun {
       ) as Record<ComparePhase, PhaseCell>)
     : null;
 
-  let gpuIdlePct: number | null = null;
-  let exposedCommunicationPct: number | null = null;
-  if (temporal && temporal.devices.length) {
-    const devices = temporal.devices;
-    const sum = (f: (d: (typeof devices)[number]) => number) => devices.reduce((a, d) => a + f(d), 0);
-    const window = sum((d) => d.total.windowNs);
-    if (window > 0) {
-      gpuIdlePct = (100 * sum((d) => d.total.idleNs)) / window;
-      exposedCommunicationPct = (100 * sum((d) => d.total.exposedCommunicationNs)) / window;
-    }
-  } else why("temporal", s.temporal);
+  // the catalogue's figures: over every GPU of every rank (metrics.ts allGpus)
+  const gpuIdlePct = temporal && temporal.devices.length ? metricById("gpu_idle_pct")!.value(s).value : null;
+  const exposedCommunicationPct = temporal && temporal.devices.length ? metricById("exposed_comm_pct")!.value(s).value : null;
+  if (!temporal || !temporal.devices.length) why("temporal", s.temporal);
 
   const attention = attentionOf(s, n);
   if (!s.modules.available) why("attention", s.modules);
