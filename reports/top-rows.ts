@@ -23,9 +23,9 @@ type Row = object;
 type Merged = Record<string, unknown> & { others: number };
 
 /**
- * One row standing for `rows`: counts, times and shares add up; min/max are the
- * extremes; means are recomputed from total / count; rates and other derived
- * figures become null; a text field keeps its value when every row agrees.
+ * One row standing for `rows`: counts, times and shares add up (a share at most
+ * to 100%); min/max are the extremes; means are recomputed from total / count;
+ * rates, shares of a peak and other derived figures become null; a text field keeps its value when every row agrees.
  * `nameKey` is set to OTHERS_NAME and `others` to the number of rows merged.
  */
 export function othersRow<T extends Row>(rows: readonly T[], nameKey: keyof T & string, selfKeys: Record<string, string> = {}): T & { others: number } {
@@ -54,8 +54,11 @@ function mergeValues(key: string, values: unknown[]): unknown {
     const nums = present as number[];
     if (/^min[A-Z]/.test(key)) return nums.reduce((a, b) => Math.min(a, b));
     if (/^max[A-Z]/.test(key)) return nums.reduce((a, b) => Math.max(a, b));
-    if (/PerS$|^mean[A-Z]|Ratio$|^depth$|^vsMedian/.test(key)) return null;
-    return nums.reduce((a, b) => a + b, 0);
+    if (/PerS$|^mean[A-Z]|Ratio$|^depth$|^vsMedian|^pctOf(Peak|Attainable)$/.test(key)) return null;
+    const sum = nums.reduce((a, b) => a + b, 0);
+    // shares of one whole: rows that overlap in time (concurrent kernels) would sum past it,
+    // and the union of their intervals is not in the summary, so the sum is capped at 100
+    return /^pctOf[A-Z]/.test(key) ? Math.min(100, sum) : sum;
   }
   if (present.every((v) => typeof v === "number" || v === null)) return /PerS$/.test(key) ? null : present.some((v) => v === null) ? null : 0;
   if (present.every((v) => typeof v === "string" || typeof v === "boolean")) return present.every((v) => v === present[0]) ? present[0] : null;

@@ -20,6 +20,7 @@
  *   modules.<Class>.<figure>     figure: forward_ms backward_ms recompute_ms total_ms self_ms
  *                                forward_self_ms backward_self_ms (per step), pct (of kernel time)
  *   operators.<name>.<figure>    figure: gpu_self_ms gpu_total_ms cpu_total_ms (per step), calls (per step)
+ *   kernels.<name>.<figure>      figure: time_ms (per step), count (per step), pct (of kernel time)
  *   categories.<category>.<figure>  category: gemm attention ... (categories.ts); figure: time_ms (per step), pct
  *   idle.<cause>.<figure>        cause: host-bound synchronization ... (idle.ts); figure: time_ms (per step), pct (of the window)
  *
@@ -27,7 +28,8 @@
  * (lowest) rank and its first GPU, as in the tables of summary.json, except the
  * GPU time shares above (every GPU) and the throughput (every rank).
  * A metric the run cannot compute (modules without with_stack, a class that is
- * not in the trace) FAILS its line, so a budget never passes by vacuity.
+ * not in the trace) FAILS its line, so a budget never passes by vacuity. A name
+ * cut from a bounded summary.json (past --top, in "(all others)") says so.
  */
 import { LlmprofError } from "../errors.js";
 import { parseBoundedYaml } from "../yaml-bounded.js";
@@ -80,6 +82,7 @@ const GROUPS: Record<string, { figures: Record<string, MetricUnit>; names: reado
     what: "module class",
   },
   operators: { figures: { gpu_self_ms: "ms", gpu_total_ms: "ms", cpu_total_ms: "ms", calls: "count" }, names: null, what: "operator" },
+  kernels: { figures: { time_ms: "ms", count: "count", pct: "pct" }, names: null, what: "kernel" },
   categories: { figures: { time_ms: "ms", pct: "pct" }, names: CATEGORIES, what: "kernel category" },
   idle: { figures: { time_ms: "ms", pct: "pct" }, names: IDLE_CAUSES, what: "idle cause" },
 };
@@ -188,14 +191,16 @@ export function metricValue(s: Summary, path: string): MetricValue {
     }
     case "modules": {
       if (!s.modules.available) return { value: null, reason: `modules not available: ${s.modules.reason}` };
-      const c = s.modules.classes.find((x) => x.className === name);
+      const c = s.modules.classes.find((x) => x.className === name && !isOthersRow(x));
       if (!c)
         return {
           value: null,
-          reason: `no module class "${name}" in this run (classes: ${s.modules.classes
-            .slice(0, 12)
-            .map((x) => x.className)
-            .join(", ")}${s.modules.classes.length > 12 ? ", …" : ""})`,
+          reason:
+            cutReason("module class", name, s.modules.classes) ??
+            `no module class "${name}" in this run (classes: ${s.modules.classes
+              .slice(0, 12)
+              .map((x) => x.className)
+              .join(", ")}${s.modules.classes.length > 12 ? ", …" : ""})`,
         };
       if (p.figure === "pct") return { value: c.pctOfKernelTime };
       const f = {
@@ -211,10 +216,18 @@ export function metricValue(s: Summary, path: string): MetricValue {
     }
     case "operators": {
       if (!s.operators.available) return { value: null, reason: `operators not available: ${s.operators.reason}` };
-      const o = s.operators.byName.find((x) => x.name === name);
-      if (!o) return { value: null, reason: `no operator "${name}" in this run` };
+      const o = s.operators.byName.find((x) => x.name === name && !isOthersRow(x));
+      if (!o) return { value: null, reason: cutReason("operator", name, s.operators.byName) ?? `no operator "${name}" in this run` };
       if (p.figure === "calls") return steps === null ? { value: null, reason: unavailableReason(s.steps) } : { value: o.calls / steps };
       return perStep({ gpu_self_ms: o.gpuSelfNs, gpu_total_ms: o.gpuTotalNs, cpu_total_ms: o.cpuTotalNs }[p.figure as "gpu_self_ms"]);
+    }
+    case "kernels": {
+      if (!s.kernels.available) return { value: null, reason: `kernels not available: ${s.kernels.reason}` };
+      const k = s.kernels.byName.find((x) => x.name === name && !isOthersRow(x));
+      if (!k) return { value: null, reason: cutReason("kernel", name, s.kernels.byName) ?? `no kernel "${name}" in this run` };
+      if (p.figure === "pct") return { value: k.pctOfKernelTime };
+      if (p.figure === "count") return steps === null ? { value: null, reason: unavailableReason(s.steps) } : { value: k.count / steps };
+      return perStep(k.totalNs);
     }
     case "categories": {
       if (!s.kernels.available) return { value: null, reason: `kernels not available: ${s.kernels.reason}` };
@@ -230,6 +243,19 @@ export function metricValue(s: Summary, path: string): MetricValue {
     }
   }
   return { value: null, reason: `unknown metric "${path}"` };
+}
+
+/** An "(all others)" row of a bounded table (reports/top-rows.ts): it carries `others`, the rows it stands for. */
+function isOthersRow(row: object): boolean {
+  return typeof (row as { others?: unknown }).others === "number";
+}
+
+/** Why `name` is missing when its table was cut to --top rows, or null when the table is whole. */
+function cutReason(what: string, name: string, rows: readonly object[]): string | null {
+  const others = rows.find(isOthersRow) as { others: number } | undefined;
+  if (!others) return null;
+  const kept = rows.length - 1;
+  return `${what} "${name}" is not among the ${kept} ${what} rows this summary keeps (the other ${others.others} were cut into "(all others)" by --top ${kept}); raise --top (llmprof analyze --top <n>, or check the trace with --top <n>) to budget it`;
 }
 
 function unavailableReason(section: { available: boolean; reason?: string }): string {
@@ -306,7 +332,8 @@ function diffRowOf(path: string): [DiffSectionId, string, string] | null {
 /** The metrics a baseline comparison checks: step time, idle, exposed communication, phases, module class totals. */
 export function baselineMetrics(base: Summary): string[] {
   const out = ["step_time_ms", "gpu_idle_pct", "exposed_comm_pct", "phases.forward.kernel_ms", "phases.backward.kernel_ms", "phases.optimizer.kernel_ms"];
-  if (base.modules.available) for (const c of base.modules.classes) out.push(`modules.${c.className}.total_ms`);
+  // an "(all others)" row stands for different classes in each run: not a metric
+  if (base.modules.available) for (const c of base.modules.classes) if (!isOthersRow(c)) out.push(`modules.${c.className}.total_ms`);
   return out;
 }
 

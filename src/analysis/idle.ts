@@ -101,14 +101,19 @@ const BINS: [string, number, number][] = [
   ["≥ 10 ms", 1e7, Infinity],
 ];
 
-// The summary keeps totals, not every gap; the decode-step CPU-bound verdict needs the host-bound gaps themselves.
-const HOST_BOUND_GAPS = new WeakMap<AnalysisContext, IdleGap[]>();
+// The summary keeps totals, not every gap; the decode-step CPU-bound verdict needs the
+// host-bound gaps themselves: per device, their starts and ends (in time order, 16 bytes a gap).
+type HostBoundGaps = Map<number, { starts: number[]; ends: number[] }>;
+const HOST_BOUND_GAPS = new WeakMap<AnalysisContext, HostBoundGaps>();
 
 /** Host-bound time of `device` inside [from, to): Σ of the overlaps of its host-bound gaps (ctx.idle must have been computed). */
 export function hostBoundNsWithin(ctx: AnalysisContext, device: number, from: number, to: number): number {
   if (!ctx.idle) return 0;
+  const g = HOST_BOUND_GAPS.get(ctx)?.get(device);
+  if (!g) return 0;
   let ns = 0;
-  for (const g of HOST_BOUND_GAPS.get(ctx) ?? []) if (g.device === device) ns += Math.max(0, Math.min(to, g.endNs) - Math.max(from, g.startNs));
+  // gaps are disjoint and sorted: start at the first one ending after `from`
+  for (let i = upperBound(g.ends.length, (k) => g.ends[k]!, from); i < g.starts.length && g.starts[i]! < to; i++) ns += Math.max(0, Math.min(to, g.ends[i]!) - Math.max(from, g.starts[i]!));
   return ns;
 }
 
@@ -119,7 +124,19 @@ export function idleBreakdown(ctx: AnalysisContext, options: IdleOptions = {}): 
   const syncCalls = syncIntervals(model);
   const culpritOf = culpritFinder(model);
 
-  const all: IdleGap[] = [];
+  // gaps are folded into totals as they are found and only the largest kept: a
+  // trace of 10^7 tiny kernels has a gap after nearly every one (an object each
+  // cost ~200 bytes per GPU activity at the peak)
+  const topGaps = options.topGaps ?? 20;
+  const largest = new LargestGaps(topGaps);
+  const causeCount = Object.fromEntries(IDLE_CAUSES.map((c) => [c, 0])) as Record<IdleCause, number>;
+  const causeNs = Object.fromEntries(IDLE_CAUSES.map((c) => [c, 0])) as Record<IdleCause, number>;
+  const binCount = BINS.map(() => 0);
+  const binNs = BINS.map(() => 0);
+  const culprits = new Map<string, CulpritTotal>();
+  const hostBound: HostBoundGaps = new Map();
+  let idleNs = 0;
+  let gapCount = 0;
   const stepRows: IdleResult["steps"] = [];
   let windowNs = 0;
   for (const step of steps.steps) {
@@ -152,59 +169,85 @@ export function idleBreakdown(ctx: AnalysisContext, options: IdleOptions = {}): 
             }
           }
         }
-        byCause[cause] += b - a;
-        stepIdle += b - a;
-        all.push({
-          device: d.device,
-          step: step.number,
-          startNs: a,
-          endNs: b,
-          durationNs: b - a,
-          cause,
-          culprit,
-          nextActivity: next >= 0 ? strings.get(gpu.name[next]!) : null,
-        });
+        const durationNs = b - a;
+        byCause[cause] += durationNs;
+        stepIdle += durationNs;
+        gapCount++;
+        idleNs += durationNs;
+        causeCount[cause]++;
+        causeNs[cause] += durationNs;
+        const bin = BINS.findIndex(([, fromNs, toNs]) => durationNs >= fromNs && durationNs < toNs);
+        if (bin >= 0) {
+          binCount[bin]!++;
+          binNs[bin]! += durationNs;
+        }
+        if (culprit) {
+          const key = `${cause}\u0000${culprit}`;
+          const c = culprits.get(key) ?? { culprit, cause, count: 0, totalNs: 0 };
+          c.count++;
+          c.totalNs += durationNs;
+          culprits.set(key, c);
+        }
+        if (cause === "host-bound") {
+          const list = hostBound.get(d.device) ?? { starts: [], ends: [] };
+          list.starts.push(a);
+          list.ends.push(b);
+          hostBound.set(d.device, list);
+        }
+        if (largest.wants(durationNs)) {
+          largest.add({ device: d.device, step: step.number, startNs: a, endNs: b, durationNs, cause, culprit, nextActivity: next >= 0 ? strings.get(gpu.name[next]!) : null });
+        }
       }
     }
     stepRows.push({ step: step.number, windowNs: (step.endNs - step.startNs) * devices.length, idleNs: stepIdle, byCause });
   }
 
-  HOST_BOUND_GAPS.set(
-    ctx,
-    all.filter((g) => g.cause === "host-bound"),
-  );
-  const idleNs = all.reduce((s, g) => s + g.durationNs, 0);
+  HOST_BOUND_GAPS.set(ctx, hostBound);
   const byCause: CauseTotal[] = IDLE_CAUSES.map((cause) => {
-    const list = all.filter((g) => g.cause === cause);
-    const totalNs = list.reduce((s, g) => s + g.durationNs, 0);
-    return { cause, count: list.length, totalNs, pctOfIdle: idleNs > 0 ? (100 * totalNs) / idleNs : 0, pctOfWindow: windowNs > 0 ? (100 * totalNs) / windowNs : 0 };
+    const totalNs = causeNs[cause];
+    return { cause, count: causeCount[cause], totalNs, pctOfIdle: idleNs > 0 ? (100 * totalNs) / idleNs : 0, pctOfWindow: windowNs > 0 ? (100 * totalNs) / windowNs : 0 };
   }).sort((x, y) => y.totalNs - x.totalNs);
-
-  const culprits = new Map<string, CulpritTotal>();
-  for (const g of all) {
-    if (!g.culprit) continue;
-    const key = `${g.cause}\u0000${g.culprit}`;
-    const c = culprits.get(key) ?? { culprit: g.culprit, cause: g.cause, count: 0, totalNs: 0 };
-    c.count++;
-    c.totalNs += g.durationNs;
-    culprits.set(key, c);
-  }
-  const histogram = BINS.map(([label, fromNs, toNs]) => {
-    const list = all.filter((g) => g.durationNs >= fromNs && g.durationNs < toNs);
-    return { label, fromNs, toNs, count: list.length, totalNs: list.reduce((s, g) => s + g.durationNs, 0) };
-  });
+  const histogram = BINS.map(([label, fromNs, toNs], i) => ({ label, fromNs, toNs, count: binCount[i]!, totalNs: binNs[i]! }));
   return {
     launchLatencyThresholdNs: threshold,
     windowNs,
     idleNs,
-    gapCount: all.length,
+    gapCount,
     byCause,
     steps: stepRows,
     topCulprits: [...culprits.values()].sort((x, y) => y.totalNs - x.totalNs).slice(0, 20),
-    largestGaps: [...all].sort((x, y) => y.durationNs - x.durationNs).slice(0, options.topGaps ?? 20),
+    largestGaps: largest.sorted(),
     histogram: histogram.map((h) => ({ ...h, toNs: Number.isFinite(h.toNs) ? h.toNs : -1 })),
     verdict: verdictOf(byCause, idleNs, windowNs),
   };
+}
+
+/**
+ * The `n` longest gaps in the order a stable sort of all of them would give
+ * (longest first, ties in the order found), keeping at most 2n at a time.
+ */
+class LargestGaps {
+  private kept: IdleGap[] = [];
+  private floor = -Infinity;
+  constructor(private readonly n: number) {}
+  /** False when the gap cannot enter: n kept gaps are at least as long (an equal one found later loses the tie). */
+  wants(durationNs: number): boolean {
+    return this.n > 0 && durationNs > this.floor;
+  }
+  add(gap: IdleGap): void {
+    this.kept.push(gap);
+    if (this.kept.length >= 2 * this.n) this.trim();
+  }
+  sorted(): IdleGap[] {
+    this.trim();
+    return this.kept;
+  }
+  private trim(): void {
+    // stable: among equal durations, gaps kept earlier (found earlier) stay first
+    this.kept.sort((x, y) => y.durationNs - x.durationNs);
+    this.kept.length = Math.min(this.kept.length, this.n);
+    if (this.kept.length === this.n) this.floor = this.kept[this.n - 1]!.durationNs;
+  }
 }
 
 function verdictOf(byCause: CauseTotal[], idleNs: number, windowNs: number): string {

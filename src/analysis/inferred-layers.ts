@@ -237,7 +237,9 @@ function matchKernels(ctx: AnalysisContext, windows: Window[]): Matched | null {
   for (const g of ctx.windowRows) if (gpu.kind[g] === GpuKind.Kernel) count.set(gpu.device[g]!, (count.get(gpu.device[g]!) ?? 0) + 1);
   const device = [...count].sort((a, b) => b[1] - a[1])[0]?.[0];
   if (device === undefined) return null;
-  const rows = Array.from(ctx.windowRows).filter((g) => gpu.kind[g] === GpuKind.Kernel && gpu.device[g] === device);
+  // a loop, not Array.from(...).filter: no intermediate array of every window row
+  const rows: number[] = [];
+  for (const g of ctx.windowRows) if (gpu.kind[g] === GpuKind.Kernel && gpu.device[g] === device) rows.push(g);
   rows.sort((a, b) => gpu.start[a]! - gpu.start[b]! || a - b);
   const perWindow = splitByWindow(rows, (g) => gpu.start[g]!, windows);
   const seqs = perWindow.map((ws) => ws.map((g) => gpu.name[g]!));
@@ -266,7 +268,9 @@ function summarise(ctx: AnalysisContext, m: Matched, windowKind: InferredLayersR
   const spans = [...m.repeats].sort((a, b) => a.from - b.from);
   const heads = [...m.heads].sort((a, b) => a.from - b.from);
   const thread = m.thread ?? -1;
-  const kernelRows = new Set(m.kernelRows ?? []);
+  // one byte per GPU row, not a Set (~40 bytes an entry: 10^7 tiny kernels made it the analysis's peak)
+  const kernelRows = new Uint8Array(m.kernelRows ? gpu.length : 0);
+  for (const g of m.kernelRows ?? []) kernelRows[g] = 1;
   // the repeat holding time t: spans are disjoint and sorted, the last starting at or before t
   const repeatAt = (t: number): Repeat | null => {
     const s = spans[upperBound(spans.length, (i) => spans[i]!.from, t) - 1];
@@ -291,7 +295,7 @@ function summarise(ctx: AnalysisContext, m: Matched, windowKind: InferredLayersR
     let t = NaN;
     if (m.unit === "kernels") {
       t = gpu.start[g]!;
-      const rep = kernelRows.has(g) ? repeatAt(t) : null;
+      const rep = kernelRows[g] === 1 ? repeatAt(t) : null;
       if (rep) layer = rep.layer;
       backward = rep?.phase ? rep.phase === "backward" : attr.phase[g] === Phase.Backward;
     } else {

@@ -6,6 +6,8 @@
  */
 import { join } from "node:path";
 import type { AnalysisOptions } from "../analysis/context.js";
+import type { FanOutLimits } from "../model/limits.js";
+import { boundSummary } from "../../reports/top-rows.js";
 import { analyseModels } from "../io/analyse-traces.js";
 import { renameInput } from "../analysis/privacy.js";
 import { LlmprofError } from "../errors.js";
@@ -24,6 +26,10 @@ export interface TraceJob {
   force: boolean;
   /** The user's analysis options (plain data: it crosses to the worker thread). */
   analysis: AnalysisOptions;
+  /** --max-ranks, --max-devices. */
+  limits: FanOutLimits;
+  /** Rows per name table in the report (--top). */
+  top: number;
 }
 
 export type TraceOutcome = { id: number; ok: true; rows: Row[] } | { id: number; ok: false; error: string };
@@ -31,7 +37,7 @@ export type TraceOutcome = { id: number; ok: true; rows: Row[] } | { id: number;
 export async function analyseTrace(job: TraceJob): Promise<TraceOutcome> {
   const started = performance.now();
   try {
-    const models = await loadTraces([job.path]);
+    const models = await loadTraces([job.path], job.limits);
     if (models.length === 0) throw new LlmprofError(job.path, "holds no trace");
     const ordered = [...models].sort((a, b) => (a.meta.rank ?? 0) - (b.meta.rank ?? 0));
     // each rank alone: the table sections of a Summary describe its primary rank only
@@ -40,7 +46,7 @@ export async function analyseTrace(job: TraceJob): Promise<TraceOutcome> {
     if (job.report) {
       const whole = ordered.length === 1 ? perRank[0]! : analyseModels(ordered, job.analysis);
       // named as in the table (relative to the directory given), never by the absolute path opened
-      writeOutput(job.report.path, renderHtml(renameInput(whole.summary, job.path, job.info.file), { timeline: whole.timeline() }), { inputs: [job.path], force: job.force });
+      writeOutput(job.report.path, renderHtml(boundSummary(renameInput(whole.summary, job.path, job.info.file), job.top), { timeline: whole.timeline() }), { inputs: [job.path], force: job.force });
     }
     const analysisMs = performance.now() - started;
     const analysedAtMs = Date.now();

@@ -5,6 +5,8 @@
  * the HTML index into the output directory. Nothing is written elsewhere.
  */
 import type { AnalysisOptions } from "../analysis/context.js";
+import type { FanOutLimits } from "../model/limits.js";
+import { DEFAULT_TOP_ROWS } from "../../reports/top-rows.js";
 import { existsSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { join, resolve, sep } from "node:path";
@@ -43,6 +45,10 @@ export interface BatchOptions {
   reports?: boolean;
   /** The analysis options of every trace (--config, --steps, hardware flags); rows kept from an earlier run were made with that run's options. */
   analysis?: AnalysisOptions;
+  /** Rank and device limits of each trace (--max-ranks, --max-devices). */
+  limits?: FanOutLimits;
+  /** Rows per name table in each --reports report.html (--top). */
+  top?: number;
   onProgress?: (p: BatchProgress) => void;
 }
 
@@ -111,7 +117,16 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
       kept.push(...reuse);
       continue;
     }
-    jobs.push({ id: jobs.length, path: entry.path, info: fileInfo(entry), report: options.reports ? safeReport(outDir, entry) : null, force, analysis: options.analysis ?? {} });
+    jobs.push({
+      id: jobs.length,
+      path: entry.path,
+      info: fileInfo(entry),
+      report: options.reports ? safeReport(outDir, entry) : null,
+      force,
+      analysis: options.analysis ?? {},
+      limits: options.limits ?? {},
+      top: options.top ?? DEFAULT_TOP_ROWS,
+    });
   }
 
   const rows: Row[] = [...kept];

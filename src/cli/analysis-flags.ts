@@ -10,6 +10,8 @@ import { parseStepSelection } from "../analysis/steps.js";
 import { loadConfig } from "../config.js";
 import { LlmprofError } from "../errors.js";
 import { hardwareOptionsFromFlags } from "../io/peaks-file.js";
+import { DEFAULT_MAX_DEVICES, DEFAULT_MAX_RANKS, type FanOutLimits } from "../model/limits.js";
+import { DEFAULT_TOP_ROWS } from "../../reports/top-rows.js";
 
 export interface AnalysisFlags {
   steps?: string;
@@ -18,6 +20,9 @@ export interface AnalysisFlags {
   gpuInfo?: string;
   peakTflops?: string;
   peaks?: string;
+  top?: string;
+  maxRanks?: string;
+  maxDevices?: string;
 }
 
 /** Registers the analysis flags on a command; `inputs` says what they apply to ("trace inputs" where summary.json files are accepted too). */
@@ -28,7 +33,28 @@ export function addAnalysisFlags(command: Command, inputs = "the traces"): Comma
     .option("--tokens-per-step <n>", "tokens processed per step (default: from the token embedding's input shape)")
     .option("--gpu-info <file>", "`nvidia-smi -q -x` output of the GPU the trace ran on (its model picks the peak FLOP/s for MFU)")
     .option("--peak-tflops <n>", "peak dense TFLOP/s to measure MFU against (overrides the datasheet table)")
-    .option("--peaks <file>", "YAML/JSON file with peak figures: { tflops: { bf16: 989.4, ... }, memoryBandwidthGBps: 3350 }");
+    .option("--peaks <file>", "YAML/JSON file with peak figures: { tflops: { bf16: 989.4, ... }, memoryBandwidthGBps: 3350 }")
+    .option(
+      "--top <n>",
+      `rows per name table (kernels, operators, modules) kept from ${inputs}, as in analyze's summary.json and HTML report, the rest summed in one "(all others)" row; CSV has every row (default ${DEFAULT_TOP_ROWS})`,
+    )
+    .option("--max-ranks <n>", `most ranks (traces, or processes of one Nsight report) analysed together (default ${DEFAULT_MAX_RANKS})`)
+    .option("--max-devices <n>", `most distinct GPU device ids in one rank (default ${DEFAULT_MAX_DEVICES})`);
+}
+
+/** The fan-out bounds of the flags: rows kept per name table, and the rank and device limits. */
+export function boundsFromFlags(flags: AnalysisFlags): { top: number; limits: Required<FanOutLimits> } {
+  return {
+    top: positiveInteger("--top", flags.top) ?? DEFAULT_TOP_ROWS,
+    limits: { maxRanks: positiveInteger("--max-ranks", flags.maxRanks) ?? DEFAULT_MAX_RANKS, maxDevices: positiveInteger("--max-devices", flags.maxDevices) ?? DEFAULT_MAX_DEVICES },
+  };
+}
+
+export function positiveInteger(flag: string, value: string | undefined): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!(Number.isInteger(n) && n > 0)) throw new LlmprofError(null, `${flag}: expected a positive whole number, got "${value}"`);
+  return n;
 }
 
 /** The AnalysisOptions of the flags; bad values and unreadable files are LlmprofErrors (exit 2). */

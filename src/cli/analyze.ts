@@ -9,7 +9,7 @@ import type { Summary } from "../analysis/summary.js";
 import { LlmprofError } from "../errors.js";
 import { analyseTraces } from "../io/analyse-traces.js";
 import { selectRunInputs } from "../runs/select.js";
-import { addAnalysisFlags, analysisOptionsFromFlags, settingsFiles, type AnalysisFlags } from "./analysis-flags.js";
+import { addAnalysisFlags, analysisOptionsFromFlags, boundsFromFlags, settingsFiles, type AnalysisFlags } from "./analysis-flags.js";
 import { renderHtml } from "../../reports/html/render.js";
 import { renderJson } from "../../reports/json.js";
 import { renderMarkdown } from "../../reports/markdown.js";
@@ -18,8 +18,7 @@ import { renderTerminal } from "../../reports/terminal.js";
 import { outputTargets, writeOutput, writeOutputStream } from "../io/output.js";
 import { writeAnnotatedTrace } from "../../reports/trace-export.js";
 import { Progress } from "./progress.js";
-import { boundSummary, DEFAULT_TOP_ROWS } from "../../reports/top-rows.js";
-import { DEFAULT_MAX_DEVICES, DEFAULT_MAX_RANKS } from "../model/limits.js";
+import { boundSummary } from "../../reports/top-rows.js";
 
 export const OUTPUT_FORMATS = ["json", "text", "html", "md", "csv", "trace"] as const;
 export type OutputFormat = (typeof OUTPUT_FORMATS)[number];
@@ -34,9 +33,6 @@ interface AnalyzeFlags extends AnalysisFlags {
   overlayOnly?: boolean;
   run?: string;
   maxDecompressedGib?: string;
-  top?: string;
-  maxRanks?: string;
-  maxDevices?: string;
   showPaths?: boolean;
   threads?: string;
 }
@@ -53,13 +49,7 @@ export function registerAnalyzeCommand(program: Command): void {
     .option("--overlay-only", "with --format trace: only llmprof's tracks, to load beside the original trace")
     .option("--threads <n>", "worker threads that parse several traces (ranks) at once (default: the number of cores; 1: all in this thread)")
     .option("--max-decompressed-gib <n>", "largest size a compressed input may inflate to, in GiB (default: 64 for text; 100x the compressed size, within TMPDIR's free space, for .sqlite.gz)")
-    .option(
-      "--top <n>",
-      `rows per name table (kernels, operators, modules) in summary.json and the HTML report, the rest summed in one "(all others)" row; CSV has every row (default ${DEFAULT_TOP_ROWS})`,
-    )
-    .option("--max-ranks <n>", `most ranks (traces, or processes of one Nsight report) analysed together (default ${DEFAULT_MAX_RANKS})`)
-    .option("--show-paths", "keep the trace's recorded name (Kineto traceName) whole, with the recording machine's directory (default: its last component only)")
-    .option("--max-devices <n>", `most distinct GPU device ids in one rank (default ${DEFAULT_MAX_DEVICES})`);
+    .option("--show-paths", "keep the trace's recorded name (Kineto traceName) whole, with the recording machine's directory (default: its last component only)");
   addAnalysisFlags(command).action(async (traces: string[], flags: AnalyzeFlags) => {
     const options = analysisOptionsFromFlags(flags);
     const formats = parseFormats(flags.format) ?? traceByName(flags.output);
@@ -67,8 +57,7 @@ export function registerAnalyzeCommand(program: Command): void {
     const progress = new Progress("reading");
     const files = await selectRunInputs(traces, { run: flags.run });
     const maxTextBytes = parseGib(flags.maxDecompressedGib);
-    const top = positiveInteger("--top", flags.top) ?? DEFAULT_TOP_ROWS;
-    const limits = { maxRanks: positiveInteger("--max-ranks", flags.maxRanks) ?? DEFAULT_MAX_RANKS, maxDevices: positiveInteger("--max-devices", flags.maxDevices) ?? DEFAULT_MAX_DEVICES };
+    const { top, limits } = boundsFromFlags(flags);
     const threads = parseThreads(flags.threads);
     const { models, summary, timeline } = await analyseTraces(files, {
       ...options,
@@ -86,13 +75,6 @@ export function registerAnalyzeCommand(program: Command): void {
     const trace: TraceWriter = (out) => writeAnnotatedTrace(models, summary, out, { analysis: options, overlayOnly: Boolean(flags.overlayOnly) }).then(() => undefined);
     await writeResults({ shown, full: summary }, flags, formats, [...traces, ...files, ...settingsFiles(flags)], html, trace);
   });
-}
-
-function positiveInteger(flag: string, value: string | undefined): number | undefined {
-  if (value === undefined) return undefined;
-  const n = Number(value);
-  if (!(Number.isInteger(n) && n > 0)) throw new LlmprofError(null, `${flag}: expected a positive whole number, got "${value}"`);
-  return n;
 }
 
 function parseGib(value: string | undefined): number | undefined {

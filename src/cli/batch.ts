@@ -9,7 +9,7 @@ import { readListing } from "../batch/inputs-from.js";
 import { resolveShard } from "../batch/scheduler.js";
 import { BatchProgressBar, duration } from "../batch/progress-bar.js";
 import { runBatch } from "../batch/run.js";
-import { addAnalysisFlags, analysisOptionsFromFlags, type AnalysisFlags } from "./analysis-flags.js";
+import { addAnalysisFlags, analysisOptionsFromFlags, boundsFromFlags, type AnalysisFlags } from "./analysis-flags.js";
 import { mergeIndex } from "../batch/merge.js";
 
 interface BatchFlags extends AnalysisFlags {
@@ -41,6 +41,7 @@ export function registerBatchCommand(program: Command): void {
     .option("--force", "re-analyse every trace (default: keep the rows of unchanged traces; pass it after changing the options below) and overwrite files that are not llmprof outputs");
   addAnalysisFlags(command).action(async (inputs: string[], flags: BatchFlags) => {
     const analysis = analysisOptionsFromFlags(flags);
+    const { top, limits } = boundsFromFlags(flags);
     const jobs = flags.jobs === undefined ? undefined : Number(flags.jobs);
     if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 1024)) throw new LlmprofError(null, `--jobs: expected a whole number from 1 to 1024, got "${flags.jobs}"`);
     if (flags.merge) {
@@ -58,7 +59,20 @@ export function registerBatchCommand(program: Command): void {
     const { shard, source, detail } = resolveShard(flags.shard, flags.shards, process.env);
     const listed = flags.inputsFrom === undefined ? undefined : await readListing(flags.inputsFrom);
     const bar = new BatchProgressBar();
-    const result = await runBatch({ inputs, listed, outDir: flags.out, jobs, shard, shardSource: source, force: flags.force, reports: flags.reports, analysis, onProgress: (p) => bar.update(p) });
+    const result = await runBatch({
+      inputs,
+      listed,
+      outDir: flags.out,
+      jobs,
+      shard,
+      shardSource: source,
+      force: flags.force,
+      reports: flags.reports,
+      analysis,
+      limits,
+      top,
+      onProgress: (p) => bar.update(p),
+    });
     bar.done();
     const secs = result.elapsedMs / 1000;
     const shardNote = shard ? ` (shard ${shard.index}/${shard.count}${detail ? ` from ${detail}` : ""})` : "";

@@ -11,7 +11,7 @@ import { VERSION } from "../version.js";
 import { renderCheckMarkdown, renderCheckText } from "../../reports/check-markdown.js";
 import { renderJunit } from "../../reports/junit.js";
 import { loadRun, parsePercent } from "./diff.js";
-import { addAnalysisFlags, analysisOptionsFromFlags, settingsFiles, type AnalysisFlags } from "./analysis-flags.js";
+import { addAnalysisFlags, analysisOptionsFromFlags, boundsFromFlags, settingsFiles, type AnalysisFlags } from "./analysis-flags.js";
 import { writeOutput } from "../io/output.js";
 
 interface CheckFlags extends AnalysisFlags {
@@ -49,15 +49,16 @@ export function registerCheckCommand(program: Command): void {
       severity = flags.failOn as Severity;
     }
     const maxRegressionPct = flags.maxRegression === undefined ? 5 : parsePercent("--max-regression", flags.maxRegression);
-    const options = analysisOptionsFromFlags(flags);
+    const { top, limits } = boundsFromFlags(flags);
+    const options = { ...analysisOptionsFromFlags(flags), ...limits };
     // the budget is read first: a malformed one fails fast, before any trace is parsed
     const lines = flags.budget ? parseBudget(readText(flags.budget), flags.budget) : null;
-    const summary = await loadRun(run, options, flags.run);
+    const summary = await loadRun(run, options, flags.run, top);
     const items: CheckItem[] = [];
     const notes: string[] = [];
     if (lines) items.push(...evaluateBudget(summary, lines));
     if (flags.baseline) {
-      const base = await loadRun(flags.baseline, options, flags.run);
+      const base = await loadRun(flags.baseline, options, flags.run, top);
       items.push(...evaluateBaseline(base, summary, { maxRegressionPct, strict: Boolean(flags.strict) }));
     }
     if (severity) {

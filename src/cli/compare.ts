@@ -17,7 +17,9 @@ import { renderCompareJson } from "../../reports/compare-json.js";
 import { renderCompareMarkdown } from "../../reports/compare-markdown.js";
 import { renderCompareText } from "../../reports/compare-text.js";
 import { loadRun } from "./diff.js";
-import { addAnalysisFlags, analysisOptionsFromFlags, settingsFiles, type AnalysisFlags } from "./analysis-flags.js";
+import { addAnalysisFlags, analysisOptionsFromFlags, boundsFromFlags, settingsFiles, type AnalysisFlags } from "./analysis-flags.js";
+import type { FanOutLimits } from "../model/limits.js";
+import { boundSummary, DEFAULT_TOP_ROWS } from "../../reports/top-rows.js";
 import { writeOutput } from "../io/output.js";
 
 export const COMPARE_FORMATS = ["text", "md", "json", "html"] as const;
@@ -35,11 +37,11 @@ export function runPaths(arg: string): string[] {
 }
 
 /** A run's summary: loadRun (trace, rank directory or summary.json), or several trace files as one run. */
-export async function loadCompareRun(arg: string, options: AnalysisOptions = {}, run?: string): Promise<Summary> {
+export async function loadCompareRun(arg: string, options: AnalysisOptions & FanOutLimits = {}, run?: string, top = DEFAULT_TOP_ROWS): Promise<Summary> {
   const paths = runPaths(arg);
-  if (paths.length === 1) return loadRun(paths[0]!, options, run);
+  if (paths.length === 1) return loadRun(paths[0]!, options, run, top);
   for (const p of paths) if (!existsSync(p)) throw new LlmprofError(p, "no such file or directory");
-  return (await analyseTraces(paths, options)).summary;
+  return boundSummary((await analyseTraces(paths, options)).summary, top);
 }
 
 const TRACE_SUFFIX = /(\.pt\.trace)?\.(json|sqlite|arrow|pb|nsys-rep)(\.(gz|xz|zst|bz2))?$|\.xplane$|\.gz$/i;
@@ -83,11 +85,12 @@ export function registerCompareCommand(program: Command): void {
     .option("--force", "overwrite existing files that are not llmprof outputs");
   addAnalysisFlags(command, "trace inputs (a summary.json keeps its own)").action(async (runs: string[], flags: CompareFlags) => {
     const formats = parseFormats(flags.format);
-    const options = analysisOptionsFromFlags(flags);
+    const { top, limits } = boundsFromFlags(flags);
+    const options = { ...analysisOptionsFromFlags(flags), ...limits };
     if (runs.length < 2) throw new LlmprofError(null, "compare needs at least two runs (trace files, rank directories or summary.json files)");
     if (flags.label.length > runs.length) throw new LlmprofError(null, `--label given ${flags.label.length} times for ${runs.length} runs`);
     const inputs: LabelledSummary[] = [];
-    for (const [k, arg] of runs.entries()) inputs.push({ label: flags.label[k] ?? defaultLabel(arg), summary: await loadCompareRun(arg, options, flags.run) });
+    for (const [k, arg] of runs.entries()) inputs.push({ label: flags.label[k] ?? defaultLabel(arg), summary: await loadCompareRun(arg, options, flags.run, top) });
     writeCompare(compareSummaries(inputs), flags, formats, [...runs.flatMap(runPaths), ...settingsFiles(flags)]);
   });
 }

@@ -20,7 +20,9 @@ import { renderDiffJson } from "../../reports/diff-json.js";
 import { renderDiffMarkdown } from "../../reports/diff-markdown.js";
 import { renderDiffText } from "../../reports/diff-text.js";
 import { outputTargets, writeOutput } from "../io/output.js";
-import { addAnalysisFlags, analysisOptionsFromFlags, settingsFiles, type AnalysisFlags } from "./analysis-flags.js";
+import { addAnalysisFlags, analysisOptionsFromFlags, boundsFromFlags, settingsFiles, type AnalysisFlags } from "./analysis-flags.js";
+import type { FanOutLimits } from "../model/limits.js";
+import { boundSummary, DEFAULT_TOP_ROWS } from "../../reports/top-rows.js";
 
 export const DIFF_FORMATS = ["text", "md", "json", "html"] as const;
 export type DiffFormat = (typeof DIFF_FORMATS)[number];
@@ -32,7 +34,7 @@ const FILE_NAMES: Record<DiffFormat, string> = { json: "diff.json", text: "diff.
  * "schema": "llmprof.…" key, or any JSON object that is not a trace), else
  * trace files / rank directories, analysed as `llmprof analyze` would.
  */
-export async function loadRun(path: string, options: AnalysisOptions = {}, run?: string): Promise<Summary> {
+export async function loadRun(path: string, options: AnalysisOptions & FanOutLimits = {}, run?: string, top = DEFAULT_TOP_ROWS): Promise<Summary> {
   let isFile = false;
   try {
     isFile = statSync(path).isFile();
@@ -51,7 +53,8 @@ export async function loadRun(path: string, options: AnalysisOptions = {}, run?:
       throw e;
     }
   }
-  return (await analyseTraces(await selectRunInputs([path], { run }), options)).summary;
+  // as analyze's summary.json of the same trace would be: name tables cut to --top rows
+  return boundSummary((await analyseTraces(await selectRunInputs([path], { run }), options)).summary, top);
 }
 
 /** "5%", "5" or "0.5" (a plain number is a percentage). */
@@ -92,13 +95,14 @@ export function registerDiffCommand(program: Command): void {
     .option("--force", "overwrite existing files that are not llmprof outputs");
   addAnalysisFlags(command, "trace inputs (a summary.json keeps its own)").action(async (base: string, head: string, flags: DiffFlags) => {
     const formats = parseFormats(flags.format);
-    const options = analysisOptionsFromFlags(flags);
+    const { top, limits } = boundsFromFlags(flags);
+    const options = { ...analysisOptionsFromFlags(flags), ...limits };
     const noise: NoiseOptions = {};
     if (flags.noiseFactor !== undefined) noise.factor = parsePositive("--noise-factor", flags.noiseFactor);
     if (flags.minChange !== undefined) noise.minRelativePct = parsePercent("--min-change", flags.minChange);
     const rows = flags.rows === undefined ? undefined : Math.max(1, Math.floor(parsePositive("--rows", flags.rows)));
-    const b = await loadRun(base, options, flags.run);
-    const h = await loadRun(head, options, flags.run);
+    const b = await loadRun(base, options, flags.run, top);
+    const h = await loadRun(head, options, flags.run, top);
     const diff = diffSummaries(b, h, { noise });
     writeDiff(diff, flags, formats, [base, head, ...settingsFiles(flags)], rows);
   });

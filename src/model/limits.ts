@@ -21,8 +21,8 @@ export interface FanOutLimits {
 }
 
 const count = (n: number) => n.toLocaleString("en-US");
-// the options exist on `analyze`; diff, check and compare also read the summary.json it writes
-const RAISE = (option: string) => `raise it with \`llmprof analyze ${option} <n>\` (diff, check and compare accept the summary.json it writes)`;
+// analyze, diff, check, compare and batch all take the options (src/cli/analysis-flags.ts)
+const RAISE = (option: string) => `raise it with \`${option} <n>\``;
 
 export function ranksOverLimit(file: string | null, limit: number): LlmprofError {
   return new LlmprofError(file, `more than ${count(limit)} ranks (traces, or processes that launched GPU work), the limit analysed together; ${RAISE("--max-ranks")}`);

@@ -12,7 +12,8 @@ import { describe, expect, it } from "vitest";
 import { expectCleanError, runCli } from "../helpers/cli.js";
 import { fixture } from "../helpers/paths.js";
 import { chromiumAvailable, launch, openReport } from "../reports/browser.js";
-import { fanOutKineto, garbageSqlite, manyProcessesSqlite, type FanOutTrace } from "../fuzz/generators.js";
+import { fanOutKineto, garbageSqlite, manyProcessesSqlite, overlappingKineto, type FanOutTrace } from "../fuzz/generators.js";
+import { othersRow } from "../../reports/top-rows.js";
 
 const dir = mkdtempSync(join(tmpdir(), "llmprof-fanout-"));
 
@@ -114,6 +115,62 @@ describe("many distinct kernel names (point 4)", () => {
   });
 });
 
+describe("(all others) of kernels that overlap in time: every share physically possible", () => {
+  const names = 40;
+  const t = overlappingKineto(names);
+  const path = join(dir, "overlap.json");
+  writeFileSync(path, t.text);
+
+  it("its pctOfBusy stays within 100% though the left-out rows' shares sum far past it", () => {
+    const out = join(dir, "overlap-out");
+    const r = runCli(["analyze", path, "-o", out, "-f", "json,md", "--top", "2"]);
+    expect(r.status, r.stderr).toBe(0);
+    const json = JSON.parse(readFileSync(join(out, "summary.json"), "utf8")) as { kernels: { byName: (KernelJsonRow & { pctOfBusy: number; pctOfKernelTime: number })[] } };
+    const rows = json.kernels.byName;
+    expect(rows.map((r) => r.name).slice(0, 2)).toEqual(["overlap_0", "overlap_1"]);
+    const others = rows[2]!;
+    expect(others.others).toBe(names - 2);
+    // by hand: busy = kernel 0's 100 µs; kernel k alone is (100 - k)% of it
+    let sumOfShares = 0;
+    let restNs = 0;
+    let allNs = 0;
+    for (let k = 0; k < names; k++) {
+      allNs += t.durUs(k) * 1000;
+      if (k < 2) continue;
+      sumOfShares += t.durUs(k);
+      restNs += t.durUs(k) * 1000;
+    }
+    expect(sumOfShares).toBeGreaterThan(100);
+    expect(others.totalNs).toBe(restNs);
+    // the union of kernels 2..39 is 98 µs (98%); the capped share bounds it from above and never passes 100
+    expect(others.pctOfBusy).toBeLessThanOrEqual(100);
+    expect(others.pctOfBusy).toBeGreaterThanOrEqual(98);
+    expect(others.pctOfKernelTime).toBeCloseTo((100 * restNs) / allNs, 6);
+    const md = readFileSync(join(out, "summary.md"), "utf8");
+    const mdLine = md.split("\n").find((l) => l.includes("(all others:"))!;
+    for (const m of mdLine.matchAll(/(\d+(?:\.\d+)?)%/g)) expect(Number(m[1])).toBeLessThanOrEqual(100);
+  });
+
+  it("the terminal's (all others) row never prints a share past 100%", () => {
+    const text = runCli(["analyze", path]).stdout;
+    const line = text.split("\n").find((l) => l.includes("(all others:"))!;
+    expect(line).toBeDefined();
+    for (const m of line.matchAll(/(\d+(?:\.\d+)?)%/g)) expect(Number(m[1])).toBeLessThanOrEqual(100);
+  });
+
+  it("shares of a peak are derived figures: null in the merged row, not summed", () => {
+    const merged = othersRow(
+      [
+        { name: "a", kernelNs: 5, pctOfPeak: 70 },
+        { name: "b", kernelNs: 5, pctOfPeak: 60 },
+      ],
+      "name",
+    );
+    expect(merged.pctOfPeak).toBeNull();
+    expect(merged.kernelNs).toBe(10);
+  });
+});
+
 describe("many distinct operators (point 4)", () => {
   it("operators.byName is cut to --top rows; (all others) holds the rest's calls and GPU time", () => {
     const t = fanOutKineto({ kernels: 400, name: (i) => `k${i % 5}`, operator: (i) => `aten::op_${i % 200}` });
@@ -131,6 +188,65 @@ describe("many distinct operators (point 4)", () => {
     expect(rows[50]!.others).toBe(150);
     expect(rows[50]!.calls).toBe(calls);
     expect(rows[50]!.gpuSelfNs).toBeCloseTo(gpuNs, 0);
+  });
+});
+
+describe("--top, --max-ranks and --max-devices on diff, check, compare and batch", () => {
+  const t = fanOutKineto({ kernels: 60 });
+  const path = join(dir, "bounded-check.json");
+  writeFileSync(path, t.text);
+  const out = join(dir, "bounded-check.summary.json");
+  const r = runCli(["analyze", path, "-o", out, "--top", "5"]);
+  const kept = (JSON.parse(readFileSync(out, "utf8")) as { kernels: { byName: { name: string }[] } }).kernels.byName.slice(0, 5).map((k) => k.name);
+  const cutName = [...t.byName.keys()].find((n) => !kept.includes(n))!;
+  let allNs = 0;
+  for (const k of t.byName.values()) allNs += k.totalNs;
+
+  it("check: a budget on a kernel cut by --top says it was cut and names --top, never 'not in this run'", () => {
+    expect(r.status, r.stderr).toBe(0);
+    const budget = join(dir, "bounded-budget.yml");
+    writeFileSync(budget, `kernels.${kept[0]}.pct: 100\nkernels.${cutName}.pct: 100\n`);
+    for (const run of [out, path]) {
+      const c = runCli(["check", run, "--budget", budget, "--top", "5"]);
+      expect(c.status, c.stderr).toBe(1);
+      const lines = c.stdout.split("\n").filter((l) => l.includes(cutName));
+      expect(lines).toHaveLength(1);
+      expect(lines[0]).toContain('were cut into "(all others)" by --top 5');
+      expect(lines[0]).not.toMatch(/not in this run|not found/);
+      // the kept kernel's share, by hand from the generator's durations
+      const share = (100 * t.byName.get(kept[0]!)!.totalNs) / allNs;
+      expect(c.stdout).toContain(`kernels.${kept[0]}.pct = ${share.toFixed(3)}%`);
+    }
+    // the whole trace without a cut finds the kernel
+    const whole = runCli(["check", path, "--budget", budget, "--top", "100"]);
+    expect(whole.status, whole.stdout).toBe(0);
+  });
+
+  const twoDevices = join(dir, "two-devices.json");
+  writeFileSync(twoDevices, fanOutKineto({ kernels: 20, device: (i) => i % 2 }).text);
+
+  it("diff, check and compare stop at --max-devices, naming it", () => {
+    expectCleanError(runCli(["diff", twoDevices, twoDevices, "--max-devices", "1"]), twoDevices, /more than 1 distinct GPU device ids.*--max-devices/);
+    expectCleanError(runCli(["compare", twoDevices, twoDevices, "--max-devices", "1"]), twoDevices, /more than 1 distinct GPU device ids.*--max-devices/);
+    expectCleanError(runCli(["check", twoDevices, "--fail-on", "high", "--max-devices", "1"]), twoDevices, /more than 1 distinct GPU device ids.*--max-devices/);
+    expect(runCli(["diff", twoDevices, twoDevices, "--max-devices", "2"]).status).toBe(0);
+    expectCleanError(runCli(["diff", path, path, "--top", "x"]), "", /--top: expected a positive whole number/);
+  });
+
+  it("diff cuts a trace's name tables to --top as analyze's summary.json would", () => {
+    const d = runCli(["diff", path, out, "-f", "json", "--top", "5"]);
+    expect(d.status, d.stderr).toBe(0);
+    const json = JSON.parse(d.stdout) as { sections: { id: string; rows?: { key: string }[] }[] };
+    const kernels = json.sections.find((s) => s.id === "kernels");
+    const keys = new Set((kernels?.rows ?? []).map((row) => row.key));
+    expect(keys.has(cutName)).toBe(false);
+  });
+
+  it("batch: --max-devices fails the trace's row, naming the limit", () => {
+    const outDir = join(dir, "batch-bounded");
+    const b = runCli(["batch", twoDevices, "--out", outDir, "--max-devices", "1", "-j", "1"]);
+    expect(b.status).toBe(1);
+    expect(readFileSync(join(outDir, "errors.csv"), "utf8")).toMatch(/more than 1 distinct GPU device ids.*--max-devices/);
   });
 });
 

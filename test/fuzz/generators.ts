@@ -134,3 +134,19 @@ export function garbageSqlite(source: string, target: string, rows: number, seed
     db.close();
   }
 }
+
+/**
+ * A Kineto trace of `names` kernels that overlap in time: kernel k runs on its own
+ * stream from 0 to (100 - k) µs, so the GPU is busy 100 µs in all and every kernel
+ * after the first lies inside kernel 0's interval. The shares of busy time of any
+ * set of them sum far past 100%; the union of kernels k..n-1 is (100 - k) µs.
+ */
+export function overlappingKineto(names: number): { text: string; durUs: (k: number) => number } {
+  const durUs = (k: number) => 100 - k;
+  const events: string[] = [];
+  for (let k = 0; k < names; k++) {
+    events.push(`{"ph":"X","cat":"cuda_runtime","name":"cudaLaunchKernel","pid":1,"tid":1,"ts":${-10 + k * 0.1},"dur":0.05,"args":{"correlation":${k + 1}}}`);
+    events.push(`{"ph":"X","cat":"kernel","name":"overlap_${k}","pid":0,"tid":${k + 7},"ts":0,"dur":${durUs(k)},"args":{"correlation":${k + 1},"device":0,"stream":${k + 7}}}`);
+  }
+  return { text: `{"schemaVersion":1,"traceEvents":[\n${events.join(",\n")}\n]}`, durUs };
+}
