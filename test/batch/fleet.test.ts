@@ -141,7 +141,7 @@ describe("array-job parts, manifests, re-runs and SQL over the parts", () => {
       expect(m.shard).toEqual({ index: k, count: 2 });
       expect(m.shard_source).toBe("slurm");
       expect(m.llmprof_version).toBe(JSON.parse(readFileSync("package.json", "utf8")).version);
-      expect(m.options).toEqual({ jobs: 1, reports: false, force: false });
+      expect(m.options).toEqual({ jobs: 1, reports: false, force: false, analysis: "{}" });
       expect(m.outputs).toContain(`traces/shard=${k}-of-2/part-${k}-of-2.parquet`);
       expect(m.outputs).toContain(`errors/shard=${k}-of-2/part-${k}-of-2.csv`);
       expect(m.inputs.map((i) => i.file).sort()).toEqual(files);
