@@ -16,8 +16,8 @@ import { traceRow } from "../../src/batch/rows.js";
 import { loadTraces } from "../../parsers/registry.js";
 import { compareRows } from "../../reports/compare-format.js";
 import { fixture } from "../helpers/paths.js";
-import { isGpu, readRaw, referenceTemporal } from "../helpers/raw.js";
-import { medianOf, rawStepNs, rawTokensPerStep, rawWindow } from "../compare/reference.js";
+import { isGpu, readRaw, referenceRunTemporal } from "../helpers/raw.js";
+import { medianOf, rawStepNs, rawTokensPerStep } from "../compare/reference.js";
 
 const RANKS = [fixture("multi-gpu/l2-ddp-straggler-2gpu-rank0.json.gz"), fixture("multi-gpu/l2-ddp-straggler-2gpu-rank1.json.gz")];
 const INFO = { root: "r", file: "f", sizeBytes: 1, mtimeMs: 0, runDateMs: 0, runDateSource: "mtime" as const, series: "s" };
@@ -102,17 +102,7 @@ describe("metrics catalogue", () => {
 
   it("GPU idle % and exposed communication % are one figure over every GPU of the run in budgets, compare and batch", async () => {
     // raw: per rank, an endpoint sweep of its GPU over its step window; the run's figure = Σ over GPUs / Σ windows
-    let window = 0;
-    let idle = 0;
-    let exposed = 0;
-    for (const path of RANKS) {
-      const raw = readRaw(path);
-      const w = rawWindow(raw);
-      const t = referenceTemporal(raw, Number(raw.traceEvents.find(isGpu)!.args!["device"]), w.from, w.to);
-      window += t.window;
-      idle += t.idle;
-      exposed += t.comm - t.overlap;
-    }
+    const { window, idle, exposedComm: exposed } = referenceRunTemporal(RANKS);
     const near = (v: number | null | undefined, want: number) => {
       expect(v).not.toBeNull();
       expect(Math.abs(v! - want)).toBeLessThan(1e-3);

@@ -122,6 +122,24 @@ export function referenceTemporal(raw: RawTrace, device: number, from: number, t
   return r;
 }
 
+/**
+ * A run's GPU time over every GPU: per rank file, referenceTemporal of its GPU over its
+ * step window (first step start to last step end), summed (µs). Shares = Σ / Σ window.
+ */
+export function referenceRunTemporal(paths: readonly string[]): { window: number; busy: number; idle: number; exposedComm: number } {
+  const out = { window: 0, busy: 0, idle: 0, exposedComm: 0 };
+  for (const path of paths) {
+    const raw = readRaw(path);
+    const steps = referenceSteps(raw);
+    const t = referenceTemporal(raw, Number(raw.traceEvents.find(isGpu)!.args!["device"]), steps[0]!.start, steps[steps.length - 1]!.end);
+    out.window += t.window;
+    out.busy += t.busy;
+    out.idle += t.idle;
+    out.exposedComm += t.comm - t.overlap;
+  }
+  return out;
+}
+
 export interface RefGapCauses {
   hostBound: number;
   synchronization: number;

@@ -11,26 +11,13 @@ import { loadTraces } from "../../parsers/registry.js";
 import { renderMarkdown } from "../../reports/markdown.js";
 import { renderTerminal } from "../../reports/terminal.js";
 import { fixture } from "../helpers/paths.js";
-import { isGpu, readRaw, referenceTemporal } from "../helpers/raw.js";
-import { rawWindow } from "../compare/reference.js";
+import { referenceRunTemporal } from "../helpers/raw.js";
 
 const RANKS = [fixture("multi-gpu/l2-ddp-straggler-2gpu-rank0.json.gz"), fixture("multi-gpu/l2-ddp-straggler-2gpu-rank1.json.gz")];
 
 describe("headline figures from the catalogue", () => {
   it("terminal and Markdown print the run's GPU busy, idle and exposed communication over both GPUs", async () => {
-    let window = 0;
-    let busy = 0;
-    let idle = 0;
-    let exposed = 0;
-    for (const path of RANKS) {
-      const raw = readRaw(path);
-      const w = rawWindow(raw);
-      const t = referenceTemporal(raw, Number(raw.traceEvents.find(isGpu)!.args!["device"]), w.from, w.to);
-      window += t.window;
-      busy += t.busy;
-      idle += t.idle;
-      exposed += t.comm - t.overlap;
-    }
+    const { window, busy, idle, exposedComm: exposed } = referenceRunTemporal(RANKS);
     const pct = (x: number) => `${((100 * x) / window).toFixed(1)}%`;
     const s = analyzeModels(await loadTraces(RANKS));
     const headline = renderTerminal(s)
