@@ -117,3 +117,48 @@ describe.skipIf(!hasChromium)("batch index trends in Chromium", () => {
     expect(opened.errors).toEqual([]);
   });
 });
+
+// A path pattern may capture "__proto__" or "constructor": the page once kept each category's first run
+// date in a plain object, where those names read Object.prototype's members, so "__proto__" fell off
+// the x axis (its points drawn at NaN) and "constructor" sorted on NaN.
+describe.skipIf(!hasChromium)("batch index trends: categories named like Object members", () => {
+  const NAMES = ["__proto__", "constructor", "toString", "plain"]; // in run-date order
+  const protoRows: Row[] = NAMES.map((name, i) => ({
+    ...emptyRow(TRACE_COLUMNS),
+    root: "/archive",
+    file: `runs/${name}/trace.json.gz`,
+    series: "runs/{name}/trace.json.gz",
+    run_date: START + i * DAY,
+    run_date_source: "path",
+    step_count: 5,
+    step_time_median_ms: 100 + i,
+  }));
+  let browser: Browser;
+  let opened: OpenedReport;
+  beforeAll(async () => {
+    const file = join(tempRoot("llmprof-trends-proto-"), "index.html");
+    writeFileSync(file, renderBatchIndex({ rows: protoRows, errors: [], runs: [], shard: null, generatedAtMs: START + 10 * DAY }));
+    browser = await launch();
+    opened = await openReport(browser, file);
+  });
+  afterAll(async () => {
+    await browser?.close();
+  });
+
+  it("places every category on x, in run-date order", async () => {
+    const page = opened.page;
+    await page.selectOption("#trend-x", "pattern");
+    await page.fill("#trend-x-pattern", "^runs/([^/]+)/");
+    await page.dispatchEvent("#trend-x-pattern", "change");
+    const chart = page.locator('figure[data-chart="step_time_median_ms"]');
+    const points = await chart.locator("circle").evaluateAll((cs) => cs.map((c) => ({ cx: Number(c.getAttribute("cx")), title: c.querySelector("title")?.textContent ?? "" })));
+    expect(points).toHaveLength(NAMES.length);
+    const xs = NAMES.map((name) => points.find((p) => p.title.startsWith(`runs/${name}/`))!.cx);
+    for (const x of xs) expect(Number.isFinite(x)).toBe(true);
+    for (let i = 1; i < xs.length; i++) expect(xs[i]!, NAMES[i]).toBeGreaterThan(xs[i - 1]!);
+    // the x axis is the chart's first axis; labels over 10 characters are cut to 9 and "…"
+    const ticks = await chart.locator("svg > g:first-of-type .tick text").allTextContents();
+    expect(ticks).toEqual(NAMES.map((n) => (n.length > 10 ? n.slice(0, 9) + "…" : n)));
+    expect(opened.errors).toEqual([]);
+  });
+});

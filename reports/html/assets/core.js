@@ -1,3 +1,4 @@
+// @ts-check
 /*
  * llmprof report: shared client helpers (plain browser JavaScript, no build
  * step; d3 is loaded before this file). Views (views/*.js) register with
@@ -5,8 +6,18 @@
  * Trace strings reach the page only through textContent, d3's .text() and
  * the title property: never innerHTML.
  */
-(function () {
+// A top-level `var` of a classic script is the window property: views read it as
+// window.llmprof, and globals.d.ts types that as `typeof llmprof` (this object).
+// eslint-disable-next-line @typescript-eslint/no-unused-vars -- the views read it as window.llmprof
+var llmprof = (function () {
   "use strict";
+
+  /** @typedef {string | number | Node | null | undefined | false} Child what el() and append() accept as content */
+  /** @typedef {{ [name: string]: unknown, on?: Record<string, (event: Event) => void> }} ElProps */
+  /** @typedef {{ key: string, label: string, value: number, color: string, tip?: readonly (readonly string[])[], text?: string }} HBar */
+  /** @typedef {import("d3").Selection<SVGGElement, unknown, null, undefined>} PlotGroup */
+  /** @typedef {{ id: string, title: string, nav?: string, lede?: string, render: (root: HTMLElement, data: ReportData) => void }} View */
+  /** @typedef {{ id?: string, label: string, value: string, sub: string, small?: boolean, color?: string }} Headline */
 
   /** One colour per kernel category, used by every chart and table (Tableau 10). */
   var CATEGORY_COLORS = {
@@ -28,18 +39,20 @@
     other: "#bab0ac",
   };
   /** Category names come with the report's data (src/analysis/categories.ts): see setCategoryLabels. */
+  /** @type {Record<string, string>} */
   var CATEGORY_LABELS = {};
+  /** @param {Record<string, string> | null | undefined} labels */
   function setCategoryLabels(labels) {
     CATEGORY_LABELS = labels || {};
   }
 
-  /** The parts of a step (temporal breakdown); they add up to the step time. */
-  var STEP_PARTS = [
+  /** The parts of a step (temporal breakdown); they add up to the step time. A fixed tuple: views name STEP_PARTS[3] (idle). */
+  var STEP_PARTS = /** @type {const} */ ([
     { key: "computeNs", pct: "computePct", label: "Compute", color: "#3a6ea5" },
     { key: "exposedCommunicationNs", pct: "exposedCommunicationPct", label: "Exposed communication", color: CATEGORY_COLORS.communication },
     { key: "exposedMemoryNs", pct: "exposedMemoryPct", label: "Exposed memory (copy / set)", color: CATEGORY_COLORS.memory },
     { key: "idleNs", pct: "idlePct", label: "Idle", color: "#d0d7de" },
-  ];
+  ]);
 
   /** Phases of a training step (Summary.phases, the module forward/backward switch). */
   var PHASE_COLORS = {
@@ -77,17 +90,25 @@
     "no-launch-record": "No launch record",
   };
 
+  /** @param {string} c */
   function categoryColor(c) {
-    return CATEGORY_COLORS[c] || CATEGORY_COLORS.other;
+    return own(CATEGORY_COLORS, c) || CATEGORY_COLORS.other;
   }
+  /** @param {string} c */
   function categoryLabel(c) {
-    return CATEGORY_LABELS[c] || String(c);
+    return own(CATEGORY_LABELS, c) || String(c);
+  }
+  /** table[key] when the table has it itself (not "constructor" from Object.prototype). @param {Record<string, string>} table @param {string} key */
+  function own(table, key) {
+    return Object.prototype.hasOwnProperty.call(table, key) ? table[key] : undefined;
   }
 
   // ---- number formatting (mirrors reports/format.ts) ----
+  /** @param {unknown} x @returns {x is number} */
   function isNum(x) {
     return typeof x === "number" && isFinite(x);
   }
+  /** @param {unknown} ns */
   function fmtNs(ns) {
     if (!isNum(ns)) return "n/a";
     var a = Math.abs(ns);
@@ -96,18 +117,23 @@
     if (a >= 1e3) return (ns / 1e3).toFixed(1) + " µs";
     return ns.toFixed(0) + " ns";
   }
+  /** @param {unknown} ns @param {number} [digits] */
   function fmtMs(ns, digits) {
     return isNum(ns) ? (ns / 1e6).toFixed(digits === undefined ? 2 : digits) : "n/a";
   }
+  /** @param {unknown} ns @param {number} [digits] */
   function fmtUs(ns, digits) {
     return isNum(ns) ? (ns / 1e3).toFixed(digits === undefined ? 1 : digits) : "n/a";
   }
+  /** @param {unknown} p @param {number} [digits] */
   function fmtPct(p, digits) {
     return isNum(p) ? p.toFixed(digits === undefined ? 1 : digits) + "%" : "n/a";
   }
+  /** @param {unknown} n */
   function fmtCount(n) {
     return isNum(n) ? Math.round(n).toLocaleString("en-US") : "n/a";
   }
+  /** @param {unknown} b */
   function fmtBytes(b) {
     if (!isNum(b)) return "n/a";
     var units = ["B", "KiB", "MiB", "GiB", "TiB"];
@@ -124,6 +150,11 @@
   /**
    * el("td", {class: "num", text: "1.0", title: fullName}, [children]).
    * Strings in `children` become text nodes; `title` is set as a property.
+   * @template {keyof HTMLElementTagNameMap} K
+   * @param {K} tag
+   * @param {ElProps | null} [props]
+   * @param {Child | Child[]} [children]
+   * @returns {HTMLElementTagNameMap[K]}
    */
   function el(tag, props, children) {
     var node = document.createElement(tag);
@@ -132,31 +163,38 @@
         if (!Object.prototype.hasOwnProperty.call(props, k)) continue;
         var v = props[k];
         if (v === undefined || v === null) continue;
-        if (k === "class") node.className = v;
+        if (k === "class") node.className = String(v);
         else if (k === "text") node.textContent = String(v);
         else if (k === "title") node.title = String(v);
-        else if (k === "on") for (var ev in v) node.addEventListener(ev, v[ev]);
+        else if (k === "on" && props.on)
+          for (var ev in props.on) {
+            var handler = props.on[ev];
+            if (handler) node.addEventListener(ev, handler);
+          }
         else node.setAttribute(k, String(v));
       }
     }
     append(node, children);
     return node;
   }
+  /** @template {Node} N @param {N} node @param {Child | Child[]} [children] @returns {N} */
   function append(node, children) {
     if (children === undefined || children === null) return node;
-    if (!Array.isArray(children)) children = [children];
-    for (var i = 0; i < children.length; i++) {
-      var c = children[i];
+    var list = Array.isArray(children) ? children : [children];
+    for (var i = 0; i < list.length; i++) {
+      var c = list[i];
       if (c === null || c === undefined || c === false) continue;
       node.appendChild(typeof c === "string" || typeof c === "number" ? document.createTextNode(String(c)) : c);
     }
     return node;
   }
+  /** @param {string} color */
   function swatch(color) {
     var s = el("span", { class: "swatch", "aria-hidden": "true" });
     s.style.background = color; // CSSOM: allowed by the page's style-src policy
     return s;
   }
+  /** @param {readonly { color: string, label: string }[]} items */
   function legend(items) {
     return el(
       "div",
@@ -166,7 +204,14 @@
       }),
     );
   }
-  /** Shows "not available: reason" for a Summary section; returns true when it did. */
+  /**
+   * Shows "not available: reason" for a Summary section; returns true when it did.
+   * @template {{ available: boolean, reason?: string }} S
+   * @param {Node} root
+   * @param {S | null | undefined} section
+   * @param {string} [what]
+   * @returns {section is Exclude<S, { available: true }> | null | undefined}
+   */
   function unavailable(root, section, what) {
     if (section && section.available) return false;
     var reason = section && section.reason ? section.reason : "not in this summary";
@@ -177,6 +222,11 @@
   /**
    * A row of toggle buttons (aria-pressed); onChange(value) runs on a change.
    * options: [{value, label}]. Returns the element.
+   * @template {string} T
+   * @param {string} label
+   * @param {readonly { value: T, label: string }[]} options
+   * @param {T} value
+   * @param {(value: T) => void} onChange
    */
   function segmented(label, options, value, onChange) {
     var group = el("span", { class: "segmented", role: "group", "aria-label": label });
@@ -198,10 +248,17 @@
 
   /**
    * Horizontal bar chart: rows [{key, label, value (ns), color, tip: [[k, v]...]}],
-   * x in ms; `axisLabel` names the axis. Returns the d3 selection of bars.
+   * x in ms; `axisLabel` names the axis. Returns a getter of the bars' d3 selection (redrawn on resize).
+   * @param {HTMLElement} container
+   * @param {readonly HBar[]} rows
+   * @param {string} axisLabel
+   * @param {{ left?: number, onDraw?: (bars: HBarSelection) => void }} [options]
+   * @returns {() => HBarSelection | null}
    */
-  function hbars(container, rows, axisLabel, opts) {
-    opts = opts || {};
+  function hbars(container, rows, axisLabel, options) {
+    var opts = options || {};
+    /** @typedef {import("d3").Selection<SVGRectElement, HBar, SVGGElement, unknown>} HBarSelection */
+    /** @type {HBarSelection | null} */
     var bars = null;
     responsive(container, function (width) {
       container.textContent = "";
@@ -236,14 +293,23 @@
         .attr("role", "img")
         .attr("aria-label", axisLabel);
       var g = svg.append("g").attr("transform", "translate(" + margin.left + "," + margin.top + ")");
-      var labels = {};
+      /** @type {Map<string, string>} */
+      var labels = new Map();
       rows.forEach(function (r) {
-        labels[r.key] = r.label;
+        labels.set(r.key, r.label);
       });
       g.append("g")
         .attr("class", "grid")
         .attr("transform", "translate(0," + h + ")")
-        .call(d3.axisBottom(x).ticks(6).tickSize(-h).tickFormat(""));
+        .call(
+          d3
+            .axisBottom(x)
+            .ticks(6)
+            .tickSize(-h)
+            .tickFormat(function () {
+              return "";
+            }),
+        );
       g.append("g")
         .attr("class", "axis")
         .attr("transform", "translate(0," + h + ")")
@@ -256,7 +322,7 @@
             .tickSize(0)
             .tickPadding(8)
             .tickFormat(function (k) {
-              return labels[k];
+              return labels.get(k) || k;
             }),
         );
       g.append("text")
@@ -265,7 +331,7 @@
         .attr("y", h + 34)
         .attr("text-anchor", "middle")
         .text(axisLabel);
-      bars = g
+      var drawn = g
         .selectAll("rect.mark")
         .data(rows)
         .enter()
@@ -273,7 +339,7 @@
         .attr("class", "mark")
         .attr("x", 0)
         .attr("y", function (r) {
-          return y(r.key);
+          return y(r.key) || 0;
         })
         .attr("height", y.bandwidth())
         .attr("width", function (r) {
@@ -286,6 +352,7 @@
           showTooltip(event, r.label, r.tip || []);
         })
         .on("mouseleave", hideTooltip);
+      bars = drawn;
       g.selectAll("text.bar-label")
         .data(rows)
         .enter()
@@ -295,13 +362,13 @@
           return x(r.value / 1e6) + 6;
         })
         .attr("y", function (r) {
-          return y(r.key) + y.bandwidth() / 2;
+          return (y(r.key) || 0) + y.bandwidth() / 2;
         })
         .attr("dy", "0.35em")
         .text(function (r) {
           return r.text || fmtMs(r.value) + " ms";
         });
-      if (opts.onDraw) opts.onDraw(bars);
+      if (opts.onDraw) opts.onDraw(drawn);
     });
     return function () {
       return bars;
@@ -309,6 +376,7 @@
   }
 
   // ---- tooltip (one element for the page) ----
+  /** @type {HTMLDivElement | null} */
   var tipNode = null;
   function tip() {
     if (!tipNode) {
@@ -317,7 +385,7 @@
     }
     return tipNode;
   }
-  /** rows: [[label, value], ...] (strings); title: string. */
+  /** rows: [[label, value], ...] (strings); title: string. @param {MouseEvent} event @param {string} title @param {readonly (readonly string[])[]} rows */
   function showTooltip(event, title, rows) {
     var t = tip();
     t.textContent = "";
@@ -332,6 +400,7 @@
     t.style.display = "block";
     moveTooltip(event);
   }
+  /** @param {MouseEvent} event */
   function moveTooltip(event) {
     var t = tip();
     var pad = 14;
@@ -352,6 +421,8 @@
    * An SVG chart of width x height (role img, aria-label) with margins {top, right,
    * bottom, left}: returns the plotting group g (already shifted by the margins) and
    * its inner size w x h.
+   * @param {HTMLElement} container @param {number} width @param {number} height
+   * @param {{ top: number, right: number, bottom: number, left: number }} margin @param {string} label
    */
   function plot(container, width, height, margin, label) {
     var svg = d3.select(container).append("svg").attr("width", width).attr("height", height).attr("role", "img").attr("aria-label", label);
@@ -360,6 +431,7 @@
   }
 
   /** Axis titles: y rotated, yOffset px left of the plot; x centred, xOffset px below its top. */
+  /** @param {PlotGroup} g @param {number} w @param {number} h @param {string} xTitle @param {string} yTitle @param {number} yOffset @param {number} xOffset */
   function axisTitles(g, w, h, xTitle, yTitle, yOffset, xOffset) {
     g.append("text")
       .attr("class", "axis-label")
@@ -377,6 +449,7 @@
   }
 
   /** Calls draw(width) now and again whenever the container's width changes. */
+  /** @param {HTMLElement} container @param {(width: number) => void} draw */
   function responsive(container, draw) {
     var last = -1;
     function run() {
@@ -403,6 +476,10 @@
    *   rows, sort: {key, dir: "asc"|"desc"}, search: {placeholder, text(row)}, pageSize, extraTools: [nodes]
    * })
    * Returns {setFilter(fn|null), refresh()}.
+   * @template Row
+   * @param {Node} parent
+   * @param {{ columns: TableColumn<Row>[], rows: readonly Row[], sort?: { key: string, dir: "asc" | "desc" }, search?: { placeholder?: string, text: (row: Row) => string }, pageSize?: number, extraTools?: Node[] }} opts
+   * @returns {{ setFilter: (fn: ((row: Row) => boolean) | null) => void, refresh: () => void }}
    */
   function table(parent, opts) {
     var columns = opts.columns;
@@ -412,12 +489,12 @@
     var pageSize = opts.pageSize || 50;
     var limit = pageSize;
     var query = "";
+    /** @type {((row: Row) => boolean) | null} */
     var externalFilter = null;
 
     var tools = el("div", { class: "table-tools" });
-    var searchInput = null;
     if (opts.search) {
-      searchInput = el("input", { type: "search", placeholder: opts.search.placeholder || "Filter…", "aria-label": opts.search.placeholder || "Filter rows" });
+      var searchInput = el("input", { type: "search", placeholder: opts.search.placeholder || "Filter…", "aria-label": opts.search.placeholder || "Filter rows" });
       searchInput.addEventListener("input", function () {
         query = searchInput.value.trim().toLowerCase();
         limit = pageSize;
@@ -456,9 +533,12 @@
     var more = el("div", { class: "more" });
     parent.appendChild(more);
 
+    /** @param {TableColumn<Row>} col @param {Row} row @returns {unknown} */
     function valueOf(col, row) {
-      return col.value ? col.value(row) : row[col.key];
+      // a column without `value` reads the field named by its key; rows are plain objects
+      return col.value ? col.value(row) : /** @type {Record<string, unknown>} */ (row)[col.key];
     }
+    /** @param {unknown} a @param {unknown} b */
     function compare(a, b) {
       if (a === b) return 0;
       if (a === null || a === undefined || (typeof a === "number" && !isFinite(a))) return 1;
@@ -466,17 +546,23 @@
       if (typeof a === "number" && typeof b === "number") return a - b;
       return String(a).localeCompare(String(b), "en", { numeric: true });
     }
+    /** A raw cell value as text (a boolean or an object would not be a node to append). @param {unknown} v */
+    function cellText(v) {
+      return v === null || v === undefined ? "" : String(v);
+    }
     function refresh() {
       var visible = rows.filter(function (r) {
         if (externalFilter && !externalFilter(r)) return false;
         if (query && opts.search && opts.search.text(r).toLowerCase().indexOf(query) < 0) return false;
         return true;
       });
-      if (sortKey !== null) {
-        var col = columns.filter(function (c) {
-          return c.key === sortKey;
-        })[0];
+      var sortColumn = columns.filter(function (c) {
+        return c.key === sortKey;
+      })[0];
+      if (sortColumn) {
+        var col = sortColumn;
         var sign = sortDir === "asc" ? 1 : -1;
+        /** @param {Row} a @param {Row} b */
         var missingLast = function (a, b) {
           var va = valueOf(col, a);
           var vb = valueOf(col, b);
@@ -499,7 +585,7 @@
         var tr = el("tr");
         columns.forEach(function (col) {
           var td = el("td", { class: [col.numeric ? "num" : "", col.cellClass || ""].join(" ").trim() || null });
-          var content = col.render ? col.render(row) : col.format ? col.format(valueOf(col, row)) : valueOf(col, row);
+          var content = col.render ? col.render(row) : col.format ? col.format(valueOf(col, row)) : cellText(valueOf(col, row));
           if (col.bar) {
             var p = Math.max(0, Math.min(100, Number(col.bar(row)) || 0));
             var fill = el("span", { class: "fill" });
@@ -546,24 +632,28 @@
   }
 
   /** A small headline card: label, value, one line of detail. */
+  /** @param {string} label @param {string} value @param {string} sub */
   function card(label, value, sub) {
     return el("div", { class: "card" }, [el("div", { class: "label", text: label }), el("div", { class: "value small", text: value }), el("div", { class: "sub", text: sub })]);
   }
 
   // ---- views ----
+  /** @type {View[]} */
   var views = [];
-  /** view: {id, title, lede?, render(root, data, api)} */
+  /** view: {id, title, nav?, lede?, render(root, data)} @param {View} view */
   function registerView(view) {
     views.push(view);
   }
 
   /** Extra headline cards: fn(summary) -> {label, value, sub, color} | null (views of new sections add theirs). */
+  /** @type {((s: Summary, data: ReportData) => Headline | null)[]} */
   var headlines = [];
+  /** @param {(s: Summary, data: ReportData) => Headline | null} fn */
   function addHeadline(fn) {
     headlines.push(fn);
   }
 
-  window.llmprof = {
+  return {
     CATEGORY_COLORS: CATEGORY_COLORS,
     STEP_PARTS: STEP_PARTS,
     PHASE_COLORS: PHASE_COLORS,
@@ -593,5 +683,10 @@
     registerView: registerView,
     headlines: headlines,
     addHeadline: addHeadline,
+    /**
+     * The colour of a critical-path segment kind: set by the critical-path view (it owns the kinds), read by the timeline.
+     * @type {((kind: string) => string) | null}
+     */
+    pathKindColor: null,
   };
 })();

@@ -1,3 +1,4 @@
+// @ts-check
 /*
  * The browser side of the batch index.html (reports/batch-index.ts): trends,
  * the traces, runs and errors tables. Trace strings only ever become text
@@ -5,18 +6,33 @@
  */
 (function () {
   "use strict";
-  var data = JSON.parse(document.getElementById("llmprof-batch").textContent);
-  var app = document.getElementById("app");
-  var MAX_TABLE_ROWS = 5000;
-
   var el = window.llmprofDom.el;
   var isNum = window.llmprofDom.isNum;
+
+  var data = /** @type {BatchIndexData} */ (window.llmprofDom.readData("llmprof-batch"));
+  var app = window.llmprofDom.byId("app");
+  var MAX_TABLE_ROWS = 5000;
+
+  /** @typedef {BatchIndexData["rows"][number]} Row */
+  /** A trace placed on a trend chart: its x (ms since epoch, a number, or a category) and its line. @typedef {{ r: Row, x: number | string, g: string }} Placed */
+  /**
+   * How rows get their x: a time or number axis, or ordered categories; or why none.
+   * @typedef {{ kind: "time" | "number", of: (r: Row) => number | null } | { kind: "category", domain: string[], of: (r: Row) => string | null } | { kind: "error", error: string }} XAxis
+   */
+  /** How rows get their line, or why none. @typedef {{ of: (r: Row) => string, error?: undefined } | { error: string }} Grouping */
+  /** A cell as text; a missing cell is empty. @param {Row[string] | undefined} v */
+  function text(v) {
+    return v === null || v === undefined ? "" : String(v);
+  }
+  /** @param {unknown} v @param {number} [digits] */
   function fmt(v, digits) {
     return isNum(v) ? v.toLocaleString("en-US", { maximumFractionDigits: digits, minimumFractionDigits: digits }) : "–";
   }
+  /** @param {unknown} ms */
   function day(ms) {
     return isNum(ms) ? new Date(ms).toISOString().slice(0, 10) : "–";
   }
+  /** @param {Row} r */
   function seriesKey(r) {
     return r.series + (r.rank === null ? "" : " · rank " + r.rank);
   }
@@ -78,10 +94,11 @@
     }),
   ]);
   main.appendChild(trends);
+  /** @param {string} label @param {string[][]} options [value, text] pairs @param {string} id */
   function choice(label, options, id) {
     var sel = el("select", { id: id, "aria-label": label });
     options.forEach(function (o) {
-      sel.appendChild(el("option", { value: o[0], text: o[1] }));
+      sel.appendChild(el("option", { value: o[0] || "", text: o[1] || "" }));
     });
     return sel;
   }
@@ -100,43 +117,48 @@
     c.addEventListener("change", drawTrends);
   });
 
-  function compile(text) {
-    if (!text) return { error: "give a pattern" };
+  /** @param {string} pattern @returns {{ re: RegExp, error?: undefined } | { error: string }} */
+  function compile(pattern) {
+    if (!pattern) return { error: "give a pattern" };
     try {
-      return { re: new RegExp(text) };
+      return { re: new RegExp(pattern) };
     } catch (e) {
-      return { error: "not a valid regular expression: " + e.message };
+      return { error: "not a valid regular expression: " + (e instanceof Error ? e.message : String(e)) };
     }
   }
+  /** @param {RegExp} re @param {string} path */
   function captured(re, path) {
     var m = re.exec(path);
     return m ? (m.length > 1 && m[1] !== undefined ? m[1] : m[0]) : null;
   }
   var DATE_TEXT = /^(\d{4})-?(\d{2})-?(\d{2})$/;
   // the x of every row, and the scale kind: time, number, or ordered categories (by earliest run date)
+  /** @returns {XAxis} */
   function xValues() {
     var mode = xSelect.value;
     if (mode === "run_date" || mode === "mtime")
       return {
         kind: "time",
         of: function (r) {
-          return isNum(r[mode]) ? r[mode] : null;
+          var v = r[mode];
+          return isNum(v) ? v : null;
         },
       };
     var p = compile(xPattern.value);
-    if (p.error) return { error: "x " + p.error };
+    if (p.error !== undefined) return { kind: "error", error: "x " + p.error };
+    var re = p.re;
+    /** @type {Map<Row, string | null>} */
     var raw = new Map();
     rows.forEach(function (r) {
-      raw.set(r, captured(p.re, r.file));
+      raw.set(r, captured(re, text(r.file)));
     });
-    var texts = rows
-      .map(function (r) {
-        return raw.get(r);
-      })
-      .filter(function (v) {
-        return v !== null;
-      });
-    if (texts.length === 0) return { error: "the x pattern matches no trace path" };
+    /** @type {string[]} */
+    var texts = [];
+    rows.forEach(function (r) {
+      var t = raw.get(r);
+      if (t !== null && t !== undefined) texts.push(t);
+    });
+    if (texts.length === 0) return { kind: "error", error: "the x pattern matches no trace path" };
     if (
       texts.every(function (t) {
         return DATE_TEXT.test(t) && !isNaN(Date.parse(t.replace(DATE_TEXT, "$1-$2-$3")));
@@ -146,7 +168,7 @@
         kind: "time",
         of: function (r) {
           var t = raw.get(r);
-          return t === null ? null : Date.parse(t.replace(DATE_TEXT, "$1-$2-$3"));
+          return t === null || t === undefined ? null : Date.parse(t.replace(DATE_TEXT, "$1-$2-$3"));
         },
       };
     }
@@ -159,17 +181,20 @@
         kind: "number",
         of: function (r) {
           var t = raw.get(r);
-          return t === null ? null : Number(t);
+          return t === null || t === undefined ? null : Number(t);
         },
       };
-    var first = {};
+    // a Map, not an object: a captured value may be "__proto__" or "constructor"
+    /** @type {Map<string, number>} the earliest run date of each category */
+    var first = new Map();
     rows.forEach(function (r) {
       var t = raw.get(r);
-      if (t !== null && isNum(r.run_date)) first[t] = Math.min(first[t] === undefined ? Infinity : first[t], r.run_date);
+      var date = r.run_date;
+      if (t !== null && t !== undefined && isNum(date)) first.set(t, Math.min(first.get(t) ?? Infinity, date));
     });
-    var order = Object.keys(first).concat(
+    var order = Array.from(first.keys()).concat(
       texts.filter(function (t) {
-        return first[t] === undefined;
+        return !first.has(t);
       }),
     );
     order = order
@@ -177,53 +202,67 @@
         return order.indexOf(t) === i;
       })
       .sort(function (a, b) {
-        return (first[a] === undefined ? Infinity : first[a]) - (first[b] === undefined ? Infinity : first[b]) || (a < b ? -1 : a > b ? 1 : 0);
+        return (first.get(a) ?? Infinity) - (first.get(b) ?? Infinity) || (a < b ? -1 : a > b ? 1 : 0);
       });
     return {
       kind: "category",
       domain: order,
       of: function (r) {
-        return raw.get(r);
+        return raw.get(r) ?? null;
       },
     };
   }
+  /** @returns {Grouping} */
   function groupOf() {
     var mode = groupSelect.value;
     if (mode === "series") return { of: seriesKey };
     if (mode === "gpu_model")
       return {
         of: function (r) {
-          return r.gpu_model === null ? "(unknown GPU)" : r.gpu_model;
+          return r.gpu_model === null || r.gpu_model === undefined ? "(unknown GPU)" : String(r.gpu_model);
         },
       };
     if (mode === "dir")
       return {
         of: function (r) {
-          var i = r.file.indexOf("/");
-          return i < 0 ? "(top level)" : r.file.slice(0, i);
+          var file = text(r.file);
+          var i = file.indexOf("/");
+          return i < 0 ? "(top level)" : file.slice(0, i);
         },
       };
     var p = compile(groupPattern.value);
-    if (p.error) return { error: "line " + p.error };
+    if (p.error !== undefined) return { error: "line " + p.error };
+    var re = p.re;
     return {
       of: function (r) {
-        var v = captured(p.re, r.file);
+        var v = captured(re, text(r.file));
         return v === null ? "(no match)" : v;
       },
     };
   }
+  /** @param {number[]} xs (not empty) */
   function median(xs) {
     var s = xs.slice().sort(function (a, b) {
       return a - b;
     });
     var n = s.length;
-    return n % 2 ? s[(n - 1) / 2] : (s[n / 2 - 1] + s[n / 2]) / 2;
+    /** @param {number} i */
+    var at = function (i) {
+      return s[i] ?? NaN;
+    };
+    return n % 2 ? at((n - 1) / 2) : (at(n / 2 - 1) + at(n / 2)) / 2;
+  }
+  /** The figure `key` of a row; the callers keep the rows where it is a number. @param {Row} r @param {string} key */
+  function valueOf(r, key) {
+    var v = r[key];
+    return isNum(v) ? v : NaN;
   }
   // modified z-score (Iglewicz & Hoaglin): robust to the outliers it looks for
+  /** @param {Placed[]} points @param {string} key @returns {{ r: Row, median: number }[]} */
   function outliersOf(points, key) {
     if (points.length < 5) return [];
     var values = points.map(function (p) {
-      return p.r[key];
+      return valueOf(p.r, key);
     });
     var med = median(values);
     var mad = median(
@@ -234,7 +273,7 @@
     if (!(mad > 0)) return [];
     return points
       .filter(function (p) {
-        return (0.6745 * Math.abs(p.r[key] - med)) / mad > 3.5;
+        return (0.6745 * Math.abs(valueOf(p.r, key) - med)) / mad > 3.5;
       })
       .map(function (p) {
         return { r: p.r, median: med };
@@ -248,28 +287,30 @@
     groupPattern.style.display = groupSelect.value === "pattern" ? "" : "none";
     var xs = xValues(),
       gs = groupOf();
-    if (xs.error || gs.error) {
-      trendNote.textContent = xs.error || gs.error;
+    if (xs.kind === "error" || gs.error !== undefined) {
+      trendNote.textContent = xs.kind === "error" ? xs.error : gs.error || "";
       return;
     }
-    var placed = rows
-      .map(function (r) {
-        return { r: r, x: xs.of(r), g: gs.of(r) };
-      })
-      .filter(function (p) {
-        return p.x !== null && p.x !== undefined;
-      });
+    var xAxis = xs;
+    var xOf = xs.of;
+    var groupOfRow = gs.of;
+    /** @type {Placed[]} */
+    var placed = [];
+    rows.forEach(function (r) {
+      var x = xOf(r);
+      if (x !== null && x !== undefined) placed.push({ r: r, x: x, g: groupOfRow(r) });
+    });
     trendNote.textContent = placed.length + " of " + rows.length + " rows placed" + (placed.length < rows.length ? " (the others have no x)" : "");
     var byGroup = d3.group(placed, function (p) {
       return p.g;
     });
     var groups = Array.from(byGroup.keys()).sort(function (a, b) {
-      return byGroup.get(b).length - byGroup.get(a).length || (a < b ? -1 : 1);
+      return (byGroup.get(b) || []).length - (byGroup.get(a) || []).length || (a < b ? -1 : 1);
     });
     var shown = groups.slice(0, 10);
     var color = d3.scaleOrdinal(d3.schemeTableau10).domain(shown);
     METRICS.forEach(function (m) {
-      grid.appendChild(chart(m, xs, placed, byGroup, shown, color));
+      grid.appendChild(chart(m, xAxis, placed, byGroup, shown, color));
     });
     shown.forEach(function (k) {
       var sw = el("span", { class: "swatch" });
@@ -279,6 +320,14 @@
     if (groups.length > shown.length) legend.appendChild(el("li", { class: "muted", text: groups.length - shown.length + " more lines in grey" }));
   }
 
+  /**
+   * @param {{ key: string, title: string, digits: number }} metric
+   * @param {Exclude<XAxis, { kind: "error" }>} xs
+   * @param {Placed[]} placed
+   * @param {Map<string, Placed[]>} byGroup
+   * @param {string[]} shown the coloured lines
+   * @param {import("d3").ScaleOrdinal<string, string>} color
+   */
   function chart(metric, xs, placed, byGroup, shown, color) {
     var box = el("figure", { class: "chart", "data-chart": metric.key });
     box.appendChild(el("figcaption", { text: metric.title }));
@@ -293,34 +342,6 @@
     var W = 560,
       H = 220,
       M = { l: 56, r: 12, t: 8, b: 28 };
-    var x;
-    if (xs.kind === "category")
-      x = d3
-        .scalePoint()
-        .domain(xs.domain)
-        .range([M.l, W - M.r])
-        .padding(0.5);
-    else {
-      var ext = d3.extent(points, function (p) {
-        return p.x;
-      });
-      var pad = xs.kind === "time" ? 43200000 : 0.5;
-      if (ext[0] === ext[1]) ext = [ext[0] - pad, ext[1] + pad];
-      x = (xs.kind === "time" ? d3.scaleUtc() : d3.scaleLinear())
-        .domain(ext)
-        .range([M.l, W - M.r])
-        .nice();
-    }
-    var y = d3
-      .scaleLinear()
-      .domain([
-        0,
-        d3.max(points, function (p) {
-          return p.r[metric.key];
-        }) || 1,
-      ])
-      .range([H - M.b, M.t])
-      .nice();
     var svg = d3
       .select(box)
       .append("svg")
@@ -328,35 +349,91 @@
       .attr("width", W)
       .attr("height", H)
       .attr("role", "img");
-    var axis = d3.axisBottom(x);
+    var xAxisG = svg.append("g").attr("transform", "translate(0," + (H - M.b) + ")");
+    /** @type {(v: number | string) => number} the horizontal position of an x value */
+    var x;
     if (xs.kind === "category") {
-      var step = Math.ceil(xs.domain.length / 8);
-      axis
-        .tickValues(
-          xs.domain.filter(function (_, i) {
-            return i % step === 0;
+      var domain = xs.domain;
+      var xPoint = d3
+        .scalePoint()
+        .domain(domain)
+        .range([M.l, W - M.r])
+        .padding(0.5);
+      x = function (v) {
+        return xPoint(String(v)) ?? NaN; // every placed category is in the domain
+      };
+      var step = Math.ceil(domain.length / 8);
+      xAxisG.call(
+        d3
+          .axisBottom(xPoint)
+          .tickValues(
+            domain.filter(function (_, i) {
+              return i % step === 0;
+            }),
+          )
+          .tickFormat(function (t) {
+            return t.length > 10 ? t.slice(0, 9) + "…" : t;
           }),
-        )
-        .tickFormat(function (t) {
-          return t.length > 10 ? t.slice(0, 9) + "…" : t;
-        });
-    } else axis.ticks(6);
-    svg
-      .append("g")
-      .attr("transform", "translate(0," + (H - M.b) + ")")
-      .call(axis);
+      );
+    } else {
+      var lo = d3.min(points, function (p) {
+        return Number(p.x);
+      });
+      var hi = d3.max(points, function (p) {
+        return Number(p.x);
+      });
+      if (lo === undefined || hi === undefined) lo = hi = 0; // points is not empty
+      var pad = xs.kind === "time" ? 43200000 : 0.5;
+      if (lo === hi) {
+        lo -= pad;
+        hi += pad;
+      }
+      if (xs.kind === "time") {
+        var xTime = d3
+          .scaleUtc()
+          .domain([lo, hi])
+          .range([M.l, W - M.r])
+          .nice();
+        x = function (v) {
+          return xTime(Number(v));
+        };
+        xAxisG.call(d3.axisBottom(xTime).ticks(6));
+      } else {
+        var xNumber = d3
+          .scaleLinear()
+          .domain([lo, hi])
+          .range([M.l, W - M.r])
+          .nice();
+        x = function (v) {
+          return xNumber(Number(v));
+        };
+        xAxisG.call(d3.axisBottom(xNumber).ticks(6));
+      }
+    }
+    var y = d3
+      .scaleLinear()
+      .domain([
+        0,
+        d3.max(points, function (p) {
+          return valueOf(p.r, metric.key);
+        }) || 1,
+      ])
+      .range([H - M.b, M.t])
+      .nice();
     svg
       .append("g")
       .attr("transform", "translate(" + M.l + ",0)")
       .call(d3.axisLeft(y).ticks(5));
-    var line = d3
-      .line()
+    /** @type {import("d3").Line<Placed>} */
+    var line = d3.line();
+    line
       .x(function (p) {
         return x(p.x);
       })
       .y(function (p) {
-        return y(p.r[metric.key]);
+        return y(valueOf(p.r, metric.key));
       });
+    /** @type {{ r: Row, median: number, group: string }[]} */
     var outliers = [];
     byGroup.forEach(function (members, k) {
       var pts = members.filter(function (p) {
@@ -364,13 +441,12 @@
       });
       outliers = outliers.concat(
         outliersOf(pts, metric.key).map(function (o) {
-          o.group = k;
-          return o;
+          return { r: o.r, median: o.median, group: k };
         }),
       );
       if (shown.indexOf(k) < 0 || pts.length < 2) return;
       var sorted = pts.slice().sort(function (a, b) {
-        return xs.kind === "category" ? xs.domain.indexOf(a.x) - xs.domain.indexOf(b.x) : a.x - b.x;
+        return xs.kind === "category" ? xs.domain.indexOf(String(a.x)) - xs.domain.indexOf(String(b.x)) : Number(a.x) - Number(b.x);
       });
       svg.append("path").datum(sorted).attr("class", "trend").attr("fill", "none").attr("stroke", color(k)).attr("stroke-width", 1.5).attr("d", line);
     });
@@ -388,7 +464,7 @@
         return x(p.x);
       })
       .attr("cy", function (p) {
-        return y(p.r[metric.key]);
+        return y(valueOf(p.r, metric.key));
       })
       .attr("r", function (p) {
         return flagged.has(p.r) ? 5 : 3;
@@ -406,13 +482,13 @@
     box.setAttribute("data-outliers", String(outliers.length));
     if (outliers.length > 0) {
       outliers.sort(function (a, b) {
-        return Math.abs(b.r[metric.key] - b.median) - Math.abs(a.r[metric.key] - a.median);
+        return Math.abs(valueOf(b.r, metric.key) - b.median) - Math.abs(valueOf(a.r, metric.key) - a.median);
       });
       var list = el("ul", { class: "outliers" });
       outliers.slice(0, 10).forEach(function (o) {
         list.appendChild(
           el("li", {
-            "data-file": o.r.file,
+            "data-file": text(o.r.file),
             text: o.r.file + (o.r.rank === null ? "" : " (rank " + o.r.rank + ")") + ": " + fmt(o.r[metric.key], metric.digits) + " vs median " + fmt(o.median, metric.digits) + " of " + o.group,
           }),
         );
@@ -466,11 +542,12 @@
   thead.appendChild(headRow);
   filter.addEventListener("input", draw);
 
+  /** @param {Row} r @param {(typeof COLUMNS)[number]} c */
   function cell(r, c) {
     var v = r[c.key];
     if (c.key === "file") {
-      var label = r.file;
-      if (r.report) {
+      var label = text(r.file);
+      if (typeof r.report === "string" && r.report) {
         var a = el("a", { text: label });
         a.setAttribute("href", r.report);
         return el("td", { class: "path" }, [a]);
@@ -481,6 +558,7 @@
     if (c.text) return el("td", { text: v === null ? "–" : String(v) });
     return el("td", { class: "num", text: fmt(v, c.digits) });
   }
+  /** @param {Row} a @param {Row} b */
   function compare(a, b) {
     var x = a[sort.key],
       y = b[sort.key];
@@ -537,7 +615,7 @@
       var ranks = r.ranks_found + " of " + r.world_size + (r.ranks_missing ? " (missing " + r.ranks_missing + ")" : "") + (r.files_failed ? ", " + r.files_failed + " failed" : "");
       rb.appendChild(
         el("tr", { class: r.complete ? "" : "incomplete" }, [
-          el("td", { class: "path", text: r.run }),
+          el("td", { class: "path", text: text(r.run) }),
           el("td", { class: "num", text: day(r.run_date) }),
           el("td", { text: (r.complete ? "" : "⚠ incomplete: ") + ranks }),
           el("td", { class: "num", text: r.slowest_rank === null ? "–" : String(r.slowest_rank) }),
@@ -572,10 +650,10 @@
     data.errors.forEach(function (r) {
       eb.appendChild(
         el("tr", null, [
-          el("td", { class: "path", text: r.file }),
+          el("td", { class: "path", text: text(r.file) }),
           el("td", { class: "num", text: fmt(r.size_bytes, 0) }),
           el("td", { class: "num", text: day(r.mtime) }),
-          el("td", { text: r.error }),
+          el("td", { text: text(r.error) }),
         ]),
       );
     });

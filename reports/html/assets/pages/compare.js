@@ -1,3 +1,4 @@
+// @ts-check
 /*
  * The browser side of compare.html (reports/compare-html.ts). DOM is built with
  * createElement, textContent and d3 .text() only: labels and GPU names are data, never markup
@@ -5,12 +6,12 @@
  */
 (function () {
   "use strict";
-  var data = JSON.parse(document.getElementById("llmprof-compare").textContent);
-  var app = document.getElementById("app");
-  var labels = data.labels;
-
   var el = window.llmprofDom.el;
   var isNum = window.llmprofDom.isNum;
+
+  var data = /** @type {CompareData} */ (window.llmprofDom.readData("llmprof-compare"));
+  var app = window.llmprofDom.byId("app");
+  var labels = data.labels;
 
   app.appendChild(
     el("header", { class: "page" }, [
@@ -19,7 +20,7 @@
         "ul",
         { class: "runs" },
         labels.map(function (l, i) {
-          var files = data.files[i];
+          var files = data.files[i] || [];
           return el("li", null, [el("b", { text: l }), ": " + files.slice(0, 3).join(", ") + (files.length > 3 ? " (+" + (files.length - 3) + " more)" : "")]);
         }),
       ),
@@ -37,10 +38,11 @@
   chartsSection.appendChild(grid);
   data.rows.forEach(function (row) {
     if (!row.values || !row.values.some(isNum)) return;
-    grid.appendChild(chart(row));
+    grid.appendChild(chart(row, row.values));
   });
 
-  function chart(row) {
+  /** @param {CompareData["rows"][number]} row @param {(number | null)[]} values the row's values, one per run */
+  function chart(row, values) {
     var box = el("figure", { class: "chart", "data-chart": row.id });
     box.appendChild(el("figcaption", { text: row.label + (row.better ? " — " + row.better + " is better" : "") }));
     var W = 420,
@@ -48,7 +50,7 @@
       gap = 6,
       M = { l: 130, r: 70, t: 4, b: 4 };
     var H = M.t + M.b + labels.length * (barH + gap);
-    var max = d3.max(row.values.filter(isNum)) || 1;
+    var max = d3.max(values.filter(isNum)) || 1;
     var x = d3
       .scaleLinear()
       .domain([0, max > 0 ? max : 1])
@@ -64,7 +66,7 @@
       .selectAll("g.bar")
       .data(
         labels.map(function (l, i) {
-          return { label: l, value: row.values[i], cell: row.cells[i] };
+          return { label: l, value: values[i], cell: row.cells[i] };
         }),
       )
       .join("g")
@@ -88,7 +90,7 @@
       .attr("x", M.l)
       .attr("height", barH)
       .attr("width", function (d) {
-        return Math.max(0, x(Math.max(0, d.value)) - M.l);
+        return Math.max(0, x(Math.max(0, d.value || 0)) - M.l); // only the bars of numbers are drawn
       })
       .attr("fill", function (d) {
         return color(d.label);

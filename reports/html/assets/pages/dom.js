@@ -7,7 +7,8 @@
   "use strict";
 
   /**
-   * @param {string} tag
+   * @template {keyof HTMLElementTagNameMap} K
+   * @param {K} tag
    * @param {Record<string, string | number> | null} [attrs]
    * @param {readonly (string | Node)[]} [children]
    */
@@ -29,5 +30,15 @@
   function isNum(v) {
     return typeof v === "number" && isFinite(v);
   }
-  window.llmprofDom = { el: el, isNum: isNum };
+  /** The page's element #id; a page without it is broken, so say which element is missing. @param {string} id */
+  function byId(id) {
+    var node = document.getElementById(id);
+    if (!node) throw new Error("llmprof: this page has no #" + id);
+    return node;
+  }
+  /** The parsed JSON of the page's data block (a <script type="application/json"> element). @param {string} id @returns {unknown} */
+  function readData(id) {
+    return JSON.parse(byId(id).textContent || "null");
+  }
+  window.llmprofDom = { el: el, isNum: isNum, byId: byId, readData: readData };
 })();

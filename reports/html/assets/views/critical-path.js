@@ -123,8 +123,9 @@
     nav: "Critical path",
     lede: "Per step, the chain of dependent work that sets the step time, walked back from the step's end: kernels in stream order, their launches, inferred cross-stream waits, collectives (continued on the last rank to arrive, clocks aligned on the collective's end) and host work. Its pieces add up to the step time.",
     render: function (root, data) {
-      var cp = data.summary.criticalPath;
-      if (L.unavailable(root, cp, "Critical path not available")) return;
+      var section = data.summary.criticalPath;
+      if (L.unavailable(root, section, "Critical path not available")) return;
+      var cp = section; // the available section, also inside the handlers below
       if (!cp.steps.length) return;
       root.appendChild(
         L.legend(
@@ -170,6 +171,7 @@
         return a.stepTimeNs - b.stepTimeNs;
       });
       var chosen = sorted[(sorted.length - 1) >> 1];
+      if (!chosen) return;
       var detail = el("div", { class: "critical-path-detail" });
       var pick = L.segmented(
         "Step",

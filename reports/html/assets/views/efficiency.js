@@ -1,3 +1,4 @@
+// @ts-check
 /*
  * View "efficiency" (Summary.efficiency): achieved TFLOP/s and MFU per step, by
  * module class and operator, and a roofline of the GEMM and attention operators.
@@ -9,10 +10,12 @@
   var fmt = L.fmt;
   var card = L.card;
 
+  /** @param {number | null | undefined} v */
   function tflops(v) {
     return v === null || v === undefined ? "n/a" : v.toFixed(1);
   }
 
+  /** @param {HTMLElement} container @param {Available<Summary["efficiency"]>} e */
   function roofline(container, e) {
     var rows = e.roofline.filter(function (r) {
       return r.achievedTflopsPerS && r.arithmeticIntensityFlopsPerByte > 0;
@@ -29,29 +32,24 @@
       var xs = rows.map(function (r) {
         return r.arithmeticIntensityFlopsPerByte;
       });
-      var x = d3
-        .scaleLog()
-        .domain([Math.max(0.1, d3.min(xs) / 2), d3.max(xs) * 4])
-        .range([0, w]);
+      // rows is not empty, so d3.min/max have a value; `|| 1` only satisfies the checker
+      var xLo = Math.max(0.1, (d3.min(xs) || 1) / 2);
+      var xHi = (d3.max(xs) || 1) * 4;
+      var x = d3.scaleLog().domain([xLo, xHi]).range([0, w]);
       var ymax =
         Math.max(
           peak || 0,
           d3.max(rows, function (r) {
             return r.achievedTflopsPerS;
-          }),
+          }) || 0,
         ) * 1.5;
-      var y = d3
-        .scaleLog()
-        .domain([
-          Math.max(
-            0.01,
-            d3.min(rows, function (r) {
-              return r.achievedTflopsPerS;
-            }) / 3,
-          ),
-          ymax,
-        ])
-        .range([h, 0]);
+      var yLo = Math.max(
+        0.01,
+        (d3.min(rows, function (r) {
+          return r.achievedTflopsPerS;
+        }) || 0) / 3,
+      );
+      var y = d3.scaleLog().domain([yLo, ymax]).range([h, 0]);
       g.append("g").attr("class", "axis").call(d3.axisLeft(y).ticks(5, "~g"));
       g.append("g")
         .attr("class", "axis")
@@ -60,14 +58,18 @@
       L.axisTitles(g, w, h, "arithmetic intensity (FLOP/byte)", "achieved TFLOP/s", 46, 36);
       if (peak && bw) {
         // the roof: min(peak, intensity × bandwidth)
+        var roofPeak = peak;
+        var roofBw = bw;
         var pts = d3
           .range(0, 101)
           .map(function (i) {
-            var ai = Math.exp(Math.log(x.domain()[0]) + (i / 100) * (Math.log(x.domain()[1]) - Math.log(x.domain()[0])));
-            return [ai, Math.min(peak, (ai * bw) / 1000)];
+            var ai = Math.exp(Math.log(xLo) + (i / 100) * (Math.log(xHi) - Math.log(xLo)));
+            /** @type {[number, number]} */
+            var point = [ai, Math.min(roofPeak, (ai * roofBw) / 1000)];
+            return point;
           })
           .filter(function (p) {
-            return p[1] >= y.domain()[0];
+            return p[1] >= yLo;
           });
         g.append("path")
           .datum(pts)
@@ -92,10 +94,10 @@
         .append("circle")
         .attr("class", "mark")
         .attr("cx", function (r) {
-          return x(r.arithmeticIntensityFlopsPerByte);
+          return x(r.arithmeticIntensityFlopsPerByte || 0); // rows keep only positive intensities
         })
         .attr("cy", function (r) {
-          return y(r.achievedTflopsPerS);
+          return y(r.achievedTflopsPerS || 0); // rows keep only positive TFLOP/s
         })
         .attr("r", function (r) {
           return 3 + Math.min(8, Math.sqrt(r.kernelNs / 1e5));
@@ -165,6 +167,7 @@
       root.appendChild(el("h3", { text: "Roofline: GEMM and attention operators (per input shape)" }));
       root.appendChild(c);
       roofline(c, e);
+      /** @type {TableColumn<Available<Summary["efficiency"]>["byOperator"][number]>[]} the module-class and operator rows share these fields */
       var cols = [
         { key: "name", label: "Name" },
         { key: "calls", label: "Calls", numeric: true, format: fmt.count },
@@ -173,7 +176,7 @@
           label: "GFLOP",
           numeric: true,
           format: function (v) {
-            return (v / 1e9).toFixed(1);
+            return (Number(v) / 1e9).toFixed(1);
           },
         },
         { key: "kernelNs", label: "Kernel time", numeric: true, format: fmt.ns },

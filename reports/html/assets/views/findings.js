@@ -8,14 +8,18 @@
   var L = window.llmprof;
   var el = L.el;
   var fmt = L.fmt;
+  /** @type {Record<string, string>} */
   var SEVERITY_BADGE = { high: "error", medium: "warning", low: "info", info: "muted" };
+  /** @typedef {Available<Summary["findings"]>["findings"][number]} Finding */
 
+  /** @param {Finding} f */
   function cost(f) {
     if (f.costNs !== null && f.costNs !== undefined) return fmt.ms(f.costNs) + " ms · " + fmt.pct(f.costPctOfWindow) + " of the window";
     if (f.costBytes !== undefined) return fmt.bytes(f.costBytes);
     return "";
   }
 
+  /** @param {Finding} f */
   function evidenceList(f) {
     if (!f.evidence.length) return null;
     var list = el("ul", { class: "evidence" });
@@ -23,7 +27,9 @@
       // long kernel names are cut; the full name is on hover
       var code = el("code", { text: e.label.length > 110 ? e.label.slice(0, 108) + "…" : e.label });
       code.title = e.label;
+      /** @type {Node[]} */
       var parts = [code];
+      /** @type {string[]} */
       var extra = [];
       if (e.durationNs !== undefined) extra.push(fmt.ns(e.durationNs));
       if (e.step !== undefined) extra.push("step #" + e.step);
@@ -34,6 +40,7 @@
     return list;
   }
 
+  /** @param {Finding} f @param {boolean} open */
   function block(f, open) {
     var details = el("details", { class: "finding" });
     details.open = open;

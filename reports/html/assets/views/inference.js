@@ -1,3 +1,4 @@
+// @ts-check
 /*
  * View "inference" (Summary.inference): prefill vs decode of generate() loops,
  * TTFT, TPOT, tokens/s, the decode step time per step and where decode time goes.
@@ -9,6 +10,7 @@
   var fmt = L.fmt;
   var card = L.card;
 
+  /** @param {HTMLElement} container @param {Available<Summary["inference"]>["decodeSteps"]} steps */
   function decodeChart(container, steps) {
     if (!steps.length) return;
     L.responsive(container, function (width) {
@@ -17,26 +19,36 @@
       var g = frame.g;
       var w = frame.w;
       var h = frame.h;
-      var x = d3
-        .scaleBand()
-        .domain(
-          steps.map(function (s) {
-            return s.forward;
-          }),
-        )
+      /** @type {import("d3").ScaleBand<number>} */
+      var x = d3.scaleBand();
+      x.domain(
+        steps.map(function (s) {
+          return s.forward;
+        }),
+      )
         .range([0, w])
         .padding(0.2);
       var y = d3
         .scaleLinear()
         .domain([
           0,
-          d3.max(steps, function (s) {
+          (d3.max(steps, function (s) {
             return s.durationNs;
-          }) / 1e6 || 1,
+          }) || 0) / 1e6 || 1,
         ])
         .nice()
         .range([h, 0]);
-      g.append("g").attr("class", "grid").call(d3.axisLeft(y).ticks(5).tickSize(-w).tickFormat(""));
+      g.append("g")
+        .attr("class", "grid")
+        .call(
+          d3
+            .axisLeft(y)
+            .ticks(5)
+            .tickSize(-w)
+            .tickFormat(function () {
+              return "";
+            }),
+        );
       g.append("g").attr("class", "axis").call(d3.axisLeft(y).ticks(5));
       var every = Math.ceil(steps.length / 20);
       g.append("g")
@@ -53,16 +65,16 @@
       steps.forEach(function (s) {
         var busy = s.durationNs - s.gpuIdleNs;
         [
-          ["busy", busy, "#3b6ea5", 0],
-          ["idle", s.gpuIdleNs, "#cfd6de", busy],
+          { ns: busy, color: "#3b6ea5", baseNs: 0 },
+          { ns: s.gpuIdleNs, color: "#cfd6de", baseNs: busy },
         ].forEach(function (part) {
           g.append("rect")
             .attr("class", "mark")
-            .attr("x", x(s.forward))
+            .attr("x", x(s.forward) || 0)
             .attr("width", x.bandwidth())
-            .attr("y", y((part[3] + part[1]) / 1e6))
-            .attr("height", Math.max(0, y(part[3] / 1e6) - y((part[3] + part[1]) / 1e6)))
-            .attr("fill", part[2])
+            .attr("y", y((part.baseNs + part.ns) / 1e6))
+            .attr("height", Math.max(0, y(part.baseNs / 1e6) - y((part.baseNs + part.ns) / 1e6)))
+            .attr("fill", part.color)
             .on("mousemove", function (event) {
               L.showTooltip(event, "Decode forward #" + s.forward, [
                 ["step", fmt.ns(s.durationNs)],
@@ -169,13 +181,13 @@
             },
           ],
           rows: [
-            ["Attention", b.attention],
-            ["MLP", b.mlp],
-            ["Other modules", b.otherModules],
-            ["Outside the forward (sampling, host work)", b.outsideForward],
-            ["GPU idle", b.gpuIdle],
+            { label: "Attention", share: b.attention },
+            { label: "MLP", share: b.mlp },
+            { label: "Other modules", share: b.otherModules },
+            { label: "Outside the forward (sampling, host work)", share: b.outsideForward },
+            { label: "GPU idle", share: b.gpuIdle },
           ].map(function (p) {
-            return { label: p[0], ns: p[1].ns, pct: p[1].pctOfDecode };
+            return { label: p.label, ns: p.share.ns, pct: p.share.pctOfDecode };
           }),
         });
       }

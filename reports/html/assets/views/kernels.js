@@ -1,3 +1,4 @@
+// @ts-check
 /*
  * View "kernels" (Summary.kernels): time by kernel category (bar chart; a
  * click filters the table) and every kernel name with its count and times.
@@ -50,7 +51,15 @@
       g.append("g")
         .attr("class", "grid")
         .attr("transform", "translate(0," + h + ")")
-        .call(d3.axisBottom(x).ticks(6).tickSize(-h).tickFormat(""));
+        .call(
+          d3
+            .axisBottom(x)
+            .ticks(6)
+            .tickSize(-h)
+            .tickFormat(function () {
+              return "";
+            }),
+        );
       g.append("g")
         .attr("class", "axis")
         .attr("transform", "translate(0," + h + ")")
@@ -80,7 +89,7 @@
         .attr("class", "mark clickable")
         .attr("x", 0)
         .attr("y", function (r) {
-          return y(r.category);
+          return y(r.category) || 0;
         })
         .attr("height", y.bandwidth())
         .attr("width", function (r) {
@@ -110,7 +119,7 @@
           return x(r.totalNs / 1e6) + 6;
         })
         .attr("y", function (r) {
-          return y(r.category) + y.bandwidth() / 2;
+          return (y(r.category) || 0) + y.bandwidth() / 2;
         })
         .attr("dy", "0.35em")
         .text(function (r) {

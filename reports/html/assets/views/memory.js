@@ -1,3 +1,4 @@
+// @ts-check
 /*
  * View "memory" (Summary.memory + Summary.throughput): GPU memory allocated and
  * reserved over time (downsampled maxima), peaks per step, forward allocations
@@ -11,58 +12,76 @@
   var card = L.card;
   var COLORS = { allocated: "#3b6ea5", reserved: "#c9a227" };
 
+  /** @param {HTMLElement} container @param {Available<Summary["memory"]>["devices"][number]} dev */
   function timelineChart(container, dev) {
     var pts = dev.timeline;
-    if (!pts.length) return;
+    var first = pts[0];
+    var last = pts[pts.length - 1];
+    if (!first || !last) return;
+    var t0 = first.timeNs;
+    var spanMs = (last.timeNs - t0) / 1e6;
     L.responsive(container, function (width) {
       container.textContent = "";
       var frame = L.plot(container, width, 240, { top: 10, right: 16, bottom: 42, left: 72 }, "GPU memory over time");
       var g = frame.g;
       var w = frame.w;
       var h = frame.h;
-      var t0 = pts[0].timeNs;
       var x = d3
         .scaleLinear()
-        .domain([0, (pts[pts.length - 1].timeNs - t0) / 1e6 || 1])
+        .domain([0, spanMs || 1])
         .range([0, w]);
       var y = d3
         .scaleLinear()
         .domain([
           0,
-          d3.max(pts, function (p) {
+          (d3.max(pts, function (p) {
             return Math.max(p.reservedBytes, p.allocatedBytes);
-          }) /
+          }) || 0) /
             2 ** 30 || 1,
         ])
         .nice()
         .range([h, 0]);
-      g.append("g").attr("class", "grid").call(d3.axisLeft(y).ticks(5).tickSize(-w).tickFormat(""));
+      g.append("g")
+        .attr("class", "grid")
+        .call(
+          d3
+            .axisLeft(y)
+            .ticks(5)
+            .tickSize(-w)
+            .tickFormat(function () {
+              return "";
+            }),
+        );
       g.append("g").attr("class", "axis").call(d3.axisLeft(y).ticks(5));
       g.append("g")
         .attr("class", "axis")
         .attr("transform", "translate(0," + h + ")")
         .call(d3.axisBottom(x).ticks(8));
       L.axisTitles(g, w, h, "time since the window start (ms)", "GiB", 52, 34);
-      ["reserved", "allocated"].forEach(function (k) {
-        var line = d3
-          .line()
+      /** @type {("reserved" | "allocated")[]} */ (["reserved", "allocated"]).forEach(function (k) {
+        /** @type {import("d3").Line<(typeof pts)[number]>} */
+        var line = d3.line();
+        line
           .curve(d3.curveStepAfter)
           .x(function (p) {
             return x((p.timeNs - t0) / 1e6);
           })
           .y(function (p) {
-            return y(p[k + "Bytes"] / 2 ** 30);
+            return y((k === "reserved" ? p.reservedBytes : p.allocatedBytes) / 2 ** 30);
           });
         g.append("path").datum(pts).attr("class", "mark").attr("fill", "none").attr("stroke", COLORS[k]).attr("stroke-width", 1.5).attr("d", line);
       });
       var overlay = g.append("rect").attr("width", w).attr("height", h).attr("fill", "transparent");
-      var bisect = d3.bisector(function (p) {
-        return (p.timeNs - t0) / 1e6;
-      }).left;
+      var bisect = d3.bisector(
+        /** @param {(typeof pts)[number]} p */ function (p) {
+          return (p.timeNs - t0) / 1e6;
+        },
+      ).left;
       overlay
         .on("mousemove", function (event) {
           var ms = x.invert(d3.pointer(event)[0]);
           var p = pts[Math.min(pts.length - 1, bisect(pts, ms))];
+          if (!p) return;
           L.showTooltip(event, fmt.ms(p.timeNs - t0) + " ms", [
             ["allocated", fmt.bytes(p.allocatedBytes)],
             ["reserved", fmt.bytes(p.reservedBytes)],
@@ -91,13 +110,14 @@
       var t = data.summary.throughput;
       if (t.available) {
         var r0 = t.ranks[0];
-        root.appendChild(
-          el("div", { class: "cards" }, [
-            card("Tokens per step", fmt.count(r0.tokensPerStep), r0.batchShape ? "batch x sequence " + r0.batchShape : r0.source),
-            card("Tokens/s per GPU (median)", fmt.count(r0.tokensPerSMedian), fmt.count(r0.samplesPerSMedian) + " samples/s"),
-            card("Tokens/s, all ranks", fmt.count(t.globalTokensPerS), t.worldSize + (t.worldSize === 1 ? " rank" : " ranks")),
-          ]),
-        );
+        if (r0)
+          root.appendChild(
+            el("div", { class: "cards" }, [
+              card("Tokens per step", fmt.count(r0.tokensPerStep), r0.batchShape ? "batch x sequence " + r0.batchShape : r0.source),
+              card("Tokens/s per GPU (median)", fmt.count(r0.tokensPerSMedian), fmt.count(r0.samplesPerSMedian) + " samples/s"),
+              card("Tokens/s, all ranks", fmt.count(t.globalTokensPerS), t.worldSize + (t.worldSize === 1 ? " rank" : " ranks")),
+            ]),
+          );
       } else root.appendChild(el("p", { class: "muted", text: "Throughput not available: " + t.reason }));
       var m = data.summary.memory;
       if (L.unavailable(root, m, "Memory not available")) return;
@@ -142,7 +162,7 @@
         root.appendChild(el("h3", { text: "Forward allocations by module (self)" }));
         L.table(root, {
           columns: allocColumns("Module"),
-          rows: m.forward.modules.concat([m.forward.outsideModules]),
+          rows: /** @type {import("../../../../src/analysis/memory.js").AllocationRow[]} */ (m.forward.modules).concat([m.forward.outsideModules]),
           sort: { key: "netBytes", dir: "desc" },
           search: {
             placeholder: "Filter modules…",
@@ -161,6 +181,7 @@
   L.addHeadline(function (s) {
     if (!s.memory.available || !s.memory.devices.length) return null;
     var d = s.memory.devices[0];
+    if (!d) return null;
     return { label: "Peak GPU memory", value: fmt.bytes(d.peakAllocatedBytes), sub: "allocated · reserved " + fmt.bytes(d.peakReservedBytes) };
   });
 })();

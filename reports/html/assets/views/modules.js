@@ -1,3 +1,4 @@
+// @ts-check
 /*
  * View "modules" (Summary.modules): the nn.Module tree as an icicle (width =
  * GPU kernel time, rows = nesting depth; click a module to zoom into it, the
@@ -11,6 +12,20 @@
   var el = L.el;
   var fmt = L.fmt;
 
+  /** @typedef {Available<Summary["modules"]>} ModulesSection */
+  /** @typedef {ModulesSection["instances"][number]} ModuleInstance */
+  /** @typedef {"all" | "forward" | "backward" | "recompute"} ModuleMetric */
+  /**
+   * A box of the icicle: the synthetic root, a module instance, or a line of kernel time outside any module.
+   * @typedef {{ id: string, label: string, kind: "root", self: number, children: ModuleTreeNode[] }
+   *   | { id: string, label: string, kind: "module", row: ModuleInstance, self: number, children: ModuleTreeNode[] }
+   *   | { id: string, label: string, kind: "outside", row: ModulesSection["unattributed"][number], self: number, children: ModuleTreeNode[] }} ModuleTreeNode
+   */
+
+  /**
+   * Per metric: the self and inclusive fields of an instance, and which unattributed lines count (null: all).
+   * @type {Record<ModuleMetric, { self: "selfNs" | "forwardSelfNs" | "backwardSelfNs" | "recomputeSelfNs", incl: "totalNs" | "forwardNs" | "backwardNs" | "recomputeNs", label: string, unattributed: string[] | null }>}
+   */
   var METRICS = {
     all: { self: "selfNs", incl: "totalNs", label: "All", unattributed: null },
     forward: { self: "forwardSelfNs", incl: "forwardNs", label: "Forward", unattributed: ["forward-outside-modules"] },
@@ -31,20 +46,24 @@
   }
 
   /** Module tree (by path) under a synthetic root, plus the unattributed lines the metric includes. */
+  /** @param {ModulesSection} m @param {ModuleMetric} metric */
   function hierarchy(m, metric) {
     var spec = METRICS[metric];
-    var root = { id: "", label: "All kernel time", kind: "root", children: [] };
+    /** @type {ModuleTreeNode} */
+    var root = { id: "", label: "All kernel time", kind: "root", self: 0, children: [] };
     // a Map, not an object: a module path may be "constructor" or "__proto__"
+    /** @type {Map<string, ModuleTreeNode>} */
     var byPath = new Map();
     m.instances.forEach(function (inst) {
       var id = byPath.has(inst.path) ? inst.path + "\u0000" + inst.name : inst.path;
+      /** @type {ModuleTreeNode} */
       var node = { id: id, label: nodeLabel(inst), kind: "module", row: inst, self: inst[spec.self], children: [] };
       if (!byPath.has(inst.path)) byPath.set(inst.path, node);
     });
     m.instances.forEach(function (inst) {
       var node = byPath.get(inst.path);
-      if (!node || node.row !== inst) return;
-      var parent = inst.parentPath !== null && byPath.has(inst.parentPath) ? byPath.get(inst.parentPath) : root;
+      if (!node || node.kind !== "module" || node.row !== inst) return;
+      var parent = (inst.parentPath !== null && byPath.get(inst.parentPath)) || root;
       parent.children.push(node);
     });
     m.unattributed.forEach(function (u) {
@@ -52,21 +71,24 @@
       root.children.push({ id: "outside:" + u.id, label: u.label, kind: "outside", row: u, self: u.totalNs, children: [] });
     });
     return d3
-      .hierarchy(root, function (d) {
+      .hierarchy(/** @type {ModuleTreeNode} */ (root), function (d) {
         return d.children;
       })
       .sum(function (d) {
         return Math.max(0, d.self || 0);
       })
       .sort(function (a, b) {
-        return b.value - a.value;
+        return (b.value || 0) - (a.value || 0);
       });
   }
 
+  /** @param {string[]} names @returns {(d: import("d3").HierarchyNode<ModuleTreeNode>) => string} */
   function classColor(names) {
     // pastels, so module colours are not mistaken for the kernel category colours
     var palette = ["#a9c8e0", "#bcdcaa", "#f3d7a1", "#d9c6e6", "#f5bcbc", "#b8e2dd", "#e8d6b8", "#cdcdef", "#dde7ab", "#f2c7e0"];
-    var scale = d3.scaleOrdinal().domain(names).range(palette);
+    /** @type {import("d3").ScaleOrdinal<string, string>} */
+    var scale = d3.scaleOrdinal();
+    scale.domain(names).range(palette);
     return function (d) {
       if (d.data.kind === "root") return "#57606a";
       if (d.data.kind === "outside") return OUTSIDE_COLOR;
@@ -74,32 +96,38 @@
     };
   }
 
+  /** @param {HTMLElement} container @param {ModulesSection} m @param {() => ModuleMetric} getMetric */
   function icicle(container, m, getMetric) {
     var classes = m.classes.map(function (c) {
       return c.className;
     });
     var color = classColor(classes);
+    /** @type {string | null} the id of the zoomed-in node */
     var focus = null;
     var width = 0;
     function draw() {
       container.textContent = "";
       var metric = getMetric();
       var spec = METRICS[metric];
-      var root = hierarchy(m, metric);
-      if (!root.value) {
+      var tree = hierarchy(m, metric);
+      var total = tree.value;
+      if (!total) {
         container.appendChild(el("p", { class: "unavailable", text: "No " + spec.label.toLowerCase() + " kernel time inside modules." }));
         return;
       }
+      var shownNs = total;
       var rowH = 26;
-      var depth = root.height + 1;
+      var depth = tree.height + 1;
       var height = depth * rowH;
-      d3.partition().size([1, depth])(root);
-      var f = focus
-        ? root.descendants().filter(function (d) {
+      /** @type {import("d3").PartitionLayout<ModuleTreeNode>} */
+      var partition = d3.partition();
+      var root = partition.size([1, depth])(tree);
+      var f =
+        (focus !== null &&
+          root.descendants().filter(function (d) {
             return d.data.id === focus;
-          })[0]
-        : null;
-      if (!f) f = root;
+          })[0]) ||
+        root;
       var x = d3.scaleLinear().domain([f.x0, f.x1]).range([0, width]);
       var svg = d3.select(container).append("svg").attr("width", width).attr("height", height).attr("role", "img").attr("aria-label", "Module tree by GPU kernel time");
       var nodes = root.descendants().filter(function (d) {
@@ -139,7 +167,7 @@
           return text.length > fit ? text.slice(0, fit - 1) + "…" : text;
         });
       g.on("mousemove", function (event, d) {
-        var rows = [[spec.label.toLowerCase() + " kernel time", fmt.ns(d.value) + " (" + fmt.pct((100 * d.value) / root.value) + " of shown)"]];
+        var rows = [[spec.label.toLowerCase() + " kernel time", fmt.ns(d.value) + " (" + fmt.pct((100 * (d.value || 0)) / shownNs) + " of shown)"]];
         if (d.data.kind === "module") {
           var r = d.data.row;
           rows.push(["self (not in child modules)", fmt.ns(r[spec.self])]);
@@ -164,10 +192,13 @@
     return { redraw: draw };
   }
 
+  /** @param {HTMLElement} parent @param {ModulesSection} m @param {boolean} showRecompute */
   function classTable(parent, m, showRecompute) {
+    /** @param {string} key @param {string} label @returns {TableColumn<ModulesSection["classes"][number]>} */
     var ms = function (key, label) {
       return { key: key, label: label + " (ms)", numeric: true, format: fmt.ms };
     };
+    /** @type {TableColumn<ModulesSection["classes"][number]>[]} */
     var cols = [
       { key: "className", label: "Class", cellClass: "name" },
       { key: "instances", label: "Instances", numeric: true, format: fmt.count },
@@ -200,10 +231,13 @@
     });
   }
 
+  /** @param {HTMLElement} parent @param {ModulesSection} m @param {boolean} showRecompute */
   function instanceTable(parent, m, showRecompute) {
+    /** @param {string} key @param {string} label @returns {TableColumn<ModuleInstance>} */
     var ms = function (key, label) {
       return { key: key, label: label + " (ms)", numeric: true, format: fmt.ms };
     };
+    /** @type {TableColumn<ModuleInstance>[]} */
     var cols = [
       {
         key: "path",
@@ -252,6 +286,7 @@
     var top = m.classes.slice().sort(function (a, b) {
       return b.selfNs - a.selfNs;
     })[0];
+    if (!top) return null;
     return {
       id: "top-module",
       label: "Top module class (self)",
@@ -326,17 +361,19 @@
     title: "Modules",
     lede: "GPU kernel time by nn.Module. Backward kernels belong to the module whose forward operator produced them. Width is kernel time; a module's self time is what runs in no child module.",
     render: function (root, data) {
-      var m = data.summary.modules;
-      if (L.unavailable(root, m, "Module breakdown not available")) {
+      var section = data.summary.modules;
+      if (L.unavailable(root, section, "Module breakdown not available")) {
         inferredLayers(root, data.summary.inferredLayers);
         return;
       }
+      var m = section; // the available section, also inside the handlers below
       if (m.sourceDescription) root.appendChild(moduleSource(m.sourceDescription));
       var hasRecompute = m.instances.some(function (i) {
         return i.recomputeNs > 0;
       });
+      /** @type {ModuleMetric} */
       var metric = "all";
-      var options = ["all", "forward", "backward"].concat(hasRecompute ? ["recompute"] : []).map(function (k) {
+      var options = /** @type {ModuleMetric[]} */ (["all", "forward", "backward"]).concat(hasRecompute ? ["recompute"] : []).map(function (k) {
         return { value: k, label: METRICS[k].label };
       });
       var chartApi = null;

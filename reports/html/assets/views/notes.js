@@ -34,7 +34,7 @@
     Object.keys(s).forEach(function (key) {
       var v = s[key];
       if (v && typeof v === "object" && v.available === false) {
-        out.push({ level: "info", text: (SECTION_NAMES[key] || key) + " not available: " + v.reason });
+        out.push({ level: "info", text: /** @type {Record<string, string | undefined>} */ (SECTION_NAMES[key] || key) + " not available: " + v.reason });
       }
     });
     if (s.steps.available && s.steps.source === "gpu-span") {

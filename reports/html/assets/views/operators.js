@@ -97,8 +97,9 @@
     title: "Operators",
     lede: "Per operator: CPU time of its calls, and the GPU time of the kernels it launched (self: the operator is the innermost one on the launch's call stack).",
     render: function (root, data) {
-      var o = data.summary.operators;
-      if (L.unavailable(root, o, "Operator breakdown not available")) return;
+      var section = data.summary.operators;
+      if (L.unavailable(root, section, "Operator breakdown not available")) return;
+      var o = section; // the available section, also inside the handlers below
       var notes = [FLOPS_SOURCE[o.flopsSource] || ""];
       if (o.withoutOperatorNs > 0)
         notes.push(fmt.ns(o.withoutOperatorNs) + " of kernel time (" + fmt.pct(o.kernelTotalNs > 0 ? (100 * o.withoutOperatorNs) / o.kernelTotalNs : NaN) + ") was launched outside any operator.");

@@ -1,3 +1,4 @@
+// @ts-check
 /*
  * View "overlap" (Summary.overlap + Summary.collectives): per rank, how much
  * communication hides behind compute (stacked bars: overlapped / exposed), and
@@ -10,10 +11,12 @@
   var fmt = L.fmt;
   var OVERLAPPED = "#f3a6a7"; // communication colour, lighter: hidden behind compute
 
+  /** @param {{ rank?: number | null, device: number | string }} r */
   function who(r) {
     return (r.rank === null || r.rank === undefined ? "" : "rank " + r.rank + " · ") + "GPU " + r.device;
   }
 
+  /** @param {HTMLElement} container @param {Available<Summary["overlap"]>["rows"]} rows */
   function chart(container, rows) {
     L.responsive(container, function (width) {
       container.textContent = "";
@@ -42,7 +45,15 @@
       g.append("g")
         .attr("class", "grid")
         .attr("transform", "translate(0," + h + ")")
-        .call(d3.axisBottom(x).ticks(6).tickSize(-h).tickFormat(""));
+        .call(
+          d3
+            .axisBottom(x)
+            .ticks(6)
+            .tickSize(-h)
+            .tickFormat(function () {
+              return "";
+            }),
+        );
       g.append("g")
         .attr("class", "axis")
         .attr("transform", "translate(0," + h + ")")
@@ -60,12 +71,13 @@
           { v: r.exposedCommunicationNs, color: L.CATEGORY_COLORS.communication, label: "exposed" },
         ];
         var acc = 0;
+        var top = y(who(r)) || 0;
         parts.forEach(function (p) {
           var v = p.v / 1e6;
           g.append("rect")
             .attr("class", "mark")
             .attr("x", x(acc))
-            .attr("y", y(who(r)))
+            .attr("y", top)
             .attr("width", Math.max(v > 0 ? 1 : 0, x(acc + v) - x(acc)))
             .attr("height", y.bandwidth())
             .attr("fill", p.color)
@@ -82,7 +94,7 @@
         g.append("text")
           .attr("class", "bar-label")
           .attr("x", x(acc) + 6)
-          .attr("y", y(who(r)) + y.bandwidth() / 2)
+          .attr("y", top + y.bandwidth() / 2)
           .attr("dy", "0.35em")
           .text(fmt.pct(r.overlapPct) + " overlapped");
       });

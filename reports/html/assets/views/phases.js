@@ -1,3 +1,4 @@
+// @ts-check
 /*
  * View "phases" (Summary.phases): kernel time of forward / backward / optimizer /
  * other per step (stacked bars), and per phase the GPU span and the time inside
@@ -10,8 +11,10 @@
   var fmt = L.fmt;
   var STACKED = ["forward", "backward", "optimizer", "other"]; // recompute is part of backward
 
+  /** @param {HTMLElement} container @param {Available<Summary["phases"]>} p */
   function chart(container, p) {
     var rows = p.steps.map(function (st) {
+      /** @type {Record<string, (typeof st.phases)[number]>} */
       var by = {};
       st.phases.forEach(function (f) {
         by[f.phase] = f;
@@ -34,13 +37,13 @@
         ])
         .nice()
         .range([0, w]);
-      var y = d3
-        .scaleBand()
-        .domain(
-          rows.map(function (r) {
-            return r.step;
-          }),
-        )
+      /** @type {import("d3").ScaleBand<number>} */
+      var y = d3.scaleBand();
+      y.domain(
+        rows.map(function (r) {
+          return r.step;
+        }),
+      )
         .range([0, h])
         .padding(0.25);
       var svg = d3
@@ -54,7 +57,15 @@
       g.append("g")
         .attr("class", "grid")
         .attr("transform", "translate(0," + h + ")")
-        .call(d3.axisBottom(x).ticks(6).tickSize(-h).tickFormat(""));
+        .call(
+          d3
+            .axisBottom(x)
+            .ticks(6)
+            .tickSize(-h)
+            .tickFormat(function () {
+              return "";
+            }),
+        );
       g.append("g")
         .attr("class", "axis")
         .attr("transform", "translate(0," + h + ")")
@@ -78,26 +89,29 @@
         .text("summed kernel time (ms)");
       rows.forEach(function (r) {
         var acc = 0;
+        var top = y(r.step) || 0;
         STACKED.forEach(function (ph) {
           var f = r.by[ph];
           if (!f || f.kernelNs <= 0) return;
           var v = f.kernelNs / 1e6;
+          // built here, where f is known to be set (the checker does not carry that into the handler)
+          /** @type {[string, string][]} */
+          var tipRows = [
+            ["kernel time", fmt.ns(f.kernelNs) + " (" + fmt.pct(f.pctOfKernelTime) + ")"],
+            ["activities", fmt.count(f.count)],
+            ["GPU span", fmt.ns(f.gpuSpanNs)],
+            ["not covered by its kernels", fmt.ns(f.uncoveredNs)],
+          ];
+          if (ph === "backward" && r.by.recompute && r.by.recompute.kernelNs > 0) tipRows.push(["of which recomputation", fmt.ns(r.by.recompute.kernelNs)]);
           g.append("rect")
             .attr("class", "mark")
             .attr("x", x(acc))
-            .attr("y", y(r.step))
+            .attr("y", top)
             .attr("width", Math.max(1, x(acc + v) - x(acc)))
             .attr("height", y.bandwidth())
             .attr("fill", L.PHASE_COLORS[ph])
             .on("mousemove", function (event) {
-              var rows = [
-                ["kernel time", fmt.ns(f.kernelNs) + " (" + fmt.pct(f.pctOfKernelTime) + ")"],
-                ["activities", fmt.count(f.count)],
-                ["GPU span", fmt.ns(f.gpuSpanNs)],
-                ["not covered by its kernels", fmt.ns(f.uncoveredNs)],
-              ];
-              if (ph === "backward" && r.by.recompute && r.by.recompute.kernelNs > 0) rows.push(["of which recomputation", fmt.ns(r.by.recompute.kernelNs)]);
-              L.showTooltip(event, L.PHASE_LABELS[ph] + " · step #" + r.step, rows);
+              L.showTooltip(event, L.PHASE_LABELS[ph] + " · step #" + r.step, tipRows);
             })
             .on("mouseleave", L.hideTooltip);
           acc += v;
@@ -105,7 +119,7 @@
         g.append("text")
           .attr("class", "bar-label")
           .attr("x", x(acc) + 6)
-          .attr("y", y(r.step) + y.bandwidth() / 2)
+          .attr("y", top + y.bandwidth() / 2)
           .attr("dy", "0.35em")
           .text(fmt.ms(r.total) + " ms");
       });
@@ -117,8 +131,9 @@
     title: "Phases",
     lede: "Each GPU activity of a step belongs to one phase: forward, backward (recomputation included, shown as its own line), optimizer, or other. The GPU span of a phase runs from its first kernel's start to its last kernel's end; 'not covered' is the part of that span with none of its kernels running.",
     render: function (root, data) {
-      var p = data.summary.phases;
-      if (L.unavailable(root, p, "Phases not available")) return;
+      var section = data.summary.phases;
+      if (L.unavailable(root, section, "Phases not available")) return;
+      var p = section; // the available section, also inside the handlers below
       root.appendChild(
         L.legend(
           STACKED.map(function (ph) {

@@ -1,3 +1,4 @@
+// @ts-check
 /*
  * View "steps" (Summary.steps + Summary.temporal): per step and per GPU, the
  * step time stacked as compute / exposed communication / exposed memory / idle
@@ -53,6 +54,10 @@
         .domain(keys)
         .range([0, x.bandwidth()])
         .padding(keys.length > 1 ? 0.12 : 0);
+      /** The left edge of a step's bar for one GPU: its step group, then its place in the group. */
+      var barLeft = function (b) {
+        return (x(b.step.step) || 0) + (inner(b.key) || 0);
+      };
       var y = d3
         .scaleLinear()
         .domain([0, maxNs / 1e6])
@@ -60,7 +65,17 @@
         .range([h, 0]);
       var svg = d3.select(container).append("svg").attr("width", width).attr("height", height).attr("role", "img").attr("aria-label", "Step time breakdown per step and GPU");
       var g = svg.append("g").attr("transform", "translate(" + margin.left + "," + margin.top + ")");
-      g.append("g").attr("class", "grid").call(d3.axisLeft(y).ticks(6).tickSize(-maxBand).tickFormat(""));
+      g.append("g")
+        .attr("class", "grid")
+        .call(
+          d3
+            .axisLeft(y)
+            .ticks(6)
+            .tickSize(-maxBand)
+            .tickFormat(function () {
+              return "";
+            }),
+        );
       g.append("g").attr("class", "axis").call(d3.axisLeft(y).ticks(6));
       g.append("g")
         .attr("class", "axis")
@@ -89,7 +104,7 @@
           if (inner.bandwidth() < 26) return;
           g.append("text")
             .attr("class", "bar-label")
-            .attr("x", x(b.step.step) + inner(b.key) + inner.bandwidth() / 2)
+            .attr("x", barLeft(b) + inner.bandwidth() / 2)
             .attr("y", h + 50)
             .attr("text-anchor", "middle")
             .text(b.key.replace("rank ", "r").replace(" · GPU ", "/"));
@@ -104,7 +119,7 @@
           node
             .append("rect")
             .attr("class", "mark")
-            .attr("x", x(b.step.step) + inner(b.key))
+            .attr("x", barLeft(b))
             .attr("width", Math.max(1, inner.bandwidth()))
             .attr("y", y(acc + v))
             .attr("height", Math.max(0, y(acc) - y(acc + v)))

@@ -1,3 +1,4 @@
+// @ts-check
 /*
  * View "timeline" (ReportData.timeline, from src/analysis/timeline.ts): one
  * lane per rank / GPU / stream over the analysis window, busy segments coloured
@@ -96,6 +97,7 @@
       rankSteps[String(r.rank)] = r.steps;
     });
     var transform = d3.zoomIdentity;
+    /** @type {import("d3").ZoomBehavior<SVGRectElement, unknown> | null} */
     var zoomBehaviour = null;
     var overlaySel = null;
 
@@ -116,7 +118,9 @@
       canvas.style.left = LABEL_W + "px";
       canvas.style.top = AXIS_H + "px";
       container.appendChild(canvas);
-      var ctx = canvas.getContext("2d");
+      var context = canvas.getContext("2d");
+      if (!context) return; // no 2D canvas: the lanes cannot be drawn
+      var ctx = context;
 
       var svg = d3.select(container).append("svg").attr("width", width).attr("height", height).attr("role", "img").attr("aria-label", "GPU timeline: busy segments per stream");
       svg
@@ -148,8 +152,9 @@
       function render() {
         var x = transform.rescaleX(x0);
         axisG.call(d3.axisTop(x).ticks(Math.max(2, Math.floor(plotW / 90))));
-        var d0 = x.domain()[0] * 1e6;
-        var d1 = x.domain()[1] * 1e6;
+        // the range is [0, plotW], so its ends are the visible window (in ms)
+        var d0 = x.invert(0) * 1e6;
+        var d1 = x.invert(plotW) * 1e6;
         var k = plotW / (d1 - d0); // px per ns
         ctx.setTransform(dpr, 0, 0, dpr, 0, 0);
         ctx.clearRect(0, 0, plotW, streams.length * (LANE_H + LANE_GAP));
@@ -224,8 +229,9 @@
         .attr("height", streams.length * (LANE_H + LANE_GAP))
         .attr("fill", "transparent")
         .attr("cursor", "grab");
-      zoomBehaviour = d3
-        .zoom()
+      /** @type {import("d3").ZoomBehavior<SVGRectElement, unknown>} */
+      var zoom = d3.zoom();
+      zoomBehaviour = zoom
         .scaleExtent([1, Math.max(2, spanNs / 1000)]) // down to ~1 µs across the view
         .extent([
           [0, 0],
@@ -243,7 +249,7 @@
         .call(zoomBehaviour)
         .on("dblclick.zoom", null)
         .on("dblclick", function () {
-          overlaySel.call(zoomBehaviour.transform, d3.zoomIdentity);
+          overlaySel.call(zoom.transform, d3.zoomIdentity);
         });
       overlaySel.call(zoomBehaviour.transform, transform);
       overlaySel
@@ -345,6 +351,7 @@
         root.appendChild(el("p", { class: "unavailable", text: "Not available: no GPU activity inside the window." }));
         return;
       }
+      /** @type {Record<number, boolean>} category index -> drawn on some lane */
       var used = {};
       tl.streams.forEach(function (st) {
         st.category.forEach(function (c) {
@@ -354,10 +361,12 @@
       root.appendChild(
         L.legend(
           tl.categories
-            .map(function (c, i) {
-              return used[i] ? { label: L.categoryLabel(c), color: L.categoryColor(c) } : null;
+            .filter(function (_, i) {
+              return used[i];
             })
-            .filter(Boolean),
+            .map(function (c) {
+              return { label: L.categoryLabel(c), color: L.categoryColor(c) };
+            }),
         ),
       );
       var merged = tl.streams.filter(function (st) {
