@@ -14,6 +14,7 @@ import { formatBytes, formatCount, formatMs, formatNs, formatPct, shortKernelNam
 import { isOthers, shownAndOthers } from "./top-rows.js";
 import { inertForPullRequest } from "./markdown-safe.js";
 import { medianPathStep, pathStepHeader, pathStepRow, whatIfHeader, whatIfRows } from "./critical-path-text.js";
+import { headlineFigures } from "./headline-figures.js";
 
 export const MARKDOWN_LIMIT = 65_000;
 
@@ -183,13 +184,9 @@ function headline(s: Summary): string[] {
     else cells.push(["GPU span (no steps)", formatNs(st.windowNs)]);
   }
   if (s.temporal.available) {
-    const devs = s.temporal.devices;
-    const win = devs.reduce((a, d) => a + d.total.windowNs, 0);
-    const pct = (key: "busyNs" | "idleNs" | "exposedCommunicationNs") => (win > 0 ? (100 * devs.reduce((a, d) => a + d.total[key], 0)) / win : NaN);
-    const comm = devs.reduce((a, d) => a + d.total.communicationNs, 0);
-    cells.push(["GPU busy", formatPct(pct("busyNs"))]);
-    cells.push(["GPU idle", formatPct(pct("idleNs"))]);
-    cells.push(["Exposed comm.", comm > 0 ? formatPct(pct("exposedCommunicationNs")) : "none"]);
+    // the catalogue's figures (over every GPU of the run), as check, diff, compare and batch
+    const comm = s.temporal.devices.some((d) => d.total.communicationNs > 0);
+    for (const f of headlineFigures(s, ["gpu_busy_pct", "gpu_idle_pct", "exposed_comm_pct"])) cells.push([capitalised(f.label), f.id === "exposed_comm_pct" && !comm ? "none" : f.text]);
   }
   if (s.kernels.available && s.kernels.byCategory[0]) {
     const c = s.kernels.byCategory[0];
@@ -521,7 +518,7 @@ function launchLines(s: Summary, _b: Budget): string[] {
     "### Launch overhead",
     "",
     `${formatCount(l.withLaunchRecord)} kernel launches; launch latency median ${formatNs(l.latency.p50Ns)} (p90 ${formatNs(l.latency.p90Ns)}), CPU cost per launch median ${formatNs(l.cpuCost.p50Ns)}; ` +
-      `${formatPct(l.tiny.pct)} of kernels are shorter than ${formatNs(l.tinyKernelNs)}; ${cpuBound} of ${l.steps.length} steps CPU-bound (host-bound idle > 30% of the step).`,
+      `${formatPct(l.tiny.pct)} of kernels are shorter than ${formatNs(l.tinyKernelNs)}; ${cpuBound} of ${l.steps.length} steps CPU-bound (host-bound idle > ${l.cpuBoundHostBoundPct}% of the step).`,
     "",
   ];
 }
@@ -754,4 +751,8 @@ function criticalPathLines(s: Summary, b: Budget): string[] {
   }
   out.push("");
   return out;
+}
+
+function capitalised(label: string): string {
+  return label.charAt(0).toUpperCase() + label.slice(1);
 }

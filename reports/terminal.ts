@@ -3,6 +3,7 @@ import type { Summary } from "../src/analysis/summary.js";
 import { formatBytes, formatCount, formatMs, formatNs, formatPct, shortKernelName, signedOneDecimal, textTable } from "./format.js";
 import { shownAndOthers } from "./top-rows.js";
 import { medianPathStep, pathStepHeader, pathStepRow, whatIfHeader, whatIfRows } from "./critical-path-text.js";
+import { headlineFigures } from "./headline-figures.js";
 
 export function renderTerminal(s: Summary): string {
   const out: string[] = [];
@@ -417,7 +418,7 @@ function inferenceText(s: Summary): string[] {
       `  decode time: ${[...part("attention", b.attention), ...part("MLP", b.mlp), ...part(b.source === "modules" ? "other modules" : "other kernels", b.otherModules), ...part("outside forward (sampling)", b.outsideForward), ...part("GPU idle", b.gpuIdle)].join(", ")}`,
     );
   }
-  out.push(`  CPU-bound decode steps (GPU idle > ${i.cpuBound.thresholdPct}%): ${i.cpuBound.steps} of ${i.decodeCount}`);
+  out.push(`  CPU-bound decode steps (host-bound idle > ${i.cpuBound.thresholdPct}% of the step): ${i.cpuBound.steps} of ${i.decodeCount}`);
   return out;
 }
 
@@ -455,16 +456,14 @@ function findingsText(s: Summary): string[] {
 function headlineText(s: Summary): string[] {
   const parts: string[] = [];
   if (s.steps.available) parts.push(`step ${formatNs(s.steps.stepTimeMedianNs)} (median of ${s.steps.count})`);
-  if (s.temporal.available && s.temporal.devices.length) {
-    const t = s.temporal.devices[0]!.total;
-    parts.push(`GPU busy ${formatPct(t.busyPct)}`, `idle ${formatPct(t.idlePct)}`);
-    if (t.communicationNs > 0) parts.push(`exposed comm ${formatPct(t.exposedCommunicationPct)}`);
-  }
+  // GPU time shares and throughput: the catalogue's figures (over every GPU of the run), as check, diff, compare and batch
+  const comm = s.temporal.available && s.temporal.devices.some((d) => d.total.communicationNs > 0);
+  for (const f of headlineFigures(s, comm ? ["gpu_busy_pct", "gpu_idle_pct", "exposed_comm_pct"] : ["gpu_busy_pct", "gpu_idle_pct"])) parts.push(`${f.label} ${f.text}`);
   if (s.inference.available) {
     const i = s.inference;
     parts.push(`TTFT ${i.ttftNs === null ? "n/a" : formatNs(i.ttftNs)}`, `TPOT ${i.tpotNs === null ? "n/a" : formatNs(i.tpotNs)}`);
     if (i.tokensPerS.decode !== null) parts.push(`${formatCount(i.tokensPerS.decode)} tokens/s in decode`);
-  } else if (s.throughput.available) parts.push(`${formatCount(s.throughput.ranks[0]!.tokensPerSMedian)} tokens/s per GPU`);
+  } else for (const f of headlineFigures(s, ["tokens_per_s_per_gpu"])) parts.push(`${f.label} ${f.text}`);
   if (s.efficiency.available && s.efficiency.window.mfuPct !== null) parts.push(`MFU ${formatPct(s.efficiency.window.mfuPct)}`);
   if (s.memory.available && s.memory.devices.length) parts.push(`peak memory ${formatBytes(s.memory.devices[0]!.peakAllocatedBytes)}`);
   if (s.kernels.available && s.kernels.byCategory.length) parts.push(`top kernels: ${s.kernels.byCategory[0]!.label} ${formatPct(s.kernels.byCategory[0]!.pctOfKernelTime)}`);

@@ -8,6 +8,7 @@
  *       host-bound.minPctOfWindow: 20
  *   idle:
  *     launchLatencyThresholdUs: 10
+ *     cpuBoundHostBoundPct: 30  a step is CPU-bound above this host-bound share (cpu-bound.ts)
  *   parallelism:
  *     groups:                   process group name or description -> DP, TP, PP, CP or EP
  *       default_pg: TP
@@ -84,11 +85,18 @@ export function configFromObject(raw: unknown, path: string): AnalysisOptions {
   if (raw["idle"] !== undefined) {
     const idle = raw["idle"];
     if (!isObject(idle)) return fail("idle must be a mapping");
-    for (const key of Object.keys(idle)) if (key !== "launchLatencyThresholdUs") fail(`idle: unknown key "${key}" (known: launchLatencyThresholdUs)`);
+    for (const key of Object.keys(idle))
+      if (key !== "launchLatencyThresholdUs" && key !== "cpuBoundHostBoundPct") fail(`idle: unknown key "${key}" (known: launchLatencyThresholdUs, cpuBoundHostBoundPct)`);
     const us = idle["launchLatencyThresholdUs"];
+    const cpuBound = idle["cpuBoundHostBoundPct"];
+    options.idle = {};
     if (us !== undefined) {
       if (typeof us !== "number" || !(us >= 0)) fail("idle.launchLatencyThresholdUs must be a non-negative number");
-      options.idle = { launchLatencyThresholdNs: (us as number) * 1000 };
+      options.idle.launchLatencyThresholdNs = (us as number) * 1000;
+    }
+    if (cpuBound !== undefined) {
+      if (typeof cpuBound !== "number" || !(cpuBound >= 0 && cpuBound <= 100)) fail("idle.cpuBoundHostBoundPct must be a number from 0 to 100");
+      options.idle.cpuBoundHostBoundPct = cpuBound as number;
     }
   }
   if (raw["parallelism"] !== undefined) options.parallelism = parallelismOptions(raw["parallelism"], fail);

@@ -92,7 +92,7 @@ export const SECTIONS: { readonly [K in SectionKey]: SectionSpec<K> } = {
   processGroups: { needs: ["intervals", "categories", "steps"], ranks: "all", compute: (r) => processGroupsSection(r.contexts, r.groups()) },
   collectiveWaits: { needs: ["categories", "steps"], ranks: "all", compute: (r) => collectiveWaitsSection(r.contexts, r.groups()) },
   pipeline: { needs: ["attribution", "intervals", "categories", "steps"], ranks: "all", compute: (r) => pipelineSection(r.contexts, r.groups()) },
-  inference: { needs: ["attribution", "categories", "steps", "intervals"], ranks: "primary", compute: (r) => inferenceSection(r.primary) },
+  inference: { needs: ["attribution", "categories", "steps", "intervals", "idle"], ranks: "primary", compute: (r) => inferenceSection(r.primary) },
   efficiency: { needs: ["attribution", "categories", "steps"], ranks: "primary", compute: (r) => efficiencySection(r.primary) },
   criticalPath: { needs: ["intervals", "categories", "steps"], ranks: "all", compute: (r) => criticalPathSection(r.contexts) },
   diagnostics: { needs: [], ranks: "all", compute: (r) => r.models.flatMap((m) => m.diagnostics.map((d) => ({ ...d, file: m.meta.files[0] ?? "" }))) },

@@ -10,8 +10,8 @@
  *   step_time_median_ms / step_time_max_ms
  *   kernel_time_ms               sum of GPU activity durations per step (kernels.totalNs / steps)
  *   gpu_busy_pct, gpu_compute_pct, gpu_idle_pct, exposed_comm_pct, exposed_memory_pct
- *                                temporal.devices[primary].total.*Pct (% of the window)
- *   gpu_idle_ms, exposed_comm_ms per step: temporal total / steps
+ *                                Σ over every GPU / Σ of their windows (metrics.ts allGpus)
+ *   gpu_idle_ms, exposed_comm_ms per step: the mean GPU's total / steps
  *   comm_overlap_pct             overlap / communication (n/a without communication)
  *   tokens_per_s, tokens_per_s_per_gpu  throughput.globalTokensPerS (÷ GPUs)
  *   (the scalars are the catalogue's, metrics.ts, which defines each one)
@@ -25,7 +25,8 @@
  *   idle.<cause>.<figure>        cause: host-bound synchronization ... (idle.ts); figure: time_ms (per step), pct (of the window)
  *
  * Per step = window total / summary.steps.count. Multi-rank runs: the primary
- * (lowest) rank and its first GPU, as in the tables of summary.json.
+ * (lowest) rank and its first GPU, as in the tables of summary.json, except the
+ * GPU time shares above (every GPU) and the throughput (every rank).
  * A metric the run cannot compute (modules without with_stack, a class that is
  * not in the trace) FAILS its line, so a budget never passes by vacuity. A name
  * cut from a bounded summary.json (past --top, in "(all others)") says so.

@@ -37,6 +37,7 @@ import { VERSION } from "../version.js";
 import type { Summary } from "./summary.js";
 import { median, sampleSd } from "./stats.js";
 import { METRICS, gpuCountOf, gpuModelOf, metricById } from "./metrics.js";
+import { embeddingShape as parseEmbeddingShape } from "./shapes.js";
 
 export const COMPARE_SCHEMA = "llmprof.compare/1";
 
@@ -213,17 +214,10 @@ function runOf(label: string, s: Summary): CompareRun {
       ) as Record<ComparePhase, PhaseCell>)
     : null;
 
-  let gpuIdlePct: number | null = null;
-  let exposedCommunicationPct: number | null = null;
-  if (temporal && temporal.devices.length) {
-    const devices = temporal.devices;
-    const sum = (f: (d: (typeof devices)[number]) => number) => devices.reduce((a, d) => a + f(d), 0);
-    const window = sum((d) => d.total.windowNs);
-    if (window > 0) {
-      gpuIdlePct = (100 * sum((d) => d.total.idleNs)) / window;
-      exposedCommunicationPct = (100 * sum((d) => d.total.exposedCommunicationNs)) / window;
-    }
-  } else why("temporal", s.temporal);
+  // the catalogue's figures: over every GPU of every rank (metrics.ts allGpus)
+  const gpuIdlePct = temporal && temporal.devices.length ? metricById("gpu_idle_pct")!.value(s).value : null;
+  const exposedCommunicationPct = temporal && temporal.devices.length ? metricById("exposed_comm_pct")!.value(s).value : null;
+  if (!temporal || !temporal.devices.length) why("temporal", s.temporal);
 
   const attention = attentionOf(s, n);
   if (!s.modules.available) why("attention", s.modules);
@@ -334,13 +328,7 @@ function embeddingShape(s: Summary): string | null {
   let best: number[] | null = null;
   for (const r of s.operators.byNameAndShapes) {
     if (r.name !== "aten::embedding" || r.forwardCalls === 0 || !r.inputDims) continue;
-    let dims: unknown;
-    try {
-      dims = JSON.parse(r.inputDims);
-    } catch {
-      continue;
-    }
-    const w = Array.isArray(dims) && Array.isArray(dims[0]) ? (dims[0] as unknown[]).filter((x): x is number => typeof x === "number") : [];
+    const w = parseEmbeddingShape(r.inputDims)?.table ?? [];
     if (w.length && (!best || (w[0] ?? 0) > (best[0] ?? 0))) best = w;
   }
   return best ? best.join("×") : null;

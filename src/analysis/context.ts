@@ -13,7 +13,6 @@ import { attribute, type Attribution } from "./attribution.js";
 import { idleBreakdown, type IdleOptions, type IdleResult } from "./idle.js";
 import type { FindingsOptions } from "./findings.js";
 import type { HardwareOptions } from "./hardware.js";
-import type { InferenceOptions } from "./inference.js";
 import { graphLaunchedRows } from "./graph-replays.js";
 import type { ParallelismOptions } from "./process-groups.js";
 
@@ -26,8 +25,6 @@ export interface AnalysisOptions {
   idle?: IdleOptions;
   /** GPU peaks for MFU and the roofline: --peak-tflops, a --peaks file, --gpu-info (nvidia-smi). */
   hardware?: HardwareOptions;
-  /** Decode-loop settings (CPU-bound step threshold). */
-  inference?: InferenceOptions;
   /** Tokens processed per step (overrides the count from the embedding's input shape). */
   tokensPerStep?: number;
   /** Rules to disable and thresholds to change. */

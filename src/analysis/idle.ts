@@ -35,6 +35,8 @@ export interface IdleOptions {
   launchLatencyThresholdNs?: number;
   /** How many of the largest gaps to list. */
   topGaps?: number;
+  /** A step is CPU-bound when host-bound gaps cover more than this percent of it (cpu-bound.ts). */
+  cpuBoundHostBoundPct?: number;
 }
 
 export interface IdleGap {
@@ -99,6 +101,22 @@ const BINS: [string, number, number][] = [
   ["≥ 10 ms", 1e7, Infinity],
 ];
 
+// The summary keeps totals, not every gap; the decode-step CPU-bound verdict needs the
+// host-bound gaps themselves: per device, their starts and ends (in time order, 16 bytes a gap).
+type HostBoundGaps = Map<number, { starts: number[]; ends: number[] }>;
+const HOST_BOUND_GAPS = new WeakMap<AnalysisContext, HostBoundGaps>();
+
+/** Host-bound time of `device` inside [from, to): Σ of the overlaps of its host-bound gaps (ctx.idle must have been computed). */
+export function hostBoundNsWithin(ctx: AnalysisContext, device: number, from: number, to: number): number {
+  if (!ctx.idle) return 0;
+  const g = HOST_BOUND_GAPS.get(ctx)?.get(device);
+  if (!g) return 0;
+  let ns = 0;
+  // gaps are disjoint and sorted: start at the first one ending after `from`
+  for (let i = upperBound(g.ends.length, (k) => g.ends[k]!, from); i < g.starts.length && g.starts[i]! < to; i++) ns += Math.max(0, Math.min(to, g.ends[i]!) - Math.max(from, g.starts[i]!));
+  return ns;
+}
+
 export function idleBreakdown(ctx: AnalysisContext, options: IdleOptions = {}): IdleResult {
   const threshold = options.launchLatencyThresholdNs ?? 10_000;
   const { model, steps, devices } = ctx;
@@ -116,6 +134,7 @@ export function idleBreakdown(ctx: AnalysisContext, options: IdleOptions = {}): 
   const binCount = BINS.map(() => 0);
   const binNs = BINS.map(() => 0);
   const culprits = new Map<string, CulpritTotal>();
+  const hostBound: HostBoundGaps = new Map();
   let idleNs = 0;
   let gapCount = 0;
   const stepRows: IdleResult["steps"] = [];
@@ -169,6 +188,12 @@ export function idleBreakdown(ctx: AnalysisContext, options: IdleOptions = {}): 
           c.totalNs += durationNs;
           culprits.set(key, c);
         }
+        if (cause === "host-bound") {
+          const list = hostBound.get(d.device) ?? { starts: [], ends: [] };
+          list.starts.push(a);
+          list.ends.push(b);
+          hostBound.set(d.device, list);
+        }
         if (largest.wants(durationNs)) {
           largest.add({ device: d.device, step: step.number, startNs: a, endNs: b, durationNs, cause, culprit, nextActivity: next >= 0 ? strings.get(gpu.name[next]!) : null });
         }
@@ -177,6 +202,7 @@ export function idleBreakdown(ctx: AnalysisContext, options: IdleOptions = {}): 
     stepRows.push({ step: step.number, windowNs: (step.endNs - step.startNs) * devices.length, idleNs: stepIdle, byCause });
   }
 
+  HOST_BOUND_GAPS.set(ctx, hostBound);
   const byCause: CauseTotal[] = IDLE_CAUSES.map((cause) => {
     const totalNs = causeNs[cause];
     return { cause, count: causeCount[cause], totalNs, pctOfIdle: idleNs > 0 ? (100 * totalNs) / idleNs : 0, pctOfWindow: windowNs > 0 ? (100 * totalNs) / windowNs : 0 };

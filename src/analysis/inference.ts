@@ -34,7 +34,8 @@
  *                spans: sampling, logits processing, cache updates), and GPU idle
  *                (decode step time − GPU busy time). Without module spans attention
  *                comes from the kernel category and MLP is not known.
- *    CPU-bound step: GPU idle share of the decode step above the threshold (default 50%).
+ *    CPU-bound step: host-bound idle of the device in the decode step above the one
+ *                threshold of cpu-bound.ts (default 30% of the step).
  */
 import { nearestRank, sampleSd } from "./stats.js";
 import { moduleRecipe } from "./module-recipe.js";
@@ -43,16 +44,14 @@ import { CpuKind } from "../model/tables.js";
 import { Phase } from "./attribution.js";
 import { CATEGORIES } from "./categories.js";
 import type { AnalysisContext } from "./context.js";
-import { measureWithin } from "./intervals.js";
+import { measureWithin, type IntervalSet } from "./intervals.js";
 import type { Section } from "./summary.js";
 import { lowerBound, upperBound } from "../model/search.js";
 import { STEP_NAME } from "./steps.js";
 import { servingSummary, type ServingResult } from "./serving.js";
-
-export interface InferenceOptions {
-  /** A decode step is CPU-bound when its GPU idle share exceeds this (percent). */
-  cpuBoundIdlePct?: number;
-}
+import { cpuBoundThresholdPct, isCpuBound } from "./cpu-bound.js";
+import { hostBoundNsWithin } from "./idle.js";
+import { embeddingShape as parseEmbeddingShape } from "./shapes.js";
 
 export interface ForwardCall {
   index: number;
@@ -77,6 +76,9 @@ export interface DecodeStep {
   durationNs: number;
   gpuIdleNs: number;
   gpuIdlePct: number;
+  /** Host-bound idle of the device inside the step (idle.ts causes). */
+  hostBoundNs: number;
+  hostBoundPct: number;
   cpuBound: boolean;
 }
 
@@ -140,8 +142,8 @@ interface Region {
 }
 
 /** The inference figures, or the reason they cannot be computed. */
-export function inferenceAnalysis(ctx: AnalysisContext, options: InferenceOptions = {}): InferenceResult | { reason: string } {
-  const threshold = options.cpuBoundIdlePct ?? 50;
+export function inferenceAnalysis(ctx: AnalysisContext): InferenceResult | { reason: string } {
+  const threshold = cpuBoundThresholdPct(ctx.options.idle);
   const { model, attribution: attr } = ctx;
   const { cpu, strings } = model;
   if (model.gpu.length === 0) return { reason: "the trace has no GPU activity" };
@@ -221,10 +223,7 @@ export function inferenceAnalysis(ctx: AnalysisContext, options: InferenceOption
     const gen = generations[generations.length - 1]!;
     const startNs = endOf(forwards[k - 1]!);
     const endNs = endOf(f);
-    const durationNs = Math.max(0, endNs - startNs);
-    const idle = busy ? durationNs - measureWithin(busy, startNs, endNs) : durationNs;
-    const idlePct = durationNs > 0 ? (100 * idle) / durationNs : 0;
-    decodeSteps.push({ forward: k, startNs, endNs, durationNs, gpuIdleNs: idle, gpuIdlePct: idlePct, cpuBound: idlePct > threshold });
+    decodeSteps.push({ forward: k, ...decodeStepIdle(ctx, device, busy, startNs, endNs, threshold) });
     gen.decodeForwards++;
     gen.endNs = endNs;
   }
@@ -272,14 +271,11 @@ function servingInference(ctx: AnalysisContext, threshold: number): InferenceRes
   const steps = ctx.steps.steps;
   const serving = servingSummary(steps);
   if (!serving) return { reason: "no serving-engine step markers in the window" };
-  const busy = ctx.devices[0]?.busy;
+  const device = ctx.devices[0];
   const decodeSteps: DecodeStep[] = [];
   for (const s of steps) {
     if (s.serving?.kind !== "decode") continue;
-    const durationNs = s.endNs - s.startNs;
-    const idle = busy ? durationNs - measureWithin(busy, s.startNs, s.endNs) : durationNs;
-    const idlePct = durationNs > 0 ? (100 * idle) / durationNs : 0;
-    decodeSteps.push({ forward: s.number, startNs: s.startNs, endNs: s.endNs, durationNs, gpuIdleNs: idle, gpuIdlePct: idlePct, cpuBound: idlePct > threshold });
+    decodeSteps.push({ forward: s.number, ...decodeStepIdle(ctx, device?.device ?? -1, device?.busy, s.startNs, s.endNs, threshold) });
   }
   const row = (k: string) => serving.kinds.find((x) => x.kind === k);
   const decodeNs = decodeSteps.reduce((a, s) => a + s.durationNs, 0);
@@ -394,15 +390,8 @@ function embeddingShape(ctx: AnalysisContext, thread: number, start: number, end
   for (; i < cpu.length && cpu.start[i]! < end; i++) {
     if (cpu.thread[i] !== thread || cpu.kind[i] !== CpuKind.Op || cpu.inputDims[i]! < 0) continue;
     if (strings.get(cpu.name[i]!) !== "aten::embedding") continue;
-    try {
-      const dims = JSON.parse(strings.get(cpu.inputDims[i]!)) as unknown;
-      const ids = Array.isArray(dims) ? (dims[1] as unknown) : null;
-      if (Array.isArray(ids) && ids.length === 2 && ids.every((x) => typeof x === "number")) return { batch: ids[0] as number, tokens: ids[1] as number };
-      if (Array.isArray(ids) && ids.length === 1 && typeof ids[0] === "number") return { batch: 1, tokens: ids[0] };
-    } catch {
-      // unparsable dims: no shape
-    }
-    return null;
+    const shape = parseEmbeddingShape(strings.get(cpu.inputDims[i]!));
+    return shape ? { batch: shape.batch, tokens: shape.tokens } : null;
   }
   return null;
 }
@@ -521,8 +510,26 @@ function decodeBreakdown(ctx: AnalysisContext, steps: readonly DecodeStep[], dec
 }
 
 /** The summary.json `inference` section of one rank. */
+/** Idle and host-bound idle of the device in one decode step, and its CPU-bound verdict (cpu-bound.ts). */
+function decodeStepIdle(ctx: AnalysisContext, device: number, busy: IntervalSet | undefined, startNs: number, endNs: number, threshold: number): Omit<DecodeStep, "forward"> {
+  const durationNs = Math.max(0, endNs - startNs);
+  const idle = busy ? durationNs - measureWithin(busy, startNs, endNs) : durationNs;
+  const hostBound = hostBoundNsWithin(ctx, device, startNs, endNs);
+  const hostBoundPct = durationNs > 0 ? (100 * hostBound) / durationNs : 0;
+  return {
+    startNs,
+    endNs,
+    durationNs,
+    gpuIdleNs: idle,
+    gpuIdlePct: durationNs > 0 ? (100 * idle) / durationNs : 0,
+    hostBoundNs: hostBound,
+    hostBoundPct,
+    cpuBound: isCpuBound(hostBoundPct, threshold),
+  };
+}
+
 export function inferenceSection(ctx: AnalysisContext): Section<InferenceResult & { rank: number | null }> {
-  const r = inferenceAnalysis(ctx, ctx.options.inference);
+  const r = inferenceAnalysis(ctx);
   if ("reason" in r) return { available: false, reason: r.reason };
   return { available: true, rank: ctx.model.meta.rank, ...r };
 }

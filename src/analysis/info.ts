@@ -5,6 +5,7 @@ import { findSteps } from "./steps.js";
 import { COMMUNICATION } from "./categories.js";
 import { createContext, type AnalysisOptions } from "./context.js";
 import { withoutMachinePath } from "./privacy.js";
+import type { TraceSection } from "./summary.js";
 
 export interface Capability {
   analysis: string;
@@ -12,15 +13,9 @@ export interface Capability {
   reason: string;
 }
 
-export interface TraceInfo {
+/** The trace facts `info` shares with summary.json's trace section (format, versions, sensitive content …), for one file. */
+export interface TraceInfo extends Pick<TraceSection, "format" | "partial" | "sensitiveContent" | "traceName" | "versions" | "options"> {
   file: string;
-  format: string;
-  partial: boolean;
-  /** Kinds of sensitive data the file holds (never copied into outputs). */
-  sensitiveContent: string[];
-  traceName: string | null;
-  versions: Record<string, string>;
-  options: Record<string, boolean>;
   devices: { id: number; name: string }[];
   rank: number | null;
   worldSize: number | null;

@@ -7,8 +7,7 @@
  *   tiny             kernels shorter than `tinyKernelNs` (default 10 µs)
  * Kernels replayed from a CUDA/HIP graph are left out of all of these (one
  * launch call runs the whole graph) and reported apart in `graphReplays`.
- * Per step: launches, and a verdict "cpu-bound" when host-bound gaps (idle.ts)
- * cover more than 30% of the step window, else "gpu-bound".
+ * Per step: launches, and a verdict "cpu-bound" (cpu-bound.ts) or "gpu-bound".
  */
 import { GpuKind } from "../model/tables.js";
 import type { AnalysisContext } from "./context.js";
@@ -16,6 +15,7 @@ import type { IdleResult } from "./idle.js";
 import { distribution, type Distribution } from "./stats.js";
 import { upperBound } from "../model/search.js";
 import { graphReplays, type GraphReplays } from "./graph-replays.js";
+import { cpuBoundThresholdPct, isCpuBound } from "./cpu-bound.js";
 
 export interface LaunchResult {
   kernels: number;
@@ -27,6 +27,8 @@ export interface LaunchResult {
   tiny: { count: number; pct: number; totalNs: number };
   /** Graph replays: their kernels are not in the figures above. */
   graphReplays: GraphReplays;
+  /** A step is cpu-bound above this host-bound share (percent; cpu-bound.ts). */
+  cpuBoundHostBoundPct: number;
   steps: { step: number; launches: number; windowNs: number; hostBoundNs: number; hostBoundPct: number; verdict: "cpu-bound" | "gpu-bound" }[];
 }
 
@@ -74,6 +76,7 @@ export function launchOverhead(ctx: AnalysisContext, idle: IdleResult | null, ti
     if (s && t < s.cpuEndNs) launchesPerStep.set(s.number, (launchesPerStep.get(s.number) ?? 0) + 1);
   }
   const withLaunch = latency.length;
+  const cpuBoundPct = cpuBoundThresholdPct(ctx.options.idle);
   return {
     kernels,
     withLaunchRecord: withLaunch,
@@ -83,12 +86,13 @@ export function launchOverhead(ctx: AnalysisContext, idle: IdleResult | null, ti
     tinyKernelNs,
     tiny: { count: tiny, pct: kernels > 0 ? (100 * tiny) / kernels : 0, totalNs: tinyNs },
     graphReplays: graphReplays(ctx, ctx.graphRows),
+    cpuBoundHostBoundPct: cpuBoundPct,
     steps: steps.steps.map((s) => {
       const row = idle?.steps.find((x) => x.step === s.number);
       const windowNs = row?.windowNs ?? s.endNs - s.startNs;
       const hostBoundNs = row?.byCause["host-bound"] ?? 0;
       const hostBoundPct = windowNs > 0 ? (100 * hostBoundNs) / windowNs : 0;
-      return { step: s.number, launches: launchesPerStep.get(s.number) ?? 0, windowNs, hostBoundNs, hostBoundPct, verdict: hostBoundPct > 30 ? "cpu-bound" : "gpu-bound" };
+      return { step: s.number, launches: launchesPerStep.get(s.number) ?? 0, windowNs, hostBoundNs, hostBoundPct, verdict: isCpuBound(hostBoundPct, cpuBoundPct) ? "cpu-bound" : "gpu-bound" };
     }),
   };
 }

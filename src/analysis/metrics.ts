@@ -7,8 +7,8 @@
  * defines each one in words.
  *
  * Conventions: "per step" = window total / steps.count; multi-rank summaries are
- * read on the primary (lowest) rank and its first GPU, except the run-level facts
- * (GPU count, throughput), which cover every rank.
+ * read on the primary (lowest) rank, except the run-level facts (GPU count,
+ * throughput) and the GPU time breakdown, which cover every GPU of every rank.
  */
 import type { Summary, TemporalSection } from "./summary.js";
 
@@ -88,9 +88,48 @@ export function gpuModelOf(s: Summary): string | null {
 }
 
 type TemporalTotal = DeviceTemporalRow["total"];
+type TemporalNs = Pick<TemporalTotal, "windowNs" | "busyNs" | "computeNs" | "communicationNs" | "memoryNs" | "overlapNs" | "exposedCommunicationNs" | "exposedMemoryNs" | "idleNs">;
+const NS_FIELDS = ["windowNs", "busyNs", "computeNs", "communicationNs", "memoryNs", "overlapNs", "exposedCommunicationNs", "exposedMemoryNs", "idleNs"] as const;
 
-/** A figure of the primary GPU's temporal breakdown: a % of the window, or ms per step. */
-function temporal(id: string, label: string, definition: string, read: (t: TemporalTotal) => number | null, unit: "pct" | "ms", diffRow?: DiffLocation, better: "lower" | "higher" = "lower"): Metric {
+/**
+ * The temporal figures of every GPU of every rank together: a % = Σ over GPUs / Σ of
+ * their windows (GPU-time share, so a 1-GPU and an 8-GPU run compare), a time = Σ over
+ * GPUs / GPUs (the mean GPU). One GPU: that GPU's figures.
+ */
+export function allGpus(rows: readonly TemporalNs[]): TemporalTotal | null {
+  if (rows.length === 0) return null;
+  const sum = Object.fromEntries(NS_FIELDS.map((f) => [f, rows.reduce((a, r) => a + r[f], 0)])) as TemporalNs;
+  const pct = (ns: number) => (sum.windowNs > 0 ? (100 * ns) / sum.windowNs : 0);
+  const mean = Object.fromEntries(NS_FIELDS.map((f) => [f, sum[f] / rows.length])) as TemporalNs;
+  return {
+    ...mean,
+    busyPct: pct(sum.busyNs),
+    computePct: pct(sum.computeNs),
+    exposedCommunicationPct: pct(sum.exposedCommunicationNs),
+    exposedMemoryPct: pct(sum.exposedMemoryNs),
+    idlePct: pct(sum.idleNs),
+    overlapPct: sum.communicationNs > 0 ? (100 * sum.overlapNs) / sum.communicationNs : null,
+  };
+}
+
+/** Per step number, the figures of every GPU that has that step (allGpus). */
+function allGpusPerStep(devices: readonly DeviceTemporalRow[]): TemporalTotal[] {
+  const byStep = new Map<number, TemporalNs[]>();
+  for (const d of devices) for (const st of d.steps) byStep.set(st.step, [...(byStep.get(st.step) ?? []), st]);
+  return [...byStep.keys()].sort((a, b) => a - b).map((k) => allGpus(byStep.get(k)!)!);
+}
+
+/** A figure of the temporal breakdown over all GPUs (allGpus): a % of the window, or ms per step of the mean GPU. */
+function temporal(
+  id: string,
+  label: string,
+  definition: string,
+  read: (t: TemporalTotal) => number | null,
+  unit: "pct" | "ms",
+  diffRow?: DiffLocation,
+  better: "lower" | "higher" = "lower",
+  batchColumn: string | null = unit === "pct" ? id : null,
+): Metric {
   return {
     id,
     label,
@@ -99,26 +138,26 @@ function temporal(id: string, label: string, definition: string, read: (t: Tempo
     definition,
     value: (s) => {
       if (!s.temporal.available) return none(`GPU time not available: ${s.temporal.reason}`);
-      const d = primaryDevice(s);
-      if (!d) return none("no GPU in this run");
-      const v = read(d.total);
+      const t = allGpus(s.temporal.devices.map((d) => d.total));
+      if (!t) return none("no GPU in this run");
+      const v = read(t);
       if (v === null) return none("no communication in this run, so no overlap to measure");
       if (unit === "pct") return { value: v };
       const n = stepCount(s);
       return n === null ? noSteps(s) : { value: v / MS / n };
     },
     perStep: (s) => {
-      const d = primaryDevice(s);
-      if (!d) return null;
+      if (!s.temporal.available || s.temporal.devices.length === 0) return null;
       const out: number[] = [];
-      for (const st of d.steps) {
+      for (const st of allGpusPerStep(s.temporal.devices)) {
         const v = read(st);
         if (v !== null) out.push(unit === "pct" ? v : v / MS);
       }
       return out;
     },
     ...(diffRow ? { diffRow } : {}),
-    batchColumn: null,
+    // batch: the percentages are columns (over the file's GPUs); its times per step are sums over GPUs, columns of their own
+    batchColumn,
   };
 }
 
@@ -175,32 +214,31 @@ export const METRICS: readonly Metric[] = [
       return n === null ? noSteps(s) : { value: s.kernels.totalNs / MS / n };
     },
   },
-  temporal("gpu_busy_pct", "GPU busy", "time the primary GPU runs any activity, % of the window", (t) => t.busyPct, "pct", ["temporal", "GPU", "busyPct"], "higher"),
-  temporal("gpu_compute_pct", "GPU compute", "time the primary GPU runs compute kernels, % of the window", (t) => t.computePct, "pct", undefined, "higher"),
-  temporal("gpu_idle_pct", "GPU idle", "time the primary GPU runs nothing, % of the window", (t) => t.idlePct, "pct", ["temporal", "GPU", "idlePct"]),
-  temporal("gpu_idle_ms", "GPU idle per step", "time the primary GPU runs nothing, per step", (t) => t.idleNs, "ms", ["temporal", "GPU", "idleNs"]),
-  temporal("exposed_comm_pct", "exposed communication", "communication on the primary GPU with no compute beside it, % of the window", (t) => t.exposedCommunicationPct, "pct", [
-    "temporal",
-    "GPU",
-    "exposedCommunicationPct",
-  ]),
-  temporal("exposed_comm_ms", "exposed communication per step", "communication on the primary GPU with no compute beside it, per step", (t) => t.exposedCommunicationNs, "ms", [
-    "temporal",
-    "GPU",
-    "exposedCommunicationNs",
-  ]),
-  temporal("exposed_memory_pct", "exposed memory copies", "memory copies and sets on the primary GPU with no compute beside them, % of the window", (t) => t.exposedMemoryPct, "pct"),
+  // over every GPU of every rank (allGpus); diff's "GPU time breakdown" section keeps the primary GPU's figures
+  temporal("gpu_busy_pct", "GPU busy", "time the GPUs run any activity, % of the window (Σ over all GPUs / Σ of their windows)", (t) => t.busyPct, "pct", undefined, "higher"),
+  temporal("gpu_compute_pct", "GPU compute", "time the GPUs run compute kernels, % of the window (Σ over all GPUs / Σ of their windows)", (t) => t.computePct, "pct", undefined, "higher"),
+  temporal("gpu_idle_pct", "GPU idle", "time the GPUs run nothing, % of the window (Σ over all GPUs / Σ of their windows)", (t) => t.idlePct, "pct"),
+  temporal("gpu_idle_ms", "GPU idle per step", "time a GPU runs nothing, per step (mean over all GPUs)", (t) => t.idleNs, "ms"),
+  temporal("exposed_comm_pct", "exposed communication", "communication with no compute beside it, % of the window (Σ over all GPUs / Σ of their windows)", (t) => t.exposedCommunicationPct, "pct"),
+  temporal("exposed_comm_ms", "exposed communication per step", "communication with no compute beside it, per step (mean over all GPUs)", (t) => t.exposedCommunicationNs, "ms"),
+  temporal(
+    "exposed_memory_pct",
+    "exposed memory copies",
+    "memory copies and sets with no compute beside them, % of the window (Σ over all GPUs / Σ of their windows)",
+    (t) => t.exposedMemoryPct,
+    "pct",
+  ),
   temporal(
     "comm_overlap_pct",
     "communication overlap",
-    "communication that runs beside compute, % of communication (n/a without communication)",
+    "communication that runs beside compute, % of communication over all GPUs (n/a without communication)",
     (t) => t.overlapPct,
     "pct",
-    ["overlap", "communication", "overlapPct"],
+    undefined,
     "higher",
+    "overlap_pct",
   ),
-  // batch has its own tokens_per_s column: the rank's median over steps (README, batch tables)
-  { ...throughput("tokens_per_s", "tokens/s", "Σ over ranks of tokens per step / median step time (throughput.globalTokensPerS)", false, "tokensPerS"), batchColumn: null },
+  throughput("tokens_per_s", "tokens/s", "Σ over ranks of tokens per step / median step time (throughput.globalTokensPerS)", false, "tokensPerS"),
   throughput("tokens_per_s_per_gpu", "tokens/s per GPU", "tokens/s (all ranks) / GPUs with activity (all ranks)", true, "tokensPerSPerGpu"),
 ];
 

@@ -10,3 +10,23 @@ export function parseDims(text: string): number[][] | null {
     return null;
   }
 }
+
+/** An aten::embedding call's shapes: the table's dims (vocabulary × hidden) and the token ids' batch and tokens per sequence. */
+export interface EmbeddingShape {
+  /** Dims of the weight (first input); [] when not recorded as a tensor. */
+  table: number[];
+  /** First dim of the ids (second input), 1 for 1-D ids. */
+  batch: number;
+  /** Product of the other dims of the ids (its only dim for 1-D ids). */
+  tokens: number;
+}
+
+/** The one reading of an aten::embedding `Input Dims` text (throughput, inference, compare); null without token ids. */
+export function embeddingShape(inputDims: string): EmbeddingShape | null {
+  const dims = parseDims(inputDims);
+  const table = dims?.[0];
+  const ids = dims?.[1];
+  if (!table || !ids || ids.length < 1) return null;
+  if (ids.length === 1) return { table, batch: 1, tokens: ids[0]! };
+  return { table, batch: ids[0]!, tokens: ids.slice(1).reduce((a, b) => a * b, 1) };
+}

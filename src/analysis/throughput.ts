@@ -12,7 +12,7 @@ import { CpuKind } from "../model/tables.js";
 import { Phase } from "./attribution.js";
 import type { AnalysisContext } from "./context.js";
 import { median } from "./stats.js";
-import { parseDims } from "./shapes.js";
+import { embeddingShape } from "./shapes.js";
 
 export interface ThroughputStep {
   step: number;
@@ -42,13 +42,9 @@ export function throughputOf(ctx: AnalysisContext, tokensPerStepOverride?: numbe
   for (let i = 0; i < cpu.length && embeddingName >= 0; i++) {
     if (cpu.kind[i] !== CpuKind.Op || cpu.name[i] !== embeddingName) continue;
     if (attribution.phaseOfSlice[i] !== Phase.Forward) continue;
-    const dims = parseDims(strings.get(cpu.inputDims[i]!));
-    const weight = dims?.[0];
-    const ids = dims?.[1];
-    if (!weight || !ids || ids.length < 1) continue;
-    const batch = ids.length >= 2 ? ids[0]! : 1;
-    const seq = ids.length >= 2 ? ids.slice(1).reduce((a, b) => a * b, 1) : ids[0]!;
-    calls.push({ time: cpu.start[i]!, batch, seq, vocab: weight[0] ?? 0 });
+    const shape = embeddingShape(strings.get(cpu.inputDims[i]!));
+    if (!shape) continue;
+    calls.push({ time: cpu.start[i]!, batch: shape.batch, seq: shape.tokens, vocab: shape.table[0] ?? 0 });
   }
   const vocab = Math.max(0, ...calls.map((c) => c.vocab));
   const tokenCalls = calls.filter((c) => c.vocab === vocab);

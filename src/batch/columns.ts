@@ -41,7 +41,19 @@ const c = (name: string, type: ColumnType): Column => ({ name, type });
 /** Columns of the catalogue's figures (metrics.ts) that the fixed list below does not already hold. */
 function catalogueColumns(): Column[] {
   // the catalogue's batch columns must not repeat a fixed one (metrics.ts batchColumn: null for those defined otherwise)
-  const named = new Set(["step_time_median_ms", "step_time_mean_ms", "step_time_max_ms", "kernel_total_ms_per_step"]);
+  const named = new Set([
+    "step_time_median_ms",
+    "step_time_mean_ms",
+    "step_time_max_ms",
+    "kernel_total_ms_per_step",
+    "tokens_per_s",
+    "gpu_busy_pct",
+    "gpu_compute_pct",
+    "gpu_idle_pct",
+    "exposed_comm_pct",
+    "exposed_memory_pct",
+    "overlap_pct",
+  ]);
   return METRICS.map(batchColumnOf)
     .filter((n): n is string => n !== null && !named.has(n))
     .map((n) => c(n, "double"));

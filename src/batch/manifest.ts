@@ -36,7 +36,8 @@ export interface Manifest {
   /** "k-of-n", the value of the parts' hive `shard` column; null unsharded. */
   partition: string | null;
   shard_source: ShardSource | null;
-  options: { jobs: number; reports: boolean; force: boolean };
+  /** `analysis`: the user's analysis options (config, --steps, --tokens-per-step, hardware) as canonical JSON; rows are reused only under the same. */
+  options: { jobs: number; reports: boolean; force: boolean; analysis?: string };
   started_at: string;
   finished_at: string;
   inputs: ManifestInput[];
@@ -120,4 +121,11 @@ export function manifestJson(m: Omit<Manifest, "schema" | "llmprof_version" | "p
   const { shard, ...rest } = m;
   const full: Manifest = { schema: MANIFEST_SCHEMA, llmprof_version: VERSION, shard, partition, ...rest };
   return `${JSON.stringify(full, null, 2)}\n`;
+}
+
+/** JSON with object keys sorted, so that equal options give equal text. */
+export function canonicalJson(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) =>
+    v !== null && typeof v === "object" && !Array.isArray(v) ? Object.fromEntries(Object.entries(v as Record<string, unknown>).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0))) : v,
+  );
 }

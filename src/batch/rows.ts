@@ -95,9 +95,8 @@ export function traceRow(s: Summary, info: TraceFileInfo, extras: RowExtras): Ro
     for (const col of TRACE_COLUMNS) if (/^kernel_\w+_ms_per_step$/.test(col.name) && col.name !== "kernel_total_ms_per_step") row[col.name] = perStep(0);
     for (const k of s.kernels.byCategory) row[`kernel_${k.category}_ms_per_step`] = perStep(k.totalNs);
   }
-  // headline throughput figures, for the index's trends (README: "Columns of traces")
+  // headline figure for the index's trends (README: "Columns of traces"); tokens_per_s comes from the catalogue below
   if (s.efficiency.available) row["mfu_pct"] = s.efficiency.window.mfuPct;
-  if (s.throughput.available) row["tokens_per_s"] = s.throughput.ranks[0]?.tokensPerSMedian ?? null;
   if (s.idle.available) {
     row["idle_ms_per_step"] = perStep(s.idle.idleNs);
     for (const c of s.idle.byCause) row[`idle_${c.cause.replace(/-/g, "_")}_ms_per_step`] = perStep(c.totalNs);
@@ -110,37 +109,12 @@ export function traceRow(s: Summary, info: TraceFileInfo, extras: RowExtras): Ro
   return row;
 }
 
-/** Summed over the rank's devices; percentages of the summed window (one device: that device's figures). */
+/** Communication times summed over the file's GPUs, per step; the GPU percentages are the catalogue's (metrics.ts allGpus), filled below. */
 function temporalColumns(devices: Extract<Summary["temporal"], { available: true }>["devices"], perStep: (ns: number) => number | null): Row {
-  let window = 0,
-    busy = 0,
-    compute = 0,
-    comm = 0,
-    overlap = 0,
-    exposedComm = 0,
-    exposedMemory = 0,
-    idle = 0;
-  for (const d of devices) {
-    const t = d.total;
-    window += t.windowNs;
-    busy += t.busyNs;
-    compute += t.computeNs;
-    comm += t.communicationNs;
-    overlap += t.overlapNs;
-    exposedComm += t.exposedCommunicationNs;
-    exposedMemory += t.exposedMemoryNs;
-    idle += t.idleNs;
-  }
-  const pct = (ns: number) => (window > 0 ? (100 * ns) / window : null);
+  const sum = (f: "communicationNs" | "overlapNs" | "exposedCommunicationNs") => devices.reduce((a, d) => a + d.total[f], 0);
   return {
-    gpu_busy_pct: pct(busy),
-    gpu_compute_pct: pct(compute),
-    gpu_idle_pct: pct(idle),
-    exposed_comm_pct: pct(exposedComm),
-    exposed_memory_pct: pct(exposedMemory),
-    comm_ms_per_step: perStep(comm),
-    overlap_ms_per_step: perStep(overlap),
-    exposed_comm_ms_per_step: perStep(exposedComm),
-    overlap_pct: comm > 0 ? (100 * overlap) / comm : null,
+    comm_ms_per_step: perStep(sum("communicationNs")),
+    overlap_ms_per_step: perStep(sum("overlapNs")),
+    exposed_comm_ms_per_step: perStep(sum("exposedCommunicationNs")),
   };
 }

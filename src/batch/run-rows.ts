@@ -6,6 +6,7 @@
  * (complete = false, ranks_missing), never presented as a smaller job.
  */
 import { analyzeModels } from "../analysis/analyze.js";
+import type { AnalysisOptions } from "../analysis/context.js";
 import { median } from "../analysis/stats.js";
 import { loadTraces } from "../../parsers/registry.js";
 import { rankRanges, type Run } from "../runs/runs.js";
@@ -21,22 +22,22 @@ export interface StragglerFigures {
   matchedCollectives: number;
 }
 
-export async function runRows(runs: readonly Run[], rows: readonly Row[], failedFiles: ReadonlySet<string>): Promise<Row[]> {
+export async function runRows(runs: readonly Run[], rows: readonly Row[], failedFiles: ReadonlySet<string>, analysis: AnalysisOptions = {}): Promise<Row[]> {
   const out: Row[] = [];
   for (const run of runs) {
     const keys = new Set(run.files.map((f) => key(f.entry.root, f.entry.file)));
     const rankRows = rows.filter((r) => keys.has(key(String(r["root"]), String(r["file"]))));
     const failed = run.files.filter((f) => failedFiles.has(key(f.entry.root, f.entry.file))).length;
-    const straggler = rankRows.length > 1 && failed === 0 ? await stragglerOf(run) : null;
+    const straggler = rankRows.length > 1 && failed === 0 ? await stragglerOf(run, analysis) : null;
     out.push(runRow(run, rankRows, failed, straggler));
   }
   return out;
 }
 
-/** The straggler named in most steps, and the median of its delay over those steps. */
-export async function stragglerOf(run: Run): Promise<StragglerFigures | null> {
+/** The straggler named in most steps (under the user's analysis options, as the traces table), and the median of its delay over those steps. */
+export async function stragglerOf(run: Run, analysis: AnalysisOptions = {}): Promise<StragglerFigures | null> {
   try {
-    const summary = analyzeModels(await loadTraces(run.files.map((f) => f.entry.path)));
+    const summary = analyzeModels(await loadTraces(run.files.map((f) => f.entry.path)), analysis);
     if (!summary.ranks.available) return null;
     const named = summary.ranks.stragglers.filter((s) => s.straggler !== null);
     const counts = new Map<number, number[]>();

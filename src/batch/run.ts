@@ -19,7 +19,7 @@ import { reportTarget, type TraceJob } from "./analyse-one.js";
 import { looksLikeTrace, walkInputs, type ListedTrace, type ListingProblem } from "./listing.js";
 import { dateInPath, partName, safeFolderName, seriesOf, shardOf, shardedName, type Shard } from "./naming.js";
 import { listedInputs } from "./inputs-from.js";
-import { isManifestText, manifestInputs, manifestJson, manifestName, readManifest, type InputStatus } from "./manifest.js";
+import { canonicalJson, isManifestText, manifestInputs, manifestJson, manifestName, readManifest, type InputStatus } from "./manifest.js";
 import type { ShardSource } from "./scheduler.js";
 import { runJobs, type PoolMode } from "./pool.js";
 import { groupPrevious, reusableRows } from "./resume.js";
@@ -103,7 +103,10 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   for (const e of candidates) if (await looksLikeTrace(e)) traces.push(e);
 
   const tracesPath = join(outDir, partName("traces", shard, ".parquet"));
-  const previous = !force && existsSync(tracesPath) ? await readParquetTable(tracesPath, "traces", TRACE_COLUMNS) : null;
+  // earlier rows are reused only when they were made with the same analysis options (manifest.json records them)
+  const analysisJson = canonicalJson(options.analysis ?? {});
+  const sameOptions = readManifest(join(outDir, manifestName(shard)))?.options.analysis === analysisJson;
+  const previous = !force && sameOptions && existsSync(tracesPath) ? await readParquetTable(tracesPath, "traces", TRACE_COLUMNS) : null;
   const grouped = groupPrevious(previous ?? []);
 
   const kept: Row[] = [];
@@ -149,7 +152,7 @@ export async function runBatch(options: BatchOptions): Promise<BatchResult> {
   // files that only look like traces by name (a config.json) fail in the errors table but are no run
   const runFiles = await recognisedRunFiles(traces);
   const failedFiles = new Set(errors.map((e) => `${String(e["root"])}\u0000${String(e["file"])}`));
-  const runs = await runRows(groupRuns(runFiles), rows, failedFiles);
+  const runs = await runRows(groupRuns(runFiles), rows, failedFiles, options.analysis ?? {});
   const inputPaths = traces.map((t) => t.path);
   const outputs = writeTables(outDir, shard, { rows, errors, runs }, inputPaths, force);
   outputs.push(
@@ -213,7 +216,7 @@ async function writeManifest(
   const manifest = manifestJson({
     shard,
     shard_source: shard ? (options.shardSource ?? "flag") : null,
-    options: { jobs: run.threads, reports: Boolean(options.reports), force },
+    options: { jobs: run.threads, reports: Boolean(options.reports), force, analysis: canonicalJson(options.analysis ?? {}) },
     started_at: new Date(run.startedMs).toISOString(),
     finished_at: new Date().toISOString(),
     inputs: [...hashed, ...unreadable],

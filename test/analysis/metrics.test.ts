@@ -16,7 +16,7 @@ import { traceRow } from "../../src/batch/rows.js";
 import { loadTraces } from "../../parsers/registry.js";
 import { compareRows } from "../../reports/compare-format.js";
 import { fixture } from "../helpers/paths.js";
-import { isGpu, readRaw } from "../helpers/raw.js";
+import { isGpu, readRaw, referenceRunTemporal } from "../helpers/raw.js";
 import { medianOf, rawStepNs, rawTokensPerStep } from "../compare/reference.js";
 
 const RANKS = [fixture("multi-gpu/l2-ddp-straggler-2gpu-rank0.json.gz"), fixture("multi-gpu/l2-ddp-straggler-2gpu-rank1.json.gz")];
@@ -94,6 +94,35 @@ describe("metrics catalogue", () => {
     near(c.runs[0]!.figures["tokens_per_s_per_gpu"], expected);
 
     near(traceRow(rank0, INFO, EXTRAS)["tokens_per_s_per_gpu"] as number, expectedOne);
+    // tokens/s: one definition for the catalogue and batch's column (one GPU per rank: the per-GPU figure)
+    near(metricValue(rank0, "tokens_per_s").value, expectedOne);
+    near(traceRow(rank0, INFO, EXTRAS)["tokens_per_s"] as number, expectedOne);
+    near(traceRow(ddp, INFO, EXTRAS)["tokens_per_s"] as number, expected * 2);
+  });
+
+  it("GPU idle % and exposed communication % are one figure over every GPU of the run in budgets, compare and batch", async () => {
+    // raw: per rank, an endpoint sweep of its GPU over its step window; the run's figure = Σ over GPUs / Σ windows
+    const { window, idle, exposedComm: exposed } = referenceRunTemporal(RANKS);
+    const near = (v: number | null | undefined, want: number) => {
+      expect(v).not.toBeNull();
+      expect(Math.abs(v! - want)).toBeLessThan(1e-3);
+    };
+    const ddp = await summarize(RANKS);
+    const c = compareSummaries([{ label: "ddp", summary: ddp }]).runs[0]!;
+    const row = traceRow(ddp, INFO, { ...EXTRAS, ranksInFile: 2 });
+    for (const [id, want, compared] of [
+      ["gpu_idle_pct", (100 * idle) / window, c.gpuIdlePct],
+      ["exposed_comm_pct", (100 * exposed) / window, c.exposedCommunicationPct],
+    ] as const) {
+      near(metricValue(ddp, id).value, want);
+      near(compared, want);
+      near(c.figures[id], want);
+      near(row[id] as number, want);
+    }
+    // one GPU: the same figure is that GPU's
+    const one = await summarize([RANKS[0]!]);
+    if (!one.temporal.available) throw new Error("temporal expected");
+    near(metricValue(one, "gpu_idle_pct").value, one.temporal.devices[0]!.total.idlePct);
   });
 
   it("a figure the run cannot compute has no value and says why", async () => {

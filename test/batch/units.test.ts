@@ -5,7 +5,7 @@
  * analysed in this thread.
  */
 import { createHash } from "node:crypto";
-import { readdirSync, writeFileSync } from "node:fs";
+import { readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { parquetWriteBuffer } from "hyparquet-writer";
 import { describe, expect, it } from "vitest";
@@ -152,5 +152,18 @@ describe("runBatch from the TypeScript sources", () => {
     const again = await runBatch({ inputs: [fixture("multi-gpu")], outDir: out, reports: true });
     expect([again.analysed, again.skipped]).toEqual([0, 2]);
     expect(again.rows).toEqual(result.rows);
+    // both steps of the fixture (ProfilerStep#2, #3) name the straggler by default
+    expect(result.runs[0]!["straggler_steps"]).toBe(2);
+
+    // other analysis options: the earlier rows are not reused, and the runs table's straggler analysis uses them too
+    const narrowed = await runBatch({ inputs: [fixture("multi-gpu")], outDir: out, reports: true, analysis: { steps: { from: 3, to: 3 } } });
+    expect([narrowed.analysed, narrowed.skipped]).toEqual([2, 0]);
+    expect(narrowed.rows.map((r) => r["step_count"])).toEqual([1, 1]);
+    expect(narrowed.runs[0]!["straggler_steps"]).toBe(1);
+    const manifest = JSON.parse(readFileSync(join(out, "manifest.json"), "utf8")) as { options: { analysis: string } };
+    expect(JSON.parse(manifest.options.analysis)).toEqual({ steps: { from: 3, to: 3 } });
+    // the same options again (keys in another order): reused
+    const same = await runBatch({ inputs: [fixture("multi-gpu")], outDir: out, reports: true, analysis: { steps: { to: 3, from: 3 } } });
+    expect([same.analysed, same.skipped]).toEqual([0, 2]);
   });
 });

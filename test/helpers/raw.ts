@@ -122,6 +122,24 @@ export function referenceTemporal(raw: RawTrace, device: number, from: number, t
   return r;
 }
 
+/**
+ * A run's GPU time over every GPU: per rank file, referenceTemporal of its GPU over its
+ * step window (first step start to last step end), summed (µs). Shares = Σ / Σ window.
+ */
+export function referenceRunTemporal(paths: readonly string[]): { window: number; busy: number; idle: number; exposedComm: number } {
+  const out = { window: 0, busy: 0, idle: 0, exposedComm: 0 };
+  for (const path of paths) {
+    const raw = readRaw(path);
+    const steps = referenceSteps(raw);
+    const t = referenceTemporal(raw, Number(raw.traceEvents.find(isGpu)!.args!["device"]), steps[0]!.start, steps[steps.length - 1]!.end);
+    out.window += t.window;
+    out.busy += t.busy;
+    out.idle += t.idle;
+    out.exposedComm += t.comm - t.overlap;
+  }
+  return out;
+}
+
 export interface RefGapCauses {
   hostBound: number;
   synchronization: number;
@@ -137,6 +155,13 @@ export interface RefGapCauses {
  * the gap began, else "host-bound".
  */
 export function referenceGapCauses(raw: RawTrace, device: number): RefGapCauses {
+  const out = { hostBound: 0, synchronization: 0, beforeFirst: 0 };
+  for (const g of referenceGaps(raw, device)) out[g.cause] += (g.end - g.start) * 1000;
+  return out;
+}
+
+/** The gaps behind referenceGapCauses (µs, raw timestamps), each with its cause; gaps of other causes are left out. */
+export function referenceGaps(raw: RawTrace, device: number): { start: number; end: number; cause: keyof RefGapCauses }[] {
   const steps = referenceSteps(raw);
   const runtime = new Map<unknown, { ts: number; end: number }>();
   const syncs: { ts: number; end: number }[] = [];
@@ -146,7 +171,7 @@ export function referenceGapCauses(raw: RawTrace, device: number): RefGapCauses 
     if (/Synchronize|^cudaMemcpy$|^cudaMemcpy2D$/.test(e.name ?? "")) syncs.push({ ts: e.ts!, end: e.ts! + e.dur! });
   }
   const acts = raw.traceEvents.filter((e) => isGpu(e) && ((e.args?.["device"] as number) ?? e.pid) === device).sort((a, b) => a.ts! - b.ts!);
-  const out = { hostBound: 0, synchronization: 0, beforeFirst: 0 };
+  const out: { start: number; end: number; cause: keyof RefGapCauses }[] = [];
   for (const st of steps) {
     let busyUntil = st.start;
     let first = true;
@@ -155,14 +180,10 @@ export function referenceGapCauses(raw: RawTrace, device: number): RefGapCauses 
       const e = a.ts! + a.dur!;
       if (e <= st.start || s >= st.end) continue;
       if (s > busyUntil) {
-        const gap = (s - busyUntil) * 1000;
-        if (first) out.beforeFirst += gap;
+        if (first) out.push({ start: busyUntil, end: s, cause: "beforeFirst" });
         else {
           const r = runtime.get(a.args?.["correlation"]);
-          if (r && r.end > busyUntil) {
-            if (syncs.some((y) => y.ts <= busyUntil && busyUntil <= y.end)) out.synchronization += gap;
-            else out.hostBound += gap;
-          }
+          if (r && r.end > busyUntil) out.push({ start: busyUntil, end: s, cause: syncs.some((y) => y.ts <= busyUntil && busyUntil <= y.end) ? "synchronization" : "hostBound" });
         }
       }
       first = false;

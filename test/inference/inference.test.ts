@@ -10,7 +10,7 @@ import { analyzeModels } from "../../src/analysis/analyze.js";
 import { parseKineto } from "../../parsers/kineto.js";
 import { loadTraces } from "../../parsers/registry.js";
 import { fixture, sharedTrace } from "../helpers/paths.js";
-import { isGpu, readRaw, type RawTrace } from "../helpers/raw.js";
+import { isGpu, readRaw, referenceGaps, type RawTrace } from "../helpers/raw.js";
 
 interface RefForward {
   ts: number;
@@ -109,9 +109,39 @@ for (const [label, path, expected] of [
       expect(Math.abs(sum - s.inference.decodeNs) / s.inference.decodeNs).toBeLessThan(0.01);
       for (const st of s.inference.decodeSteps) {
         expect(st.gpuIdlePct).toBeCloseTo((100 * st.gpuIdleNs) / st.durationNs, 9);
-        expect(st.cpuBound).toBe(st.gpuIdlePct > 50);
+        expect(st.cpuBound).toBe(st.hostBoundPct > 30);
       }
-      expect(s.inference.cpuBound.steps).toBe(s.inference.decodeSteps.filter((x) => x.gpuIdlePct > 50).length);
+      expect(s.inference.cpuBound.steps).toBe(s.inference.decodeSteps.filter((x) => x.hostBoundPct > 30).length);
+    });
+
+    it.skipIf(!path)("CPU-bound decode steps: host-bound idle of the step > 30%, the same definition and threshold as the launch section's steps", async () => {
+      const model = await parseKineto(path!);
+      const s = analyzeModels([model]);
+      if (!s.inference.available || !s.launch.available) throw new Error("inference and launch expected");
+      expect(s.inference.cpuBound.thresholdPct).toBe(30);
+      expect(s.launch.cpuBoundHostBoundPct).toBe(s.inference.cpuBound.thresholdPct);
+      // host-bound time per decode step recomputed from the raw gaps (µs → ns, clipped to the step)
+      const raw = readRaw(path!);
+      const device = Number(raw.traceEvents.find(isGpu)!.args!["device"]);
+      const origin = Number(BigInt(model.meta.originNs)) / 1000;
+      const hostBound = referenceGaps(raw, device).filter((g) => g.cause === "hostBound");
+      let flagged = 0;
+      for (const st of s.inference.decodeSteps) {
+        const from = st.startNs / 1000 + origin;
+        const to = st.endNs / 1000 + origin;
+        const refNs = hostBound.reduce((a, g) => a + Math.max(0, Math.min(to, g.end) - Math.max(from, g.start)), 0) * 1000;
+        // µs text of large timestamps: a few ns of rounding per gap
+        expect(Math.abs(st.hostBoundNs - refNs)).toBeLessThan(100);
+        expect(st.hostBoundNs).toBeLessThanOrEqual(st.gpuIdleNs + 1);
+        if ((100 * refNs) / st.durationNs > 30) flagged++;
+      }
+      expect(s.inference.cpuBound.steps).toBe(flagged);
+      // one config threshold moves both verdicts
+      const strict = analyzeModels([model], { idle: { cpuBoundHostBoundPct: 99.9 } });
+      if (!strict.inference.available || !strict.launch.available) throw new Error("inference and launch expected");
+      expect(strict.inference.cpuBound.thresholdPct).toBe(99.9);
+      expect(strict.launch.cpuBoundHostBoundPct).toBe(99.9);
+      expect(strict.launch.steps.filter((x) => x.verdict === "cpu-bound").length).toBe(strict.launch.steps.filter((x) => x.hostBoundPct > 99.9).length);
     });
   });
 }
@@ -125,10 +155,10 @@ describe("inference on other traces", () => {
 
   it("a stricter CPU-bound threshold flags no more steps than the default", async () => {
     const model = await parseKineto(fixture("llama-tiny-infer-bs2.json.gz"));
-    const s = analyzeModels([model], { inference: { cpuBoundIdlePct: 99.9 } });
+    const s = analyzeModels([model], { idle: { cpuBoundHostBoundPct: 99.9 } });
     if (!s.inference.available) throw new Error(s.inference.reason);
     expect(s.inference.cpuBound.thresholdPct).toBe(99.9);
-    expect(s.inference.cpuBound.steps).toBe(s.inference.decodeSteps.filter((x) => x.gpuIdlePct > 99.9).length);
+    expect(s.inference.cpuBound.steps).toBe(s.inference.decodeSteps.filter((x) => x.hostBoundPct > 99.9).length);
   });
 
   const nsys = sharedTrace("nsys/nsys-llama-1b-infer-bs8.arrow.gz");
