@@ -87,7 +87,7 @@ export const SECTIONS: { readonly [K in SectionKey]: SectionSpec<K> } = {
   overlap: { needs: ["categories", "temporal"], ranks: "all", compute: (r) => overlapSection(r.contexts) },
   collectives: { needs: ["categories", "steps", "intervals"], ranks: "all", compute: (r) => collectivesSection(r.contexts) },
   memory: { needs: ["steps", "attribution", "sliceLocator"], ranks: "primary", compute: (r) => memorySection(r.primary) },
-  throughput: { needs: ["steps", "attribution"], ranks: "all", compute: (r) => throughputSection(r.contexts, r.options.tokensPerStep) },
+  throughput: { needs: ["steps", "attribution", "categories"], ranks: "all", compute: (r) => throughputSection(r.contexts, r.options.tokensPerStep, r.groups()) },
   ranks: { needs: ["steps", "categories", "intervals", "idle"], ranks: "all", compute: (r) => ranksSection(r.contexts) },
   processGroups: { needs: ["intervals", "categories", "steps"], ranks: "all", compute: (r) => processGroupsSection(r.contexts, r.groups()) },
   collectiveWaits: { needs: ["categories", "steps"], ranks: "all", compute: (r) => collectiveWaitsSection(r.contexts, r.groups()) },
@@ -302,7 +302,24 @@ function memorySection(ctx: AnalysisContext): Summary["memory"] {
   return { available: true, rank: ctx.model.meta.rank, ...memoryBreakdown(ctx) };
 }
 
-function throughputSection(contexts: readonly AnalysisContext[], tokensPerStep: number | undefined): Summary["throughput"] {
+/**
+ * Ranks of one tensor- or context-parallel group embed the same tokens: only the
+ * lowest rank of each such group counts towards the run's tokens (context indices
+ * of the others). Data-parallel and expert ranks see their own tokens; later
+ * pipeline stages embed none.
+ */
+function ranksRepeatingTokens(contexts: readonly AnalysisContext[], groups: ProcessGroupAssignment | null): Set<number> {
+  const repeated = new Set<number>();
+  if (!groups) return repeated;
+  groups.labels.forEach(({ label }, g) => {
+    if (label !== "TP" && label !== "CP") return;
+    const members = contexts.map((_, i) => i).filter((i) => groups.kernels[i]!.some((k) => k.group === g));
+    for (const i of members.slice(1)) repeated.add(i);
+  });
+  return repeated;
+}
+
+function throughputSection(contexts: readonly AnalysisContext[], tokensPerStep: number | undefined, groups: ProcessGroupAssignment | null): Summary["throughput"] {
   const rows = contexts.map((ctx) => ({ ctx, t: hasMarkedSteps(ctx.steps) ? throughputOf(ctx, tokensPerStep) : null }));
   const ok = rows.filter((r): r is { ctx: AnalysisContext; t: ThroughputResult } => r.t !== null);
   if (ok.length === 0) {
@@ -312,12 +329,14 @@ function throughputSection(contexts: readonly AnalysisContext[], tokensPerStep: 
     };
   }
   const stepTime = median(ok.map((r) => median(r.t.steps.map((s) => s.stepTimeNs))));
-  const tokens = ok.reduce((a, r) => a + r.t.tokensPerStep, 0);
+  const repeated = ranksRepeatingTokens(contexts, groups);
+  const tokens = ok.reduce((a, r) => a + (repeated.has(contexts.indexOf(r.ctx)) ? 0 : r.t.tokensPerStep), 0);
   return {
     available: true,
     ranks: ok.map((r) => ({ rank: r.ctx.model.meta.rank, ...r.t })),
     worldSize: contexts.length,
     globalTokensPerS: stepTime > 0 ? tokens / (stepTime / 1e9) : 0,
+    tokensNotSummedRanks: [...repeated].map((i) => contexts[i]!.model.meta.rank),
   };
 }
 

@@ -103,13 +103,15 @@ const BINS: [string, number, number][] = [
 
 // The summary keeps totals, not every gap; the decode-step CPU-bound verdict needs the
 // host-bound gaps themselves: per device, their starts and ends (in time order, 16 bytes a gap).
+// Keyed by the idle result, not the context: a context's views (declared needs) share it.
 type HostBoundGaps = Map<number, { starts: number[]; ends: number[] }>;
-const HOST_BOUND_GAPS = new WeakMap<AnalysisContext, HostBoundGaps>();
+const HOST_BOUND_GAPS = new WeakMap<IdleResult, HostBoundGaps>();
 
 /** Host-bound time of `device` inside [from, to): Σ of the overlaps of its host-bound gaps (ctx.idle must have been computed). */
 export function hostBoundNsWithin(ctx: AnalysisContext, device: number, from: number, to: number): number {
-  if (!ctx.idle) return 0;
-  const g = HOST_BOUND_GAPS.get(ctx)?.get(device);
+  const idle = ctx.idle;
+  if (!idle) return 0;
+  const g = HOST_BOUND_GAPS.get(idle)?.get(device);
   if (!g) return 0;
   let ns = 0;
   // gaps are disjoint and sorted: start at the first one ending after `from`
@@ -202,13 +204,12 @@ export function idleBreakdown(ctx: AnalysisContext, options: IdleOptions = {}): 
     stepRows.push({ step: step.number, windowNs: (step.endNs - step.startNs) * devices.length, idleNs: stepIdle, byCause });
   }
 
-  HOST_BOUND_GAPS.set(ctx, hostBound);
   const byCause: CauseTotal[] = IDLE_CAUSES.map((cause) => {
     const totalNs = causeNs[cause];
     return { cause, count: causeCount[cause], totalNs, pctOfIdle: idleNs > 0 ? (100 * totalNs) / idleNs : 0, pctOfWindow: windowNs > 0 ? (100 * totalNs) / windowNs : 0 };
   }).sort((x, y) => y.totalNs - x.totalNs);
   const histogram = BINS.map(([label, fromNs, toNs], i) => ({ label, fromNs, toNs, count: binCount[i]!, totalNs: binNs[i]! }));
-  return {
+  const result: IdleResult = {
     launchLatencyThresholdNs: threshold,
     windowNs,
     idleNs,
@@ -220,6 +221,8 @@ export function idleBreakdown(ctx: AnalysisContext, options: IdleOptions = {}): 
     histogram: histogram.map((h) => ({ ...h, toNs: Number.isFinite(h.toNs) ? h.toNs : -1 })),
     verdict: verdictOf(byCause, idleNs, windowNs),
   };
+  HOST_BOUND_GAPS.set(result, hostBound);
+  return result;
 }
 
 /**

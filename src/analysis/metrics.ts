@@ -238,7 +238,7 @@ export const METRICS: readonly Metric[] = [
     "higher",
     "overlap_pct",
   ),
-  throughput("tokens_per_s", "tokens/s", "Σ over ranks of tokens per step / median step time (throughput.globalTokensPerS)", false, "tokensPerS"),
+  throughput("tokens_per_s", "tokens/s", "Σ over ranks of tokens per step (a TP/CP group counted once) / median step time (throughput.globalTokensPerS)", false, "tokensPerS"),
   throughput("tokens_per_s_per_gpu", "tokens/s per GPU", "tokens/s (all ranks) / GPUs with activity (all ranks)", true, "tokensPerSPerGpu"),
 ];
 

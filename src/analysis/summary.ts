@@ -128,7 +128,14 @@ export interface Summary {
   /** Achieved TFLOP/s, MFU per step, module class and operator, roofline (efficiency.ts). */
   efficiency: Section<EfficiencyResult & { rank: number | null }>;
   memory: Section<MemoryResult & { rank: number | null }>;
-  throughput: Section<{ ranks: ({ rank: number | null } & ThroughputResult)[]; worldSize: number; globalTokensPerS: number }>;
+  throughput: Section<{
+    ranks: ({ rank: number | null } & ThroughputResult)[];
+    worldSize: number;
+    /** Σ of the tokens per step of the ranks that embed their own tokens / median step time. */
+    globalTokensPerS: number;
+    /** Ranks left out of that sum: a lower rank of the same tensor- or context-parallel group embeds the same tokens. */
+    tokensNotSummedRanks: (number | null)[];
+  }>;
   findings: Section<FindingsResult & { rank: number | null }>;
   /** Per step, the chain of dependent work across ranks that sets the step time, and what-if savings (critical-path.ts). */
   criticalPath: Section<CriticalPathResult>;

@@ -113,7 +113,7 @@
             inf.tokensPerS.decode === null ? "n/a" : fmt.count(inf.tokensPerS.decode),
             (inf.batchSize ? "batch " + inf.batchSize + " · " : "") + inf.decodeCount + " decode forwards",
           ),
-          card("CPU-bound decode steps", fmt.pct(inf.cpuBound.pctOfSteps), inf.cpuBound.steps + " steps with GPU idle ≥ " + fmt.pct(inf.cpuBound.thresholdPct)),
+          card("CPU-bound decode steps", fmt.pct(inf.cpuBound.pctOfSteps), inf.cpuBound.steps + " steps with host-bound GPU idle > " + fmt.pct(inf.cpuBound.thresholdPct)),
         ]),
       );
       if (inf.serving) {
