@@ -1,8 +1,10 @@
 /**
  * Kernel summary: every GPU activity (kernel, memcpy, memset) that starts inside
  * the window, grouped by name and by category. Times are sums of durations
- * (concurrent kernels each count in full), so `pctOfKernelTime` sums to 100 and
- * `pctOfBusy` (total / GPU busy time of the window) may exceed 100 in sum.
+ * (concurrent kernels each count in full), so `pctOfKernelTime` sums to 100.
+ * `pctOfBusy` is the time a name was running (the union of its intervals per
+ * device, so launches of one name on concurrent streams count once) over the GPU
+ * busy time of the window: at most 100 for each row, though the rows may sum past it.
  */
 import { GpuKind, type TraceModel } from "../model/tables.js";
 import { CATEGORIES, CATEGORY_LABELS, type Category, type CategorySource, type Classification } from "./categories.js";
@@ -25,7 +27,40 @@ export interface KernelRow {
   minNs: number;
   maxNs: number;
   pctOfKernelTime: number;
+  /** Union of this name's intervals (per device) / GPU busy time of the window × 100. */
   pctOfBusy: number;
+}
+
+/**
+ * Running union of one name's intervals on one device, fed in start order: the
+ * covered time so far plus the open run [runStart, runEnd).
+ */
+interface Cover {
+  device: number;
+  coveredNs: number;
+  runStart: number;
+  runEnd: number;
+  next: Cover | null;
+}
+
+function coverAdd(head: Cover, device: number, start: number, end: number): void {
+  let c: Cover | null = head;
+  while (c && c.device !== device) c = c.next;
+  if (!c) {
+    head.next = { device, coveredNs: 0, runStart: start, runEnd: end, next: head.next };
+    return;
+  }
+  if (start > c.runEnd) {
+    c.coveredNs += c.runEnd - c.runStart;
+    c.runStart = start;
+    c.runEnd = end;
+  } else if (end > c.runEnd) c.runEnd = end;
+}
+
+function coveredNs(head: Cover): number {
+  let ns = 0;
+  for (let c: Cover | null = head; c; c = c.next) ns += c.coveredNs + (c.runEnd - c.runStart);
+  return ns;
 }
 
 export interface CategoryRow {
@@ -67,7 +102,7 @@ export function activitiesIn(model: TraceModel, from: number, to: number): Int32
 
 export function kernelSummary(model: TraceModel, categories: Uint8Array, rows: Int32Array, busyNs: number, sources?: Pick<Classification, "sources" | "sourceLabels">): KernelSummary {
   const gpu = model.gpu;
-  const byName = new Map<number, { kind: number; parts: Map<number, { source: number; count: number; total: number }>; count: number; total: number; min: number; max: number }>();
+  const byName = new Map<number, { kind: number; parts: Map<number, { source: number; count: number; total: number }>; count: number; total: number; min: number; max: number; cover: Cover }>();
   const catCount = new Float64Array(CATEGORIES.length);
   const catTotal = new Float64Array(CATEGORIES.length);
   let total = 0;
@@ -91,7 +126,12 @@ export function kernelSummary(model: TraceModel, categories: Uint8Array, rows: I
       e.total += d;
       if (d < e.min) e.min = d;
       if (d > e.max) e.max = d;
-    } else byName.set(key, (e = { kind: gpu.kind[i]!, parts: new Map(), count: 1, total: d, min: d, max: d }));
+      // rows come in start order (the table is sorted by start), which the running union needs
+      coverAdd(e.cover, gpu.device[i]!, gpu.start[i]!, gpu.end[i]!);
+    } else {
+      const cover = { device: gpu.device[i]!, coveredNs: 0, runStart: gpu.start[i]!, runEnd: gpu.end[i]!, next: null };
+      byName.set(key, (e = { kind: gpu.kind[i]!, parts: new Map(), count: 1, total: d, min: d, max: d, cover }));
+    }
     const part = e.parts.get(c);
     if (part) {
       part.count++;
@@ -128,7 +168,8 @@ export function kernelSummary(model: TraceModel, categories: Uint8Array, rows: I
           minNs: e.min,
           maxNs: e.max,
           pctOfKernelTime: pct(e.total, total),
-          pctOfBusy: pct(e.total, busyNs),
+          // capped: an activity that starts in the window may run past its end, where busy is not counted
+          pctOfBusy: Math.min(100, pct(coveredNs(e.cover), busyNs)),
         };
       })
       .sort((a, b) => b.totalNs - a.totalNs || a.name.localeCompare(b.name)),

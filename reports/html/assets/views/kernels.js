@@ -253,7 +253,13 @@
               return r.pctOfKernelTime;
             },
           },
-          { key: "pctOfBusy", label: "% GPU busy", numeric: true, format: fmt.pct, help: "total / GPU busy time of the window; concurrent kernels can make these add up past 100%" },
+          {
+            key: "pctOfBusy",
+            label: "% GPU busy",
+            numeric: true,
+            format: fmt.pct,
+            help: "time this kernel was running (its launches on concurrent streams counted once) / GPU busy time of the window; different kernels running at once can make these add up past 100%",
+          },
         ],
         rows: rows,
         sort: { key: "totalNs", dir: "desc" },
