@@ -334,7 +334,10 @@ function moduleLines(s: Summary, b: Budget): string[] {
         ...table(
           ["layer (inferred)", "forward ms", "backward ms", "vs median"],
           ["l", "r", "r", "r"],
-          l.layers.slice(0, b.modules).map((x) => [numbered(x.index), formatMs(x.forwardNs), formatMs(x.backwardNs), `${signedOneDecimal(x.vsMedianPct)}%`]),
+          l.layers
+            .filter((x) => !isOthers(x))
+            .slice(0, b.modules)
+            .map((x) => [numbered(x.index), formatMs(x.forwardNs), formatMs(x.backwardNs), `${signedOneDecimal(x.vsMedianPct)}%`]),
         ),
         "",
         `Outside the layers: ${formatMs(l.outside.beforeNs)} ms before them (embedding...), ${formatMs(l.outside.afterNs)} ms after or between them (head, loss, optimizer...).`,

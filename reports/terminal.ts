@@ -1,7 +1,7 @@
 /** The readable summary `llmprof analyze` prints on the terminal. */
 import type { Summary } from "../src/analysis/summary.js";
 import { formatBytes, formatCount, formatMs, formatNs, formatPct, shortKernelName, signedOneDecimal, textTable } from "./format.js";
-import { shownAndOthers } from "./top-rows.js";
+import { isOthers, shownAndOthers } from "./top-rows.js";
 import { medianPathStep, pathStepHeader, pathStepRow, whatIfHeader, whatIfRows } from "./critical-path-text.js";
 import { headlineFigures } from "./headline-figures.js";
 
@@ -119,13 +119,13 @@ export function renderTerminal(s: Summary): string {
   return `${out.map(withoutControlCharacters).join("\n")}\n`;
 }
 
-/** Names from the trace may hold ESC/BEL/OSC sequences (colours, hyperlinks, title changes): shown as U+FFFD, never sent to the terminal. */
 /** The first `n` rows and, when more exist, one "(all others: N ...)" row with their sums. */
 function withOthers<T extends object>(rows: readonly T[], n: number, nameKey: keyof T & string, what: string): T[] {
   const { shown, others } = shownAndOthers(rows, n, nameKey);
   return others ? [...shown, { ...others, [nameKey]: `(all others: ${formatCount(others.others)} ${what})` }] : shown;
 }
 
+/** Names from the trace may hold ESC/BEL/OSC sequences (colours, hyperlinks, title changes): shown as U+FFFD, never sent to the terminal. */
 export function withoutControlCharacters(line: string): string {
   return line.replace(/[\u0000-\u0008\u000b-\u001f\u007f-\u009f]/g, "\ufffd");
 }
@@ -163,7 +163,7 @@ function modulesText(s: Summary): string[] {
       out.push(
         textTable(
           ["layer (inferred)", "forward ms", "backward ms"],
-          l.layers.map((x) => [`#${x.index}`, formatMs(x.forwardNs), formatMs(x.backwardNs)]),
+          withOthers(l.layers, 60, "index", "layers").map((x) => [isOthers(x) ? String(x.index) : `#${x.index}`, formatMs(x.forwardNs), formatMs(x.backwardNs)]),
           [false, true, true],
         ),
       );

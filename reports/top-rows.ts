@@ -107,6 +107,21 @@ export function boundSummary(s: Summary, top = DEFAULT_TOP_ROWS): Summary & { bo
     out.modules = { ...s.modules, instances, classes: cut("modules.classes", s.modules.classes, "className") };
   }
   if (s.efficiency.available) out.efficiency = { ...s.efficiency, byOperator: cut("efficiency.byOperator", s.efficiency.byOperator, "name") };
+  if (s.inferredLayers.available) {
+    // a block found in a trace of 10^6 tiny kernels can repeat 10^6 times: the first layers by index
+    const l = s.inferredLayers;
+    const names = (table: string, list: string[]) => {
+      if (list.length <= top) return list;
+      bounded.push({ table, rows: list.length, kept: top });
+      return list.slice(0, top);
+    };
+    out.inferredLayers = {
+      ...l,
+      layers: cut("inferredLayers.layers", l.layers, "index"),
+      layerOps: names("inferredLayers.layerOps", l.layerOps),
+      otherPassOps: l.otherPassOps && names("inferredLayers.otherPassOps", l.otherPassOps),
+    };
+  }
   if (bounded.length > 0) out.bounded = bounded;
   return out;
 }

@@ -9,6 +9,8 @@ import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { analyzeModels } from "../../src/analysis/analyze.js";
 import { loadTraces } from "../../parsers/registry.js";
+import { boundSummary, DEFAULT_TOP_ROWS, OTHERS_NAME } from "../../reports/top-rows.js";
+import { renderTerminal } from "../../reports/terminal.js";
 
 const N = process.env["LLMPROF_FUZZ_LONG"] ? 10_000_000 : 100_000;
 
@@ -44,6 +46,27 @@ describe(`${N.toLocaleString("en-US")} tiny events`, () => {
       if (!s.kernels.available) throw new Error("kernels unavailable");
       expect(s.kernels.count).toBe(N / 2);
       expect(s.kernels.totalNs).toBeCloseTo((N / 2) * 500, 0);
+      // the 7 kernel names repeat in a fixed order: a block of 7 found about N/14 times,
+      // far more layers than any model has; the outputs keep the first ones and one "(all others)" row
+      if (!s.inferredLayers.available) throw new Error("no inferred layers");
+      const layers = s.inferredLayers.layers;
+      expect(s.inferredLayers.opsPerLayer).toBe(7);
+      expect(layers.length).toBeGreaterThan(N / 14 - 10);
+      const bounded = boundSummary(s);
+      if (!bounded.inferredLayers.available) throw new Error("no inferred layers");
+      const kept = bounded.inferredLayers.layers;
+      expect(kept).toHaveLength(DEFAULT_TOP_ROWS + 1);
+      const others = kept[DEFAULT_TOP_ROWS] as unknown as { index: string; others: number; totalNs: number };
+      expect(others.index).toBe(OTHERS_NAME);
+      expect(others.others).toBe(layers.length - DEFAULT_TOP_ROWS);
+      expect(others.totalNs).toBeCloseTo(
+        layers.slice(DEFAULT_TOP_ROWS).reduce((a, l) => a + l.totalNs, 0),
+        3,
+      );
+      expect(bounded.bounded).toContainEqual({ table: "inferredLayers.layers", rows: layers.length, kept: DEFAULT_TOP_ROWS });
+      const text = renderTerminal(bounded);
+      expect(text.split("\n").filter((l) => /^#\d+ +\d+\.\d\d +\d+\.\d\d$/.test(l))).toHaveLength(60);
+      expect(text).toContain(`(all others: ${(layers.length - 60).toLocaleString("en-US")} layers)`);
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }

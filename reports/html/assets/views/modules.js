@@ -325,8 +325,12 @@
           key: "index",
           label: "Layer (inferred)",
           numeric: true,
-          format: function (v) {
-            return "#" + v;
+          // the "(all others)" row of a bounded summary carries its label in place of an index: shown as it is, sorted last
+          value: function (r) {
+            return typeof r.index === "number" ? r.index : Infinity;
+          },
+          render: function (r) {
+            return typeof r.index === "number" ? "#" + r.index : String(r.index);
           },
         },
         { key: "forwardNs", label: "Forward (ms)", numeric: true, format: L.fmt.ms },
@@ -345,7 +349,7 @@
           label: "vs median (%)",
           numeric: true,
           format: function (v) {
-            if (v === undefined) return "";
+            if (v === undefined || v === null) return "";
             var t = v.toFixed(1);
             return Number(t) === 0 ? "0.0" : (Number(t) > 0 ? "+" : "") + t;
           },
