@@ -56,3 +56,20 @@ export function signedOneDecimal(v: number): string {
   const t = v.toFixed(1);
   return Number(t) === 0 ? (0).toFixed(1) : Number(t) > 0 ? `+${t}` : t;
 }
+
+/**
+ * Devices as one short list: consecutive ids with the same name folded into a
+ * range ("0-7: NVIDIA H100 80GB HBM3"); traces that record no names (ROCm
+ * Kineto often does not) give "0-7 (names not recorded)".
+ */
+export function deviceList(devices: readonly { id: number; name: string }[], nameOf: (name: string) => string = (n) => n): string {
+  const runs: { from: number; to: number; name: string }[] = [];
+  for (const d of [...devices].sort((a, b) => a.id - b.id)) {
+    const last = runs[runs.length - 1];
+    if (last && last.name === d.name && d.id === last.to + 1) last.to = d.id;
+    else runs.push({ from: d.id, to: d.id, name: d.name });
+  }
+  const ids = (r: { from: number; to: number }) => (r.from === r.to ? `${r.from}` : `${r.from}-${r.to}`);
+  if (runs.every((r) => r.name.trim() === "")) return `${runs.map(ids).join(", ")} (names not recorded)`;
+  return runs.map((r) => `${ids(r)}: ${r.name.trim() === "" ? "(name not recorded)" : nameOf(r.name)}`).join("; ");
+}

@@ -10,7 +10,7 @@
  * compile while one is missing) and, if it prints something, to SECTION_ORDER.
  */
 import type { Summary } from "../src/analysis/summary.js";
-import { formatBytes, formatCount, formatMs, formatNs, formatPct, shortKernelName, signedOneDecimal } from "./format.js";
+import { deviceList, formatBytes, formatCount, formatMs, formatNs, formatPct, shortKernelName, signedOneDecimal } from "./format.js";
 import { isOthers, shownAndOthers } from "./top-rows.js";
 import { inertForPullRequest } from "./markdown-safe.js";
 import { medianPathStep, pathStepHeader, pathStepRow, whatIfHeader, whatIfRows } from "./critical-path-text.js";
@@ -166,7 +166,7 @@ function traceLines(s: Summary, b: Budget): string[] {
   if (t.partial) out.push("> **Partial trace:** the input was cut short; the figures cover the complete events before the cut.", "");
   const facts: string[] = [];
   facts.push(`**Files:** ${t.files.map((f) => esc(f, b.text)).join(", ")} (${esc(t.format, 40)})`);
-  if (t.devices.length) facts.push(`**GPUs:** ${t.devices.map((d) => `${d.id}: ${esc(d.name, 80)}`).join("; ")}`);
+  if (t.devices.length) facts.push(`**GPUs:** ${deviceList(t.devices, (name) => esc(name, 80))}`);
   const ranks = t.ranks.filter((r) => r.rank !== null);
   if (ranks.length) facts.push(`**Ranks:** ${ranks.map((r) => r.rank).join(", ")} of world size ${ranks[0]!.worldSize ?? "?"}`);
   const versions = Object.entries(t.versions).filter(([k]) => k !== "baseTimeNanoseconds");

@@ -1,6 +1,6 @@
 /** The readable summary `llmprof analyze` prints on the terminal. */
 import type { Summary } from "../src/analysis/summary.js";
-import { formatBytes, formatCount, formatMs, formatNs, formatPct, shortKernelName, signedOneDecimal, textTable } from "./format.js";
+import { deviceList, formatBytes, formatCount, formatMs, formatNs, formatPct, shortKernelName, signedOneDecimal, textTable } from "./format.js";
 import { isOthers, shownAndOthers } from "./top-rows.js";
 import { medianPathStep, pathStepHeader, pathStepRow, whatIfHeader, whatIfRows } from "./critical-path-text.js";
 import { headlineFigures } from "./headline-figures.js";
@@ -11,7 +11,7 @@ export function renderTerminal(s: Summary): string {
   out.push(`llmprof ${s.generator.version} — ${t.files.join(", ")}`);
   out.push(`format ${t.format}${t.partial ? " (PARTIAL: the input was cut short; figures cover what was read)" : ""}`);
   if (t.sensitiveContent.length) out.push(`note: the input holds ${t.sensitiveContent.join(", ")}; none of it is copied into llmprof's outputs`);
-  if (t.devices.length) out.push(`devices: ${t.devices.map((d) => `${d.id}: ${d.name}`).join("; ")}`);
+  if (t.devices.length) out.push(`devices: ${deviceList(t.devices)}`);
   const ranks = t.ranks.filter((r) => r.rank !== null);
   if (ranks.length) out.push(`ranks: ${ranks.map((r) => r.rank).join(", ")} of world size ${ranks[0]!.worldSize ?? "?"}`);
   out.push("");

@@ -1,7 +1,12 @@
 /**
  * GPU idle time and its causes. Every gap of a device inside a step window (the
  * complement of its busy union) gets exactly one cause, tried in this order:
- *   before-first-activity  the gap opens the step window (nothing ran yet)
+ *   before-first-activity  the gap opens the step window (nothing ran yet); when the
+ *                          activity ending it had been launched (its call had
+ *                          returned) at least the threshold before it started, the
+ *                          gap splits there: the part after the launch is
+ *                          queued-dependency (the work was queued and did not run:
+ *                          another stream, an event, or GPU work outside the trace)
  *   after-last-activity    the gap closes the step window
  *   no-launch-record       the activity ending the gap has no launch record
  *   launch-latency         the activity ending the gap was already queued when the
@@ -148,13 +153,20 @@ export function idleBreakdown(ctx: AnalysisContext, options: IdleOptions = {}): 
       windowNs += step.endNs - step.startNs;
       const holes = gaps(d.busy, step.startNs, step.endNs);
       for (let h = 0; h < holes.length; h++) {
-        const a = holes.starts[h]!;
+        let a = holes.starts[h]!;
         const b = holes.ends[h]!;
         const next = b < step.endNs ? firstActivityAt(gpu.start, gpu.device, d.device, b) : -1;
         let cause: IdleCause;
         let culprit: string | null = null;
-        if (a <= step.startNs && b < step.endNs) cause = "before-first-activity";
-        else if (b >= step.endNs || next < 0) cause = "after-last-activity";
+        if (a <= step.startNs && b < step.endNs) {
+          const queuedFrom = next >= 0 && gpu.launch[next]! >= 0 ? Math.max(a, runtime.end[gpu.launch[next]!]!) : b;
+          if (b - queuedFrom >= threshold) {
+            // launched long before it ran: only the time until the launch waited for the CPU
+            if (queuedFrom > a) record(a, queuedFrom, "before-first-activity", null, next);
+            a = queuedFrom;
+            cause = "queued-dependency";
+          } else cause = "before-first-activity";
+        } else if (b >= step.endNs || next < 0) cause = "after-last-activity";
         else if (gpu.launch[next]! < 0) cause = "no-launch-record";
         else {
           const r = gpu.launch[next]!;
@@ -171,6 +183,9 @@ export function idleBreakdown(ctx: AnalysisContext, options: IdleOptions = {}): 
             }
           }
         }
+        record(a, b, cause, culprit, next);
+      }
+      function record(a: number, b: number, cause: IdleCause, culprit: string | null, next: number): void {
         const durationNs = b - a;
         byCause[cause] += durationNs;
         stepIdle += durationNs;
@@ -262,7 +277,7 @@ function verdictOf(byCause: CauseTotal[], idleNs: number, windowNs: number): str
     "host-bound": "the GPU mostly waits for the CPU to launch work (host-bound)",
     synchronization: "the GPU mostly waits while the CPU is blocked in synchronisations",
     "launch-latency": "idle time is mostly many short launch gaps between queued kernels",
-    "queued-dependency": "idle time is mostly queued work waiting on dependencies (other streams, events, transfers)",
+    "queued-dependency": "idle time is mostly queued work waiting on dependencies (other streams, events, transfers, GPU work outside the trace)",
     "before-first-activity": "idle time is mostly at the start of each step, before the first kernel (data loading, step setup)",
     "after-last-activity": "idle time is mostly at the end of each step, after the last kernel",
     "no-launch-record": "idle time is mostly before kernels whose launch is not in the trace",

@@ -149,7 +149,8 @@ export interface RefGapCauses {
 /**
  * Idle-gap causes of one device by the README's rules, with plain loops over
  * the raw events (ns): for each step, walk the device's activities in start
- * order; a gap before the step's first activity is "before first"; otherwise,
+ * order; a gap before the step's first activity is "before first" up to the end
+ * of that activity's launch call when it ran 10 µs or more after it; otherwise,
  * when the activity ending the gap was launched by a call that ended after the
  * gap began, it is "synchronization" if a synchronising call was running when
  * the gap began, else "host-bound".
@@ -180,8 +181,13 @@ export function referenceGaps(raw: RawTrace, device: number): { start: number; e
       const e = a.ts! + a.dur!;
       if (e <= st.start || s >= st.end) continue;
       if (s > busyUntil) {
-        if (first) out.push({ start: busyUntil, end: s, cause: "beforeFirst" });
-        else {
+        if (first) {
+          // launched at least 10 µs before it ran: the time after the launch was queued, not before-first
+          const r = runtime.get(a.args?.["correlation"]);
+          const queuedFrom = r ? Math.max(busyUntil, r.end) : s;
+          const end = s - queuedFrom >= 10 ? queuedFrom : s;
+          if (end > busyUntil) out.push({ start: busyUntil, end, cause: "beforeFirst" });
+        } else {
           const r = runtime.get(a.args?.["correlation"]);
           if (r && r.end > busyUntil) out.push({ start: busyUntil, end: s, cause: syncs.some((y) => y.ts <= busyUntil && busyUntil <= y.end) ? "synchronization" : "hostBound" });
         }

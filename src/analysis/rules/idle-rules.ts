@@ -111,13 +111,19 @@ export const stepStartWait: Rule = {
     const idle = input.summary.idle;
     if (!idle.available) return null;
     const gaps = idle.largestGaps.filter((g) => g.cause === "before-first-activity");
+    // a serving engine's step has no data loader: the wait is its own CPU work between steps
+    const serving = input.summary.steps.available && input.summary.steps.source === "serving-steps";
     return {
       id: this.id,
-      title: this.title,
+      title: serving ? "The GPU waits at the start of each engine step (scheduling and input preparation)" : this.title,
       ...timeCost(input.summary, c.ns),
       summary: `Each step starts with the GPU idle: ${formatMs(c.ns)} ms in total (${formatPct(c.pct)} of the window) before the step's first kernel.`,
-      why: "Work done on the CPU before the first kernel of a step (fetching the next batch, collating, host-to-device copies, Python bookkeeping) is not overlapped with GPU work.",
-      how: "Load data in background workers: DataLoader(num_workers=N, pin_memory=True, prefetch_factor=2, persistent_workers=True); copy batches with .to(device, non_blocking=True) from pinned memory; prefetch the next batch onto the GPU while the current step runs (a CUDA-stream prefetcher).",
+      why: serving
+        ? "The serving engine's CPU work for a step (scheduling the batch, building its input tensors and attention metadata, processing the previous step's sampled tokens) runs before the step's first kernel and is not overlapped with GPU work."
+        : "Work done on the CPU before the first kernel of a step (fetching the next batch, collating, host-to-device copies, Python bookkeeping) is not overlapped with GPU work.",
+      how: serving
+        ? "Overlap the engine's CPU work with the previous step's GPU work: vLLM `--async-scheduling`; SGLang's overlap scheduler (on unless `--disable-overlap-schedule` is set). Keep decode steps in CUDA/HIP graphs (no eager fallback: batch sizes within the captured sizes) so launching a step costs one graph launch, and avoid per-step host syncs (logprobs, stop checks on the GPU)."
+        : "Load data in background workers: DataLoader(num_workers=N, pin_memory=True, prefetch_factor=2, persistent_workers=True); copy batches with .to(device, non_blocking=True) from pinned memory; prefetch the next batch onto the GPU while the current step runs (a CUDA-stream prefetcher).",
       evidence: gaps.slice(0, 6).map((g): Evidence => ({ kind: "gap", label: `step #${g.step} start`, durationNs: g.durationNs, startNs: g.startNs, step: g.step, detail: g.culprit ?? undefined })),
       section: "idle",
     };
