@@ -17,8 +17,9 @@
  *   synchronization        not queued in time, and a synchronising runtime call
  *                          (cudaDeviceSynchronize, cudaStreamSynchronize,
  *                          cudaEventSynchronize, blocking cudaMemcpy...) was in
- *                          progress when the gap began: the CPU was waiting for the
- *                          GPU to drain, so nothing new was queued
+ *                          progress when the gap began, or covers at least half
+ *                          of it: the CPU was waiting for the GPU to drain, so
+ *                          nothing new was queued
  *   host-bound             not queued in time otherwise: the CPU was late
  * so the cause totals add up to the idle time exactly. For host-bound and
  * synchronization gaps the culprit is what the launching thread was doing at the
@@ -94,8 +95,12 @@ export interface IdleResult {
   verdict: string;
 }
 
-/** Runtime/driver calls that block the CPU until the GPU (or a stream) has drained. */
-export const SYNC_NAME = /Synchronize|^(cuda|hip)Memcpy$|^(cuda|hip)Memcpy2D$|^(cuda|hip)MemcpyToSymbol$|^(cuda|hip)MemcpyFromSymbol$|^cuMemcpyDtoH(_v2)?$|^cuMemcpyHtoD(_v2)?$|^hipMemcpy[DH]to[DH]$/;
+/**
+ * Runtime/driver calls that block the CPU until the GPU (or a stream) has drained.
+ * hipMemcpyWithStream is PyTorch's blocking copy on ROCm (a copy and a stream sync in one call).
+ */
+export const SYNC_NAME =
+  /Synchronize|^(cuda|hip)Memcpy$|^(cuda|hip)Memcpy2D$|^(cuda|hip)MemcpyToSymbol$|^(cuda|hip)MemcpyFromSymbol$|^cuMemcpyDtoH(_v2)?$|^cuMemcpyHtoD(_v2)?$|^hipMemcpy[DH]to[DH]$|^hipMemcpyWithStream$/;
 
 const BINS: [string, number, number][] = [
   ["< 1 µs", 0, 1e3],
@@ -173,7 +178,7 @@ export function idleBreakdown(ctx: AnalysisContext, options: IdleOptions = {}): 
           // inside a graph replay the CPU launched the whole graph at once: never host-bound
           if (runtime.end[r]! <= a || (ctx.graphRows[next] === 1 && runtime.start[r]! <= a)) cause = b - a < threshold ? "launch-latency" : "queued-dependency";
           else {
-            const sync = syncActiveAt(syncCalls, a);
+            const sync = syncBehindGap(syncCalls, a, b);
             if (sync >= 0) {
               cause = "synchronization";
               culprit = culpritOf(runtime.thread[sync]!, runtime.start[sync]!, strings.get(runtime.name[sync]!));
@@ -313,12 +318,27 @@ function syncIntervals(model: TraceModel): SyncSet {
   return { rows, starts: Float64Array.from(rows, (r) => runtime.start[r]!), ends: Float64Array.from(rows, (r) => runtime.end[r]!) };
 }
 
-/** A sync call in progress at time t (start <= t <= end), -1 none. */
-function syncActiveAt(set: SyncSet, t: number): number {
-  // last call starting at or before t; sync calls rarely nest, so look back a little
-  const lo = upperBound(set.starts.length, (i) => set.starts[i]!, t);
-  for (let k = lo - 1; k >= 0 && k >= lo - 64; k--) if (set.ends[k]! >= t) return set.rows[k]!;
-  return -1;
+/**
+ * The sync call behind the gap [a, b): one in progress when the gap began, else
+ * the one covering the most of it when that is at least half (a blocking copy
+ * entered just after the GPU ran dry); -1 none.
+ */
+function syncBehindGap(set: SyncSet, a: number, b: number): number {
+  const n = set.starts.length;
+  // last call starting at or before a; sync calls rarely nest, so look back a little
+  const atA = upperBound(n, (i) => set.starts[i]!, a);
+  for (let k = atA - 1; k >= 0 && k >= atA - 64; k--) if (set.ends[k]! >= a) return set.rows[k]!;
+  // else the calls starting inside the gap
+  let best = -1;
+  let bestNs = 0;
+  for (let k = atA; k < n && set.starts[k]! < b; k++) {
+    const covered = Math.min(b, set.ends[k]!) - set.starts[k]!;
+    if (covered > bestNs) {
+      bestNs = covered;
+      best = set.rows[k]!;
+    }
+  }
+  return 2 * bestNs >= b - a ? best : -1;
 }
 
 /**

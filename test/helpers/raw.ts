@@ -153,7 +153,7 @@ export interface RefGapCauses {
  * of that activity's launch call when it ran 10 µs or more after it; otherwise,
  * when the activity ending the gap was launched by a call that ended after the
  * gap began, it is "synchronization" if a synchronising call was running when
- * the gap began, else "host-bound".
+ * the gap began or one starting inside it covers at least half of it, else "host-bound".
  */
 export function referenceGapCauses(raw: RawTrace, device: number): RefGapCauses {
   const out = { hostBound: 0, synchronization: 0, beforeFirst: 0 };
@@ -169,7 +169,7 @@ export function referenceGaps(raw: RawTrace, device: number): { start: number; e
   for (const e of raw.traceEvents) {
     if (e.cat !== "cuda_runtime" && e.cat !== "cuda_driver") continue;
     runtime.set(e.args!["correlation"], { ts: e.ts!, end: e.ts! + e.dur! });
-    if (/Synchronize|^cudaMemcpy$|^cudaMemcpy2D$/.test(e.name ?? "")) syncs.push({ ts: e.ts!, end: e.ts! + e.dur! });
+    if (/Synchronize|^(cuda|hip)Memcpy$|^(cuda|hip)Memcpy2D$|^hipMemcpyWithStream$/.test(e.name ?? "")) syncs.push({ ts: e.ts!, end: e.ts! + e.dur! });
   }
   const acts = raw.traceEvents.filter((e) => isGpu(e) && ((e.args?.["device"] as number) ?? e.pid) === device).sort((a, b) => a.ts! - b.ts!);
   const out: { start: number; end: number; cause: keyof RefGapCauses }[] = [];
@@ -189,7 +189,12 @@ export function referenceGaps(raw: RawTrace, device: number): { start: number; e
           if (end > busyUntil) out.push({ start: busyUntil, end, cause: "beforeFirst" });
         } else {
           const r = runtime.get(a.args?.["correlation"]);
-          if (r && r.end > busyUntil) out.push({ start: busyUntil, end: s, cause: syncs.some((y) => y.ts <= busyUntil && busyUntil <= y.end) ? "synchronization" : "hostBound" });
+          if (r && r.end > busyUntil) {
+            const from = busyUntil;
+            const running = syncs.some((y) => y.ts <= from && from <= y.end);
+            const covering = syncs.some((y) => y.ts > from && 2 * (Math.min(s, y.end) - y.ts) >= s - from);
+            out.push({ start: busyUntil, end: s, cause: running || covering ? "synchronization" : "hostBound" });
+          }
         }
       }
       first = false;

@@ -48,7 +48,9 @@ export const hostBound: Rule = {
       ...timeCost(input.summary, c.ns),
       summary: `${c.count} host-bound gaps leave the GPU idle ${formatMs(c.ns)} ms (${formatPct(c.pct)} of the window, ${formatMs(c.ns / steps)} ms per step): the CPU launched the next kernel only after the GPU had run out of work.`,
       why: "Each kernel launch costs CPU time (Python, the dispatcher, the CUDA driver). When kernels are short, the CPU cannot queue them faster than the GPU runs them, and the GPU idles between launches.",
-      how: `Launch fewer, larger kernels: torch.compile(model) fuses elementwise chains; CUDA graphs (torch.compile(mode="reduce-overhead") or torch.cuda.graphs) replay a step's launches at once; a larger batch or sequence per step gives each kernel more work; keep Python work (logging, .item(), tensor creation) out of the step. Removing these gaps would save up to ${formatMs(c.ns / steps)} ms per step.`,
+      how: isServing(input.summary)
+        ? `Let the engine replay its steps from CUDA/HIP graphs: vLLM without --enforce-eager, with capture sizes covering the batch sizes you serve; SGLang without --disable-cuda-graph and with --cuda-graph-max-bs at or above your decode batch; prefill runs eagerly, so larger chunked-prefill chunks give each kernel more work; torch.compile (vLLM's default compilation) fuses elementwise chains. Removing these gaps would save up to ${formatMs(c.ns / steps)} ms per step.`
+        : `Launch fewer, larger kernels: torch.compile(model) fuses elementwise chains; CUDA graphs (torch.compile(mode="reduce-overhead") or torch.cuda.graphs) replay a step's launches at once; a larger batch or sequence per step gives each kernel more work; keep Python work (logging, .item(), tensor creation) out of the step. Removing these gaps would save up to ${formatMs(c.ns / steps)} ms per step.`,
       evidence,
       section: "idle",
     };
@@ -88,7 +90,7 @@ export const synchronization: Rule = {
       id: this.id,
       title: this.title,
       ...timeCost(input.summary, c.ns),
-      summary: `${calls} synchronising calls in the profiled steps; the GPU sat idle ${formatMs(c.ns)} ms (${formatPct(c.pct)} of the window) after the CPU had waited for it to drain.`,
+      summary: `${calls} synchronising calls in the profiled steps; the GPU sat idle ${formatMs(c.ns)} ms (${formatPct(c.pct)} of the window) while the CPU was blocked in them or had just returned from them, with nothing queued.`,
       why: "A synchronisation (tensor.item(), .cpu(), printing a CUDA tensor, torch.cuda.synchronize(), a blocking copy) makes the CPU wait until the GPU has finished everything queued; nothing new is queued meanwhile, so the GPU idles until the CPU launches again.",
       how: "Remove syncs from the step: log losses every N steps or accumulate them on the GPU; avoid .item()/.tolist()/print on CUDA tensors and data-dependent Python control flow; use non_blocking=True copies into pinned memory; call torch.cuda.synchronize() only when timing.",
       evidence: [...sites]
@@ -99,6 +101,11 @@ export const synchronization: Rule = {
     };
   },
 };
+
+/** Steps are a serving engine's (SGLang/vLLM markers): advice names the engine's options, not a training loop's. */
+function isServing(summary: RuleInput["summary"]): boolean {
+  return summary.steps.available && summary.steps.source === "serving-steps";
+}
 
 export const stepStartWait: Rule = {
   id: "step-start-wait",
@@ -112,7 +119,7 @@ export const stepStartWait: Rule = {
     if (!idle.available) return null;
     const gaps = idle.largestGaps.filter((g) => g.cause === "before-first-activity");
     // a serving engine's step has no data loader: the wait is its own CPU work between steps
-    const serving = input.summary.steps.available && input.summary.steps.source === "serving-steps";
+    const serving = isServing(input.summary);
     return {
       id: this.id,
       title: serving ? "The GPU waits at the start of each engine step (scheduling and input preparation)" : this.title,
