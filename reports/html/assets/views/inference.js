@@ -198,8 +198,9 @@
     if (!s.inference.available) return null;
     return {
       label: "TTFT / TPOT",
-      value: s.inference.ttftNs === null ? "n/a" : fmt.ns(s.inference.ttftNs),
-      sub: "per output token " + (s.inference.tpotNs === null ? "n/a" : fmt.ns(s.inference.tpotNs)),
+      // a decode-only trace has no first token: the time per output token is then the figure to show
+      value: (s.inference.ttftNs === null ? "n/a" : fmt.ns(s.inference.ttftNs)) + " / " + (s.inference.tpotNs === null ? "n/a" : fmt.ns(s.inference.tpotNs)),
+      sub: "time to first token / per output token",
     };
   });
 })();

@@ -35,14 +35,17 @@
     var cards = [];
     var st = s.steps;
     if (st.available) {
+      var marked = st.source === "profiler-steps" || st.source === "serving-steps";
       cards.push({
         id: "step-time",
-        label: st.source === "profiler-steps" ? "Step time (median)" : "GPU span",
-        value: fmt.ns(st.source === "profiler-steps" ? st.stepTimeMedianNs : st.windowNs),
-        sub:
-          st.source === "profiler-steps"
-            ? st.count + (st.count === 1 ? " step" : " steps") + (st.count > 1 ? " · min " + fmt.ns(st.stepTimeMinNs) + " · max " + fmt.ns(st.stepTimeMaxNs) : "")
-            : "no ProfilerStep ranges: whole trace",
+        label: marked ? "Step time (median)" : "GPU span",
+        value: fmt.ns(marked ? st.stepTimeMedianNs : st.windowNs),
+        sub: marked
+          ? st.count +
+            (st.source === "serving-steps" ? " serving-engine" : "") +
+            (st.count === 1 ? " step" : " steps") +
+            (st.count > 1 ? " · min " + fmt.ns(st.stepTimeMinNs) + " · max " + fmt.ns(st.stepTimeMaxNs) : "")
+          : "no ProfilerStep ranges: whole trace",
       });
     } else cards.push({ id: "step-time", label: "Step time", value: "n/a", sub: st.reason });
 
@@ -158,7 +161,9 @@
               " (window " +
               fmt.ns(st.windowNs) +
               ")"
-          : "none recorded; window = span of all GPU activity (" + fmt.ns(st.windowNs) + ")",
+          : st.source === "serving-steps"
+            ? st.count + " serving-engine steps (SGLang/vLLM markers; window " + fmt.ns(st.windowNs) + ")"
+            : "none recorded; window = span of all GPU activity (" + fmt.ns(st.windowNs) + ")",
       );
     }
     // baseTimeNanoseconds is the trace's clock origin, not a version
