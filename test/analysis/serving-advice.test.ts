@@ -3,14 +3,16 @@
  * step-start rules evaluated on a real training trace, then on the same summary
  * with its steps marked as a serving engine's (a minimal edit: the one field the
  * rules read to choose), and on the B200 vLLM eager trace (shared) where the
- * host-bound finding fires by itself.
+ * host-bound finding fires by itself. JAX programs get JAX's advice, and a trace
+ * without steps gets no "waits at the start of each step" finding.
  */
 import { describe, expect, it } from "vitest";
 import { parseKineto } from "../../parsers/kineto.js";
 import { analyzeModels } from "../../src/analysis/analyze.js";
 import { createContext } from "../../src/analysis/context.js";
 import type { Finding, RuleInput } from "../../src/analysis/findings.js";
-import { hostBound } from "../../src/analysis/rules/idle-rules.js";
+import { hostBound, stepStartWait } from "../../src/analysis/rules/idle-rules.js";
+import { loadTraces } from "../../parsers/registry.js";
 import { fixture, sharedTrace } from "../helpers/paths.js";
 
 describe("advice on serving-engine steps", () => {
@@ -33,5 +35,31 @@ describe("advice on serving-engine steps", () => {
     if (!s.findings.available) throw new Error(s.findings.reason);
     const f = s.findings.findings.find((x) => x.id === "host-bound")!;
     expect(f.how).toMatch(/--enforce-eager/);
+  });
+
+  it("JAX (XPlane fixture): host-bound advice is jax.jit / lax.scan, not torch.compile", async () => {
+    const s = analyzeModels(await loadTraces([fixture("jax/scopes.xplane.pb.gz")]));
+    if (!s.findings.available) throw new Error(s.findings.reason);
+    const f = s.findings.findings.find((x) => x.id === "host-bound")!;
+    expect(f.how).toMatch(/jax\.jit/);
+    expect(f.how).toMatch(/lax\.scan/);
+    expect(f.how).not.toMatch(/torch/);
+  });
+
+  it("no steps (the window is the span of all GPU work): step-start-wait is not evaluated, with the reason", async () => {
+    const [model] = await loadTraces([fixture("jax/scopes.xplane.pb.gz")]);
+    const s = analyzeModels([model!]);
+    if (!s.steps.available) throw new Error("no steps");
+    expect(s.steps.source).toBe("gpu-span");
+    const r = stepStartWait.evaluate({ summary: s, ctx: createContext(model!), thresholds: stepStartWait.defaults });
+    expect(r).toMatch(/no steps/);
+  });
+
+  const jaxMi300 = sharedTrace("external/tracelens/mi300-jax-conv.xplane.pb");
+  it.skipIf(!jaxMi300)("JAX on 8 MI300 (shared): devices that start later no longer read as 'waits at the start of each step'", async () => {
+    const s = analyzeModels(await loadTraces([jaxMi300!]));
+    if (!s.findings.available) throw new Error(s.findings.reason);
+    expect(s.findings.findings.map((f) => f.id)).not.toContain("step-start-wait");
+    expect(s.findings.notEvaluated.map((n) => n.id)).toContain("step-start-wait");
   });
 });

@@ -3,6 +3,7 @@ import { CpuKind } from "../../model/tables.js";
 import { SYNC_NAME } from "../idle.js";
 import { timeCost, type Evidence, type Rule, type RuleInput } from "../findings.js";
 import { formatMs, formatPct } from "../../units.js";
+import { workloadOf } from "./workload.js";
 
 function idleCause(input: RuleInput, cause: string): { ns: number; pct: number; count: number } | string {
   const idle = input.summary.idle;
@@ -48,9 +49,11 @@ export const hostBound: Rule = {
       ...timeCost(input.summary, c.ns),
       summary: `${c.count} host-bound gaps leave the GPU idle ${formatMs(c.ns)} ms (${formatPct(c.pct)} of the window, ${formatMs(c.ns / steps)} ms per step): the CPU launched the next kernel only after the GPU had run out of work.`,
       why: "Each kernel launch costs CPU time (Python, the dispatcher, the CUDA driver). When kernels are short, the CPU cannot queue them faster than the GPU runs them, and the GPU idles between launches.",
-      how: isServing(input.summary)
-        ? `Let the engine replay its steps from CUDA/HIP graphs: vLLM without --enforce-eager, with capture sizes covering the batch sizes you serve; SGLang without --disable-cuda-graph and with --cuda-graph-max-bs at or above your decode batch; prefill runs eagerly, so larger chunked-prefill chunks give each kernel more work; torch.compile (vLLM's default compilation) fuses elementwise chains. Removing these gaps would save up to ${formatMs(c.ns / steps)} ms per step.`
-        : `Launch fewer, larger kernels: torch.compile(model) fuses elementwise chains; CUDA graphs (torch.compile(mode="reduce-overhead") or torch.cuda.graphs) replay a step's launches at once; a larger batch or sequence per step gives each kernel more work; keep Python work (logging, .item(), tensor creation) out of the step. Removing these gaps would save up to ${formatMs(c.ns / steps)} ms per step.`,
+      how: {
+        serving: `Let the engine replay its steps from CUDA/HIP graphs: vLLM without --enforce-eager, with capture sizes covering the batch sizes you serve; SGLang without --disable-cuda-graph and with --cuda-graph-max-bs at or above your decode batch; prefill runs eagerly, so larger chunked-prefill chunks give each kernel more work; torch.compile (vLLM's default compilation) fuses elementwise chains. Removing these gaps would save up to ${formatMs(c.ns / steps)} ms per step.`,
+        jax: `Give XLA one program per step: jax.jit the whole step function (not each layer or op), turn Python loops over layers or micro-batches into jax.lax.scan / fori_loop, and avoid host round trips inside the step (float(x), .item(), block_until_ready, printing device arrays); a larger batch per step gives each kernel more work. Removing these gaps would save up to ${formatMs(c.ns / steps)} ms per step.`,
+        pytorch: `Launch fewer, larger kernels: torch.compile(model) fuses elementwise chains; CUDA graphs (torch.compile(mode="reduce-overhead") or torch.cuda.graphs) replay a step's launches at once; a larger batch or sequence per step gives each kernel more work; keep Python work (logging, .item(), tensor creation) out of the step. Removing these gaps would save up to ${formatMs(c.ns / steps)} ms per step.`,
+      }[workloadOf(input)],
       evidence,
       section: "idle",
     };
@@ -102,16 +105,13 @@ export const synchronization: Rule = {
   },
 };
 
-/** Steps are a serving engine's (SGLang/vLLM markers): advice names the engine's options, not a training loop's. */
-function isServing(summary: RuleInput["summary"]): boolean {
-  return summary.steps.available && summary.steps.source === "serving-steps";
-}
-
 export const stepStartWait: Rule = {
   id: "step-start-wait",
   title: "The GPU waits at the start of each step (data loading or step setup)",
   defaults: { minPctOfWindow: 2 },
   evaluate(input) {
+    // without steps the window is the span of all GPU work: a device idle at its start merely started later
+    if (input.summary.steps.available && input.summary.steps.source === "gpu-span") return "the trace has no steps (ProfilerStep#N or serving-engine markers): nothing marks where a step starts";
     const c = idleCause(input, "before-first-activity");
     if (typeof c === "string") return c;
     if (c.pct < input.thresholds["minPctOfWindow"]!) return null;
@@ -119,7 +119,8 @@ export const stepStartWait: Rule = {
     if (!idle.available) return null;
     const gaps = idle.largestGaps.filter((g) => g.cause === "before-first-activity");
     // a serving engine's step has no data loader: the wait is its own CPU work between steps
-    const serving = isServing(input.summary);
+    const workload = workloadOf(input);
+    const serving = workload === "serving";
     return {
       id: this.id,
       title: serving ? "The GPU waits at the start of each engine step (scheduling and input preparation)" : this.title,
@@ -130,7 +131,9 @@ export const stepStartWait: Rule = {
         : "Work done on the CPU before the first kernel of a step (fetching the next batch, collating, host-to-device copies, Python bookkeeping) is not overlapped with GPU work.",
       how: serving
         ? "Overlap the engine's CPU work with the previous step's GPU work: vLLM `--async-scheduling`; SGLang's overlap scheduler (on unless `--disable-overlap-schedule` is set). Keep decode steps in CUDA/HIP graphs (no eager fallback: batch sizes within the captured sizes) so launching a step costs one graph launch, and avoid per-step host syncs (logprobs, stop checks on the GPU)."
-        : "Load data in background workers: DataLoader(num_workers=N, pin_memory=True, prefetch_factor=2, persistent_workers=True); copy batches with .to(device, non_blocking=True) from pinned memory; prefetch the next batch onto the GPU while the current step runs (a CUDA-stream prefetcher).",
+        : workload === "jax"
+          ? "Prefetch input: put the next batch on the device (jax.device_put) while the current step runs, or use a loader that prefetches (grain, tf.data .prefetch); JAX dispatches asynchronously, so do not wait on the previous step's results (float(loss), block_until_ready) before dispatching the next."
+          : "Load data in background workers: DataLoader(num_workers=N, pin_memory=True, prefetch_factor=2, persistent_workers=True); copy batches with .to(device, non_blocking=True) from pinned memory; prefetch the next batch onto the GPU while the current step runs (a CUDA-stream prefetcher).",
       evidence: gaps.slice(0, 6).map((g): Evidence => ({ kind: "gap", label: `step #${g.step} start`, durationNs: g.durationNs, startNs: g.startNs, step: g.step, detail: g.culprit ?? undefined })),
       section: "idle",
     };

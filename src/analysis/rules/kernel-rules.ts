@@ -7,6 +7,7 @@ import { CATEGORIES } from "../categories.js";
 import { timeCost, type Evidence, type Rule, type RuleInput } from "../findings.js";
 import { formatCount, formatMs, formatPct } from "../../units.js";
 import { moduleKindName } from "../module-names.js";
+import { workloadOf } from "./workload.js";
 
 const GEMM = CATEGORIES.indexOf("gemm");
 const SOFTMAX = CATEGORIES.indexOf("softmax");
@@ -188,7 +189,10 @@ export const tinyKernels: Rule = {
       ...timing,
       summary: `${formatPct(launch.shorterThanLaunch.pct)} of kernels (${formatCount(rows.length)}) run for less time than the CPU spends launching them; the launch time they do not cover adds up to ${formatMs(cost)} ms.`,
       why: "When a kernel finishes before the next launch call returns, the GPU can only stay busy if launches are queued far ahead; any CPU hiccup becomes GPU idle time.",
-      how: 'Fuse small ops: torch.compile(model); use foreach/fused variants of per-tensor loops; capture the step in CUDA graphs (torch.compile(mode="reduce-overhead")); increase work per kernel (batch size, sequence length).',
+      how:
+        workloadOf(input) === "jax"
+          ? "Fuse small ops: jit larger functions so XLA sees (and fuses) whole elementwise chains; replace Python loops of small ops with jax.vmap or jax.lax.scan; increase work per kernel (batch size, sequence length)."
+          : 'Fuse small ops: torch.compile(model); use foreach/fused variants of per-tensor loops; capture the step in CUDA graphs (torch.compile(mode="reduce-overhead")); increase work per kernel (batch size, sequence length).',
       evidence: topKernels(input, rows),
       section: "launch",
     };
