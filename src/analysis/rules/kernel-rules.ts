@@ -8,6 +8,7 @@ import { timeCost, type Evidence, type Rule, type RuleInput } from "../findings.
 import { formatCount, formatMs, formatPct } from "../../units.js";
 import { moduleKindName } from "../module-names.js";
 import { workloadOf } from "./workload.js";
+import { moduleRecipe } from "../module-recipe.js";
 
 const GEMM = CATEGORIES.indexOf("gemm");
 const SOFTMAX = CATEGORIES.indexOf("softmax");
@@ -42,7 +43,7 @@ export const unfusedAttention: Rule = {
   evaluate(input) {
     const { ctx } = input;
     const { attribution: attr, windowRows, categories, model } = ctx;
-    if (!attr.hasModules) return "needs nn.Module spans (with_stack=True) to find the attention modules";
+    if (!attr.hasModules) return `needs module spans to find the attention modules: ${moduleRecipe(input.ctx.model)}`;
     const { cpu, strings } = model;
     const isAttention = new Map<number, boolean>();
     const unfused: number[] = [];
