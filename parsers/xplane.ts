@@ -459,7 +459,8 @@ function deviceInfo(plane: XPlane, id: number): DeviceInfo {
   const minor = n("compute_cap_minor");
   return {
     id,
-    name: v["gpu_device_name"] ? stat.text(v["gpu_device_name"]) : (plane.name ?? `device ${id}`),
+    // the plane's own name ("/device:GPU:3") is not the device's: without gpu_device_name the name is not recorded
+    name: v["gpu_device_name"] ? stat.text(v["gpu_device_name"]) : "",
     ...(Number.isFinite(n("memory_size")) ? { totalMemoryBytes: n("memory_size") } : {}),
     ...(Number.isFinite(major) ? { computeCapability: `${major}.${Number.isFinite(minor) ? minor : 0}` } : {}),
     ...(Number.isFinite(n("core_count")) ? { smCount: n("core_count") } : {}),

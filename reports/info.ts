@@ -1,6 +1,6 @@
 /** Text rendering of `llmprof info`. */
 import type { TraceInfo } from "../src/analysis/info.js";
-import { formatCount } from "./format.js";
+import { deviceList, formatCount } from "./format.js";
 
 export function renderInfo(info: TraceInfo): string {
   const lines: string[] = [];
@@ -14,7 +14,7 @@ export function renderInfo(info: TraceInfo): string {
   if (versions.length) lines.push(`  versions: ${versions.map(([k, v]) => `${k} ${v}`).join(", ")}`);
   const opts = Object.entries(info.options);
   if (opts.length) lines.push(`  options:  ${opts.map(([k, v]) => `${k}=${v}`).join(", ")}`);
-  lines.push(`  devices:  ${info.devices.length ? info.devices.map((d) => `${d.id}: ${d.name}`).join("; ") : "none recorded"}`);
+  lines.push(`  devices:  ${info.devices.length ? deviceList(info.devices) : "none recorded"}`);
   if (info.rank !== null) lines.push(`  rank:     ${info.rank} of ${info.worldSize ?? "?"}`);
   lines.push(`  steps:    ${info.steps.count ? info.steps.numbers.join(", ") : "none (whole trace is one window)"}`);
   const s = info.stored;

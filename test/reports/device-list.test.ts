@@ -4,7 +4,8 @@ import { deviceList } from "../../reports/format.js";
 import { renderTerminal } from "../../reports/terminal.js";
 import { parseKineto } from "../../parsers/kineto.js";
 import { analyzeModels } from "../../src/analysis/analyze.js";
-import { fixture } from "../helpers/paths.js";
+import { fixture, sharedTrace } from "../helpers/paths.js";
+import { loadTraces } from "../../parsers/registry.js";
 import { readRaw } from "../helpers/raw.js";
 
 describe("deviceList", () => {
@@ -38,5 +39,12 @@ describe("deviceList", () => {
     const ids = props.map((p) => p.id).sort((a, b) => a - b);
     const text = renderTerminal(analyzeModels([await parseKineto(fixture("external/mi300-vllm-decode-hipgraph.json.gz"))]));
     expect(text).toContain(`devices: ${ids[0]}-${ids[ids.length - 1]} (names not recorded)\n`);
+  });
+
+  const jax = sharedTrace("external/tracelens/mi300-jax-conv.xplane.pb");
+  it.skipIf(!jax)("XPlane planes without gpu_device_name (JAX on MI300, shared): the plane name is not taken for the device's", async () => {
+    const [model] = await loadTraces([jax!]);
+    expect(model!.meta.devices.map((d) => d.name)).toEqual(model!.meta.devices.map(() => ""));
+    expect(renderTerminal(analyzeModels([model!]))).toContain(`devices: 0-7 (names not recorded)\n`);
   });
 });

@@ -121,7 +121,7 @@
               if (d.totalMemoryBytes) extra.push(L.fmt.bytes(d.totalMemoryBytes));
               if (d.computeCapability) extra.push("sm " + d.computeCapability);
               if (d.smCount) extra.push(d.smCount + " SMs");
-              return "GPU " + d.id + ": " + d.name + (extra.length ? " (" + extra.join(", ") + ")" : "");
+              return "GPU " + d.id + ": " + (d.name.trim() ? d.name : "name not recorded") + (extra.length ? " (" + extra.join(", ") + ")" : "");
             })
             .join("; ")
         : "not recorded",
