@@ -8,7 +8,7 @@
  * block, no trace string ever becomes markup.
  */
 import { VERSION } from "../src/version.js";
-import { readAsset, readD3 } from "./html/assets.js";
+import { readAsset, readD3, readStyles } from "./html/assets.js";
 import { renderPage } from "./html/page.js";
 
 /** One table row as the page reads it: column name -> cell (src/batch/columns.ts's Row fits). */
@@ -84,7 +84,7 @@ export function renderBatchIndex(input: BatchIndexInput): string {
     dataId: "llmprof-batch",
     data,
     scripts: [readD3(), readAsset("pages/dom.js"), readAsset("pages/batch-index.js")],
-    css: readAsset("pages/batch-index.css"),
+    css: readStyles("pages/page.css", "pages/batch-index.css"),
     noscript: "This index draws its charts and tables with JavaScript. The data is also in traces.parquet / traces.csv next to it.",
   });
 }

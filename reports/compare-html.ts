@@ -8,7 +8,7 @@
  */
 import type { CompareResult } from "../src/analysis/compare.js";
 import { compareRows, PER_STEP_NOTE, unavailableLines } from "./compare-format.js";
-import { readAsset, readD3 } from "./html/assets.js";
+import { readAsset, readD3, readStyles } from "./html/assets.js";
 import { renderPage } from "./html/page.js";
 
 /** What the page's script reads from the #llmprof-compare block. */
@@ -43,7 +43,7 @@ export function renderCompareHtml(c: CompareResult): string {
     dataId: "llmprof-compare",
     data,
     scripts: [readD3(), readAsset("pages/dom.js"), readAsset("pages/compare.js")],
-    css: readAsset("pages/compare.css"),
+    css: readStyles("pages/page.css", "pages/compare.css"),
     noscript: "This page draws its charts and table with JavaScript; the figures are also in compare.json and compare.md.",
   });
 }

@@ -3,6 +3,7 @@
  * RFC 4180 quoting, times in ns (the column names carry the unit), one row per
  * entity. Tables of sections that are unavailable are omitted.
  */
+import type { ModuleTimes } from "../src/analysis/modules.js";
 import type { Summary } from "../src/analysis/summary.js";
 
 type Cell = string | number | boolean | null | undefined;
@@ -84,47 +85,17 @@ export function csvTables(s: Summary): CsvTable[] {
   }
   if (s.modules.available) {
     const times = ["forward_ns", "forward_self_ns", "backward_ns", "backward_self_ns", "recompute_ns", "recompute_self_ns", "total_ns", "self_ns", "pct_of_kernel_time"];
+    const timeKeys = ["forwardNs", "forwardSelfNs", "backwardNs", "backwardSelfNs", "recomputeNs", "recomputeSelfNs", "totalNs", "selfNs", "pctOfKernelTime"] as const;
+    const timeCells = (m: ModuleTimes) => timeKeys.map((k) => m[k]);
     add(
       "modules",
       ["path", "name", "class", "parent_path", "depth", "calls", "recompute_calls", "cpu_forward_ns", ...times],
-      s.modules.instances.map((m) => [
-        m.path,
-        m.name,
-        m.className,
-        m.parentPath,
-        m.depth,
-        m.calls,
-        m.recomputeCalls,
-        m.cpuForwardNs,
-        m.forwardNs,
-        m.forwardSelfNs,
-        m.backwardNs,
-        m.backwardSelfNs,
-        m.recomputeNs,
-        m.recomputeSelfNs,
-        m.totalNs,
-        m.selfNs,
-        m.pctOfKernelTime,
-      ]),
+      s.modules.instances.map((m) => [m.path, m.name, m.className, m.parentPath, m.depth, m.calls, m.recomputeCalls, m.cpuForwardNs, ...timeCells(m)]),
     );
     add(
       "module_classes",
       ["class", "instances", "calls", "cpu_forward_ns", ...times],
-      s.modules.classes.map((m) => [
-        m.className,
-        m.instances,
-        m.calls,
-        m.cpuForwardNs,
-        m.forwardNs,
-        m.forwardSelfNs,
-        m.backwardNs,
-        m.backwardSelfNs,
-        m.recomputeNs,
-        m.recomputeSelfNs,
-        m.totalNs,
-        m.selfNs,
-        m.pctOfKernelTime,
-      ]),
+      s.modules.classes.map((m) => [m.className, m.instances, m.calls, m.cpuForwardNs, ...timeCells(m)]),
     );
     add(
       "modules_unattributed",

@@ -8,7 +8,7 @@
  */
 import type { DiffResult, DiffRow, DiffSection } from "../src/analysis/diff.js";
 import { countSignificant, direction, formatDelta, formatDeltaPct, formatThreshold, formatValue, keyLabel, metricLabel, PER_STEP_NOTE, VERDICT_LABELS } from "./diff-format.js";
-import { readAsset } from "./html/assets.js";
+import { readStyles } from "./html/assets.js";
 import { escapeHtml } from "./html/embed.js";
 import { renderPage } from "./html/page.js";
 
@@ -53,7 +53,7 @@ export function renderDiffHtml(d: DiffResult, options: DiffHtmlOptions = {}): st
     dataId: "llmprof-diff",
     data: d,
     scripts: [],
-    css: readAsset("styles.css") + EXTRA_CSS,
+    css: readStyles("styles.css") + EXTRA_CSS,
     body: body.join("\n"),
   });
 }

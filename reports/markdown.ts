@@ -15,6 +15,7 @@ import { isOthers, shownAndOthers } from "./top-rows.js";
 import { inertForPullRequest } from "./markdown-safe.js";
 import { medianPathStep, pathStepHeader, pathStepRow, whatIfHeader, whatIfRows } from "./critical-path-text.js";
 import { headlineFigures } from "./headline-figures.js";
+import { phaseTotalRows } from "./phase-rows.js";
 
 export const MARKDOWN_LIMIT = 65_000;
 
@@ -302,17 +303,7 @@ function phaseLines(s: Summary, b: Budget): string[] {
     ...table(
       ["phase", "activities", "kernel ms", "compute ms", "% of kernel time", "GPU span ms", "not covered ms"],
       ["l", "r", "r", "r", "r", "r", "r"],
-      p.total
-        .filter((f) => f.phase !== "recompute" || p.recomputeDetected)
-        .map((f) => [
-          f.phase === "recompute" ? "↳ recomputation (in backward)" : f.phase,
-          formatCount(f.count),
-          formatMs(f.kernelNs),
-          formatMs(f.computeKernelNs),
-          formatPct(f.pctOfKernelTime),
-          formatMs(f.gpuSpanNs),
-          formatMs(f.uncoveredNs),
-        ]),
+      phaseTotalRows(p, "↳ recomputation (in backward)"),
     ),
     "",
   );

@@ -4,6 +4,7 @@ import { deviceList, formatBytes, formatCount, formatMs, formatNs, formatPct, sh
 import { isOthers, shownAndOthers } from "./top-rows.js";
 import { medianPathStep, pathStepHeader, pathStepRow, whatIfHeader, whatIfRows } from "./critical-path-text.js";
 import { headlineFigures } from "./headline-figures.js";
+import { phaseTotalRows } from "./phase-rows.js";
 
 export function renderTerminal(s: Summary): string {
   const out: string[] = [];
@@ -135,21 +136,15 @@ function phasesText(s: Summary): string[] {
   const p = s.phases;
   const out = ["", `Phases (sum over ${p.steps.length} steps; kernel time = sum of durations)`];
   out.push(
-    textTable(
-      ["phase", "kernels", "kernel ms", "compute ms", "% of kernel time", "GPU span ms", "not covered ms"],
-      p.total
-        .filter((f) => f.phase !== "recompute" || p.recomputeDetected)
-        .map((f) => [
-          f.phase === "recompute" ? "  recomputation (in backward)" : f.phase,
-          formatCount(f.count),
-          formatMs(f.kernelNs),
-          formatMs(f.computeKernelNs),
-          formatPct(f.pctOfKernelTime),
-          formatMs(f.gpuSpanNs),
-          formatMs(f.uncoveredNs),
-        ]),
-      [false, true, true, true, true, true, true],
-    ),
+    textTable(["phase", "kernels", "kernel ms", "compute ms", "% of kernel time", "GPU span ms", "not covered ms"], phaseTotalRows(p, "  recomputation (in backward)"), [
+      false,
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]),
   );
   return out;
 }

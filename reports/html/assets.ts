@@ -35,6 +35,11 @@ export function readAsset(relative: string): string {
   return text;
 }
 
+/** A page's stylesheet: base.css (shared by every page) and then the page's own sheets, in cascade order. */
+export function readStyles(...ownSheets: string[]): string {
+  return ["base.css", ...ownSheets].map(readAsset).join("");
+}
+
 /** d3's UMD bundle from node_modules (its package exports hide the file, so go via the entry point). */
 export function readD3(): string {
   let text = cache.get("d3");

@@ -14,7 +14,7 @@ import { CATEGORY_LABELS } from "../../src/analysis/categories.js";
 import type { Summary } from "../../src/analysis/summary.js";
 import type { Timeline } from "../../src/analysis/timeline.js";
 import { shortKernelName } from "../format.js";
-import { readAsset, readD3 } from "./assets.js";
+import { readAsset, readD3, readStyles } from "./assets.js";
 import { renderPage } from "./page.js";
 
 /** Client views, in page order. */
@@ -107,7 +107,7 @@ export function renderHtml(summary: Summary, extras: ReportExtras = {}): string 
     dataId: "llmprof-data",
     data: reportData(summary, extras),
     scripts: [readD3(), readAsset("core.js"), ...VIEWS.map((v) => readAsset(`views/${v}.js`)), readAsset("main.js")],
-    css: readAsset("styles.css"),
+    css: readStyles("styles.css"),
     noscript: "This report draws its tables and charts with JavaScript; please open it in a browser with JavaScript enabled. The numbers are also in summary.json (llmprof analyze -o out/).",
   });
 }

@@ -15,6 +15,7 @@
  * imbalance = max over ranks / mean over ranks of the received bytes (1 = balanced).
  */
 import type { AnalysisContext } from "./context.js";
+import { groupByStep } from "./steps.js";
 import type { CommKernel, ParallelDim, ProcessGroupAssignment } from "./process-groups.js";
 
 export interface WaitRankRow {
@@ -110,18 +111,8 @@ export function collectiveWaits(contexts: readonly AnalysisContext[], a: Process
 type Member = { ctx: AnalysisContext; r: number; self: number; byStep: Map<number, CommKernel[]> };
 
 function kernelsByStep(ctx: AnalysisContext, kernels: readonly CommKernel[]): Map<number, CommKernel[]> {
-  const out = new Map<number, CommKernel[]>();
-  const steps = ctx.steps.steps;
   const start = ctx.model.gpu.start;
-  for (const k of kernels) {
-    const s = start[k.row]!;
-    const step = steps.find((x) => s >= x.startNs && s < x.endNs);
-    if (!step) continue;
-    const list = out.get(step.number) ?? [];
-    list.push(k);
-    out.set(step.number, list);
-  }
-  return out;
+  return groupByStep(kernels, (k) => start[k.row]!, ctx.steps.steps);
 }
 
 function matchInstances(members: readonly Member[]): Omit<GroupWaits, "group" | "label"> & { instances: CommKernel[][] } {

@@ -16,6 +16,7 @@ import type { AnalysisContext } from "./context.js";
 import { describe } from "./collectives.js";
 import { figuresWithin } from "./temporal.js";
 import { median } from "./stats.js";
+import { groupByStep } from "./steps.js";
 import type { IdleResult } from "./idle.js";
 
 export interface RankRow {
@@ -87,19 +88,9 @@ export function rankComparison(contexts: readonly AnalysisContext[], idle: reado
 
   // communication kernels per rank and step, in time order
   const perRank = contexts.map((ctx) => {
-    const bySteps = new Map<number, number[]>();
-    const list = ctx.steps.steps;
-    for (let j = 0; j < ctx.windowRows.length; j++) {
-      const g = ctx.windowRows[j]!;
-      if (ctx.categories[g] !== COMMUNICATION) continue;
-      const s = ctx.model.gpu.start[g]!;
-      const step = list.find((x) => s >= x.startNs && s < x.endNs);
-      if (!step) continue;
-      const arr = bySteps.get(step.number) ?? [];
-      arr.push(g);
-      bySteps.set(step.number, arr);
-    }
-    return bySteps;
+    const start = ctx.model.gpu.start;
+    const communication = ctx.windowRows.filter((g) => ctx.categories[g] === COMMUNICATION);
+    return groupByStep(communication, (g) => start[g]!, ctx.steps.steps);
   });
 
   const stragglers: StragglerRow[] = [];

@@ -48,6 +48,20 @@ export function hasMarkedSteps(steps: StepSet): boolean {
   return steps.source === "profiler-steps" || steps.source === "serving-steps";
 }
 
+/** Items by the number of the step their start falls in (start <= t < end); items outside every step are left out. */
+export function groupByStep<T>(items: Iterable<T>, startNs: (item: T) => number, steps: readonly Step[]): Map<number, T[]> {
+  const out = new Map<number, T[]>();
+  for (const item of items) {
+    const s = startNs(item);
+    const step = steps.find((x) => s >= x.startNs && s < x.endNs);
+    if (!step) continue;
+    const list = out.get(step.number) ?? [];
+    list.push(item);
+    out.set(step.number, list);
+  }
+  return out;
+}
+
 /** The name of a profiled step (Kineto annotation or NVTX range); group 1 is N. */
 export const STEP_NAME = /^ProfilerStep#(\d+)$/;
 

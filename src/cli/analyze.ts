@@ -10,6 +10,7 @@ import { LlmprofError } from "../errors.js";
 import { analyseTraces } from "../io/analyse-traces.js";
 import { selectRunInputs } from "../runs/select.js";
 import { addAnalysisFlags, analysisOptionsFromFlags, boundsFromFlags, settingsFiles, type AnalysisFlags } from "./analysis-flags.js";
+import { parseFormatFlag } from "./format-flag.js";
 import { renderHtml } from "../../reports/html/render.js";
 import { renderJson } from "../../reports/json.js";
 import { renderMarkdown } from "../../reports/markdown.js";
@@ -52,7 +53,7 @@ export function registerAnalyzeCommand(program: Command): void {
     .option("--show-paths", "keep the trace's recorded name (Kineto traceName) whole, with the recording machine's directory (default: its last component only)");
   addAnalysisFlags(command).action(async (traces: string[], flags: AnalyzeFlags) => {
     const options = analysisOptionsFromFlags(flags);
-    const formats = parseFormats(flags.format) ?? traceByName(flags.output);
+    const formats = parseFormatFlag(flags.format, OUTPUT_FORMATS) ?? traceByName(flags.output);
     if (flags.overlayOnly && !formats?.includes("trace")) throw new LlmprofError(null, "--overlay-only applies to the annotated trace: add --format trace (or -o x.json.gz)");
     const progress = new Progress("reading");
     const files = await selectRunInputs(traces, { run: flags.run });
@@ -82,22 +83,6 @@ function parseGib(value: string | undefined): number | undefined {
   const gib = Number(value);
   if (!(Number.isFinite(gib) && gib > 0)) throw new LlmprofError(null, `--max-decompressed-gib: expected a positive number, got "${value}"`);
   return Math.floor(gib * 2 ** 30);
-}
-
-function parseFormats(list: string | undefined): OutputFormat[] | null {
-  if (list === undefined) return null;
-  const out: OutputFormat[] = [];
-  for (const f of list
-    .split(",")
-    .map((x) => x.trim().toLowerCase())
-    .filter(Boolean)) {
-    if (!(OUTPUT_FORMATS as readonly string[]).includes(f)) {
-      throw new LlmprofError(null, `--format: unknown format "${f}" (known: ${OUTPUT_FORMATS.join(", ")})`);
-    }
-    // a format asked for twice is written once (text,text printed the summary twice)
-    if (!out.includes(f as OutputFormat)) out.push(f as OutputFormat);
-  }
-  return out;
 }
 
 function render(summary: Summary, format: OutputFormat, html: () => string): string {

@@ -18,6 +18,7 @@ import { renderCompareMarkdown } from "../../reports/compare-markdown.js";
 import { renderCompareText } from "../../reports/compare-text.js";
 import { loadRun } from "./diff.js";
 import { addAnalysisFlags, analysisOptionsFromFlags, boundsFromFlags, settingsFiles, type AnalysisFlags } from "./analysis-flags.js";
+import { parseFormatFlag } from "./format-flag.js";
 import type { FanOutLimits } from "../model/limits.js";
 import { boundSummary, DEFAULT_TOP_ROWS } from "../../reports/top-rows.js";
 import { writeOutput } from "../io/output.js";
@@ -84,7 +85,7 @@ export function registerCompareCommand(program: Command): void {
     .option("--run <name>", "in a directory holding several runs (a TensorBoard log directory), use this one (default: the newest)")
     .option("--force", "overwrite existing files that are not llmprof outputs");
   addAnalysisFlags(command, "trace inputs (a summary.json keeps its own)").action(async (runs: string[], flags: CompareFlags) => {
-    const formats = parseFormats(flags.format);
+    const formats = parseFormatFlag(flags.format, COMPARE_FORMATS);
     const { top, limits } = boundsFromFlags(flags);
     const options = { ...analysisOptionsFromFlags(flags), ...limits };
     if (runs.length < 2) throw new LlmprofError(null, "compare needs at least two runs (trace files, rank directories or summary.json files)");
@@ -93,19 +94,6 @@ export function registerCompareCommand(program: Command): void {
     for (const [k, arg] of runs.entries()) inputs.push({ label: flags.label[k] ?? defaultLabel(arg), summary: await loadCompareRun(arg, options, flags.run, top) });
     writeCompare(compareSummaries(inputs), flags, formats, [...runs.flatMap(runPaths), ...settingsFiles(flags)]);
   });
-}
-
-function parseFormats(list: string | undefined): CompareFormat[] | null {
-  if (list === undefined) return null;
-  const out: CompareFormat[] = [];
-  for (const f of list
-    .split(",")
-    .map((x) => x.trim().toLowerCase())
-    .filter(Boolean)) {
-    if (!(COMPARE_FORMATS as readonly string[]).includes(f)) throw new LlmprofError(null, `--format: unknown format "${f}" (known: ${COMPARE_FORMATS.join(", ")})`);
-    out.push(f as CompareFormat);
-  }
-  return out;
 }
 
 export function renderCompare(c: CompareResult, f: CompareFormat): string {

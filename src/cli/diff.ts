@@ -21,6 +21,7 @@ import { renderDiffMarkdown } from "../../reports/diff-markdown.js";
 import { renderDiffText } from "../../reports/diff-text.js";
 import { outputTargets, writeOutput } from "../io/output.js";
 import { addAnalysisFlags, analysisOptionsFromFlags, boundsFromFlags, settingsFiles, type AnalysisFlags } from "./analysis-flags.js";
+import { parseFormatFlag } from "./format-flag.js";
 import type { FanOutLimits } from "../model/limits.js";
 import { boundSummary, DEFAULT_TOP_ROWS } from "../../reports/top-rows.js";
 
@@ -94,7 +95,7 @@ export function registerDiffCommand(program: Command): void {
     .option("--min-change <pct>", "relative floor below which a time change is never significant (default 2%)")
     .option("--force", "overwrite existing files that are not llmprof outputs");
   addAnalysisFlags(command, "trace inputs (a summary.json keeps its own)").action(async (base: string, head: string, flags: DiffFlags) => {
-    const formats = parseFormats(flags.format);
+    const formats = parseFormatFlag(flags.format, DIFF_FORMATS);
     const { top, limits } = boundsFromFlags(flags);
     const options = { ...analysisOptionsFromFlags(flags), ...limits };
     const noise: NoiseOptions = {};
@@ -106,19 +107,6 @@ export function registerDiffCommand(program: Command): void {
     const diff = diffSummaries(b, h, { noise });
     writeDiff(diff, flags, formats, [base, head, ...settingsFiles(flags)], rows);
   });
-}
-
-function parseFormats(list: string | undefined): DiffFormat[] | null {
-  if (list === undefined) return null;
-  const out: DiffFormat[] = [];
-  for (const f of list
-    .split(",")
-    .map((x) => x.trim().toLowerCase())
-    .filter(Boolean)) {
-    if (!(DIFF_FORMATS as readonly string[]).includes(f)) throw new LlmprofError(null, `--format: unknown format "${f}" (known: ${DIFF_FORMATS.join(", ")})`);
-    out.push(f as DiffFormat);
-  }
-  return out;
 }
 
 function render(d: DiffResult, f: DiffFormat, rows: number | undefined): string {

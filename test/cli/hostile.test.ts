@@ -231,6 +231,15 @@ describe("terminal summary printed once (point 12)", () => {
     expect(r.status).toBe(0);
     expect(r.stdout.match(/^Headline:/gm)).toHaveLength(1);
   });
+  it("diff and compare write a repeated format once too (one --format parser for the three)", () => {
+    const runs = [fixture("llama-tiny-train.json.gz"), fixture("llama-tiny-train-eager.json.gz")];
+    const diff = runCli(["diff", ...runs, "-f", "text,TEXT"]);
+    expect(diff.status).toBe(0);
+    expect(diff.stdout.match(/^llmprof \S+ diff — /gm)).toHaveLength(1);
+    const compare = runCli(["compare", ...runs, "-f", "text,text"]);
+    expect(compare.status).toBe(0);
+    expect(compare.stdout.match(/^llmprof compare: 2 runs$/gm)).toHaveLength(1);
+  });
 });
 
 describe("user category patterns are checked for catastrophic backtracking (point 2, config side)", () => {

@@ -247,12 +247,13 @@ var llmprof = (function () {
   }
 
   /**
-   * Horizontal bar chart: rows [{key, label, value (ns), color, tip: [[k, v]...]}],
-   * x in ms; `axisLabel` names the axis. Returns a getter of the bars' d3 selection (redrawn on resize).
+   * Horizontal bar chart: rows [{key, label, value (ns), color, tip: [[k, v]...], text}],
+   * x in ms; `axisLabel` names the axis (and the chart, unless options.label does).
+   * Returns a getter of the bars' d3 selection (redrawn on resize).
    * @param {HTMLElement} container
    * @param {readonly HBar[]} rows
    * @param {string} axisLabel
-   * @param {{ left?: number, onDraw?: (bars: HBarSelection) => void }} [options]
+   * @param {{ left?: number, label?: string, onDraw?: (bars: HBarSelection) => void }} [options]
    * @returns {() => HBarSelection | null}
    */
   function hbars(container, rows, axisLabel, options) {
@@ -260,78 +261,33 @@ var llmprof = (function () {
     /** @typedef {import("d3").Selection<SVGRectElement, HBar, SVGGElement, unknown>} HBarSelection */
     /** @type {HBarSelection | null} */
     var bars = null;
+    /** @type {Map<string, string>} */
+    var labels = new Map();
+    rows.forEach(function (r) {
+      labels.set(r.key, r.label);
+    });
     responsive(container, function (width) {
       container.textContent = "";
-      var rowH = 24;
-      var margin = { top: 4, right: 130, bottom: 40, left: opts.left || 200 };
-      var w = Math.max(120, width - margin.left - margin.right);
-      var h = rows.length * rowH;
-      var x = d3
-        .scaleLinear()
-        .domain([
-          0,
+      var frame = barFrame(container, width, {
+        keys: rows.map(function (r) {
+          return r.key;
+        }),
+        bandHeight: 24,
+        padding: 0.2,
+        margin: { top: 4, right: 130, bottom: 40, left: opts.left || 200 },
+        maxMs:
           d3.max(rows, function (r) {
             return r.value / 1e6;
           }) || 1,
-        ])
-        .nice()
-        .range([0, w]);
-      var y = d3
-        .scaleBand()
-        .domain(
-          rows.map(function (r) {
-            return r.key;
-          }),
-        )
-        .range([0, h])
-        .padding(0.2);
-      var svg = d3
-        .select(container)
-        .append("svg")
-        .attr("width", width)
-        .attr("height", h + margin.top + margin.bottom)
-        .attr("role", "img")
-        .attr("aria-label", axisLabel);
-      var g = svg.append("g").attr("transform", "translate(" + margin.left + "," + margin.top + ")");
-      /** @type {Map<string, string>} */
-      var labels = new Map();
-      rows.forEach(function (r) {
-        labels.set(r.key, r.label);
+        label: opts.label || axisLabel,
+        axisLabel: axisLabel,
+        tickFormat: function (k) {
+          return labels.get(k) || k;
+        },
       });
-      g.append("g")
-        .attr("class", "grid")
-        .attr("transform", "translate(0," + h + ")")
-        .call(
-          d3
-            .axisBottom(x)
-            .ticks(6)
-            .tickSize(-h)
-            .tickFormat(function () {
-              return "";
-            }),
-        );
-      g.append("g")
-        .attr("class", "axis")
-        .attr("transform", "translate(0," + h + ")")
-        .call(d3.axisBottom(x).ticks(6));
-      g.append("g")
-        .attr("class", "axis")
-        .call(
-          d3
-            .axisLeft(y)
-            .tickSize(0)
-            .tickPadding(8)
-            .tickFormat(function (k) {
-              return labels.get(k) || k;
-            }),
-        );
-      g.append("text")
-        .attr("class", "axis-label")
-        .attr("x", w / 2)
-        .attr("y", h + 34)
-        .attr("text-anchor", "middle")
-        .text(axisLabel);
-      var drawn = g
+      var x = frame.x;
+      var y = frame.y;
+      var drawn = frame.g
         .selectAll("rect.mark")
         .data(rows)
         .enter()
@@ -353,7 +309,8 @@ var llmprof = (function () {
         })
         .on("mouseleave", hideTooltip);
       bars = drawn;
-      g.selectAll("text.bar-label")
+      frame.g
+        .selectAll("text.bar-label")
         .data(rows)
         .enter()
         .append("text")
@@ -373,6 +330,91 @@ var llmprof = (function () {
     return function () {
       return bars;
     };
+  }
+
+  /**
+   * The frame of a horizontal bar chart, one band per key (bandHeight px each): the svg, the
+   * x grid and axis in ms (0 to maxMs, rounded up) below the bands, the keys on the left,
+   * the x axis title. Returns the plotting group, the scales and the inner size.
+   * @template {string | number} K
+   * @param {HTMLElement} container
+   * @param {number} width
+   * @param {{ keys: K[], bandHeight: number, padding: number, margin: { top: number, right: number, bottom: number, left: number }, maxMs: number, label: string, axisLabel: string, tickFormat?: (key: K) => string }} spec
+   */
+  function barFrame(container, width, spec) {
+    var margin = spec.margin;
+    var w = Math.max(120, width - margin.left - margin.right);
+    var h = spec.keys.length * spec.bandHeight;
+    var x = d3.scaleLinear().domain([0, spec.maxMs]).nice().range([0, w]);
+    /** @type {import("d3").ScaleBand<K>} */
+    var y = d3.scaleBand();
+    y.domain(spec.keys).range([0, h]).padding(spec.padding);
+    var g = plot(container, width, h + margin.top + margin.bottom, margin, spec.label).g;
+    valueAxis(g, x, "bottom", h, 6);
+    var keyAxis = d3.axisLeft(y).tickSize(0).tickPadding(8);
+    if (spec.tickFormat) keyAxis.tickFormat(spec.tickFormat);
+    g.append("g").attr("class", "axis").call(keyAxis);
+    g.append("text")
+      .attr("class", "axis-label")
+      .attr("x", w / 2)
+      .attr("y", h + 34)
+      .attr("text-anchor", "middle")
+      .text(spec.axisLabel);
+    return { g: g, x: x, y: y, w: w, h: h };
+  }
+
+  /**
+   * Grid lines and the value axis of a chart with `ticks` ticks: on the "left" (lines across
+   * the plot's width `size`) or at the "bottom" (the axis at y = size, lines up from it).
+   * @param {PlotGroup} g @param {import("d3").ScaleLinear<number, number>} scale @param {"left" | "bottom"} side @param {number} size @param {number} ticks
+   */
+  function valueAxis(g, scale, side, size, ticks) {
+    var axis = side === "bottom" ? d3.axisBottom : d3.axisLeft;
+    var grid = g.append("g").attr("class", "grid");
+    var values = g.append("g").attr("class", "axis");
+    if (side === "bottom") {
+      grid.attr("transform", "translate(0," + size + ")");
+      values.attr("transform", "translate(0," + size + ")");
+    }
+    grid.call(
+      axis(scale)
+        .ticks(ticks)
+        .tickSize(-size)
+        .tickFormat(function () {
+          return "";
+        }),
+    );
+    values.call(axis(scale).ticks(ticks));
+  }
+
+  /**
+   * One stacked bar in a barFrame at y = top: the parts left to right from 0 (a part of 0 ms
+   * is an empty rect), each with its tooltip, then `text` after the bar's end.
+   * @param {PlotGroup} g @param {import("d3").ScaleLinear<number, number>} x @param {number} top @param {number} height
+   * @param {readonly { ms: number, color: string, title: string, tip: readonly (readonly string[])[] }[]} parts @param {string} text
+   */
+  function stackedBar(g, x, top, height, parts, text) {
+    var acc = 0;
+    parts.forEach(function (p) {
+      g.append("rect")
+        .attr("class", "mark")
+        .attr("x", x(acc))
+        .attr("y", top)
+        .attr("width", Math.max(p.ms > 0 ? 1 : 0, x(acc + p.ms) - x(acc)))
+        .attr("height", height)
+        .attr("fill", p.color)
+        .on("mousemove", function (event) {
+          showTooltip(event, p.title, p.tip);
+        })
+        .on("mouseleave", hideTooltip);
+      acc += p.ms;
+    });
+    g.append("text")
+      .attr("class", "bar-label")
+      .attr("x", x(acc) + 6)
+      .attr("y", top + height / 2)
+      .attr("dy", "0.35em")
+      .text(text);
   }
 
   // ---- tooltip (one element for the page) ----
@@ -631,10 +673,56 @@ var llmprof = (function () {
     };
   }
 
+  // ---- table columns the views share ----
+  /** The step number, shown "#3". @returns {TableColumn} */
+  function stepColumn() {
+    return {
+      key: "step",
+      label: "Step",
+      numeric: true,
+      format: function (v) {
+        return "#" + v;
+      },
+    };
+  }
+  /** A rank, "–" where there is none. @returns {TableColumn} */
+  function rankColumn() {
+    return {
+      key: "rank",
+      label: "Rank",
+      numeric: true,
+      format: function (v) {
+        return v === null ? "–" : String(v);
+      },
+    };
+  }
+  /** A duration in ns, shown in ms; the label gets " (ms)". @param {string} key @param {string} label @param {string} [help] @returns {TableColumn} */
+  function msColumn(key, label, help) {
+    return { key: key, label: label + " (ms)", numeric: true, format: fmtMs, help: help };
+  }
+  /** A percentage (the row's field `key`) with its bar. @param {string} key @param {string} label @param {string} [help] @returns {TableColumn} */
+  function pctColumn(key, label, help) {
+    return {
+      key: key,
+      label: label,
+      numeric: true,
+      format: fmtPct,
+      bar: function (r) {
+        return r[key];
+      },
+      help: help,
+    };
+  }
+
   /** A small headline card: label, value, one line of detail. */
   /** @param {string} label @param {string} value @param {string} sub */
   function card(label, value, sub) {
     return el("div", { class: "card" }, [el("div", { class: "label", text: label }), el("div", { class: "value small", text: value }), el("div", { class: "sub", text: sub })]);
+  }
+
+  /** A row of headline cards at the end of parent. @param {Node} parent @param {HTMLElement[]} cards */
+  function cards(parent, cards) {
+    parent.appendChild(el("div", { class: "cards" }, cards));
   }
 
   // ---- views ----
@@ -668,6 +756,7 @@ var llmprof = (function () {
     fmt: { ns: fmtNs, ms: fmtMs, us: fmtUs, pct: fmtPct, count: fmtCount, bytes: fmtBytes, isNum: isNum },
     el: el,
     card: card,
+    cards: cards,
     append: append,
     swatch: swatch,
     legend: legend,
@@ -677,8 +766,15 @@ var llmprof = (function () {
     hideTooltip: hideTooltip,
     responsive: responsive,
     plot: plot,
+    barFrame: barFrame,
+    valueAxis: valueAxis,
+    stackedBar: stackedBar,
     axisTitles: axisTitles,
     table: table,
+    stepColumn: stepColumn,
+    rankColumn: rankColumn,
+    msColumn: msColumn,
+    pctColumn: pctColumn,
     views: views,
     registerView: registerView,
     headlines: headlines,

@@ -54,21 +54,23 @@
         .scaleLinear()
         .domain([0, st.stepTimeNs / 1e6])
         .range([0, width - 2]);
-      svg
-        .append("g")
-        .attr("class", "path-strip")
-        .selectAll("rect")
-        .data(st.segments)
-        .enter()
-        .append("rect")
-        .attr("x", function (s) {
-          return x((s.startNs - t0) / 1e6);
-        })
-        .attr("y", 4)
-        .attr("width", function (s) {
-          return Math.max(0.5, x((s.endNs - s.startNs) / 1e6));
-        })
-        .attr("height", 22)
+      /** One rect per segment, at its place in the step, from y to y + height. @param {import("d3").Selection<SVGGElement, unknown, null, undefined>} group @param {number} y @param {number} height */
+      function segmentRects(group, y, height) {
+        return group
+          .selectAll("rect")
+          .data(st.segments)
+          .enter()
+          .append("rect")
+          .attr("x", function (s) {
+            return x((s.startNs - t0) / 1e6);
+          })
+          .attr("y", y)
+          .attr("width", function (s) {
+            return Math.max(0.5, x((s.endNs - s.startNs) / 1e6));
+          })
+          .attr("height", height);
+      }
+      segmentRects(svg.append("g").attr("class", "path-strip"), 4, 22)
         .attr("fill", function (s) {
           return COLOR[s.kind] || "#999";
         })
@@ -91,23 +93,9 @@
         ranks[s.rank] = true;
       });
       var rankColor = d3.scaleOrdinal(["#333", "#999", "#666", "#bbb"]).domain(Object.keys(ranks));
-      svg
-        .append("g")
-        .selectAll("rect")
-        .data(st.segments)
-        .enter()
-        .append("rect")
-        .attr("x", function (s) {
-          return x((s.startNs - t0) / 1e6);
-        })
-        .attr("y", 30)
-        .attr("width", function (s) {
-          return Math.max(0.5, x((s.endNs - s.startNs) / 1e6));
-        })
-        .attr("height", 5)
-        .attr("fill", function (s) {
-          return rankColor(String(s.rank));
-        });
+      segmentRects(svg.append("g"), 30, 5).attr("fill", function (s) {
+        return rankColor(String(s.rank));
+      });
       svg
         .append("text")
         .attr("class", "axis-label")
@@ -135,18 +123,7 @@
         ),
       );
       /** @type {TableColumn[]} */
-      var cols = [
-        {
-          key: "step",
-          label: "Step",
-          numeric: true,
-          format: function (v) {
-            return "#" + v;
-          },
-        },
-        { key: "rank", label: "From rank", numeric: true },
-        { key: "stepTimeNs", label: "Step time (ms)", numeric: true, format: fmt.ms },
-      ];
+      var cols = [L.stepColumn(), { key: "rank", label: "From rank", numeric: true }, { key: "stepTimeNs", label: "Step time (ms)", numeric: true, format: fmt.ms }];
       KINDS.forEach(function (k) {
         cols.push({
           key: k.kind,
@@ -237,15 +214,7 @@
             },
           },
           { key: "pathNs", label: "On the path (ms)", numeric: true, format: fmt.ms },
-          {
-            key: "pathPct",
-            label: "Of the step",
-            numeric: true,
-            format: fmt.pct,
-            bar: function (w) {
-              return w.pathPct;
-            },
-          },
+          L.pctColumn("pathPct", "Of the step"),
         ];
         cp.whatIfFasterPct.forEach(function (p, i) {
           wcols.push({

@@ -127,27 +127,18 @@
     render: function (root, data) {
       var e = data.summary.efficiency;
       if (L.unavailable(root, e, "Efficiency not available")) return;
-      root.appendChild(
-        el("div", { class: "cards" }, [
-          card("MFU (window)", e.window.mfuPct === null ? "n/a" : fmt.pct(e.window.mfuPct), e.mfuUnavailableReason || tflops(e.window.achievedTflopsPerS) + " TFLOP/s achieved"),
-          card(
-            "Peak",
-            e.peakTflopsPerS === null ? "unknown" : tflops(e.peakTflopsPerS) + " TFLOP/s",
-            (e.peakDtype || "") + " · " + (e.hardware.tableEntry || e.hardware.deviceName || "unknown GPU") + (e.hardware.tflopsSource ? " · " + e.hardware.tflopsSource : ""),
-          ),
-          card("FLOPs", fmt.count(e.window.flops / 1e9) + " GFLOP", "source: " + e.flopsSource),
-        ]),
-      );
+      L.cards(root, [
+        card("MFU (window)", e.window.mfuPct === null ? "n/a" : fmt.pct(e.window.mfuPct), e.mfuUnavailableReason || tflops(e.window.achievedTflopsPerS) + " TFLOP/s achieved"),
+        card(
+          "Peak",
+          e.peakTflopsPerS === null ? "unknown" : tflops(e.peakTflopsPerS) + " TFLOP/s",
+          (e.peakDtype || "") + " · " + (e.hardware.tableEntry || e.hardware.deviceName || "unknown GPU") + (e.hardware.tflopsSource ? " · " + e.hardware.tflopsSource : ""),
+        ),
+        card("FLOPs", fmt.count(e.window.flops / 1e9) + " GFLOP", "source: " + e.flopsSource),
+      ]);
       L.table(root, {
         columns: [
-          {
-            key: "step",
-            label: "Step",
-            numeric: true,
-            format: function (v) {
-              return "#" + v;
-            },
-          },
+          L.stepColumn(),
           { key: "windowNs", label: "Step time (ms)", numeric: true, format: fmt.ms },
           {
             key: "flops",
@@ -181,15 +172,7 @@
         },
         { key: "kernelNs", label: "Kernel time", numeric: true, format: fmt.ns },
         { key: "achievedTflopsPerS", label: "TFLOP/s", numeric: true, format: tflops },
-        {
-          key: "pctOfPeak",
-          label: "% of peak",
-          numeric: true,
-          format: fmt.pct,
-          bar: function (r) {
-            return r.pctOfPeak;
-          },
-        },
+        L.pctColumn("pctOfPeak", "% of peak"),
       ];
       if (e.byModuleClass.length) {
         root.appendChild(el("h3", { text: "By module class" }));

@@ -113,14 +113,7 @@
                 return fmt.ms(v, 3);
               },
             },
-            {
-              key: "step",
-              label: "Step",
-              numeric: true,
-              format: function (v) {
-                return "#" + v;
-              },
-            },
+            L.stepColumn(),
             { key: "device", label: "GPU", numeric: true },
             {
               key: "cause",

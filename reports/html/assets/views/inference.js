@@ -38,18 +38,7 @@
         ])
         .nice()
         .range([h, 0]);
-      g.append("g")
-        .attr("class", "grid")
-        .call(
-          d3
-            .axisLeft(y)
-            .ticks(5)
-            .tickSize(-w)
-            .tickFormat(function () {
-              return "";
-            }),
-        );
-      g.append("g").attr("class", "axis").call(d3.axisLeft(y).ticks(5));
+      L.valueAxis(g, y, "left", w, 5);
       var every = Math.ceil(steps.length / 20);
       g.append("g")
         .attr("class", "axis")
@@ -96,26 +85,24 @@
     render: function (root, data) {
       var inf = data.summary.inference;
       if (L.unavailable(root, inf, "Inference analysis not available")) return;
-      root.appendChild(
-        el("div", { class: "cards" }, [
-          card(
-            "Time to first token",
-            inf.ttftNs === null ? "n/a" : fmt.ns(inf.ttftNs),
-            inf.prefillCount + " prefill forward" + (inf.prefillCount === 1 ? "" : "s") + (inf.promptTokens ? " · " + fmt.count(inf.promptTokens) + " prompt tokens" : ""),
-          ),
-          card(
-            "Time per output token",
-            inf.tpotNs === null ? "n/a" : fmt.ns(inf.tpotNs),
-            inf.decodeStep ? "p50 " + fmt.ns(inf.decodeStep.p50Ns) + " · p90 " + fmt.ns(inf.decodeStep.p90Ns) + " · std " + fmt.ns(inf.decodeStep.stdNs) : "",
-          ),
-          card(
-            "Decode tokens/s",
-            inf.tokensPerS.decode === null ? "n/a" : fmt.count(inf.tokensPerS.decode),
-            (inf.batchSize ? "batch " + inf.batchSize + " · " : "") + inf.decodeCount + " decode forwards",
-          ),
-          card("CPU-bound decode steps", fmt.pct(inf.cpuBound.pctOfSteps), inf.cpuBound.steps + " steps with host-bound GPU idle > " + fmt.pct(inf.cpuBound.thresholdPct)),
-        ]),
-      );
+      L.cards(root, [
+        card(
+          "Time to first token",
+          inf.ttftNs === null ? "n/a" : fmt.ns(inf.ttftNs),
+          inf.prefillCount + " prefill forward" + (inf.prefillCount === 1 ? "" : "s") + (inf.promptTokens ? " · " + fmt.count(inf.promptTokens) + " prompt tokens" : ""),
+        ),
+        card(
+          "Time per output token",
+          inf.tpotNs === null ? "n/a" : fmt.ns(inf.tpotNs),
+          inf.decodeStep ? "p50 " + fmt.ns(inf.decodeStep.p50Ns) + " · p90 " + fmt.ns(inf.decodeStep.p90Ns) + " · std " + fmt.ns(inf.decodeStep.stdNs) : "",
+        ),
+        card(
+          "Decode tokens/s",
+          inf.tokensPerS.decode === null ? "n/a" : fmt.count(inf.tokensPerS.decode),
+          (inf.batchSize ? "batch " + inf.batchSize + " · " : "") + inf.decodeCount + " decode forwards",
+        ),
+        card("CPU-bound decode steps", fmt.pct(inf.cpuBound.pctOfSteps), inf.cpuBound.steps + " steps with host-bound GPU idle > " + fmt.pct(inf.cpuBound.thresholdPct)),
+      ]);
       if (inf.serving) {
         root.appendChild(el("h3", { text: "Serving-engine steps by kind (prefill/decode split)" }));
         L.table(root, {
@@ -123,15 +110,7 @@
             { key: "kind", label: "Step kind" },
             { key: "steps", label: "Steps", numeric: true, format: fmt.count },
             { key: "timeNs", label: "Time", numeric: true, format: fmt.ns },
-            {
-              key: "pctOfTime",
-              label: "% of serving time",
-              numeric: true,
-              format: fmt.pct,
-              bar: function (r) {
-                return r.pctOfTime;
-              },
-            },
+            L.pctColumn("pctOfTime", "% of serving time"),
             {
               key: "meanBatchSize",
               label: "Mean batch",
@@ -167,19 +146,7 @@
         var b = inf.decodeBreakdown;
         root.appendChild(el("h3", { text: "Where decode time goes (" + (b.source === "modules" ? "by module" : "by kernel category") + ")" }));
         L.table(root, {
-          columns: [
-            { key: "label", label: "Part" },
-            { key: "ns", label: "Time", numeric: true, format: fmt.ns },
-            {
-              key: "pct",
-              label: "% of decode",
-              numeric: true,
-              format: fmt.pct,
-              bar: function (r) {
-                return r.pct;
-              },
-            },
-          ],
+          columns: [{ key: "label", label: "Part" }, { key: "ns", label: "Time", numeric: true, format: fmt.ns }, L.pctColumn("pct", "% of decode")],
           rows: [
             { label: "Attention", share: b.attention },
             { label: "MLP", share: b.mlp },

@@ -12,129 +12,41 @@
   var fmt = L.fmt;
 
   function categoryChart(container, k, onPick) {
-    var rows = k.byCategory;
     var selected = null;
     var rects = null;
-    L.responsive(container, function (width) {
-      container.textContent = "";
-      var rowH = 24;
-      var margin = { top: 4, right: 130, bottom: 40, left: 180 };
-      var w = Math.max(120, width - margin.left - margin.right);
-      var h = rows.length * rowH;
-      var x = d3
-        .scaleLinear()
-        .domain([
-          0,
-          d3.max(rows, function (r) {
-            return r.totalNs / 1e6;
-          }) || 1,
-        ])
-        .nice()
-        .range([0, w]);
-      var y = d3
-        .scaleBand()
-        .domain(
-          rows.map(function (r) {
-            return r.category;
-          }),
-        )
-        .range([0, h])
-        .padding(0.2);
-      var svg = d3
-        .select(container)
-        .append("svg")
-        .attr("width", width)
-        .attr("height", h + margin.top + margin.bottom)
-        .attr("role", "img")
-        .attr("aria-label", "GPU time by kernel category");
-      var g = svg.append("g").attr("transform", "translate(" + margin.left + "," + margin.top + ")");
-      g.append("g")
-        .attr("class", "grid")
-        .attr("transform", "translate(0," + h + ")")
-        .call(
-          d3
-            .axisBottom(x)
-            .ticks(6)
-            .tickSize(-h)
-            .tickFormat(function () {
-              return "";
-            }),
-        );
-      g.append("g")
-        .attr("class", "axis")
-        .attr("transform", "translate(0," + h + ")")
-        .call(d3.axisBottom(x).ticks(6));
-      g.append("g")
-        .attr("class", "axis")
-        .call(
-          d3
-            .axisLeft(y)
-            .tickSize(0)
-            .tickPadding(8)
-            .tickFormat(function (c) {
-              return L.categoryLabel(c);
-            }),
-        );
-      g.append("text")
-        .attr("class", "axis-label")
-        .attr("x", w / 2)
-        .attr("y", h + 34)
-        .attr("text-anchor", "middle")
-        .text("summed kernel time in the window (ms)");
-      rects = g
-        .selectAll("rect.mark")
-        .data(rows)
-        .enter()
-        .append("rect")
-        .attr("class", "mark clickable")
-        .attr("x", 0)
-        .attr("y", function (r) {
-          return y(r.category) || 0;
-        })
-        .attr("height", y.bandwidth())
-        .attr("width", function (r) {
-          return Math.max(1, x(r.totalNs / 1e6));
-        })
-        .attr("fill", function (r) {
-          return L.categoryColor(r.category);
-        })
-        .on("mousemove", function (event, r) {
-          L.showTooltip(event, r.label, [
-            ["summed time", fmt.ns(r.totalNs)],
-            ["share of kernel time", fmt.pct(r.pctOfKernelTime)],
-            ["activities", fmt.count(r.count)],
-            ["", "click to filter the table"],
-          ]);
-        })
-        .on("mouseleave", L.hideTooltip)
-        .on("click", function (_event, r) {
-          pick(selected === r.category ? null : r.category);
+    var rows = k.byCategory.map(function (r) {
+      return {
+        key: r.category,
+        label: r.label,
+        value: r.totalNs,
+        color: L.categoryColor(r.category),
+        tip: [
+          ["summed time", fmt.ns(r.totalNs)],
+          ["share of kernel time", fmt.pct(r.pctOfKernelTime)],
+          ["activities", fmt.count(r.count)],
+          ["", "click to filter the table"],
+        ],
+        text: fmt.ms(r.totalNs) + " ms · " + fmt.pct(r.pctOfKernelTime),
+      };
+    });
+    L.hbars(container, rows, "summed kernel time in the window (ms)", {
+      left: 180,
+      label: "GPU time by kernel category",
+      onDraw: function (bars) {
+        rects = bars.classed("clickable", true).on("click", function (_event, r) {
+          pick(selected === r.key ? null : r.key);
         });
-      g.selectAll("text.bar-label")
-        .data(rows)
-        .enter()
-        .append("text")
-        .attr("class", "bar-label")
-        .attr("x", function (r) {
-          return x(r.totalNs / 1e6) + 6;
-        })
-        .attr("y", function (r) {
-          return (y(r.category) || 0) + y.bandwidth() / 2;
-        })
-        .attr("dy", "0.35em")
-        .text(function (r) {
-          return fmt.ms(r.totalNs) + " ms · " + fmt.pct(r.pctOfKernelTime);
-        });
-      highlight();
+        highlight();
+      },
     });
     function highlight() {
       if (!rects) return;
       rects
         .classed("active", function (r) {
-          return r.category === selected;
+          return r.key === selected;
         })
         .attr("fill-opacity", function (r) {
-          return selected === null || r.category === selected ? 1 : 0.35;
+          return selected === null || r.key === selected ? 1 : 0.35;
         });
     }
     function pick(c) {
@@ -244,15 +156,7 @@
               return fmt.us(v);
             },
           },
-          {
-            key: "pctOfKernelTime",
-            label: "% kernel time",
-            numeric: true,
-            format: fmt.pct,
-            bar: function (r) {
-              return r.pctOfKernelTime;
-            },
-          },
+          L.pctColumn("pctOfKernelTime", "% kernel time"),
           {
             key: "pctOfBusy",
             label: "% GPU busy",

@@ -22,15 +22,13 @@
     render: function (root, data) {
       var l = data.summary.launch;
       if (L.unavailable(root, l, "Launch analysis not available")) return;
-      root.appendChild(
-        el("div", { class: "cards" }, [
-          card("Kernels launched", fmt.count(l.withLaunchRecord), "of " + fmt.count(l.kernels) + " kernels in the window"),
-          card("Launch latency (median)", fmt.ns(l.latency.p50Ns), "p90 " + fmt.ns(l.latency.p90Ns) + " · p99 " + fmt.ns(l.latency.p99Ns)),
-          card("CPU cost per launch (median)", fmt.ns(l.cpuCost.p50Ns), "p90 " + fmt.ns(l.cpuCost.p90Ns)),
-          card("Tiny kernels (< " + fmt.ns(l.tinyKernelNs) + ")", fmt.pct(l.tiny.pct), fmt.count(l.tiny.count) + " kernels · " + fmt.ns(l.tiny.totalNs)),
-          card("Shorter than their launch call", fmt.pct(l.shorterThanLaunch.pct), fmt.count(l.shorterThanLaunch.count) + " kernels"),
-        ]),
-      );
+      L.cards(root, [
+        card("Kernels launched", fmt.count(l.withLaunchRecord), "of " + fmt.count(l.kernels) + " kernels in the window"),
+        card("Launch latency (median)", fmt.ns(l.latency.p50Ns), "p90 " + fmt.ns(l.latency.p90Ns) + " · p99 " + fmt.ns(l.latency.p99Ns)),
+        card("CPU cost per launch (median)", fmt.ns(l.cpuCost.p50Ns), "p90 " + fmt.ns(l.cpuCost.p90Ns)),
+        card("Tiny kernels (< " + fmt.ns(l.tinyKernelNs) + ")", fmt.pct(l.tiny.pct), fmt.count(l.tiny.count) + " kernels · " + fmt.ns(l.tiny.totalNs)),
+        card("Shorter than their launch call", fmt.pct(l.shorterThanLaunch.pct), fmt.count(l.shorterThanLaunch.count) + " kernels"),
+      ]);
       var ns = function (key, label) {
         return { key: key, label: label, numeric: true, format: fmt.ns };
       };
@@ -50,26 +48,11 @@
         root.appendChild(el("h3", { text: "Per step" }));
         L.table(root, {
           columns: [
-            {
-              key: "step",
-              label: "Step",
-              numeric: true,
-              format: function (v) {
-                return "#" + v;
-              },
-            },
+            L.stepColumn(),
             { key: "launches", label: "Launches", numeric: true, format: fmt.count },
             { key: "windowNs", label: "Step time (ms)", numeric: true, format: fmt.ms },
             { key: "hostBoundNs", label: "Host-bound idle (ms)", numeric: true, format: fmt.ms },
-            {
-              key: "hostBoundPct",
-              label: "Host-bound",
-              numeric: true,
-              format: fmt.pct,
-              bar: function (r) {
-                return r.hostBoundPct;
-              },
-            },
+            L.pctColumn("hostBoundPct", "Host-bound"),
             {
               key: "verdict",
               label: "Verdict",

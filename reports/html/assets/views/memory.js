@@ -41,18 +41,7 @@
         ])
         .nice()
         .range([h, 0]);
-      g.append("g")
-        .attr("class", "grid")
-        .call(
-          d3
-            .axisLeft(y)
-            .ticks(5)
-            .tickSize(-w)
-            .tickFormat(function () {
-              return "";
-            }),
-        );
-      g.append("g").attr("class", "axis").call(d3.axisLeft(y).ticks(5));
+      L.valueAxis(g, y, "left", w, 5);
       g.append("g")
         .attr("class", "axis")
         .attr("transform", "translate(0," + h + ")")
@@ -111,25 +100,21 @@
       if (t.available) {
         var r0 = t.ranks[0];
         if (r0)
-          root.appendChild(
-            el("div", { class: "cards" }, [
-              card("Tokens per step", fmt.count(r0.tokensPerStep), r0.batchShape ? "batch x sequence " + r0.batchShape : r0.source),
-              card("Tokens/s per GPU (median)", fmt.count(r0.tokensPerSMedian), fmt.count(r0.samplesPerSMedian) + " samples/s"),
-              card("Tokens/s, all ranks", fmt.count(t.globalTokensPerS), t.worldSize + (t.worldSize === 1 ? " rank" : " ranks")),
-            ]),
-          );
+          L.cards(root, [
+            card("Tokens per step", fmt.count(r0.tokensPerStep), r0.batchShape ? "batch x sequence " + r0.batchShape : r0.source),
+            card("Tokens/s per GPU (median)", fmt.count(r0.tokensPerSMedian), fmt.count(r0.samplesPerSMedian) + " samples/s"),
+            card("Tokens/s, all ranks", fmt.count(t.globalTokensPerS), t.worldSize + (t.worldSize === 1 ? " rank" : " ranks")),
+          ]);
       } else root.appendChild(el("p", { class: "muted", text: "Throughput not available: " + t.reason }));
       var m = data.summary.memory;
       if (L.unavailable(root, m, "Memory not available")) return;
       m.devices.forEach(function (d) {
         root.appendChild(el("h3", { text: "GPU " + d.device }));
-        root.appendChild(
-          el("div", { class: "cards" }, [
-            card("Peak allocated", fmt.bytes(d.peakAllocatedBytes), "reserved at that time: +" + fmt.bytes(d.reservedOverAllocatedAtPeakBytes)),
-            card("Peak reserved", fmt.bytes(d.peakReservedBytes), fmt.count(d.events) + " allocator events"),
-            card("Allocation rate", fmt.bytes(d.allocationRateBytesPerS) + "/s", fmt.count(d.allocations) + " allocations, " + fmt.bytes(d.allocatedBytes)),
-          ]),
-        );
+        L.cards(root, [
+          card("Peak allocated", fmt.bytes(d.peakAllocatedBytes), "reserved at that time: +" + fmt.bytes(d.reservedOverAllocatedAtPeakBytes)),
+          card("Peak reserved", fmt.bytes(d.peakReservedBytes), fmt.count(d.events) + " allocator events"),
+          card("Allocation rate", fmt.bytes(d.allocationRateBytesPerS) + "/s", fmt.count(d.allocations) + " allocations, " + fmt.bytes(d.allocatedBytes)),
+        ]);
         root.appendChild(
           L.legend([
             { label: "Allocated", color: COLORS.allocated },
@@ -141,14 +126,7 @@
         timelineChart(c, d);
         L.table(root, {
           columns: [
-            {
-              key: "step",
-              label: "Step",
-              numeric: true,
-              format: function (v) {
-                return "#" + v;
-              },
-            },
+            L.stepColumn(),
             { key: "peakAllocatedBytes", label: "Peak allocated", numeric: true, format: fmt.bytes },
             { key: "peakReservedBytes", label: "Peak reserved", numeric: true, format: fmt.bytes },
             { key: "allocations", label: "Allocations", numeric: true, format: fmt.count },

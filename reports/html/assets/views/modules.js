@@ -192,31 +192,30 @@
     return { redraw: draw };
   }
 
+  /** A class or instance table's columns: `first`, then the times. @param {TableColumn[]} first @param {boolean} showRecompute @param {string} [pctHelp] */
+  function withTimeColumns(first, showRecompute, pctHelp) {
+    var ms = L.msColumn;
+    return first.concat(
+      [ms("forwardNs", "Forward"), ms("backwardNs", "Backward")].concat(showRecompute ? [ms("recomputeNs", "Recompute")] : [], [
+        ms("selfNs", "Self"),
+        ms("totalNs", "Inclusive"),
+        L.pctColumn("pctOfKernelTime", "% kernel time", pctHelp),
+      ]),
+    );
+  }
+
   /** @param {HTMLElement} parent @param {ModulesSection} m @param {boolean} showRecompute */
   function classTable(parent, m, showRecompute) {
-    /** @param {string} key @param {string} label @returns {TableColumn<ModulesSection["classes"][number]>} */
-    var ms = function (key, label) {
-      return { key: key, label: label + " (ms)", numeric: true, format: fmt.ms };
-    };
     /** @type {TableColumn<ModulesSection["classes"][number]>[]} */
-    var cols = [
-      { key: "className", label: "Class", cellClass: "name" },
-      { key: "instances", label: "Instances", numeric: true, format: fmt.count },
-      { key: "calls", label: "Forward calls", numeric: true, format: fmt.count },
-      ms("forwardNs", "Forward"),
-      ms("backwardNs", "Backward"),
-    ];
-    if (showRecompute) cols.push(ms("recomputeNs", "Recompute"));
-    cols.push(ms("selfNs", "Self"), ms("totalNs", "Inclusive"), {
-      key: "pctOfKernelTime",
-      label: "% kernel time",
-      numeric: true,
-      format: fmt.pct,
-      bar: function (r) {
-        return r.pctOfKernelTime;
-      },
-      help: "inclusive time / all kernel time of the window",
-    });
+    var cols = withTimeColumns(
+      [
+        { key: "className", label: "Class", cellClass: "name" },
+        { key: "instances", label: "Instances", numeric: true, format: fmt.count },
+        { key: "calls", label: "Forward calls", numeric: true, format: fmt.count },
+      ],
+      showRecompute,
+      "inclusive time / all kernel time of the window",
+    );
     L.table(parent, {
       columns: cols,
       rows: m.classes,
@@ -233,38 +232,25 @@
 
   /** @param {HTMLElement} parent @param {ModulesSection} m @param {boolean} showRecompute */
   function instanceTable(parent, m, showRecompute) {
-    /** @param {string} key @param {string} label @returns {TableColumn<ModuleInstance>} */
-    var ms = function (key, label) {
-      return { key: key, label: label + " (ms)", numeric: true, format: fmt.ms };
-    };
     /** @type {TableColumn<ModuleInstance>[]} */
-    var cols = [
-      {
-        key: "path",
-        label: "Module",
-        cellClass: "name",
-        render: function (r) {
-          return r.path;
+    var cols = withTimeColumns(
+      [
+        {
+          key: "path",
+          label: "Module",
+          cellClass: "name",
+          render: function (r) {
+            return r.path;
+          },
+          title: function (r) {
+            return r.name + " — " + r.path;
+          },
         },
-        title: function (r) {
-          return r.name + " — " + r.path;
-        },
-      },
-      { key: "className", label: "Class" },
-      { key: "calls", label: "Forward calls", numeric: true, format: fmt.count },
-      ms("forwardNs", "Forward"),
-      ms("backwardNs", "Backward"),
-    ];
-    if (showRecompute) cols.push(ms("recomputeNs", "Recompute"));
-    cols.push(ms("selfNs", "Self"), ms("totalNs", "Inclusive"), {
-      key: "pctOfKernelTime",
-      label: "% kernel time",
-      numeric: true,
-      format: fmt.pct,
-      bar: function (r) {
-        return r.pctOfKernelTime;
-      },
-    });
+        { key: "className", label: "Class" },
+        { key: "calls", label: "Forward calls", numeric: true, format: fmt.count },
+      ],
+      showRecompute,
+    );
     L.table(parent, {
       columns: cols,
       rows: m.instances,

@@ -22,9 +22,7 @@
   }
 
   function operatorTable(parent, rows, withShapes) {
-    var ms = function (key, label, help) {
-      return { key: key, label: label + " (ms)", numeric: true, format: fmt.ms, help: help };
-    };
+    var ms = L.msColumn;
     /** @type {TableColumn[]} */
     var cols = [
       {
@@ -57,16 +55,7 @@
       ms("cpuSelfNs", "CPU self", "CPU total minus the operators nested in it"),
       ms("gpuSelfNs", "GPU self", "kernels whose innermost launching operator is this one"),
       ms("gpuTotalNs", "GPU total", "kernels launched anywhere under this operator"),
-      {
-        key: "pctOfKernelTime",
-        label: "% kernel time",
-        numeric: true,
-        format: fmt.pct,
-        bar: function (r) {
-          return r.pctOfKernelTime;
-        },
-        help: "GPU self time / all kernel time of the window",
-      },
+      L.pctColumn("pctOfKernelTime", "% kernel time", "GPU self time / all kernel time of the window"),
       { key: "kernels", label: "Kernels", numeric: true, format: fmt.count },
       {
         key: "tflopsPerS",

@@ -20,83 +20,29 @@
   function chart(container, rows) {
     L.responsive(container, function (width) {
       container.textContent = "";
-      var margin = { top: 4, right: 150, bottom: 40, left: 130 };
-      var w = Math.max(120, width - margin.left - margin.right);
-      var h = rows.length * 28;
-      var x = d3
-        .scaleLinear()
-        .domain([
-          0,
+      var frame = L.barFrame(container, width, {
+        keys: rows.map(who),
+        bandHeight: 28,
+        padding: 0.25,
+        margin: { top: 4, right: 150, bottom: 40, left: 130 },
+        maxMs:
           (d3.max(rows, function (r) {
             return r.communicationNs;
           }) || 1) / 1e6,
-        ])
-        .nice()
-        .range([0, w]);
-      var y = d3.scaleBand().domain(rows.map(who)).range([0, h]).padding(0.25);
-      var svg = d3
-        .select(container)
-        .append("svg")
-        .attr("width", width)
-        .attr("height", h + margin.top + margin.bottom)
-        .attr("role", "img")
-        .attr("aria-label", "Communication overlapped and exposed, per rank");
-      var g = svg.append("g").attr("transform", "translate(" + margin.left + "," + margin.top + ")");
-      g.append("g")
-        .attr("class", "grid")
-        .attr("transform", "translate(0," + h + ")")
-        .call(
-          d3
-            .axisBottom(x)
-            .ticks(6)
-            .tickSize(-h)
-            .tickFormat(function () {
-              return "";
-            }),
-        );
-      g.append("g")
-        .attr("class", "axis")
-        .attr("transform", "translate(0," + h + ")")
-        .call(d3.axisBottom(x).ticks(6));
-      g.append("g").attr("class", "axis").call(d3.axisLeft(y).tickSize(0).tickPadding(8));
-      g.append("text")
-        .attr("class", "axis-label")
-        .attr("x", w / 2)
-        .attr("y", h + 34)
-        .attr("text-anchor", "middle")
-        .text("communication time in the window (ms)");
+        label: "Communication overlapped and exposed, per rank",
+        axisLabel: "communication time in the window (ms)",
+      });
       rows.forEach(function (r) {
-        var parts = [
-          { v: r.overlapNs, color: OVERLAPPED, label: "overlapped with compute" },
-          { v: r.exposedCommunicationNs, color: L.CATEGORY_COLORS.communication, label: "exposed" },
+        var tip = [
+          ["communication", fmt.ns(r.communicationNs)],
+          ["overlapped with compute", fmt.ns(r.overlapNs) + " (" + fmt.pct(r.overlapPct) + ")"],
+          ["exposed", fmt.ns(r.exposedCommunicationNs) + " (" + fmt.pct(r.exposedCommunicationPctOfWindow) + " of the window)"],
         ];
-        var acc = 0;
-        var top = y(who(r)) || 0;
-        parts.forEach(function (p) {
-          var v = p.v / 1e6;
-          g.append("rect")
-            .attr("class", "mark")
-            .attr("x", x(acc))
-            .attr("y", top)
-            .attr("width", Math.max(v > 0 ? 1 : 0, x(acc + v) - x(acc)))
-            .attr("height", y.bandwidth())
-            .attr("fill", p.color)
-            .on("mousemove", function (event) {
-              L.showTooltip(event, who(r), [
-                ["communication", fmt.ns(r.communicationNs)],
-                ["overlapped with compute", fmt.ns(r.overlapNs) + " (" + fmt.pct(r.overlapPct) + ")"],
-                ["exposed", fmt.ns(r.exposedCommunicationNs) + " (" + fmt.pct(r.exposedCommunicationPctOfWindow) + " of the window)"],
-              ]);
-            })
-            .on("mouseleave", L.hideTooltip);
-          acc += v;
-        });
-        g.append("text")
-          .attr("class", "bar-label")
-          .attr("x", x(acc) + 6)
-          .attr("y", top + y.bandwidth() / 2)
-          .attr("dy", "0.35em")
-          .text(fmt.pct(r.overlapPct) + " overlapped");
+        var parts = [
+          { ms: r.overlapNs / 1e6, color: OVERLAPPED, title: who(r), tip: tip },
+          { ms: r.exposedCommunicationNs / 1e6, color: L.CATEGORY_COLORS.communication, title: who(r), tip: tip },
+        ];
+        L.stackedBar(frame.g, frame.x, frame.y(who(r)) || 0, frame.y.bandwidth(), parts, fmt.pct(r.overlapPct) + " overlapped");
       });
     });
   }
@@ -128,9 +74,7 @@
           root.appendChild(c);
           chart(c, windowRows);
         } else root.appendChild(el("p", { class: "unavailable", text: "No communication kernels in the window." }));
-        var ms = function (key, label) {
-          return { key: key, label: label + " (ms)", numeric: true, format: fmt.ms };
-        };
+        var ms = L.msColumn;
         L.table(root, {
           columns: [
             { key: "who", label: "GPU", value: who },
@@ -180,14 +124,7 @@
       };
       L.table(root, {
         columns: [
-          {
-            key: "rank",
-            label: "Rank",
-            numeric: true,
-            format: function (v) {
-              return v === null ? "–" : String(v);
-            },
-          },
+          L.rankColumn(),
           { key: "collective", label: "Collective", cellClass: "name" },
           { key: "count", label: "Calls", numeric: true, format: fmt.count },
           { key: "totalNs", label: "Total (ms)", numeric: true, format: fmt.ms },

@@ -203,7 +203,7 @@
           el("div", { class: "banner", role: "note", text: "Partial trace: the input ends early (interrupted write or cut download). Every figure covers the complete events before the cut." }),
         );
       }
-      root.appendChild(el("div", { class: "cards" }, headlineCards(s, data).map(card)));
+      L.cards(root, headlineCards(s, data).map(card));
       root.appendChild(el("h3", { text: "What was profiled" }));
       root.appendChild(facts(s));
     },

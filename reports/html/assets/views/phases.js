@@ -23,78 +23,29 @@
     });
     L.responsive(container, function (width) {
       container.textContent = "";
-      var barH = 22;
-      var margin = { top: 4, right: 120, bottom: 40, left: 70 };
-      var w = Math.max(120, width - margin.left - margin.right);
-      var h = rows.length * (barH + 8);
-      var x = d3
-        .scaleLinear()
-        .domain([
-          0,
+      var frame = L.barFrame(container, width, {
+        keys: rows.map(function (r) {
+          return r.step;
+        }),
+        bandHeight: 30,
+        padding: 0.25,
+        margin: { top: 4, right: 120, bottom: 40, left: 70 },
+        maxMs:
           (d3.max(rows, function (r) {
             return r.total;
           }) || 1) / 1e6,
-        ])
-        .nice()
-        .range([0, w]);
-      /** @type {import("d3").ScaleBand<number>} */
-      var y = d3.scaleBand();
-      y.domain(
-        rows.map(function (r) {
-          return r.step;
-        }),
-      )
-        .range([0, h])
-        .padding(0.25);
-      var svg = d3
-        .select(container)
-        .append("svg")
-        .attr("width", width)
-        .attr("height", h + margin.top + margin.bottom)
-        .attr("role", "img")
-        .attr("aria-label", "Kernel time per phase and step");
-      var g = svg.append("g").attr("transform", "translate(" + margin.left + "," + margin.top + ")");
-      g.append("g")
-        .attr("class", "grid")
-        .attr("transform", "translate(0," + h + ")")
-        .call(
-          d3
-            .axisBottom(x)
-            .ticks(6)
-            .tickSize(-h)
-            .tickFormat(function () {
-              return "";
-            }),
-        );
-      g.append("g")
-        .attr("class", "axis")
-        .attr("transform", "translate(0," + h + ")")
-        .call(d3.axisBottom(x).ticks(6));
-      g.append("g")
-        .attr("class", "axis")
-        .call(
-          d3
-            .axisLeft(y)
-            .tickSize(0)
-            .tickPadding(8)
-            .tickFormat(function (n) {
-              return "step #" + n;
-            }),
-        );
-      g.append("text")
-        .attr("class", "axis-label")
-        .attr("x", w / 2)
-        .attr("y", h + 34)
-        .attr("text-anchor", "middle")
-        .text("summed kernel time (ms)");
+        label: "Kernel time per phase and step",
+        axisLabel: "summed kernel time (ms)",
+        tickFormat: function (n) {
+          return "step #" + n;
+        },
+      });
       rows.forEach(function (r) {
-        var acc = 0;
-        var top = y(r.step) || 0;
+        /** @type {Parameters<typeof L.stackedBar>[4][number][]} */
+        var parts = [];
         STACKED.forEach(function (ph) {
           var f = r.by[ph];
           if (!f || f.kernelNs <= 0) return;
-          var v = f.kernelNs / 1e6;
-          // built here, where f is known to be set (the checker does not carry that into the handler)
           /** @type {[string, string][]} */
           var tipRows = [
             ["kernel time", fmt.ns(f.kernelNs) + " (" + fmt.pct(f.pctOfKernelTime) + ")"],
@@ -103,25 +54,9 @@
             ["not covered by its kernels", fmt.ns(f.uncoveredNs)],
           ];
           if (ph === "backward" && r.by.recompute && r.by.recompute.kernelNs > 0) tipRows.push(["of which recomputation", fmt.ns(r.by.recompute.kernelNs)]);
-          g.append("rect")
-            .attr("class", "mark")
-            .attr("x", x(acc))
-            .attr("y", top)
-            .attr("width", Math.max(1, x(acc + v) - x(acc)))
-            .attr("height", y.bandwidth())
-            .attr("fill", L.PHASE_COLORS[ph])
-            .on("mousemove", function (event) {
-              L.showTooltip(event, L.PHASE_LABELS[ph] + " · step #" + r.step, tipRows);
-            })
-            .on("mouseleave", L.hideTooltip);
-          acc += v;
+          parts.push({ ms: f.kernelNs / 1e6, color: L.PHASE_COLORS[ph], title: L.PHASE_LABELS[ph] + " · step #" + r.step, tip: tipRows });
         });
-        g.append("text")
-          .attr("class", "bar-label")
-          .attr("x", x(acc) + 6)
-          .attr("y", top + y.bandwidth() / 2)
-          .attr("dy", "0.35em")
-          .text(fmt.ms(r.total) + " ms");
+        L.stackedBar(frame.g, frame.x, frame.y(r.step) || 0, frame.y.bandwidth(), parts, fmt.ms(r.total) + " ms");
       });
     });
   }
@@ -154,9 +89,7 @@
           for (var k in f) o[k] = f[k];
           return o;
         });
-      var ms = function (key, label, help) {
-        return { key: key, label: label + " (ms)", numeric: true, format: fmt.ms, help: help };
-      };
+      var ms = L.msColumn;
       L.table(root, {
         columns: [
           {
@@ -172,15 +105,7 @@
           { key: "count", label: "Activities", numeric: true, format: fmt.count },
           ms("kernelNs", "Kernel time", "sum of the durations of the phase's GPU activities"),
           ms("computeKernelNs", "Compute kernels", "the same, compute kernels only (no communication, no memcpy/memset)"),
-          {
-            key: "pctOfKernelTime",
-            label: "% kernel time",
-            numeric: true,
-            format: fmt.pct,
-            bar: function (r) {
-              return r.pctOfKernelTime;
-            },
-          },
+          L.pctColumn("pctOfKernelTime", "% kernel time"),
           ms("gpuSpanNs", "GPU span", "first activity start to last activity end, per step, summed"),
           ms("busyNs", "GPU busy", "union of the phase's activities"),
           ms("uncoveredNs", "Not covered", "GPU span minus GPU busy"),

@@ -20,34 +20,17 @@
     render: function (root, data) {
       var r = data.summary.ranks;
       if (L.unavailable(root, r, "Multi-rank view not available")) return;
-      var ms = function (key, label) {
-        return { key: key, label: label + " (ms)", numeric: true, format: fmt.ms };
-      };
+      var ms = L.msColumn;
       L.table(root, {
         columns: [
-          {
-            key: "rank",
-            label: "Rank",
-            numeric: true,
-            format: function (v) {
-              return v === null ? "–" : String(v);
-            },
-          },
+          L.rankColumn(),
           { key: "device", label: "GPU", numeric: true },
           { key: "steps", label: "Steps", numeric: true },
           ms("stepTimeMedianNs", "Step time, median"),
           ms("computeNs", "Compute"),
           ms("exposedCommunicationNs", "Exposed comm."),
           ms("idleNs", "Idle"),
-          {
-            key: "busyPct",
-            label: "Busy",
-            numeric: true,
-            format: fmt.pct,
-            bar: function (x) {
-              return x.busyPct;
-            },
-          },
+          L.pctColumn("busyPct", "Busy"),
           {
             key: "hostBound",
             label: "Host-bound idle (ms)",
@@ -66,14 +49,7 @@
       else {
         L.table(root, {
           columns: [
-            {
-              key: "step",
-              label: "Step",
-              numeric: true,
-              format: function (v) {
-                return "#" + v;
-              },
-            },
+            L.stepColumn(),
             {
               key: "straggler",
               label: "Straggler",

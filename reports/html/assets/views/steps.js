@@ -65,18 +65,7 @@
         .range([h, 0]);
       var svg = d3.select(container).append("svg").attr("width", width).attr("height", height).attr("role", "img").attr("aria-label", "Step time breakdown per step and GPU");
       var g = svg.append("g").attr("transform", "translate(" + margin.left + "," + margin.top + ")");
-      g.append("g")
-        .attr("class", "grid")
-        .call(
-          d3
-            .axisLeft(y)
-            .ticks(6)
-            .tickSize(-maxBand)
-            .tickFormat(function () {
-              return "";
-            }),
-        );
-      g.append("g").attr("class", "axis").call(d3.axisLeft(y).ticks(6));
+      L.valueAxis(g, y, "left", maxBand, 6);
       g.append("g")
         .attr("class", "axis")
         .attr("transform", "translate(0," + h + ")")
@@ -153,15 +142,7 @@
       columns: [
         { key: "label", label: "GPU" },
         { key: "windowNs", label: "Window (ms)", numeric: true, format: fmt.ms },
-        {
-          key: "busyPct",
-          label: "Busy",
-          numeric: true,
-          format: fmt.pct,
-          bar: function (r) {
-            return r.busyPct;
-          },
-        },
+        L.pctColumn("busyPct", "Busy"),
         { key: "computePct", label: "Compute", numeric: true, format: fmt.pct },
         { key: "exposedCommunicationPct", label: "Exposed comm.", numeric: true, format: fmt.pct },
         { key: "exposedMemoryPct", label: "Exposed memory", numeric: true, format: fmt.pct },
@@ -185,9 +166,7 @@
         });
       });
     }
-    var ms = function (key, label) {
-      return { key: key, label: label + " (ms)", numeric: true, format: fmt.ms };
-    };
+    var ms = L.msColumn;
     L.table(root, {
       columns: [
         {
@@ -206,15 +185,7 @@
         ms("memoryNs", "Memory"),
         ms("exposedMemoryNs", "Exposed memory"),
         ms("idleNs", "Idle"),
-        {
-          key: "idlePct",
-          label: "Idle",
-          numeric: true,
-          format: fmt.pct,
-          bar: function (r) {
-            return r.idlePct;
-          },
-        },
+        L.pctColumn("idlePct", "Idle"),
       ],
       rows: rows,
       sort: { key: "step", dir: "asc" },
