@@ -38,6 +38,8 @@ for (const c of [QUOTE, LBRACE, LBRACKET, RBRACE, RBRACKET]) CONTAINER_CLASS[c] 
 /** Reusable cursor over a buffer window; fields are mutated in place. */
 export class Scanner {
   buf: Buffer = Buffer.alloc(0);
+  /** The same bytes, for reading four at a time. */
+  view: DataView = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   pos = 0;
   end = 0;
   /** Set by scanString: span of the last string's raw bytes (without quotes). */
@@ -48,6 +50,7 @@ export class Scanner {
   fracNs = 0;
 
   reset(buf: Buffer, pos: number, end: number): void {
+    if (buf !== this.buf) this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.buf = buf;
     this.pos = pos;
     this.end = end;
