@@ -319,7 +319,7 @@ export class KinetoEventReader {
   private tid = NaN;
   private tidStr = -1;
   private tsOk = false;
-  private tsNs = 0;
+  private tsNs = NaN; // a double from the start (see Scanner.microsInt)
   private durNs = NaN;
   private flowId = NaN;
   // scratch: args

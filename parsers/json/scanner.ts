@@ -46,8 +46,10 @@ export class Scanner {
   strStart = 0;
   strEnd = 0;
   /** Set by readMicros: integer and fractional (in ns) parts of the last number. */
-  microsInt = 0;
-  fracNs = 0;
+  // NaN, not 0: a double from the start, so V8 never widens the fields' representation
+  // mid-parse (which throws away the optimised code of every function using the scanner)
+  microsInt = NaN;
+  fracNs = NaN;
 
   reset(buf: Buffer, pos: number, end: number): void {
     if (buf !== this.buf) this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
