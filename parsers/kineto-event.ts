@@ -20,15 +20,11 @@ const K = {
   dur: 7,
   id: 8,
   args: 9,
+  /** Written on most instant events and flows, not read: known so the key order can be predicted through them. */
+  s: 10,
+  bp: 11,
 } as const;
 const TOP_KEYS = new KeyMatcher(K);
-/** Key bytes after the opening quote, closing quote included (`ph"`), by id: what `KeyPredictor` compares. */
-const keyLiterals = (keys: Readonly<Record<string, number>>, size: number): (Buffer | undefined)[] => {
-  const out = new Array<Buffer | undefined>(size);
-  for (const [k, id] of Object.entries(keys)) out[id] ??= Buffer.from(`${k}"`, "utf8");
-  return out;
-};
-const TOP_LITERALS = keyLiterals(K, 16);
 
 const A = {
   externalId: 1,
@@ -66,7 +62,21 @@ const A = {
   peer: 33,
 } as const;
 /** Args Kineto writes on most events that llmprof does not read: known, so the key order can be predicted through them. */
-const SKIPPED_ARGS = { "Record function id": 61, "Ev Idx": 62, "Concrete Inputs": 63, "Input Strides": 64 } as const;
+const SKIPPED_ARGS = {
+  "Record function id": 61,
+  "Ev Idx": 62,
+  "Concrete Inputs": 63,
+  "Input Strides": 64,
+  Addr: 65,
+  finished: 66,
+  cbid: 67,
+  context: 68,
+  "warps per SM": 69,
+  queued: 70,
+  "blocks per SM": 71,
+  "est. achieved occupancy %": 72,
+  "Python module id": 73,
+} as const;
 /** Ids from here on are skipped args (above every id of A). */
 const FIRST_SKIPPED_ARG = 61;
 const ARG_KEY_IDS = {
@@ -108,46 +118,108 @@ const ARG_KEY_IDS = {
   ...SKIPPED_ARGS,
 } as const;
 const ARG_KEYS = new KeyMatcher(ARG_KEY_IDS);
-const ARG_LITERALS = keyLiterals(ARG_KEY_IDS, 72);
+
+/** `KeyPredictor.next` at the end of the object (its `}` passed). */
+const END = -2;
+/** Longest separator-and-key run a predictor remembers (longer ones always take the general path). */
+const MAX_GAP = 48;
 
 /**
- * Predicts the next key of an object from the one before it (Kineto writes its
- * keys in a fixed order per kind of event), learning each transition from the
- * last time it was seen: a hit is one compare of a few bytes in place of
- * scanning, hashing and matching the key; a miss takes the general path.
+ * Predicts what follows a value in an object from the key before it: Kineto
+ * writes its keys in a fixed order per kind of event, with the same spacing,
+ * so the bytes from the end of one value to the start of the next (`, "cat": `)
+ * repeat. Each transition remembers the last two distinct runs of those bytes
+ * (two kinds of event often alternate); a hit is one compare that passes
+ * separator, key, colon and spaces at once, and byte-equal text parses the
+ * same way by construction. A miss takes the general path and learns the run
+ * in place of the one used less recently.
  */
 class KeyPredictor {
-  /** Predicted key id after key id i (slot 0: the first key; the last slot: after an unknown key); 0 = no guess. */
-  private readonly next: Int32Array;
+  /** Per entry (slot * 2 + way; slot: the key id before, 0 at the start, the last slot after an unknown key): the run's key id (END at the object's end) and length (0 = none). */
+  private readonly ids: Int32Array;
+  private readonly lengths: Int32Array;
+  /** MAX_GAP bytes per entry. */
+  private readonly runs: Uint8Array;
+  private readonly runView: DataView;
+  /** Per slot: the way hit or learnt last. */
+  private readonly recent: Uint8Array;
+  private readonly unknownSlot: number;
+
   constructor(
-    private readonly literals: readonly (Buffer | undefined)[],
+    slots: number,
     private readonly matcher: KeyMatcher,
+    /** For syntax errors: "in an event", "in args". */
+    private readonly where: string,
   ) {
-    this.next = new Int32Array(literals.length + 1);
+    this.unknownSlot = slots;
+    this.ids = new Int32Array((slots + 1) * 2);
+    this.lengths = new Int32Array((slots + 1) * 2);
+    this.runs = new Uint8Array((slots + 1) * 2 * MAX_GAP);
+    this.runView = new DataView(this.runs.buffer);
+    this.recent = new Uint8Array(slots + 1);
   }
 
-  /** At the opening quote of a key that follows `prev` (0 at the start, -1 after an unknown key): its id (0 unknown), the scanner moved past the closing quote. */
-  key(sc: Scanner, prev: number): number {
-    const slot = prev < 0 ? this.literals.length : prev;
-    const guess = this.next[slot]!;
-    if (guess > 0) {
-      const lit = this.literals[guess]!;
-      const buf = sc.buf;
-      const p = sc.pos + 1;
-      const n = lit.length;
-      if (buf[sc.pos] === QUOTE && p + n <= sc.end) {
-        let i = 0;
-        while (i < n && buf[p + i] === lit[i]) i++;
-        if (i === n) {
-          sc.pos = p + n;
-          return guess;
-        }
-      }
+  /**
+   * After the value of key `prev` (0: right after the object's `{`; -1: after an
+   * unknown key): the next key's id (0 unknown) with the scanner at its value,
+   * or END with the scanner past the closing `}`.
+   */
+  next(sc: Scanner, prev: number): number {
+    const slot = prev < 0 ? this.unknownSlot : prev;
+    const start = sc.pos;
+    const room = sc.end - start;
+    const first = slot * 2 + this.recent[slot]!;
+    let n = this.lengths[first]!;
+    if (n > 0 && n <= room && this.sameRun(sc.view, start, first * MAX_GAP, n)) {
+      sc.pos = start + n;
+      return this.ids[first]!;
+    }
+    const second = first ^ 1;
+    n = this.lengths[second]!;
+    if (n > 0 && n <= room && this.sameRun(sc.view, start, second * MAX_GAP, n)) {
+      sc.pos = start + n;
+      this.recent[slot] = second & 1;
+      return this.ids[second]!;
+    }
+    const id = this.general(sc, prev);
+    const len = sc.pos - start;
+    // learnt in place of the way not used last
+    if (len >= 4 && len <= MAX_GAP) {
+      const runs = this.runs;
+      const b = sc.buf;
+      for (let i = 0, o = second * MAX_GAP; i < len; i++) runs[o + i] = b[start + i]!;
+      this.lengths[second] = len;
+      this.ids[second] = id;
+      this.recent[slot] = second & 1;
+    }
+    return id;
+  }
+
+  /** Reads a separator, key, colon and spaces (or the closing brace) byte by byte. */
+  private general(sc: Scanner, prev: number): number {
+    const c = sc.peek();
+    if (c === RBRACE) {
+      sc.pos++;
+      return END;
+    }
+    if (prev !== 0) {
+      if (c !== COMMA) throw new JsonSyntaxError(`expected ',' or '}' ${this.where} but found ${describeByte(c)}`, sc.pos);
+      sc.pos++;
+      sc.peek();
     }
     sc.scanString();
     const id = this.matcher.match(sc.buf, sc.strStart, sc.strEnd);
-    this.next[slot] = id;
+    sc.colon();
+    sc.peek();
     return id;
+  }
+
+  /** n (>= 4) bytes at `at` equal the run at `off`: four bytes per compare, the last four overlapping. */
+  private sameRun(view: DataView, at: number, off: number, n: number): boolean {
+    const runs = this.runView;
+    const last = n - 4;
+    for (let i = 0; i < last; i += 4) if (view.getInt32(at + i, true) !== runs.getInt32(off + i, true)) return false;
+    return view.getInt32(at + last, true) === runs.getInt32(off + last, true);
   }
 }
 
@@ -227,8 +299,8 @@ const PH_X = 88,
 
 export class KinetoEventReader {
   readonly interner: ByteInterner;
-  private readonly topKeys = new KeyPredictor(TOP_LITERALS, TOP_KEYS);
-  private readonly argKeys = new KeyPredictor(ARG_LITERALS, ARG_KEYS);
+  private readonly topKeys = new KeyPredictor(16, TOP_KEYS, "in an event");
+  private readonly argKeys = new KeyPredictor(80, ARG_KEYS, "in args");
   /** Events seen per category code x ph byte. */
   private readonly counts = new Float64Array(16 * 128);
   private readonly unknownCats = new Map<number, number>();
@@ -247,7 +319,7 @@ export class KinetoEventReader {
   private tid = NaN;
   private tidStr = -1;
   private tsOk = false;
-  private tsNs = 0;
+  private tsNs = NaN; // a double from the start (see Scanner.microsInt)
   private durNs = NaN;
   private flowId = NaN;
   // scratch: args
@@ -331,25 +403,13 @@ export class KinetoEventReader {
     this.resetScratch();
     const sc = this.sc;
     sc.expect(123);
-    let c = sc.peek();
-    if (c !== RBRACE) {
-      let prev = 0;
-      for (;;) {
-        const key = this.topKeys.key(sc, prev);
-        prev = key > 0 ? key : -1;
-        sc.colon();
-        this.readTopValue(key);
-        c = sc.peek();
-        if (c === COMMA) {
-          sc.pos++;
-          sc.peek();
-          continue;
-        }
-        if (c === RBRACE) break;
-        throw new JsonSyntaxError(`expected ',' or '}' in an event but found ${describeByte(c)}`, sc.pos);
-      }
+    const keys = this.topKeys;
+    for (let prev = 0; ;) {
+      const key = keys.next(sc, prev);
+      if (key === END) break;
+      prev = key > 0 ? key : -1;
+      this.readTopValue(key);
     }
-    sc.pos++;
     this.commit();
   }
 
@@ -421,26 +481,14 @@ export class KinetoEventReader {
     const sc = this.sc;
     sc.pos++;
     this.argsRead = true;
-    let c = sc.peek();
-    if (c !== RBRACE) {
-      let prev = 0;
-      for (;;) {
-        const key = this.argKeys.key(sc, prev);
-        prev = key > 0 ? key : -1;
-        sc.colon();
-        if (key === 0 || key >= FIRST_SKIPPED_ARG) sc.skipValue();
-        else this.readArg(key);
-        c = sc.peek();
-        if (c === COMMA) {
-          sc.pos++;
-          sc.peek();
-          continue;
-        }
-        if (c === RBRACE) break;
-        throw new JsonSyntaxError(`expected ',' or '}' in args but found ${describeByte(c)}`, sc.pos);
-      }
+    const keys = this.argKeys;
+    for (let prev = 0; ;) {
+      const key = keys.next(sc, prev);
+      if (key === END) break;
+      prev = key > 0 ? key : -1;
+      if (key === 0 || key >= FIRST_SKIPPED_ARG) sc.skipValue();
+      else this.readArg(key);
     }
-    sc.pos++;
   }
 
   private readArg(key: number): void {
@@ -516,14 +564,14 @@ export class KinetoEventReader {
         this.readDim3(this.block);
         return;
       case A.inputDims: {
-        const s = sc.pos;
+        const s = this.afterColon();
         sc.skipValue();
         this.dimsS = s;
         this.dimsE = sc.pos;
         return;
       }
       case A.inputTypes: {
-        const s = sc.pos;
+        const s = this.afterColon();
         sc.skipValue();
         this.typesS = s;
         this.typesE = sc.pos;
@@ -575,6 +623,14 @@ export class KinetoEventReader {
         return;
       default:
     }
+  }
+
+  /** Where the current value's text begins for the stored JSON text of Input Dims / Input type: right after the colon, spaces included (as always stored). */
+  private afterColon(): number {
+    const b = this.sc.buf;
+    let s = this.sc.pos;
+    for (let c = b[s - 1]; c === 32 || c === 10 || c === 13 || c === 9; c = b[--s - 1]);
+    return s;
   }
 
   private readDim3(out: Int32Array): void {

@@ -38,16 +38,21 @@ for (const c of [QUOTE, LBRACE, LBRACKET, RBRACE, RBRACKET]) CONTAINER_CLASS[c] 
 /** Reusable cursor over a buffer window; fields are mutated in place. */
 export class Scanner {
   buf: Buffer = Buffer.alloc(0);
+  /** The same bytes, for reading four at a time. */
+  view: DataView = new DataView(this.buf.buffer, this.buf.byteOffset, this.buf.byteLength);
   pos = 0;
   end = 0;
   /** Set by scanString: span of the last string's raw bytes (without quotes). */
   strStart = 0;
   strEnd = 0;
   /** Set by readMicros: integer and fractional (in ns) parts of the last number. */
-  microsInt = 0;
-  fracNs = 0;
+  // NaN, not 0: a double from the start, so V8 never widens the fields' representation
+  // mid-parse (which throws away the optimised code of every function using the scanner)
+  microsInt = NaN;
+  fracNs = NaN;
 
   reset(buf: Buffer, pos: number, end: number): void {
+    if (buf !== this.buf) this.view = new DataView(buf.buffer, buf.byteOffset, buf.byteLength);
     this.buf = buf;
     this.pos = pos;
     this.end = end;

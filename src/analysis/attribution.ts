@@ -89,47 +89,60 @@ export function attribute(model: TraceModel): Attribution {
       break;
     }
 
+  // Each pass over the rows is a local function of its own: V8 compiles a hot loop
+  // on its own (on-stack replacement) and, were the passes one function, would throw
+  // that code away at the next pass and compile the whole function again, once per pass.
+
   // one pass in row order: a parent row always precedes its children
   const opOf = new Int32Array(n).fill(-1);
   const moduleOf = new Int32Array(n).fill(-1);
   const bwdOf = new Int32Array(n).fill(-1); // nearest linked backward op
   const state = new Uint8Array(n); // bit0 in engine, bit1 in optimizer, bit2 module below engine (recompute)
   let hasModules = false;
-  for (let i = 0; i < n; i++) {
-    const p = cpu.parent[i]!;
-    const kind = cpu.kind[i]!;
-    const f = flagsOf(cpu.name[i]!);
-    let st = p >= 0 ? state[p]! : 0;
-    opOf[i] = kind === CpuKind.Op ? i : p >= 0 ? opOf[p]! : -1;
-    bwdOf[i] = forwardOf[i]! >= 0 ? i : p >= 0 ? bwdOf[p]! : -1;
-    if (kind === CpuKind.Module) {
-      hasModules = true;
-      moduleOf[i] = i;
-      if (st & 1) st |= 4;
-    } else moduleOf[i] = p >= 0 ? moduleOf[p]! : -1;
-    if (f & 1 || forwardOf[i]! >= 0) st |= 1;
-    if (f & 2) st |= 2;
-    state[i] = st;
-  }
+  const markStates = (): void => {
+    for (let i = 0; i < n; i++) {
+      const p = cpu.parent[i]!;
+      const kind = cpu.kind[i]!;
+      const f = flagsOf(cpu.name[i]!);
+      let st = p >= 0 ? state[p]! : 0;
+      opOf[i] = kind === CpuKind.Op ? i : p >= 0 ? opOf[p]! : -1;
+      bwdOf[i] = forwardOf[i]! >= 0 ? i : p >= 0 ? bwdOf[p]! : -1;
+      if (kind === CpuKind.Module) {
+        hasModules = true;
+        moduleOf[i] = i;
+        if (st & 1) st |= 4;
+      } else moduleOf[i] = p >= 0 ? moduleOf[p]! : -1;
+      if (f & 1 || forwardOf[i]! >= 0) st |= 1;
+      if (f & 2) st |= 2;
+      state[i] = st;
+    }
+  };
+  markStates();
 
   // first backward slice of each step (by start), to tell forward from "after backward"
   const stepStarts: number[] = [];
   const firstBackward: number[] = [];
-  for (let i = 0; i < n; i++) {
-    if (cpu.kind[i] === CpuKind.Annotation && flagsOf(cpu.name[i]!) & 4) {
-      stepStarts.push(cpu.start[i]!);
-      firstBackward.push(Infinity);
+  const findSteps = (): void => {
+    for (let i = 0; i < n; i++) {
+      if (cpu.kind[i] === CpuKind.Annotation && flagsOf(cpu.name[i]!) & 4) {
+        stepStarts.push(cpu.start[i]!);
+        firstBackward.push(Infinity);
+      }
     }
-  }
+  };
+  findSteps();
   // -1 before the first step: treated as one region
   const stepOf = (t: number): number => upperBound(stepStarts.length, (i) => stepStarts[i]!, t) - 1;
   let firstBackwardNoStep = Infinity;
-  for (let i = 0; i < n; i++) {
-    if (!(state[i]! & 1)) continue;
-    const s = stepOf(cpu.start[i]!);
-    if (s >= 0) firstBackward[s] = Math.min(firstBackward[s]!, cpu.start[i]!);
-    else firstBackwardNoStep = Math.min(firstBackwardNoStep, cpu.start[i]!);
-  }
+  const findFirstBackward = (): void => {
+    for (let i = 0; i < n; i++) {
+      if (!(state[i]! & 1)) continue;
+      const s = stepOf(cpu.start[i]!);
+      if (s >= 0) firstBackward[s] = Math.min(firstBackward[s]!, cpu.start[i]!);
+      else firstBackwardNoStep = Math.min(firstBackwardNoStep, cpu.start[i]!);
+    }
+  };
+  findFirstBackward();
   const beforeBackward = (t: number): boolean => {
     const s = stepOf(t);
     return t < (s >= 0 ? firstBackward[s]! : firstBackwardNoStep);
@@ -182,29 +195,35 @@ export function attribute(model: TraceModel): Attribution {
   };
 
   const phaseOfSlice = new Uint8Array(n);
-  for (let i = 0; i < n; i++) {
-    classify(i, cpu.start[i]!);
-    phaseOfSlice[i] = outPhase;
-  }
+  const classifySlices = (): void => {
+    for (let i = 0; i < n; i++) {
+      classify(i, cpu.start[i]!);
+      phaseOfSlice[i] = outPhase;
+    }
+  };
+  classifySlices();
 
   const phase = new Uint8Array(gpu.length);
   const op = new Int32Array(gpu.length).fill(-1);
   const module = new Int32Array(gpu.length);
   const recompute = new Uint8Array(gpu.length);
-  for (let g = 0; g < gpu.length; g++) {
-    const r = gpu.launch[g]!;
-    if (r < 0) {
-      phase[g] = Phase.Other;
-      module[g] = NoModule.BeforeTrace;
-      continue;
+  const classifyActivities = (): void => {
+    for (let g = 0; g < gpu.length; g++) {
+      const r = gpu.launch[g]!;
+      if (r < 0) {
+        phase[g] = Phase.Other;
+        module[g] = NoModule.BeforeTrace;
+        continue;
+      }
+      const slice = runtime.cpuParent[r]!;
+      classify(slice, runtime.start[r]!);
+      phase[g] = outPhase;
+      module[g] = outModule;
+      recompute[g] = outRecompute ? 1 : 0;
+      op[g] = slice >= 0 ? opOf[slice]! : -1;
     }
-    const slice = runtime.cpuParent[r]!;
-    classify(slice, runtime.start[r]!);
-    phase[g] = outPhase;
-    module[g] = outModule;
-    recompute[g] = outRecompute ? 1 : 0;
-    op[g] = slice >= 0 ? opOf[slice]! : -1;
-  }
+  };
+  classifyActivities();
   return { phase, op, module, recompute, moduleOfSlice: moduleOf, phaseOfSlice, forwardOf, hasModules, hasLinks };
 }
 

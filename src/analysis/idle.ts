@@ -111,6 +111,21 @@ const BINS: [string, number, number][] = [
   ["≥ 10 ms", 1e7, Infinity],
 ];
 
+/** Indices into IDLE_CAUSES. */
+const HOST_BOUND = 0,
+  SYNCHRONIZATION = 1,
+  LAUNCH_LATENCY = 2,
+  QUEUED = 3,
+  BEFORE_FIRST = 4,
+  AFTER_LAST = 5,
+  NO_LAUNCH_RECORD = 6;
+
+/** Index of the bin of BINS that holds a gap of `ns`, -1 none. */
+function binOf(ns: number): number {
+  for (let i = 0; i < BINS.length; i++) if (ns >= BINS[i]![1] && ns < BINS[i]![2]) return i;
+  return -1;
+}
+
 // The summary keeps totals, not every gap; the decode-step CPU-bound verdict needs the
 // host-bound gaps themselves: per device, their starts and ends (in time order, 16 bytes a gap).
 // Keyed by the idle result, not the context: a context's views (declared needs) share it.
@@ -141,18 +156,22 @@ export function idleBreakdown(ctx: AnalysisContext, options: IdleOptions = {}): 
   // cost ~200 bytes per GPU activity at the peak)
   const topGaps = options.topGaps ?? 20;
   const largest = new LargestGaps(topGaps);
-  const causeCount = Object.fromEntries(IDLE_CAUSES.map((c) => [c, 0])) as Record<IdleCause, number>;
-  const causeNs = Object.fromEntries(IDLE_CAUSES.map((c) => [c, 0])) as Record<IdleCause, number>;
-  const binCount = BINS.map(() => 0);
-  const binNs = BINS.map(() => 0);
-  const culprits = new Map<string, CulpritTotal>();
+  // totals indexed by cause (IDLE_CAUSES order) and bin: typed arrays, not string-keyed records, in the per-gap loop
+  const causeCount = new Float64Array(IDLE_CAUSES.length);
+  const causeNs = new Float64Array(IDLE_CAUSES.length);
+  const binCount = new Float64Array(BINS.length);
+  const binNs = new Float64Array(BINS.length);
+  const stepNs = new Float64Array(IDLE_CAUSES.length);
+  /** Per cause: culprit -> its total; `culpritList` keeps them in the order first found. */
+  const culprits = IDLE_CAUSES.map(() => new Map<string, CulpritTotal>());
+  const culpritList: CulpritTotal[] = [];
   const hostBound: HostBoundGaps = new Map();
   let idleNs = 0;
   let gapCount = 0;
   const stepRows: IdleResult["steps"] = [];
   let windowNs = 0;
   for (const step of steps.steps) {
-    const byCause = Object.fromEntries(IDLE_CAUSES.map((c) => [c, 0])) as Record<IdleCause, number>;
+    stepNs.fill(0);
     let stepIdle = 0;
     for (const d of devices) {
       windowNs += step.endNs - step.startNs;
@@ -161,72 +180,77 @@ export function idleBreakdown(ctx: AnalysisContext, options: IdleOptions = {}): 
         let a = holes.starts[h]!;
         const b = holes.ends[h]!;
         const next = b < step.endNs ? firstActivityAt(gpu.start, gpu.device, d.device, b) : -1;
-        let cause: IdleCause;
+        let cause: number;
         let culprit: string | null = null;
         if (a <= step.startNs && b < step.endNs) {
           const queuedFrom = next >= 0 && gpu.launch[next]! >= 0 ? Math.max(a, runtime.end[gpu.launch[next]!]!) : b;
           if (b - queuedFrom >= threshold) {
             // launched long before it ran: only the time until the launch waited for the CPU
-            if (queuedFrom > a) record(a, queuedFrom, "before-first-activity", null, next);
+            if (queuedFrom > a) record(a, queuedFrom, BEFORE_FIRST, null, next);
             a = queuedFrom;
-            cause = "queued-dependency";
-          } else cause = "before-first-activity";
-        } else if (b >= step.endNs || next < 0) cause = "after-last-activity";
-        else if (gpu.launch[next]! < 0) cause = "no-launch-record";
+            cause = QUEUED;
+          } else cause = BEFORE_FIRST;
+        } else if (b >= step.endNs || next < 0) cause = AFTER_LAST;
+        else if (gpu.launch[next]! < 0) cause = NO_LAUNCH_RECORD;
         else {
           const r = gpu.launch[next]!;
           // inside a graph replay the CPU launched the whole graph at once: never host-bound
-          if (runtime.end[r]! <= a || (ctx.graphRows[next] === 1 && runtime.start[r]! <= a)) cause = b - a < threshold ? "launch-latency" : "queued-dependency";
+          if (runtime.end[r]! <= a || (ctx.graphRows[next] === 1 && runtime.start[r]! <= a)) cause = b - a < threshold ? LAUNCH_LATENCY : QUEUED;
           else {
             const sync = syncBehindGap(syncCalls, a, b);
             if (sync >= 0) {
-              cause = "synchronization";
+              cause = SYNCHRONIZATION;
               culprit = culpritOf(runtime.thread[sync]!, runtime.start[sync]!, strings.get(runtime.name[sync]!));
             } else {
-              cause = "host-bound";
+              cause = HOST_BOUND;
               culprit = culpritOf(runtime.thread[r]!, (a + b) / 2, null);
             }
           }
         }
         record(a, b, cause, culprit, next);
       }
-      function record(a: number, b: number, cause: IdleCause, culprit: string | null, next: number): void {
+      function record(a: number, b: number, cause: number, culprit: string | null, next: number): void {
         const durationNs = b - a;
-        byCause[cause] += durationNs;
+        stepNs[cause]! += durationNs;
         stepIdle += durationNs;
         gapCount++;
         idleNs += durationNs;
-        causeCount[cause]++;
-        causeNs[cause] += durationNs;
-        const bin = BINS.findIndex(([, fromNs, toNs]) => durationNs >= fromNs && durationNs < toNs);
+        causeCount[cause]!++;
+        causeNs[cause]! += durationNs;
+        const bin = binOf(durationNs);
         if (bin >= 0) {
           binCount[bin]!++;
           binNs[bin]! += durationNs;
         }
         if (culprit) {
-          const key = `${cause}\u0000${culprit}`;
-          const c = culprits.get(key) ?? { culprit, cause, count: 0, totalNs: 0 };
+          const byCulprit = culprits[cause]!;
+          let c = byCulprit.get(culprit);
+          if (!c) {
+            c = { culprit, cause: IDLE_CAUSES[cause]!, count: 0, totalNs: 0 };
+            byCulprit.set(culprit, c);
+            culpritList.push(c);
+          }
           c.count++;
           c.totalNs += durationNs;
-          culprits.set(key, c);
         }
-        if (cause === "host-bound") {
+        if (cause === HOST_BOUND) {
           const list = hostBound.get(d.device) ?? { starts: [], ends: [] };
           list.starts.push(a);
           list.ends.push(b);
           hostBound.set(d.device, list);
         }
         if (largest.wants(durationNs)) {
-          largest.add({ device: d.device, step: step.number, startNs: a, endNs: b, durationNs, cause, culprit, nextActivity: next >= 0 ? strings.get(gpu.name[next]!) : null });
+          largest.add({ device: d.device, step: step.number, startNs: a, endNs: b, durationNs, cause: IDLE_CAUSES[cause]!, culprit, nextActivity: next >= 0 ? strings.get(gpu.name[next]!) : null });
         }
       }
     }
+    const byCause = Object.fromEntries(IDLE_CAUSES.map((c, i) => [c, stepNs[i]!])) as Record<IdleCause, number>;
     stepRows.push({ step: step.number, windowNs: (step.endNs - step.startNs) * devices.length, idleNs: stepIdle, byCause });
   }
 
-  const byCause: CauseTotal[] = IDLE_CAUSES.map((cause) => {
-    const totalNs = causeNs[cause];
-    return { cause, count: causeCount[cause], totalNs, pctOfIdle: idleNs > 0 ? (100 * totalNs) / idleNs : 0, pctOfWindow: windowNs > 0 ? (100 * totalNs) / windowNs : 0 };
+  const byCause: CauseTotal[] = IDLE_CAUSES.map((cause, i) => {
+    const totalNs = causeNs[i]!;
+    return { cause, count: causeCount[i]!, totalNs, pctOfIdle: idleNs > 0 ? (100 * totalNs) / idleNs : 0, pctOfWindow: windowNs > 0 ? (100 * totalNs) / windowNs : 0 };
   }).sort((x, y) => y.totalNs - x.totalNs);
   const histogram = BINS.map(([label, fromNs, toNs], i) => ({ label, fromNs, toNs, count: binCount[i]!, totalNs: binNs[i]! }));
   const result: IdleResult = {
@@ -236,7 +260,7 @@ export function idleBreakdown(ctx: AnalysisContext, options: IdleOptions = {}): 
     gapCount,
     byCause,
     steps: stepRows,
-    topCulprits: [...culprits.values()].sort((x, y) => y.totalNs - x.totalNs).slice(0, 20),
+    topCulprits: culpritList.sort((x, y) => y.totalNs - x.totalNs).slice(0, 20),
     largestGaps: largest.sorted(),
     histogram: histogram.map((h) => ({ ...h, toNs: Number.isFinite(h.toNs) ? h.toNs : -1 })),
     verdict: verdictOf(byCause, idleNs, windowNs),

@@ -181,21 +181,31 @@ export function permute<T extends Typed>(col: T, perm: Int32Array): T {
  * a stable LSD radix sort on the start times' bit patterns instead.
  */
 export function sortOrder(start: Float64Array, end: Float64Array): Int32Array | null {
-  const n = start.length;
-  let runs = 1;
-  for (let i = 1; i < n; i++) {
-    const d = start[i]! - start[i - 1]!;
-    if (d < 0 || (d === 0 && end[i]! > end[i - 1]!)) runs++;
-  }
+  // each loop in a function of its own: V8 compiles a hot loop on its own (OSR), and
+  // code after it in the same function, not run yet, would throw that code away
+  const runs = countRuns(start, end);
   if (runs === 1) return null;
-  for (let i = 0; i < n; i++) {
-    // NaN / Infinity: keep the comparator's exact behaviour
-    if (start[i]! - start[i]! !== 0 || end[i]! - end[i]! !== 0) return comparatorOrder(start, end);
-  }
+  // NaN / Infinity: keep the comparator's exact behaviour
+  if (!allFinite(start, end)) return comparatorOrder(start, end);
   if (runs <= 256) return mergeRuns(start, end);
   const perm = radixOrder(start);
   orderTies(perm, start, end);
   return perm;
+}
+
+/** Ordered runs (start asc, end desc) the rows fall into. */
+function countRuns(start: Float64Array, end: Float64Array): number {
+  let runs = 1;
+  for (let i = 1; i < start.length; i++) {
+    const d = start[i]! - start[i - 1]!;
+    if (d < 0 || (d === 0 && end[i]! > end[i - 1]!)) runs++;
+  }
+  return runs;
+}
+
+function allFinite(start: Float64Array, end: Float64Array): boolean {
+  for (let i = 0; i < start.length; i++) if (start[i]! - start[i]! !== 0 || end[i]! - end[i]! !== 0) return false;
+  return true;
 }
 
 /** Row a goes before row b: start asc, end desc, row asc. */
@@ -214,39 +224,47 @@ export function mergeRuns(start: Float64Array, end: Float64Array): Int32Array {
   let src = new Int32Array(n);
   let dst = new Int32Array(n);
   for (let i = 0; i < n; i++) src[i] = i;
-  // run boundaries: bounds[k] is where run k starts; the last entry is n
-  const b: number[] = [0];
-  for (let i = 1; i < n; i++) if (!before(start, end, i - 1, i)) b.push(i);
-  b.push(n);
-  let bounds = b;
+  let bounds = runBounds(start, end);
   while (bounds.length > 2) {
     const next: number[] = [0];
     for (let k = 0; k + 1 < bounds.length; k += 2) {
-      const lo = bounds[k]!;
-      const mid = bounds[k + 1]!;
-      const hi = k + 2 < bounds.length ? bounds[k + 2]! : mid;
-      let i = lo;
-      let j = mid;
-      let o = lo;
-      while (i < mid && j < hi) {
-        const x = src[i]!;
-        const y = src[j]!;
-        if (before(start, end, y, x)) {
-          dst[o++] = y;
-          j++;
-        } else {
-          dst[o++] = x;
-          i++;
-        }
-      }
-      while (i < mid) dst[o++] = src[i++]!;
-      while (j < hi) dst[o++] = src[j++]!;
+      const hi = k + 2 < bounds.length ? bounds[k + 2]! : bounds[k + 1]!;
+      mergePair(start, end, src, dst, bounds[k]!, bounds[k + 1]!, hi);
       next.push(hi);
     }
     [src, dst] = [dst, src];
     bounds = next;
   }
   return src;
+}
+
+/** Run boundaries: element k is where run k starts; the last element is n. */
+function runBounds(start: Float64Array, end: Float64Array): number[] {
+  const n = start.length;
+  const b: number[] = [0];
+  for (let i = 1; i < n; i++) if (!before(start, end, i - 1, i)) b.push(i);
+  b.push(n);
+  return b;
+}
+
+/** Merges the ordered runs src[lo, mid) and src[mid, hi) into dst[lo, hi). */
+function mergePair(start: Float64Array, end: Float64Array, src: Int32Array, dst: Int32Array, lo: number, mid: number, hi: number): void {
+  let i = lo;
+  let j = mid;
+  let o = lo;
+  while (i < mid && j < hi) {
+    const x = src[i]!;
+    const y = src[j]!;
+    if (before(start, end, y, x)) {
+      dst[o++] = y;
+      j++;
+    } else {
+      dst[o++] = x;
+      i++;
+    }
+  }
+  while (i < mid) dst[o++] = src[i++]!;
+  while (j < hi) dst[o++] = src[j++]!;
 }
 
 /** The reference ordering (start asc, end desc, row asc) by a comparator sort. */

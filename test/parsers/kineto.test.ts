@@ -146,6 +146,32 @@ describe("Kineto parser on the bundled tiny training trace", async () => {
     expect(Array.from(m2.gpu.start)).toEqual(Array.from(model.gpu.start));
     expect(Array.from(m2.cpu.end)).toEqual(Array.from(model.cpu.end));
   });
+  it("reads events whose spacing, key order and unknown keys change from one event to the next like the plain file (key runs are learnt per transition)", async () => {
+    // four layouts in a fixed pseudo-random sequence, so each transition sees runs
+    // that differ in spacing, in the key that follows, and in keys that share a prefix
+    const layouts = [
+      (e: object) => JSON.stringify(e),
+      (e: object) => JSON.stringify(e, null, 2),
+      (e: object) => JSON.stringify(reverseKeys(e)),
+      (e: object) => JSON.stringify({ nam: 1, ...e, names: "x", args: { ...((e as { args?: object }).args ?? {}), "External i": 7 } }, null, 1),
+    ];
+    let seed = 7;
+    const pick = () => {
+      seed ^= seed << 13;
+      seed ^= seed >>> 17;
+      seed ^= seed << 5;
+      return (seed >>> 0) % layouts.length;
+    };
+    const plain = join(tmp, "plain.json");
+    const mixed = join(tmp, "mixed.json");
+    writeFileSync(plain, JSON.stringify({ traceEvents: raw.traceEvents }));
+    writeFileSync(mixed, `{"traceEvents": [${raw.traceEvents.map((e) => layouts[pick()]!(e)).join(",\n")}]}`);
+    // Input Dims is kept as written: compare it re-printed
+    const canonical = (m: TraceModel) => ({ ...fingerprint(m), cpuDims: Array.from(m.cpu.inputDims, (i) => (i < 0 ? null : JSON.stringify(JSON.parse(m.strings.get(i))))) });
+    const expected = canonical(await parseKineto(plain));
+    expect(canonical(await parseKineto(mixed))).toEqual(expected);
+    expect(canonical(await parseKineto(mixed, { blockBytes: 4096 }))).toEqual(expected);
+  });
 });
 
 function reverseKeys(e: object): object {
