@@ -119,6 +119,8 @@ const ARG_KEY_IDS = {
 } as const;
 const ARG_KEYS = new KeyMatcher(ARG_KEY_IDS);
 
+/** A predictor slot per key id of `keys` (ids start at 1; slot 0 is the object's start). */
+const slotsFor = (keys: Readonly<Record<string, number>>): number => Math.max(...Object.values(keys)) + 1;
 /** `KeyPredictor.next` at the end of the object (its `}` passed). */
 const END = -2;
 /** Longest separator-and-key run a predictor remembers (longer ones always take the general path). */
@@ -299,8 +301,8 @@ const PH_X = 88,
 
 export class KinetoEventReader {
   readonly interner: ByteInterner;
-  private readonly topKeys = new KeyPredictor(16, TOP_KEYS, "in an event");
-  private readonly argKeys = new KeyPredictor(80, ARG_KEYS, "in args");
+  private readonly topKeys = new KeyPredictor(slotsFor(K), TOP_KEYS, "in an event");
+  private readonly argKeys = new KeyPredictor(slotsFor(ARG_KEY_IDS), ARG_KEYS, "in args");
   /** Events seen per category code x ph byte. */
   private readonly counts = new Float64Array(16 * 128);
   private readonly unknownCats = new Map<number, number>();
