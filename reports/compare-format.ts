@@ -84,17 +84,7 @@ export function compareRows(c: CompareResult): CompareTableRow[] {
   // the catalogue's figures that no row above shows (metrics.ts: no compareRow)
   for (const m of METRICS) {
     if (m.compareRow) continue;
-    rows.push(
-      numeric(
-        `figure.${m.id}`,
-        "Headline figures (catalogue: GPU time shares over every GPU, the rest as defined in the README)",
-        labelWithUnit(m),
-        runs,
-        (r) => r.figures[m.id],
-        m.unit === "pct" ? 1 : m.unit === "ms" ? 2 : 0,
-        m.better,
-      ),
-    );
+    rows.push(numeric(`figure.${m.id}`, "Headline figures", labelWithUnit(m), runs, (r) => r.figures[m.id], m.unit === "pct" ? 1 : m.unit === "ms" ? 2 : 0, m.better));
   }
   return rows;
 }
@@ -104,4 +94,5 @@ export function unavailableLines(c: CompareResult): string[] {
   return c.runs.flatMap((r) => Object.entries(r.unavailable).map(([k, why]) => `${r.label}: ${k}: ${why}`));
 }
 
-export const PER_STEP_NOTE = "Times per step are the primary rank's window totals divided by its profiled steps; tokens/s = tokens per step (all ranks) ÷ median step time";
+export const PER_STEP_NOTE =
+  "Times per step are the primary rank's window totals divided by its profiled steps; tokens/s = tokens per step (all ranks) ÷ median step time; headline figures come from the metrics catalogue (GPU time shares over every GPU, the rest as defined in the README)";
