@@ -508,9 +508,15 @@ function notesOf(base: Summary, head: Summary): string[] {
   if (base.trace.ranks.length !== head.trace.ranks.length)
     notes.push(`the runs have different numbers of ranks (base ${base.trace.ranks.length}, head ${head.trace.ranks.length}); the primary (lowest) rank of each is compared`);
   const queued = (s: Summary) => (s.phases.available ? (s.phases.total.find((p) => p.phase === "other")?.kernelNs ?? 0) : 0);
+  const training = (s: Summary) => s.phases.available && (s.phases.total.find((p) => p.phase === "backward")?.kernelNs ?? 0) > 0;
   if (queued(base) > 0 || queued(head) > 0) {
+    const amounts = `${(queued(base) / 1e6).toFixed(2)} ms base, ${(queued(head) / 1e6).toFixed(2)} ms head over the window`;
+    // in training, "other" is mostly work queued before the trace began; without a backward pass it is the
+    // program's own work outside the forward pass (sampling, input preparation), which the code does change
     notes.push(
-      `kernel and category totals include phase "other" (work queued before the trace began, e.g. the fused optimizer kernels of the warm-up step, plus zero_grad): ${(queued(base) / 1e6).toFixed(2)} ms base, ${(queued(head) / 1e6).toFixed(2)} ms head over the window; a difference there is about where profiling started, not about the code`,
+      training(base) || training(head)
+        ? `kernel and category totals include phase "other" (work queued before the trace began, e.g. the fused optimizer kernels of the warm-up step, plus zero_grad): ${amounts}; a difference there is about where profiling started, not about the code`
+        : `kernel and category totals include phase "other" (kernels outside the forward pass: sampling, input preparation, copies): ${amounts}`,
     );
   }
   if (base.trace.format !== head.trace.format) notes.push(`different trace formats (base ${base.trace.format}, head ${head.trace.format}): module and operator names may differ between formats`);
