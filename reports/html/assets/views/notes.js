@@ -35,7 +35,9 @@
     Object.keys(s).forEach(function (key) {
       var v = /** @type {Record<string, { available?: boolean; reason?: string } | null | undefined>} */ (/** @type {unknown} */ (s))[key];
       if (v && typeof v === "object" && v.available === false) {
-        out.push({ level: "info", text: /** @type {Record<string, string | undefined>} */ (SECTION_NAMES[key] || key) + " not available: " + v.reason });
+        /** @type {Record<string, string | undefined>} */
+        var names = SECTION_NAMES;
+        out.push({ level: "info", text: (names[key] || key) + " not available: " + v.reason });
       }
     });
     if (s.steps.available && s.steps.source === "gpu-span") {
