@@ -20,7 +20,10 @@
     { kind: "idle", label: "Idle", color: "#bab0ac" },
     { kind: "rank-alignment", label: "Rank alignment", color: "#d7d2cc" },
   ];
+  /** @typedef {Available<Summary["criticalPath"]>["steps"][number]} CriticalPathStep */
+  /** @type {Record<string, string>} */
   var COLOR = {};
+  /** @type {Record<string, string>} */
   var LABEL = {};
   KINDS.forEach(function (k) {
     COLOR[k.kind] = k.color;
@@ -30,6 +33,7 @@
     return COLOR[kind] || "#999";
   };
 
+  /** @param {CriticalPathStep} st @param {string} kind */
   function pctOf(st, kind) {
     var row = st.byKind.filter(function (k) {
       return k.kind === kind;
@@ -38,6 +42,7 @@
   }
 
   /** The step's path as one bar: one rect per segment, rank under it. */
+  /** @param {HTMLElement} container @param {CriticalPathStep} st */
   function strip(container, st) {
     L.responsive(container, function (width) {
       container.textContent = "";
@@ -49,7 +54,8 @@
         .attr("height", h)
         .attr("role", "img")
         .attr("aria-label", "Critical path of step #" + st.step + " by kind and rank");
-      var t0 = st.segments.length ? st.segments[0].startNs : 0;
+      var first = st.segments[0];
+      var t0 = first ? first.startNs : 0;
       var x = d3
         .scaleLinear()
         .domain([0, st.stepTimeNs / 1e6])
@@ -88,6 +94,7 @@
         })
         .on("mouseleave", L.hideTooltip);
       // which rank the path is on, as a thin band under the bar
+      /** @type {Record<string, boolean>} */
       var ranks = {};
       st.segments.forEach(function (s) {
         ranks[s.rank] = true;
@@ -157,16 +164,16 @@
         }),
         String(chosen.step),
         function (v) {
-          showStep(
-            cp.steps.filter(function (st) {
-              return String(st.step) === v;
-            })[0],
-          );
+          var picked = cp.steps.filter(function (st) {
+            return String(st.step) === v;
+          })[0];
+          if (picked) showStep(picked); // always found: the options are these steps
         },
       );
       root.appendChild(el("div", { class: "timeline-tools" }, ["Step: ", pick]));
       root.appendChild(detail);
 
+      /** @param {CriticalPathStep} st */
       function showStep(st) {
         detail.textContent = "";
         detail.appendChild(

@@ -10,12 +10,15 @@
   var el = L.el;
   var fmt = L.fmt;
 
+  /** @param {keyof LlmprofClient["IDLE_LABELS"]} c */
   function causeLabel(c) {
     return L.IDLE_LABELS[c] || c;
   }
+  /** @param {keyof LlmprofClient["IDLE_LABELS"]} c */
   function causeCell(c) {
     return el("span", null, [L.swatch(L.IDLE_COLORS[c] || "#ccc"), " ", causeLabel(c)]);
   }
+  /** @param {string} text @param {number} n */
   function clip(text, n) {
     return text.length > n ? text.slice(0, n - 1) + "…" : text;
   }

@@ -11,8 +11,14 @@
   var el = L.el;
   var fmt = L.fmt;
 
+  /**
+   * @param {HTMLElement} container @param {Available<Summary["kernels"]>} k @param {(category: string | null) => void} onPick
+   * @returns {{ pick: (category: string | null) => void }}
+   */
   function categoryChart(container, k, onPick) {
+    /** @type {string | null} */
     var selected = null;
+    /** @type {ReturnType<ReturnType<LlmprofClient["hbars"]>>} */
     var rects = null;
     var rows = k.byCategory.map(function (r) {
       return {
@@ -49,6 +55,7 @@
           return selected === null || r.key === selected ? 1 : 0.35;
         });
     }
+    /** @param {string | null} c */
     function pick(c) {
       selected = c;
       highlight();
@@ -71,9 +78,7 @@
       var k = data.summary.kernels;
       if (L.unavailable(root, k, "Kernel summary not available")) return;
       var rows = k.byName.map(function (r, i) {
-        var o = { short: data.labels.kernels[i] || r.name, categoryLabel: L.categoryLabel(r.category) };
-        for (var key in r) o[key] = r[key];
-        return o;
+        return Object.assign({ short: data.labels.kernels[i] || r.name, categoryLabel: L.categoryLabel(r.category) }, r);
       });
 
       root.appendChild(el("h3", { text: "By category (" + fmt.count(k.count) + " activities, " + fmt.ns(k.totalNs) + " in total)" }));
@@ -85,22 +90,26 @@
       k.byCategory.forEach(function (c) {
         select.appendChild(el("option", { value: c.category, text: c.label + " (" + fmt.count(c.count) + ")" }));
       });
+      /** @type {{ setFilter: (fn: ((row: (typeof rows)[number]) => boolean) | null) => void } | null} */
       var tableApi = null;
+      /** @type {ReturnType<typeof categoryChart> | null} */
       var chartApi = null;
+      /** @param {string | null} c */
       function filterTo(c) {
         select.value = c || "";
-        tableApi.setFilter(
-          c
-            ? function (r) {
-                return r.category === c;
-              }
-            : null,
-        );
+        if (tableApi)
+          tableApi.setFilter(
+            c
+              ? function (r) {
+                  return r.category === c;
+                }
+              : null,
+          );
       }
       select.addEventListener("change", function () {
         var c = select.value || null;
         filterTo(c);
-        chartApi.pick(c);
+        if (chartApi) chartApi.pick(c);
       });
       tableApi = L.table(root, {
         columns: [

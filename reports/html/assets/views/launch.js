@@ -10,6 +10,7 @@
   var fmt = L.fmt;
   var card = L.card;
 
+  /** @param {string} label @param {Available<Summary["launch"]>["latency"]} d */
   function distRow(label, d) {
     return { label: label, count: d.count, p50: d.p50Ns, p90: d.p90Ns, p99: d.p99Ns, mean: d.meanNs, max: d.maxNs };
   }
@@ -29,6 +30,7 @@
         card("Tiny kernels (< " + fmt.ns(l.tinyKernelNs) + ")", fmt.pct(l.tiny.pct), fmt.count(l.tiny.count) + " kernels · " + fmt.ns(l.tiny.totalNs)),
         card("Shorter than their launch call", fmt.pct(l.shorterThanLaunch.pct), fmt.count(l.shorterThanLaunch.count) + " kernels"),
       ]);
+      /** @param {string} key @param {string} label @returns {TableColumn} */
       var ns = function (key, label) {
         return { key: key, label: label, numeric: true, format: fmt.ns };
       };

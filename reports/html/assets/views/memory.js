@@ -80,6 +80,7 @@
     });
   }
 
+  /** @param {string} nameLabel */
   function allocColumns(nameLabel) {
     return [
       { key: "name", label: nameLabel },

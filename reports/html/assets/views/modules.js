@@ -39,9 +39,10 @@
    * NVTX ranges named by module path (`LlamaMLP: model.layers.3.mlp`) show their last path segment
    * and class, `mlp (LlamaMLP)`, so that the boxes of one layer differ where the names are cut.
    */
+  /** @param {ModuleInstance} inst */
   function nodeLabel(inst) {
     if (inst.name.indexOf(inst.className) === 0) return inst.name;
-    var segment = inst.path.split("/").pop();
+    var segment = inst.path.split("/").pop() ?? ""; // split gives at least one element
     return inst.className.indexOf(".") >= 0 ? segment : segment + " (" + inst.className + ")";
   }
 
@@ -283,11 +284,13 @@
   });
 
   /** Where the module results came from (recorded spans, NVTX ranges, name scopes, or inferred). */
+  /** @param {string} text */
   function moduleSource(text) {
     return el("p", { class: "muted module-source", "data-module-source": "", text: "Module source: " + text + "." });
   }
 
   /** Without module spans: the layers inferred from the repeating operator sequence. */
+  /** @param {HTMLElement} root @param {Summary["inferredLayers"]} l */
   function inferredLayers(root, l) {
     if (!l.available) return;
     root.appendChild(el("h3", { text: "Inferred layers" }));
@@ -366,11 +369,12 @@
       var options = /** @type {ModuleMetric[]} */ (["all", "forward", "backward"]).concat(hasRecompute ? ["recompute"] : []).map(function (k) {
         return { value: k, label: METRICS[k].label };
       });
+      /** @type {{ redraw: () => void } | null} */
       var chartApi = null;
       var controls = el("div", { class: "controls" }, [
         L.segmented("Phase", options, metric, function (v) {
           metric = v;
-          chartApi.redraw();
+          if (chartApi) chartApi.redraw();
         }),
         el("span", {
           text:

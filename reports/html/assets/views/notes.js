@@ -27,14 +27,17 @@
     findings: "Findings",
   };
 
+  /** @param {Summary} s */
   function notesOf(s) {
     var out = [];
     if (s.trace.partial) out.push({ level: "warning", text: "Partial trace: the input was cut short; the figures cover the complete events before the cut." });
     // every section that could not be computed, with its reason (new sections included)
     Object.keys(s).forEach(function (key) {
-      var v = s[key];
+      var v = /** @type {Record<string, { available?: boolean; reason?: string } | null | undefined>} */ (/** @type {unknown} */ (s))[key];
       if (v && typeof v === "object" && v.available === false) {
-        out.push({ level: "info", text: /** @type {Record<string, string | undefined>} */ (SECTION_NAMES[key] || key) + " not available: " + v.reason });
+        /** @type {Record<string, string | undefined>} */
+        var names = SECTION_NAMES;
+        out.push({ level: "info", text: (names[key] || key) + " not available: " + v.reason });
       }
     });
     if (s.steps.available && s.steps.source === "gpu-span") {
@@ -93,6 +96,7 @@
         return;
       }
       var multiFile = s.trace.files.length > 1;
+      /** @type {TableColumn<Summary["diagnostics"][number]>[]} */
       var columns = [
         {
           key: "severity",

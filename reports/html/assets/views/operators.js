@@ -17,10 +17,12 @@
     none: "No FLOPs recorded or estimable: TFLOP/s is left empty.",
   };
 
+  /** @param {string} text @param {number} n */
   function clip(text, n) {
     return text.length > n ? text.slice(0, n - 1) + "…" : text;
   }
 
+  /** @param {HTMLElement} parent @param {Available<Summary["operators"]>["byName"]} rows @param {boolean} withShapes */
   function operatorTable(parent, rows, withShapes) {
     var ms = L.msColumn;
     /** @type {TableColumn[]} */

@@ -111,14 +111,14 @@
       root.appendChild(el("h3", { text: "Collectives" }));
       var col = s.collectives;
       if (L.unavailable(root, col, "Collectives not available")) return;
+      /** @type {(Available<typeof col>["ranks"][number]["types"][number] & { rank: number | null; source: string })[]} */
       var rows = [];
       col.ranks.forEach(function (r) {
         r.types.forEach(function (t) {
-          var o2 = { rank: r.rank, source: r.source };
-          for (var k in t) o2[k] = t[k];
-          rows.push(o2);
+          rows.push(Object.assign({ rank: r.rank, source: r.source }, t));
         });
       });
+      /** @param {number | null | undefined} v */
       var gbps = function (v) {
         return v === null || v === undefined ? "" : v.toFixed(1);
       };

@@ -9,7 +9,12 @@
   var el = L.el;
   var fmt = L.fmt;
 
-  /** Window-weighted share of all devices: sum(part) / sum(window). */
+  /** @typedef {NonNullable<ReturnType<LlmprofClient["headlines"][number]>> & { title?: string, mono?: boolean }} OverviewCard */
+
+  /**
+   * Window-weighted share of all devices: sum(part) / sum(window).
+   * @param {Available<Summary["temporal"]>["devices"]} devices @param {"busyNs" | "idleNs" | "exposedCommunicationNs"} key
+   */
   function weightedPct(devices, key) {
     var part = 0;
     var win = 0;
@@ -20,10 +25,12 @@
     return win > 0 ? (100 * part) / win : NaN;
   }
 
+  /** @param {string} text @param {number} n */
   function clip(text, n) {
     return text.length > n ? text.slice(0, n - 1) + "…" : text;
   }
 
+  /** @param {OverviewCard} c */
   function card(c) {
     var value = el("div", { class: "value" + (c.small ? " small" : "") + (c.mono ? " mono" : ""), text: c.value });
     if (c.title) value.title = c.title;
@@ -31,7 +38,9 @@
     return el("div", { class: "card", "data-headline": c.id || null }, [label, value, c.sub ? el("div", { class: "sub", text: c.sub }) : null]);
   }
 
+  /** @param {Summary} s @param {ReportData} data */
   function headlineCards(s, data) {
+    /** @type {OverviewCard[]} */
     var cards = [];
     var st = s.steps;
     if (st.available) {
@@ -70,8 +79,8 @@
         color: L.CATEGORY_COLORS.communication,
       });
     }
-    if (s.kernels.available && s.kernels.byCategory.length) {
-      var top = s.kernels.byCategory[0];
+    var top = s.kernels.available ? s.kernels.byCategory[0] : undefined;
+    if (s.kernels.available && top) {
       cards.push({
         id: "top-category",
         label: "Top kernel category",
@@ -102,9 +111,12 @@
     return cards;
   }
 
+  /** @param {Summary} s */
   function facts(s) {
     var t = s.trace;
+    /** @type {HTMLElement[]} */
     var rows = [];
+    /** @param {string} label @param {string | Node | null | undefined} value */
     var add = function (label, value) {
       if (value === null || value === undefined || value === "") return;
       rows.push(el("dt", { text: label }), el("dd", null, [value]));
@@ -129,7 +141,8 @@
     var ranks = t.ranks.filter(function (r) {
       return r.rank !== null;
     });
-    if (ranks.length) {
+    var firstRank = ranks[0];
+    if (firstRank) {
       add(
         "Ranks",
         ranks
@@ -138,7 +151,7 @@
           })
           .join(", ") +
           " of world size " +
-          (ranks[0].worldSize === null ? "?" : ranks[0].worldSize),
+          (firstRank.worldSize === null ? "?" : firstRank.worldSize),
       );
     }
     if (s.steps.available) {
@@ -183,7 +196,7 @@
       "Events read",
       L.fmt.count(
         Object.keys(t.eventCounts).reduce(function (a, k) {
-          return a + t.eventCounts[k];
+          return a + /** @type {number} */ (t.eventCounts[k]); // k is one of its keys
         }, 0),
       ) +
         " (" +

@@ -19,14 +19,28 @@
   var LANE_H = 22;
   var GAP = 6;
 
+  /** @typedef {Available<Summary["processGroups"]>} ProcessGroupsSection */
+  /** @typedef {ProcessGroupsSection["groups"][number]} ProcessGroup */
+  /** @typedef {{ start: number, end: number, color: string, inset?: number, title: string, tip?: [string, string][] }} LaneItem */
+  /** @typedef {{ label: string, items: LaneItem[] }} Lane */
+
+  /** @param {string} dim */
+  function dimColor(dim) {
+    return /** @type {Record<string, string | undefined>} */ (DIM_COLORS)[dim] || DIM_COLORS["?"];
+  }
+  /** @param {number | null | undefined} r */
   function rankName(r) {
     return r === null || r === undefined ? "–" : "rank " + r;
   }
+  /** @param {ProcessGroup} g */
   function groupName(g) {
     return g.description || g.id;
   }
 
-  /** lanes: [{label, items: [{start, end, color, title, tip: [[k, v]]}]}]; spanNs: x extent. */
+  /**
+   * One row of bars per lane; spanNs: x extent.
+   * @param {HTMLElement} container @param {string} chart @param {Lane[]} lanesData @param {number} spanNs @param {string} ariaLabel
+   */
   function lanes(container, chart, lanesData, spanNs, ariaLabel) {
     var box = el("div", { class: "chart", "data-chart": chart });
     container.appendChild(box);
@@ -89,6 +103,7 @@
     });
   }
 
+  /** @param {HTMLElement} root @param {ProcessGroupsSection} pg */
   function stepChart(root, pg) {
     var view = pg.stepView;
     if (!view) return;
@@ -99,24 +114,28 @@
         text: "Grey: compute kernels. Coloured: communication kernels, by the parallel dimension of their process group. Time from the start of the step on each rank (clocks of different hosts are not compared).",
       }),
     );
+    /** @type {Record<number, string>} */
     var labels = {};
     pg.groups.forEach(function (g, i) {
       labels[i] = g.label || "?";
     });
+    /** @type {Record<string, boolean>} */
     var used = {};
+    /** @type {Lane[]} */
     var data = view.ranks.map(function (r) {
+      /** @type {LaneItem[]} */
       var items = r.compute.map(function (iv) {
         return { start: iv[0], end: iv[1], color: COMPUTE, inset: 5, title: "compute", tip: [["ms", fmt.ms(iv[1] - iv[0])]] };
       });
       r.communication.forEach(function (c) {
-        var g = pg.groups[c.group];
-        var dim = labels[c.group];
+        var g = /** @type {ProcessGroup} */ (pg.groups[c.group]); // c.group indexes pg.groups
+        var dim = /** @type {string} */ (labels[c.group]);
         used[dim] = true;
         c.intervals.forEach(function (iv) {
           items.push({
             start: iv[0],
             end: iv[1],
-            color: DIM_COLORS[dim] || DIM_COLORS["?"],
+            color: dimColor(dim),
             title: dim + " · " + groupName(g),
             tip: [
               ["ms", fmt.ms(iv[1] - iv[0])],
@@ -135,7 +154,7 @@
       L.legend(
         [{ color: COMPUTE, label: "compute" }].concat(
           Object.keys(used).map(function (d) {
-            return { color: DIM_COLORS[d] || DIM_COLORS["?"], label: d + " communication" };
+            return { color: dimColor(d), label: d + " communication" };
           }),
         ),
       ),
@@ -143,6 +162,7 @@
     lanes(root, "parallel-step", data, span, "One step per rank: compute and communication by parallel dimension");
   }
 
+  /** @param {HTMLElement} root @param {Available<Summary["pipeline"]>} p */
   function pipelineChart(root, p) {
     root.appendChild(el("h3", { text: "Pipeline schedule" }));
     root.appendChild(
@@ -151,8 +171,10 @@
         text: "Per stage, the first profiled step: forward (F) and backward (B) micro-batches as seen on the GPU, and the bubble (the stage runs a P2P kernel and no compute: it waits for a neighbour). Ideal for 1F1B: (p-1)/(m+p-1) of the step.",
       }),
     );
+    /** @type {Lane[]} */
     var data = p.stages.map(function (st) {
       var s = st.steps[0];
+      /** @type {LaneItem[]} */
       var items = (s ? s.blocks : []).map(function (b, i) {
         return {
           start: b.startNs,

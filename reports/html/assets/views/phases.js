@@ -9,6 +9,8 @@
   var L = window.llmprof;
   var el = L.el;
   var fmt = L.fmt;
+  /** @typedef {Available<Summary["phases"]>["total"][number]} PhaseTotalRow */
+  /** @type {PhaseTotalRow["phase"][]} */
   var STACKED = ["forward", "backward", "optimizer", "other"]; // recompute is part of backward
 
   /** @param {HTMLElement} container @param {Available<Summary["phases"]>} p */
@@ -85,9 +87,7 @@
           return f.phase !== "recompute" || p.recomputeDetected;
         })
         .map(function (f, i) {
-          var o = { order: i, label: f.phase === "recompute" ? "↳ " + L.PHASE_LABELS.recompute : L.PHASE_LABELS[f.phase] || f.phase };
-          for (var k in f) o[k] = f[k];
-          return o;
+          return Object.assign({ order: i, label: f.phase === "recompute" ? "↳ " + L.PHASE_LABELS.recompute : L.PHASE_LABELS[f.phase] || f.phase }, f);
         });
       var ms = L.msColumn;
       L.table(root, {

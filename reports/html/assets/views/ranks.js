@@ -9,6 +9,7 @@
   var el = L.el;
   var fmt = L.fmt;
 
+  /** @param {number | null | undefined} r */
   function rankName(r) {
     return r === null || r === undefined ? "–" : "rank " + r;
   }

@@ -11,15 +11,23 @@
   var fmt = L.fmt;
   var PARTS = L.STEP_PARTS;
 
+  /** @typedef {Available<Summary["temporal"]>["devices"][number]} TemporalDevice */
+  /** @typedef {{ device: TemporalDevice, key: string, step: TemporalDevice["steps"][number] }} StepBar */
+
+  /** @param {TemporalDevice} d */
   function deviceLabel(d) {
     return (d.rank === null || d.rank === undefined ? "" : "rank " + d.rank + " · ") + "GPU " + d.device;
   }
+  /** @param {Summary} s @param {number} n */
   function stepLabel(s, n) {
     return s.steps.available && s.steps.source === "gpu-span" ? "whole trace" : "#" + n;
   }
 
+  /** @param {HTMLElement} container @param {Summary} s */
   function chart(container, s) {
+    if (!s.temporal.available) return; // render() has checked it
     var devices = s.temporal.devices;
+    /** @type {number[]} */
     var stepNumbers = [];
     devices.forEach(function (d) {
       d.steps.forEach(function (x) {
@@ -29,6 +37,7 @@
     stepNumbers.sort(function (a, b) {
       return a - b;
     });
+    /** @type {StepBar[]} */
     var bars = [];
     devices.forEach(function (d) {
       d.steps.forEach(function (x) {
@@ -48,13 +57,16 @@
       var w = width - margin.left - margin.right;
       var h = height - margin.top - margin.bottom;
       var maxBand = Math.min(w, stepNumbers.length * Math.max(140, keys.length * 44));
-      var x = d3.scaleBand().domain(stepNumbers).range([0, maxBand]).paddingInner(0.25).paddingOuter(0.1);
+      /** @type {import("d3").ScaleBand<number>} */
+      var x = d3.scaleBand();
+      x.domain(stepNumbers).range([0, maxBand]).paddingInner(0.25).paddingOuter(0.1);
       var inner = d3
         .scaleBand()
         .domain(keys)
         .range([0, x.bandwidth()])
         .padding(keys.length > 1 ? 0.12 : 0);
       /** The left edge of a step's bar for one GPU: its step group, then its place in the group. */
+      /** @param {StepBar} b */
       var barLeft = function (b) {
         return (x(b.step.step) || 0) + (inner(b.key) || 0);
       };
@@ -132,11 +144,11 @@
     });
   }
 
+  /** @param {HTMLElement} root @param {Summary} s */
   function deviceTable(root, s) {
+    if (!s.temporal.available) return; // render() has checked it
     var rows = s.temporal.devices.map(function (d) {
-      var r = { label: deviceLabel(d), outsideNs: d.outsideWindowBusyNs };
-      for (var k in d.total) r[k] = d.total[k];
-      return r;
+      return Object.assign({ label: deviceLabel(d), outsideNs: d.outsideWindowBusyNs }, d.total);
     });
     L.table(root, {
       columns: [
@@ -155,14 +167,14 @@
     });
   }
 
+  /** @param {HTMLElement} root @param {Summary} s */
   function stepTable(root, s) {
+    /** @type {(StepBar["step"] & { gpu: string })[]} */
     var rows = [];
     if (s.temporal.available) {
       s.temporal.devices.forEach(function (d) {
         d.steps.forEach(function (x) {
-          var r = { gpu: deviceLabel(d) };
-          for (var k in x) r[k] = x[k];
-          rows.push(r);
+          rows.push(Object.assign({ gpu: deviceLabel(d) }, x));
         });
       });
     }

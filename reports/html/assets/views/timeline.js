@@ -18,22 +18,37 @@
   var LANE_GAP = 4;
   var BOTTOM = 22;
 
+  /** @typedef {NonNullable<ReportData["timeline"]>} TimelineData */
+  /** @typedef {TimelineData["streams"][number]} TimelineStream */
+  /** @typedef {{ startNs: number, endNs: number, kind: string, label: string }} PathPiece */
+  /** Per lane, the critical-path pieces on its stream (gpu) and the host pieces drawn under its rank's first lane. @typedef {{ gpu: PathPiece[], host: PathPiece[] }} PathLane */
+
+  /** @param {TimelineStream} st */
   function laneLabel(st) {
     return (st.rank === null || st.rank === undefined ? "" : "rank " + st.rank + " · ") + "GPU " + st.device + " · stream " + st.stream;
   }
 
-  /** First index whose end >= t (segments are sorted and disjoint). */
+  /** First index whose end >= t (segments are sorted and disjoint). @param {number[]} ends @param {number} t */
   function firstEndingAfter(ends, t) {
     var lo = 0;
     var hi = ends.length;
     while (lo < hi) {
       var mid = (lo + hi) >> 1;
-      if (ends[mid] < t) lo = mid + 1;
+      if (/** @type {number} */ (ends[mid]) < t) lo = mid + 1;
       else hi = mid;
     }
     return lo;
   }
 
+  /**
+   * a[i] where i is known to be in range (noUncheckedIndexedAccess cannot see it).
+   * @template T @param {readonly T[]} a @param {number} i @returns {T}
+   */
+  function at(a, i) {
+    return /** @type {T} */ (a[i]);
+  }
+
+  /** @param {string} hex @returns {[number, number, number]} */
   function hexToRgb(hex) {
     var n = parseInt(hex.slice(1), 16);
     return [(n >> 16) & 255, (n >> 8) & 255, n & 255];
@@ -42,17 +57,22 @@
   /**
    * Critical-path segments (Summary.criticalPath) per lane, in the lane's window-relative ns:
    * GPU pieces on their stream's lane, host/launch pieces on the rank's first lane.
+   * @param {Summary["criticalPath"]} cp @param {TimelineData} tl @returns {PathLane[] | null}
    */
   function pathOverlay(cp, tl) {
+    /** @type {PathLane[]} */
     var lanes = tl.streams.map(function () {
       return { gpu: [], host: [] };
     });
     if (!cp || !cp.available) return null;
+    /** @type {Record<string, number>} */
     var windowStart = {};
     tl.ranks.forEach(function (r) {
       windowStart[String(r.rank === null ? 0 : r.rank)] = r.windowStartNs;
     });
+    /** @type {Record<string, number>} */
     var laneOf = {};
+    /** @type {Record<string, number>} */
     var firstLane = {};
     tl.streams.forEach(function (st, i) {
       var rank = String(st.rank === null ? 0 : st.rank);
@@ -68,8 +88,10 @@
         var a = s.localStartNs - w;
         var piece = { startNs: a, endNs: a + (s.endNs - s.startNs), kind: s.kind, label: s.label };
         var lane = s.stream === null ? undefined : laneOf[rank + ":" + s.device + ":" + s.stream];
-        if (lane !== undefined) lanes[lane].gpu.push(piece);
-        else if ((s.kind === "host" || s.kind === "launch") && firstLane[rank] !== undefined) lanes[firstLane[rank]].host.push(piece);
+        var first = firstLane[rank];
+        // lane indices are those of tl.streams, which `lanes` follows one to one
+        if (lane !== undefined) /** @type {PathLane} */ (lanes[lane]).gpu.push(piece);
+        else if ((s.kind === "host" || s.kind === "launch") && first !== undefined) /** @type {PathLane} */ (lanes[first]).host.push(piece);
         else return;
         count++;
       });
@@ -77,6 +99,7 @@
     return count ? lanes : null;
   }
 
+  /** @param {HTMLElement} container @param {TimelineData} tl @param {HTMLElement} tools @param {PathLane[] | null} path */
   function draw(container, tl, tools, path) {
     var showPath = !!path;
     var streams = tl.streams;
@@ -89,9 +112,11 @@
         return r.windowEndNs - r.windowStartNs;
       }) || 1;
     var height = AXIS_H + streams.length * (LANE_H + LANE_GAP) + BOTTOM;
+    /** @param {number} i */
     var laneTop = function (i) {
       return AXIS_H + i * (LANE_H + LANE_GAP);
     };
+    /** @type {Record<string, TimelineData["ranks"][number]["steps"]>} */
     var rankSteps = {};
     tl.ranks.forEach(function (r) {
       rankSteps[String(r.rank)] = r.steps;
@@ -99,6 +124,7 @@
     var transform = d3.zoomIdentity;
     /** @type {import("d3").ZoomBehavior<SVGRectElement, unknown> | null} */
     var zoomBehaviour = null;
+    /** @type {import("d3").Selection<SVGRectElement, unknown, null, undefined> | null} */
     var overlaySel = null;
 
     L.responsive(container, function (width) {
@@ -162,22 +188,25 @@
           var y = lane * (LANE_H + LANE_GAP);
           ctx.fillStyle = "#f6f8fa";
           ctx.fillRect(0, y, plotW, LANE_H);
-          for (var i = firstEndingAfter(st.endNs, d0); i < st.startNs.length && st.startNs[i] <= d1; i++) {
-            var px = (st.startNs[i] - d0) * k;
-            var pw = Math.max(1, (st.endNs[i] - st.startNs[i]) * k);
-            var c = rgb[st.category[i]];
-            var busy = st.busyInNs[i] / Math.max(1, st.endNs[i] - st.startNs[i]);
+          for (var i = firstEndingAfter(st.endNs, d0); i < st.startNs.length && at(st.startNs, i) <= d1; i++) {
+            var start = at(st.startNs, i);
+            var end = at(st.endNs, i);
+            var px = (start - d0) * k;
+            var pw = Math.max(1, (end - start) * k);
+            var c = at(rgb, at(st.category, i));
+            var busy = at(st.busyInNs, i) / Math.max(1, end - start);
             ctx.fillStyle = "rgba(" + c[0] + "," + c[1] + "," + c[2] + "," + (0.35 + 0.65 * busy).toFixed(3) + ")";
             ctx.fillRect(px, y + 1, pw, LANE_H - 2);
           }
-          if (showPath) {
+          if (showPath && path) {
             // the critical path: a dark bar over GPU pieces, a host-coloured bar under host pieces
-            path[lane].gpu.forEach(function (p) {
+            var onLane = at(path, lane); // one entry per stream
+            onLane.gpu.forEach(function (p) {
               if (p.endNs < d0 || p.startNs > d1) return;
               ctx.fillStyle = "#111";
               ctx.fillRect((p.startNs - d0) * k, y, Math.max(1, (p.endNs - p.startNs) * k), 4);
             });
-            path[lane].host.forEach(function (p) {
+            onLane.host.forEach(function (p) {
               if (p.endNs < d0 || p.startNs > d1) return;
               ctx.fillStyle = L.pathKindColor ? L.pathKindColor(p.kind) : "#76b7b2";
               ctx.fillRect((p.startNs - d0) * k, y + LANE_H - 5, Math.max(1, (p.endNs - p.startNs) * k), 5);
@@ -186,15 +215,17 @@
         });
         // step boundaries, per rank, over that rank's lanes
         stepsG.selectAll("*").remove();
+        /** @type {Record<string, { first: number, last: number }>} */
         var byRank = {};
         streams.forEach(function (st, lane) {
           var key = String(st.rank);
-          if (!byRank[key]) byRank[key] = { first: lane, last: lane };
-          byRank[key].last = lane;
+          var span = byRank[key];
+          if (!span) span = byRank[key] = { first: lane, last: lane };
+          span.last = lane;
         });
         Object.keys(byRank).forEach(function (key) {
           var steps = rankSteps[key] || [];
-          var span = byRank[key];
+          var span = /** @type {{ first: number, last: number }} */ (byRank[key]); // key is one of its keys
           steps.forEach(function (s, i) {
             var xs = x(s.startNs / 1e6);
             if (xs >= 0 && xs <= plotW && i > 0) {
@@ -221,7 +252,7 @@
         });
       }
 
-      overlaySel = plot
+      var overlay = plot
         .append("rect")
         .attr("x", 0)
         .attr("y", AXIS_H)
@@ -229,6 +260,7 @@
         .attr("height", streams.length * (LANE_H + LANE_GAP))
         .attr("fill", "transparent")
         .attr("cursor", "grab");
+      overlaySel = overlay;
       /** @type {import("d3").ZoomBehavior<SVGRectElement, unknown>} */
       var zoom = d3.zoom();
       zoomBehaviour = zoom
@@ -245,14 +277,14 @@
           transform = event.transform;
           render();
         });
-      overlaySel
+      overlay
         .call(zoomBehaviour)
         .on("dblclick.zoom", null)
         .on("dblclick", function () {
-          overlaySel.call(zoom.transform, d3.zoomIdentity);
+          overlay.call(zoom.transform, d3.zoomIdentity);
         });
-      overlaySel.call(zoomBehaviour.transform, transform);
-      overlaySel
+      overlay.call(zoomBehaviour.transform, transform);
+      overlay
         .on("mousemove", function (event) {
           var p = d3.pointer(event, plot.node());
           var lane = Math.floor((p[1] - AXIS_H) / (LANE_H + LANE_GAP));
@@ -262,25 +294,26 @@
           var t = x.invert(p[0]) * 1e6;
           var tol = (x.invert(3) - x.invert(0)) * 1e6;
           var i = firstEndingAfter(st.endNs, t - tol);
-          if (i >= st.startNs.length || st.startNs[i] > t + tol) {
+          if (i >= st.startNs.length || at(st.startNs, i) > t + tol) {
             L.showTooltip(event, laneLabel(st), [
               ["at", fmt.ms(t, 3) + " ms"],
               ["", "idle"],
             ]);
             return;
           }
-          var len = st.endNs[i] - st.startNs[i];
-          L.showTooltip(event, L.categoryLabel(cats[st.category[i]]) + (st.count[i] > 1 ? " (mostly)" : ""), [
+          var len = at(st.endNs, i) - at(st.startNs, i);
+          L.showTooltip(event, L.categoryLabel(at(cats, at(st.category, i))) + (at(st.count, i) > 1 ? " (mostly)" : ""), [
             ["stream", laneLabel(st)],
-            ["from", fmt.ms(st.startNs[i], 3) + " ms"],
+            ["from", fmt.ms(at(st.startNs, i), 3) + " ms"],
             ["length", fmt.ns(len)],
-            ["activities", fmt.count(st.count[i])],
-            ["busy", fmt.ns(st.busyInNs[i]) + " (" + fmt.pct((100 * st.busyInNs[i]) / Math.max(1, len)) + ")"],
+            ["activities", fmt.count(at(st.count, i))],
+            ["busy", fmt.ns(at(st.busyInNs, i)) + " (" + fmt.pct((100 * at(st.busyInNs, i)) / Math.max(1, len)) + ")"],
           ]);
         })
         .on("mouseleave", L.hideTooltip);
     });
 
+    /** @param {number} f */
     function zoomBy(f) {
       if (zoomBehaviour && overlaySel) overlaySel.transition().duration(200).call(zoomBehaviour.scaleBy, f);
     }
