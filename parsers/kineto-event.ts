@@ -6,6 +6,7 @@
  */
 import type { TraceBuilder } from "../src/model/builder.js";
 import { CpuKind, GpuKind, RuntimeKind } from "../src/model/tables.js";
+import { KINETO_CATEGORIES } from "../src/model/kineto-categories.js";
 import { ByteInterner } from "./json/interner.js";
 import { KeyMatcher } from "./json/keys.js";
 import { COMMA, JsonSyntaxError, LBRACKET, QUOTE, RBRACE, RBRACKET, Scanner, describeByte } from "./json/scanner.js";
@@ -243,23 +244,7 @@ export const Cat = {
   trace: 13,
   none: 14,
 } as const;
-const CAT_NAMES = [
-  "?",
-  "cpu_op",
-  "user_annotation",
-  "python_function",
-  "cuda_runtime",
-  "cuda_driver",
-  "kernel",
-  "gpu_memcpy",
-  "gpu_memset",
-  "gpu_user_annotation",
-  "ac2g",
-  "fwdbwd",
-  "cpu_instant_event",
-  "Trace",
-  "(none)",
-];
+const CAT_NAMES = ["?", ...KINETO_CATEGORIES];
 const CATS = new KeyMatcher({
   cpu_op: Cat.cpuOp,
   Operator: Cat.cpuOp + 100,

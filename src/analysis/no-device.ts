@@ -4,23 +4,12 @@
  * read (an accelerator other than NVIDIA/AMD/MTIA/XLA), named with their counts.
  * MTIA's `mtia_ccp_events` and any correlated `*_runtime` calls are read (parsers/kineto-event.ts).
  */
+import { KINETO_CATEGORIES } from "../model/kineto-categories.js";
 import type { TraceModel } from "../model/tables.js";
 
-const READ = new Set([
-  "cpu_op",
-  "user_annotation",
-  "python_function",
-  "cuda_runtime",
-  "cuda_driver",
-  "kernel",
-  "gpu_memcpy",
-  "gpu_memset",
-  "gpu_user_annotation",
-  "ac2g",
-  "fwdbwd",
-  "cpu_instant_event",
-  "Trace",
-  "(none)",
+const READ = new Set<string>([
+  ...KINETO_CATEGORIES,
+  // older Kineto and other exporters spell some categories this way (kineto-event.ts CATS)
   "Operator",
   "Python",
   "Runtime",
