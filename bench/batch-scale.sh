@@ -20,7 +20,7 @@ done
 bytes=$(du -sb "$base/archive" | cut -f1)
 echo "traces=$n bytes=$bytes load=$(cut -d' ' -f1-3 /proc/loadavg)"
 for jobs in 1 2; do
-  /usr/bin/time -f "%e %M" -o "$base/time-$jobs" node "$here/dist/src/cli/main.js" batch "$base/archive" --out "$base/out-$jobs" --jobs "$jobs" 2> "$base/log-$jobs" || true
+  /usr/bin/time -f "%e %M" -o "$base/time-$jobs" node "$here/dist/bundle/main.js" batch "$base/archive" --out "$base/out-$jobs" --jobs "$jobs" 2> "$base/log-$jobs" || true
   read -r secs rss_kb < "$base/time-$jobs"
   rows=$(grep -o '[0-9]* rows' "$base/log-$jobs" | head -1)
   awk -v n="$n" -v b="$bytes" -v s="$secs" -v r="$rss_kb" -v j="$jobs" -v rows="$rows" -v load="$(cut -d' ' -f1-3 /proc/loadavg)" \

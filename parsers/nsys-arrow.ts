@@ -8,11 +8,12 @@
  * Quirks seen in real exports (nsys 2025.3): integers are typed narrowly and unsigned
  * (ids Uint64, deviceId Uint32, start/end Int64); text is LargeUtf8; every reader of the
  * sequence must be drained before the next one opens.
+ * apache-arrow is imported when an Arrow file is read, not when llmprof starts (issue 18).
  */
 import { closeSync, createReadStream, openSync, readSync, statSync } from "node:fs";
 import { pipeline, type Readable } from "node:stream";
 import { createGunzip } from "node:zlib";
-import { DataType, RecordBatchReader, type RecordBatch, type Vector } from "apache-arrow";
+import type { DataType, RecordBatch, Vector } from "apache-arrow";
 import { LlmprofError } from "../src/errors.js";
 import type { TraceModel } from "../src/model/tables.js";
 import { NsysSink } from "./nsys-common.js";
@@ -35,6 +36,7 @@ export async function parseNsysArrow(path: string, options: SourceOptions = {}):
   // batches that arrive before StringIds wait for it (nsys writes StringIds first)
   const waiting: { table: string; batch: RecordBatch }[] = [];
   let rows = 0;
+  const { DataType, RecordBatchReader } = await import("apache-arrow");
   try {
     for await (const reader of RecordBatchReader.readAll(stream as unknown as AsyncIterable<Uint8Array>)) {
       const table = reader.schema.metadata.get("table_name") ?? "";
@@ -47,9 +49,9 @@ export async function parseNsysArrow(path: string, options: SourceOptions = {}):
         rows += batch.numRows;
         if (!wanted) continue;
         if (!sink.hasStrings && table !== "StringIds") waiting.push({ table, batch });
-        else mapChunk(sink, table, new ArrowChunk(batch));
+        else mapChunk(sink, table, new ArrowChunk(batch, DataType));
       }
-      if (table === "StringIds") for (const w of waiting.splice(0)) mapChunk(sink, w.table, new ArrowChunk(w.batch));
+      if (table === "StringIds") for (const w of waiting.splice(0)) mapChunk(sink, w.table, new ArrowChunk(w.batch, DataType));
     }
   } catch (e) {
     if (e instanceof LlmprofError) throw e;
@@ -89,7 +91,10 @@ function openStream(path: string, limit: number): Readable {
 class ArrowChunk implements TableChunk {
   readonly rows: number;
   private readonly cache = new Map<string, Float64Array>();
-  constructor(private readonly batch: RecordBatch) {
+  constructor(
+    private readonly batch: RecordBatch,
+    private readonly types: typeof DataType,
+  ) {
     this.rows = batch.numRows;
   }
 
@@ -98,7 +103,7 @@ class ArrowChunk implements TableChunk {
     if (out) return out;
     const child = this.batch.getChild(column);
     if (!child) out = new Float64Array(this.rows).fill(NaN);
-    else if (child.data.length === 1 && !DataType.isBool(child.type) && (DataType.isInt(child.type) || DataType.isFloat(child.type))) {
+    else if (child.data.length === 1 && !this.types.isBool(child.type) && (this.types.isInt(child.type) || this.types.isFloat(child.type))) {
       const d = child.data[0]!;
       out = toFloat64(d.values as ArrayLike<number>, d.offset, this.rows, d.nullCount > 0 ? (i) => d.getValid(i) : null);
     } else {

@@ -10,7 +10,7 @@
  */
 import { readdirSync, statSync } from "node:fs";
 import { basename, join } from "node:path";
-import { asyncBufferFromFile, parquetMetadataAsync, parquetScan, parquetSchema, type FileMetaData } from "hyparquet";
+import type { FileMetaData } from "hyparquet";
 import { LlmprofError } from "../src/errors.js";
 import type { TraceModel } from "../src/model/tables.js";
 import { NsysSink } from "./nsys-common.js";
@@ -53,6 +53,8 @@ export async function parseNsysParquetDir(dir: string): Promise<TraceModel[]> {
     if (e instanceof LlmprofError) throw e;
     throw new LlmprofError(dir, describeFsError(e));
   }
+  // imported when a parquetdir is read, not when llmprof starts (issue 18)
+  const { asyncBufferFromFile, parquetMetadataAsync, parquetScan, parquetSchema } = await import("hyparquet");
   const files = new Map<string, { path: string; metadata: FileMetaData; columns: Set<string> }>();
   for (const f of entries) {
     const path = join(dir, f);

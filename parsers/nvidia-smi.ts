@@ -4,7 +4,7 @@
  * read (they identify a machine and are of no use to the analysis).
  */
 import { readFileSync } from "node:fs";
-import { XMLParser } from "fast-xml-parser";
+import { fastXmlParser } from "../src/lazy-library.js";
 import { LlmprofError } from "../src/errors.js";
 import { describeFsError } from "./source.js";
 
@@ -42,7 +42,7 @@ export function parseNvidiaSmiXml(text: string, file: string): SmiGpu[] {
   if (!/<nvidia_smi_log[\s>]/.test(text)) throw new LlmprofError(file, "is not `nvidia-smi -q -x` output (no <nvidia_smi_log> element)");
   let doc: unknown;
   try {
-    doc = new XMLParser({ ignoreAttributes: true, processEntities: false, parseTagValue: false, isArray: (name) => name === "gpu" }).parse(text);
+    doc = new (fastXmlParser().XMLParser)({ ignoreAttributes: true, processEntities: false, parseTagValue: false, isArray: (name) => name === "gpu" }).parse(text);
   } catch (e) {
     throw new LlmprofError(file, `malformed XML (${e instanceof Error ? e.message.split("\n")[0] : String(e)})`);
   }

@@ -6,7 +6,8 @@
  * names its fusion instruction, so kernel name -> op_name. This matters because XLA
  * command buffers (on by default) give every kernel the `hlo_op` `command_buffer_N`.
  */
-import protobuf from "protobufjs";
+import type protobuf from "protobufjs";
+import { protobufjs } from "../src/lazy-library.js";
 
 // Only the fields read here, numbered as in xla/service/hlo.proto and xla/xla_data.proto.
 const HLO_PROTO = `
@@ -30,7 +31,7 @@ export interface HloOpNames {
 
 /** Op names of one serialized xla.HloProto; empty on undecodable bytes. */
 export function opNamesOfHloProto(bytes: Uint8Array): HloOpNames {
-  hloType ??= protobuf.parse(HLO_PROTO).root.lookupType("xla.HloProto");
+  hloType ??= protobufjs().parse(HLO_PROTO).root.lookupType("xla.HloProto");
   const out = new Map<string, string>();
   const entrySequence: string[] = [];
   type Ins = { name?: string; opcode?: string; metadata?: { opName?: string } };

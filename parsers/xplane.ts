@@ -23,10 +23,11 @@
  */
 import { readFileSync, statSync } from "node:fs";
 import { gunzipSync } from "node:zlib";
-import protobuf from "protobufjs";
+import type protobuf from "protobufjs";
 import { TraceBuilder } from "../src/model/builder.js";
 import { CpuKind, GpuKind, RuntimeKind, type DeviceInfo, type TraceModel } from "../src/model/tables.js";
 import { LlmprofError } from "../src/errors.js";
+import { protobufjs } from "../src/lazy-library.js";
 import { describeFsError, isGzip } from "./source.js";
 import { opNamesOfHloProto, type HloOpNames } from "./xplane-hlo.js";
 import { XPLANE_PROTO } from "./xplane-proto.js";
@@ -142,7 +143,7 @@ interface XSpace {
 
 let spaceType: protobuf.Type | null = null;
 function xspaceType(): protobuf.Type {
-  spaceType ??= protobuf.parse(XPLANE_PROTO, { keepCase: false }).root.lookupType("tensorflow.profiler.XSpace");
+  spaceType ??= protobufjs().parse(XPLANE_PROTO, { keepCase: false }).root.lookupType("tensorflow.profiler.XSpace");
   return spaceType;
 }
 

@@ -4,7 +4,7 @@
  * names the metric, the limit and the value. Built with fast-xml-parser's
  * XMLBuilder, which escapes text and attributes.
  */
-import { XMLBuilder } from "fast-xml-parser";
+import { fastXmlParser } from "../src/lazy-library.js";
 import type { CheckResult } from "../src/analysis/budget.js";
 
 // characters XML 1.0 cannot carry at all, even escaped
@@ -28,6 +28,6 @@ export function renderJunit(result: CheckResult, suiteName = "llmprof check"): s
       testsuite: { "@_name": clean(suiteName), "@_tests": String(result.items.length), "@_failures": String(failures), "@_errors": "0", "@_skipped": "0", testcase },
     },
   };
-  const builder = new XMLBuilder({ ignoreAttributes: false, attributeNamePrefix: "@_", format: true, suppressEmptyNode: true });
+  const builder = new (fastXmlParser().XMLBuilder)({ ignoreAttributes: false, attributeNamePrefix: "@_", format: true, suppressEmptyNode: true });
   return String(builder.build(doc));
 }

@@ -8,7 +8,7 @@
  *   - mappings become null-prototype objects, so keys such as `__proto__` or
  *     `constructor` are plain data and never reach Object.prototype.
  */
-import { isScalar, parseDocument, visit } from "yaml";
+import { yaml } from "./lazy-library.js";
 import { LlmprofError } from "./errors.js";
 
 export const MAX_YAML_BYTES = 1024 * 1024;
@@ -31,6 +31,7 @@ export function parseBoundedYaml(text: string, file: string, options: BoundedYam
   const depth = nestingDepth(text);
   if (depth > MAX_YAML_DEPTH) throw new LlmprofError(file, `the ${options.what} nests deeper than ${MAX_YAML_DEPTH} levels`);
   const syntax = options.syntaxError ?? "not valid YAML/JSON";
+  const { isScalar, parseDocument, visit } = yaml();
   const doc = parseDocument(text, { uniqueKeys: false, prettyErrors: false });
   const error = doc.errors[0];
   if (error) throw new LlmprofError(file, `${syntax}: ${error.message.split("\n")[0]}`);

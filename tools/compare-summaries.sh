@@ -9,6 +9,6 @@ mkdir -p "$out"
 root=$(dirname "$0")/..
 for f in $(cd "$root" && find fixtures -name '*.json.gz' -o -name '*.sqlite.gz' -o -name '*.xplane.pb*' | sort); do
   name=$(echo "$f" | tr '/' '_')
-  node "$root/dist/src/cli/main.js" analyze "$root/$f" -f json > "$out/$name.summary.json" 2>/dev/null || echo "failed: $f" >&2
+  node "$root/dist/bundle/main.js" analyze "$root/$f" -f json > "$out/$name.summary.json" 2>/dev/null || echo "failed: $f" >&2
 done
 echo "$(ls "$out" | wc -l) summaries in $out"

@@ -3,7 +3,7 @@
  * The README screenshot of the HTML report: the top of a report.html in headless
  * Chromium at 1280x1000. Analyse the trace by a relative path first, so the page
  * shows no directory of this machine:
- *   (cd ../shared/traces && node ../../wt/dist/src/cli/main.js analyze kineto/llama-1b-train-sdpa.json.gz -o /tmp/r/report.html)
+ *   (cd ../shared/traces && node ../../wt/dist/bundle/main.js analyze kineto/llama-1b-train-sdpa.json.gz -o /tmp/r/report.html)
  *   node tools/screenshot-report.mjs /tmp/r/report.html docs/report-screenshot.png
  * Needs playwright-core (a dev dependency) and Chromium (LLMPROF_CHROMIUM or /usr/bin/chromium).
  */

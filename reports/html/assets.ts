@@ -2,7 +2,8 @@
  * The client-side files of the HTML report, read at render time and inlined.
  * They live as plain .js/.css under reports/html/assets/ (readable, served by
  * no build step). tsc emits only .ts, so from dist/reports/html/ the files are
- * found back in the package's source tree (package.json "files" lists them).
+ * found back in the package's source tree (package.json "files" lists them),
+ * from the tsc output and from the bundle alike.
  */
 import { existsSync, readFileSync } from "node:fs";
 import { createRequire } from "node:module";
@@ -10,8 +11,8 @@ import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 
 const here = dirname(fileURLToPath(import.meta.url));
-// running from source (vitest, tsx) | running the build (dist/reports/html)
-const CANDIDATES = [join(here, "assets"), join(here, "../../../reports/html/assets")];
+// running from source (vitest, tsx) | the build (dist/reports/html) | the bundled CLI (dist/bundle, tools/bundle.mjs)
+const CANDIDATES = [join(here, "assets"), join(here, "../../../reports/html/assets"), join(here, "../../reports/html/assets")];
 
 let assetDir: string | null = null;
 const cache = new Map<string, string>();

@@ -8,9 +8,7 @@ import { LlmprofError } from "../errors.js";
 import { readListing } from "../batch/inputs-from.js";
 import { resolveShard } from "../batch/scheduler.js";
 import { BatchProgressBar, duration } from "../batch/progress-bar.js";
-import { runBatch } from "../batch/run.js";
 import { addAnalysisFlags, analysisOptionsFromFlags, boundsFromFlags, type AnalysisFlags } from "./analysis-flags.js";
-import { mergeIndex } from "../batch/merge.js";
 
 interface BatchFlags extends AnalysisFlags {
   out: string;
@@ -46,6 +44,7 @@ export function registerBatchCommand(program: Command): void {
     if (jobs !== undefined && (!Number.isInteger(jobs) || jobs < 1 || jobs > 1024)) throw new LlmprofError(null, `--jobs: expected a whole number from 1 to 1024, got "${flags.jobs}"`);
     if (flags.merge) {
       if (inputs.length > 0 || flags.inputsFrom !== undefined) throw new LlmprofError(null, "--merge reads only the parts in --out: give no inputs");
+      const { mergeIndex } = await import("../batch/merge.js");
       const m = await mergeIndex(flags.out);
       const missing = Array.from({ length: m.shardCount }, (_, i) => i + 1).filter((k) => !m.present.includes(k));
       process.stderr.write(
@@ -59,6 +58,8 @@ export function registerBatchCommand(program: Command): void {
     const { shard, source, detail } = resolveShard(flags.shard, flags.shards, process.env);
     const listed = flags.inputsFrom === undefined ? undefined : await readListing(flags.inputsFrom);
     const bar = new BatchProgressBar();
+    // the batch machinery (Parquet writer and reader) loads only for this command (issue 18: start-up)
+    const { runBatch } = await import("../batch/run.js");
     const result = await runBatch({
       inputs,
       listed,

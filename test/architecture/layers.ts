@@ -12,7 +12,7 @@ export interface Layer {
 }
 
 export const LAYERS: readonly Layer[] = [
-  { name: "base", paths: ["src/errors.ts", "src/units.ts", "src/version.ts", "src/yaml-bounded.ts"], mayImport: [] },
+  { name: "base", paths: ["src/errors.ts", "src/units.ts", "src/version.ts", "src/yaml-bounded.ts", "src/lazy-library.ts"], mayImport: [] },
   { name: "model", paths: ["src/model/"], mayImport: ["base"] },
   { name: "parsers", paths: ["parsers/"], mayImport: ["model", "base"] },
   { name: "analysis", paths: ["src/analysis/"], mayImport: ["model", "base"] },

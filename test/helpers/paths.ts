@@ -6,7 +6,8 @@ import { fileURLToPath } from "node:url";
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "../..");
 export const FIXTURES = join(ROOT, "fixtures");
 export const SHARED_TRACES = process.env["LLMPROF_SHARED_TRACES"] ?? resolve(ROOT, "../shared/traces");
-export const CLI = join(ROOT, "dist/src/cli/main.js");
+/** The command line as installed (package.json "bin"): the bundle tools/bundle.mjs writes. */
+export const CLI = join(ROOT, "dist/bundle/main.js");
 
 export function fixture(name: string): string {
   return join(FIXTURES, name);
