@@ -28,8 +28,9 @@
  *   --sqlite-tile 100MB   also tile --sqlite-from (default the shared nsys-llama-1b-train.sqlite.gz) to this size and run it
  * Yardstick (issue 18): for JSON inputs, a second fresh child reads the same
  * file (gunzipSync for .gz) and calls JSON.parse on it; its wall time and peak RSS
- * sit beside the full analysis (parse + every analysis + summary.json written),
- * with the ratios. Files beyond V8's string limit (~512 MB) cannot be
+ * sit beside the installed command's (`llmprof s`, `llmprof RSS MB`: the bundle
+ * dist/bundle/main.js running `analyze FILE -o summary.json`, start-up included),
+ * with the ratios of the two (of the bench child's figures when there is no bundle). Files beyond V8's string limit (~512 MB) cannot be
  * JSON.parse'd: the yardstick is then extrapolated linearly from the largest
  * size that could ("~" before the figure).
  * Internal: --child <file> runs one measurement and prints one JSON line;
@@ -68,6 +69,9 @@ export interface Measurement {
   maxRssBytes: number;
   /** Whole child process wall time (start-up included), as a user sees it. */
   processMs: number;
+  /** The installed command (dist/bundle/main.js) running `analyze FILE -o summary.json`: wall time and peak RSS of that process, as a user sees them. */
+  cliMs?: number;
+  cliRssBytes?: number;
   /** JSON.parse of the same text in a fresh process: read, (gunzip), parse. */
   yardstickMs?: number;
   yardstickRssBytes?: number;
@@ -126,11 +130,13 @@ function measureRanks(files: string[], runs: number, say: (s: string) => void): 
   say(`ranks: ${files.map((f) => basename(f)).join(", ")} alone, then together...`);
   const alone = files.map((f) => measure(f, runs, 1));
   const together = measure(files[0]!, runs, undefined, files);
-  const sum = alone.reduce((n, m) => n + m.processMs, 0);
+  // whole processes: the installed command's when there is one
+  const wall = (m: Measurement) => m.cliMs ?? m.processMs;
+  const sum = alone.reduce((n, m) => n + wall(m), 0);
   const parseSum = alone.reduce((n, m) => n + m.parseMs, 0);
   return (
-    `${files.length} ranks (${(together.textBytes / 1e6).toFixed(0)} MB): together ${(together.processMs / 1000).toFixed(2)} s, ` +
-    `sum of single-rank runs ${(sum / 1000).toFixed(2)} s, ratio ${(together.processMs / sum).toFixed(2)} (whole processes); ` +
+    `${files.length} ranks (${(together.textBytes / 1e6).toFixed(0)} MB): together ${(wall(together) / 1000).toFixed(2)} s, ` +
+    `sum of single-rank runs ${(sum / 1000).toFixed(2)} s, ratio ${(wall(together) / sum).toFixed(2)} (whole processes); ` +
     `parse only: ${(together.parseMs / 1000).toFixed(2)} s vs ${(parseSum / 1000).toFixed(2)} s, ratio ${(together.parseMs / parseSum).toFixed(2)}`
   );
 }
@@ -152,6 +158,33 @@ function yardstick(file: string, textBytes: number, runs: number): { ms: number;
     rss = Math.max(rss, (JSON.parse(res.stdout.trim().split("\n").pop()!) as { maxRssBytes: number }).maxRssBytes);
   }
   return { ms, rss };
+}
+
+/** The bundled command line, which is what `llmprof` runs once installed (tools/bundle.mjs). */
+const CLI = join(ROOT, "dist/bundle/main.js");
+/** Preloaded into the command's process to report its own peak RSS on exit (spawnSync cannot see it). */
+const REPORT_RSS = "data:text/javascript,process.on('exit',()=>process.stderr.write('\\nbench-max-rss '+process.resourceUsage().maxRSS*1024+'\\n'))";
+
+/** `llmprof analyze FILE... -o summary.json` through the installed command, best wall time and highest RSS of `runs` processes; null without a bundle. */
+function measureCli(files: readonly string[], runs: number, threads?: number): { ms: number; rss: number } | null {
+  if (!existsSync(CLI)) return null;
+  const out = mkdtempSync(join(tmpdir(), "llmprof-bench-cli-"));
+  try {
+    let ms = Infinity;
+    let rss = 0;
+    for (let r = 0; r < runs; r++) {
+      const args = ["--import", REPORT_RSS, CLI, "analyze", ...files, "-o", join(out, "summary.json"), ...(threads !== undefined ? ["--threads", String(threads)] : [])];
+      const t0 = performance.now();
+      const res = spawnSync(process.execPath, args, { encoding: "utf8", maxBuffer: 1 << 20 });
+      const dt = performance.now() - t0;
+      if (res.status !== 0) throw new Error(`${files.join(", ")}: llmprof analyze failed (${res.status ?? res.signal}): ${res.stderr.trim().split("\n").slice(-2).join(" | ")}`);
+      ms = Math.min(ms, dt);
+      rss = Math.max(rss, Number(/bench-max-rss (\d+)/.exec(res.stderr)?.[1] ?? 0));
+    }
+    return { ms, rss };
+  } finally {
+    rmSync(out, { recursive: true, force: true });
+  }
 }
 
 function measure(file: string, runs: number, threads?: number, together: readonly string[] = [file]): Measurement {
@@ -177,6 +210,11 @@ function measure(file: string, runs: number, threads?: number, together: readonl
       best.maxRssBytes = Math.max(best.maxRssBytes, cur.maxRssBytes); // the worst peak: a bound, not a lucky run
     }
   }
+  const cli = measureCli(together, runs, threads);
+  if (cli) {
+    best!.cliMs = cli.ms;
+    best!.cliRssBytes = cli.rss;
+  }
   return best!;
 }
 
@@ -198,6 +236,8 @@ export function formatTable(rows: readonly Measurement[]): string {
     "analyses CPU s",
     "analyses % of parse CPU",
     "peak RSS MB",
+    "llmprof s",
+    "llmprof RSS MB",
     "JSON.parse s",
     "JSON.parse RSS MB",
     "x JSON.parse time",
@@ -223,10 +263,13 @@ export function formatTable(rows: readonly Measurement[]): string {
       r.analysesCpuMs === undefined ? "n/a" : (r.analysesCpuMs / 1000).toFixed(2),
       r.analysesCpuMs === undefined ? "n/a" : ((100 * r.analysesCpuMs) / r.parseCpuMs).toFixed(0),
       (r.maxRssBytes / 2 ** 20).toFixed(0),
+      r.cliMs === undefined ? "n/a" : (r.cliMs / 1000).toFixed(2),
+      r.cliRssBytes === undefined ? "n/a" : (r.cliRssBytes / 2 ** 20).toFixed(0),
       r.yardstickMs === undefined ? "n/a" : `${approx}${(r.yardstickMs / 1000).toFixed(2)}`,
       r.yardstickRssBytes === undefined ? "n/a" : `${approx}${(r.yardstickRssBytes / 2 ** 20).toFixed(0)}`,
-      `${r.yardstickMs === undefined ? "" : approx}${ratio(r.processMs, r.yardstickMs)}`,
-      `${r.yardstickRssBytes === undefined ? "" : approx}${ratio(r.maxRssBytes, r.yardstickRssBytes)}`,
+      // the installed command against the yardstick (the bench child's own figures when there is no bundle)
+      `${r.yardstickMs === undefined ? "" : approx}${ratio(r.cliMs ?? r.processMs, r.yardstickMs)}`,
+      `${r.yardstickRssBytes === undefined ? "" : approx}${ratio(r.cliRssBytes ?? r.maxRssBytes, r.yardstickRssBytes)}`,
     ];
   });
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
