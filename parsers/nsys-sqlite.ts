@@ -131,23 +131,34 @@ function readTable(db: Database.Database, sink: NsysSink, table: string, present
  * 40% less time than stepping the rows one by one for the activity tables,
  * where better-sqlite3's per-row cost dominates (issue 18). SQLite writes
  * integers exactly and doubles with 17 digits, so the numbers are the ones
- * stepping gives; a BLOB becomes null, i.e. NaN (a number column) or null (text),
- * as a bad value does on the other path. False (nothing read) for a table
+ * stepping gives (a test compares the two paths). False (nothing read) for a table
  * without rowids; the caller then steps its rows.
  */
 function readTableAsJson(db: Database.Database, sink: NsysSink, table: string, columns: readonly string[], chunk: RowChunk): boolean {
+  const rangeOf = (values: readonly string[]) => `SELECT json_group_array(json_array(${values.join(", ")})) FROM "${table}" WHERE rowid >= ? AND rowid < ?`;
   let bounds: unknown[];
-  let stmt: Database.Statement;
+  let fast: Database.Statement;
   try {
     bounds = db.prepare(`SELECT min(rowid), max(rowid) FROM "${table}"`).raw(true).get() as unknown[];
-    stmt = db.prepare(`SELECT json_group_array(json_array(${columns.map((c) => `"${c}"`).join(", ")})) FROM "${table}" WHERE rowid >= ? AND rowid < ?`).pluck();
+    fast = db.prepare(rangeOf(columns.map((c) => `"${c}"`))).pluck();
   } catch {
     return false;
   }
+  // JSON holds no BLOB: a range with one is read again with each BLOB made NULL in a number
+  // column (NaN, as Number(buffer) on the other path) and text in a text column (its bytes)
+  let safe: Database.Statement | null = null;
+  const safeStatement = () =>
+    (safe ??= db.prepare(rangeOf(columns.map((c, k) => `CASE WHEN typeof("${c}") = 'blob' THEN ${k < chunk.numCols.length ? "NULL" : `CAST("${c}" AS TEXT)`} ELSE "${c}" END`))).pluck());
   const [lo, hi] = bounds;
   if (typeof lo !== "number" || typeof hi !== "number") return true; // empty table
   for (let from = lo; from <= hi; from += CHUNK_ROWS) {
-    const rows = JSON.parse(stmt.get(from, from + CHUNK_ROWS) as string) as unknown[][];
+    let text: string;
+    try {
+      text = fast.get(from, from + CHUNK_ROWS) as string;
+    } catch {
+      text = safeStatement().get(from, from + CHUNK_ROWS) as string;
+    }
+    const rows = JSON.parse(text) as unknown[][];
     if (rows.length === 0) continue;
     for (const row of rows) fillRow(chunk, row);
     mapChunk(sink, table, chunk);
