@@ -48,15 +48,16 @@ function withoutRowids(path: string): string[] {
   return rebuilt;
 }
 
-/** Every column of every table of a model, as plain arrays, and the string table. */
+/** Every column of every table of a model as plain arrays, the string table and the metadata but the file names. */
 function contents(m: TraceModel): unknown {
   const tables: Record<string, unknown> = {};
-  for (const [name, table] of Object.entries({ cpu: m.cpu, gpu: m.gpu, runtime: m.runtime })) {
+  const { threads, cpu, runtime, gpu, gpuRanges, collectives, fwdbwd, memory } = m;
+  for (const [name, table] of Object.entries({ threads, cpu, runtime, gpu, gpuRanges, collectives, fwdbwd, memory })) {
     const cols: Record<string, unknown> = {};
     for (const [k, v] of Object.entries(table as unknown as Record<string, unknown>)) cols[k] = ArrayBuffer.isView(v) ? Array.from(v as unknown as ArrayLike<number>) : v;
     tables[name] = cols;
   }
-  return { tables, strings: [...m.strings.values], devices: m.devices, threads: m.threads, diagnostics: m.diagnostics };
+  return { tables, strings: [...m.strings.values], meta: { ...m.meta, files: [], bytesRead: 0 }, diagnostics: m.diagnostics };
 }
 
 describe("nsys SQLite: JSON ranges and row-by-row reading agree", () => {
