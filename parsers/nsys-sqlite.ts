@@ -9,13 +9,17 @@
  * Quirks seen in real exports (nsys 2025.3): empty tables are left out (no SYNCHRONIZATION
  * table without syncs); NVTX text is in `text` or, for registered strings, `textId`;
  * a push/pop range still open at the end of the capture has `end` NULL.
- * Rows are read as JSON per rowid range (readTableAsJson; raw() iterate() for tables without
- * rowids) into reusable Float64Array chunks, then mapped by nsys-tables.ts.
+ * Tables are read as JSON per rowid range (nsys-sqlite-ranges.ts), by a worker thread
+ * when more than one thread is allowed (nsys-sqlite-worker.ts: SQLite writes the next
+ * ranges while this thread parses and maps the current ones), into reusable
+ * Float64Array chunks, then mapped by nsys-tables.ts.
  */
-import { closeSync, createReadStream, createWriteStream, mkdtempSync, openSync, readSync, rmSync, statSync } from "node:fs";
+import { closeSync, createReadStream, createWriteStream, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
+import { fileURLToPath } from "node:url";
+import { Worker } from "node:worker_threads";
 import { createGunzip } from "node:zlib";
 import Database from "better-sqlite3";
 import { LlmprofError } from "../src/errors.js";
@@ -23,17 +27,24 @@ import type { TraceModel } from "../src/model/tables.js";
 import { NsysSink } from "./nsys-common.js";
 import { READ_ORDER, TABLES, checkNsysTables, mapChunk, type TableChunk } from "./nsys-tables.js";
 import { byteLimit, describeFsError, diskInflateLimit, isGzip, readHead, type SourceOptions } from "./source.js";
+import { CHUNK_ROWS, columnsOf, rawPieces, type RawPiece, type TablePiece, type TablePlan } from "./nsys-sqlite-ranges.js";
+import type { SqliteWorkerData, SqliteWorkerMessage } from "./nsys-sqlite-worker.js";
+import { defaultThreads } from "./parallel.js";
 
 export const NSYS_SQLITE_FORMAT = "nsys-sqlite";
 const SQLITE_MAGIC = "SQLite format 3\0";
-const CHUNK_ROWS = 16384;
 const DEFAULT_MAX_INFLATE = 64 * 2 ** 30;
 
 export function sniffSqlite(head: Buffer): boolean {
   return head.length >= 16 && head.toString("latin1", 0, 16) === SQLITE_MAGIC;
 }
 
-export async function parseNsysSqlite(path: string, options: SourceOptions = {}, format = NSYS_SQLITE_FORMAT): Promise<TraceModel[]> {
+/** Options of the SQLite reader: `threads` 1 reads the tables in this thread, more lets a worker thread read them. */
+export interface SqliteOptions extends SourceOptions {
+  threads?: number;
+}
+
+export async function parseNsysSqlite(path: string, options: SqliteOptions = {}, format = NSYS_SQLITE_FORMAT): Promise<TraceModel[]> {
   const head = await readHead(path, 16);
   if (!sniffSqlite(head)) throw new LlmprofError(path, "is not an SQLite database");
   let tmp: string | null = null;
@@ -46,7 +57,7 @@ export async function parseNsysSqlite(path: string, options: SourceOptions = {},
       const limit = diskInflateLimit(statSync(path).size, tmp, options.maxTextBytes);
       await inflate(path, dbPath, Math.min(limit.bytes, DEFAULT_MAX_INFLATE), limit.why);
     }
-    return readDatabase(path, dbPath, format, options.maxRanks);
+    return await readDatabase(path, dbPath, format, options);
   } finally {
     if (tmp) rmSync(tmp, { recursive: true, force: true });
   }
@@ -75,7 +86,7 @@ async function inflate(path: string, target: string, limit: number, why: string)
   }
 }
 
-function readDatabase(file: string, dbPath: string, format: string, maxRanks?: number): TraceModel[] {
+async function readDatabase(file: string, dbPath: string, format: string, options: SqliteOptions): Promise<TraceModel[]> {
   let db: Database.Database;
   try {
     db = new Database(dbPath, { readonly: true, fileMustExist: true });
@@ -95,11 +106,15 @@ function readDatabase(file: string, dbPath: string, format: string, maxRanks?: n
       tables.set(name, new Set(cols));
     }
     checkNsysTables(file, "an SQLite database", tables);
-    const sink = new NsysSink(format, file, maxRanks);
+    const plan = READ_ORDER.filter((t) => tables.has(t)).map((t) => planOf(t, tables.get(t)!));
+    const sink = new NsysSink(format, file, options.maxRanks);
     sink.bytesRead = statSync(dbPath).size;
-    for (const table of READ_ORDER) {
-      const cols = tables.get(table);
-      if (cols) readTable(db, sink, table, cols);
+    const views = new Map(plan.map((t) => [t.table, new PieceView(t)]));
+    const plans = new Map(plan.map((t) => [t.table, t]));
+    const pieces = (options.threads ?? defaultThreads()) > 1 && sqliteWorkerAvailable() ? piecesFromWorker(dbPath, plan) : inThisThread(db, plan);
+    for await (const piece of pieces) {
+      const columns = "raw" in piece ? columnsOf(piece.raw, plans.get(piece.raw.table)!) : piece;
+      mapChunk(sink, columns.table, views.get(columns.table)!.of(columns));
     }
     return sink.finish();
   } catch (e) {
@@ -110,124 +125,81 @@ function readDatabase(file: string, dbPath: string, format: string, maxRanks?: n
   }
 }
 
-function readTable(db: Database.Database, sink: NsysSink, table: string, present: ReadonlySet<string>): void {
+/** The columns llmprof reads of `table` that the export has, numbers first. */
+function planOf(table: string, present: ReadonlySet<string>): TablePlan {
   const spec = TABLES[table]!;
   const numeric = [...spec.numeric, ...(spec.optional ?? [])].filter((c) => present.has(c));
   const text = [...(spec.text ?? []), ...(spec.optionalText ?? [])].filter((c) => present.has(c));
-  const all = [...numeric, ...text];
-  if (all.length === 0) {
-    // only the row count matters (ProcessStreams); never read its contents
-    const n = db.prepare(`SELECT count(*) FROM "${table}"`).pluck().get() as number;
-    mapChunk(sink, table, new RowChunk(0, [], []).withRows(n));
-    return;
-  }
-  const chunk = new RowChunk(CHUNK_ROWS, numeric, text);
-  if (!readTableAsJson(db, sink, table, all, chunk)) readTableByRows(db, sink, table, all, chunk);
+  return { table, columns: [...numeric, ...text], numeric: numeric.length };
 }
 
-/**
- * A table read in rowid ranges of CHUNK_ROWS, each range as one JSON text that
- * SQLite writes (`json_group_array(json_array(...))`) and JSON.parse reads: about
- * 40% less time than stepping the rows one by one for the activity tables,
- * where better-sqlite3's per-row cost dominates (issue 18). SQLite writes
- * integers exactly and doubles with 17 digits, so the numbers are the ones
- * stepping gives (a test compares the two paths). False (nothing read) for a table
- * without rowids; the caller then steps its rows.
- */
-function readTableAsJson(db: Database.Database, sink: NsysSink, table: string, columns: readonly string[], chunk: RowChunk): boolean {
-  const rangeOf = (values: readonly string[]) => `SELECT json_group_array(json_array(${values.join(", ")})) FROM "${table}" WHERE rowid >= ? AND rowid < ?`;
-  let bounds: unknown[];
-  let fast: Database.Statement;
+const SQLITE_WORKER = new URL("./nsys-sqlite-worker.js", import.meta.url);
+
+/** Whether the worker script exists (the compiled build; not when running the TypeScript sources). */
+export function sqliteWorkerAvailable(): boolean {
+  return SQLITE_WORKER.protocol === "file:" && existsSync(fileURLToPath(SQLITE_WORKER));
+}
+
+function* inThisThread(db: Database.Database, plan: readonly TablePlan[]): Generator<TablePiece | { raw: RawPiece }> {
+  for (const raw of rawPieces(db, plan)) yield { raw };
+}
+
+/** The pieces as a worker thread reads them (nsys-sqlite-worker.ts), taken one at a time. */
+async function* piecesFromWorker(dbPath: string, plan: TablePlan[]): AsyncGenerator<TablePiece | { raw: RawPiece }> {
+  const taken = new Int32Array(new SharedArrayBuffer(4));
+  const worker = new Worker(SQLITE_WORKER, { workerData: { dbPath, plan, taken } satisfies SqliteWorkerData });
+  const queue: SqliteWorkerMessage[] = [];
+  let wake: (() => void) | null = null;
+  const push = (m: SqliteWorkerMessage) => {
+    queue.push(m);
+    wake?.();
+  };
+  worker.on("message", push);
+  worker.on("error", (e) => push({ error: e instanceof Error ? e.message : String(e) }));
+  worker.on("exit", (code) => push({ error: `the reading thread stopped (exit code ${code})` }));
   try {
-    bounds = db.prepare(`SELECT min(rowid), max(rowid) FROM "${table}"`).raw(true).get() as unknown[];
-    fast = db.prepare(rangeOf(columns.map((c) => `"${c}"`))).pluck();
-  } catch {
-    return false;
-  }
-  // JSON holds no BLOB: a range with one is read again with each BLOB made NULL in a number
-  // column (NaN, as Number(buffer) on the other path) and text in a text column (its bytes)
-  let safe: Database.Statement | null = null;
-  const safeStatement = () =>
-    (safe ??= db.prepare(rangeOf(columns.map((c, k) => `CASE WHEN typeof("${c}") = 'blob' THEN ${k < chunk.numCols.length ? "NULL" : `CAST("${c}" AS TEXT)`} ELSE "${c}" END`))).pluck());
-  const [lo, hi] = bounds;
-  if (typeof lo !== "number" || typeof hi !== "number") return true; // empty table
-  for (let from = lo; from <= hi; from += CHUNK_ROWS) {
-    let text: string;
-    try {
-      text = fast.get(from, from + CHUNK_ROWS) as string;
-    } catch {
-      text = safeStatement().get(from, from + CHUNK_ROWS) as string;
+    for (;;) {
+      if (queue.length === 0) await new Promise<void>((r) => (wake = r));
+      wake = null;
+      const m = queue.shift()!;
+      if ("end" in m) return;
+      if ("error" in m) throw new Error(m.error);
+      Atomics.add(taken, 0, 1);
+      Atomics.notify(taken, 0);
+      yield "piece" in m ? m.piece : { raw: m.raw };
     }
-    const rows = JSON.parse(text) as unknown[][];
-    if (rows.length === 0) continue;
-    for (const row of rows) fillRow(chunk, row);
-    mapChunk(sink, table, chunk);
-    chunk.rows = 0;
-  }
-  return true;
-}
-
-/** A table read row by row (raw arrays), CHUNK_ROWS at a time. */
-function readTableByRows(db: Database.Database, sink: NsysSink, table: string, columns: readonly string[], chunk: RowChunk): void {
-  const stmt = db.prepare(`SELECT ${columns.map((c) => `"${c}"`).join(", ")} FROM "${table}"`).raw(true);
-  for (const row of stmt.iterate() as IterableIterator<unknown[]>) {
-    fillRow(chunk, row);
-    if (chunk.rows === CHUNK_ROWS) {
-      mapChunk(sink, table, chunk);
-      chunk.rows = 0;
-    }
-  }
-  if (chunk.rows > 0) mapChunk(sink, table, chunk);
-}
-
-/** Appends one row (numeric columns first, then text, as RowChunk was made) to the chunk. */
-function fillRow(chunk: RowChunk, row: readonly unknown[]): void {
-  const r = chunk.rows++;
-  const nNum = chunk.numCols.length;
-  for (let k = 0; k < nNum; k++) chunk.numCols[k]![r] = toNumber(row[k]);
-  for (let k = 0; k < chunk.textCols.length; k++) {
-    const v = row[nNum + k];
-    chunk.textCols[k]![r] = typeof v === "string" ? v : v === null || v === undefined ? null : String(v);
+  } finally {
+    void worker.terminate();
   }
 }
 
-function toNumber(v: unknown): number {
-  if (typeof v === "number") return v;
-  if (typeof v === "bigint") return Number(v);
-  if (v === null || v === undefined) return NaN;
-  const n = Number(v);
-  return Number.isFinite(n) ? n : NaN;
-}
-
-/** Reusable buffer of up to CHUNK_ROWS rows; absent optional columns read as NaN. */
-class RowChunk implements TableChunk {
-  rows = 0;
-  readonly numCols: Float64Array[];
-  readonly textCols: (string | null)[][];
+/** A table's pieces as TableChunks: columns by name (absent optional columns read as NaN / null). */
+class PieceView implements TableChunk {
+  private piece: TablePiece | null = null;
   private readonly numIndex = new Map<string, number>();
   private readonly textIndex = new Map<string, number>();
-  private readonly absent: Float64Array;
+  private static readonly absent = new Float64Array(CHUNK_ROWS).fill(NaN);
 
-  constructor(capacity: number, numeric: readonly string[], text: readonly string[]) {
-    this.numCols = numeric.map(() => new Float64Array(capacity));
-    this.textCols = text.map(() => new Array<string | null>(capacity).fill(null));
-    numeric.forEach((c, i) => this.numIndex.set(c, i));
-    text.forEach((c, i) => this.textIndex.set(c, i));
-    this.absent = new Float64Array(capacity).fill(NaN);
+  constructor(plan: TablePlan) {
+    plan.columns.forEach((c, i) => (i < plan.numeric ? this.numIndex.set(c, i) : this.textIndex.set(c, i - plan.numeric)));
   }
 
-  withRows(n: number): this {
-    this.rows = n;
+  of(piece: TablePiece): this {
+    this.piece = piece;
     return this;
+  }
+
+  get rows(): number {
+    return this.piece?.rows ?? 0;
   }
 
   num(column: string): Float64Array {
     const i = this.numIndex.get(column);
-    return i === undefined ? this.absent : this.numCols[i]!;
+    return i === undefined ? PieceView.absent : this.piece!.num[i]!;
   }
 
   text(column: string, row: number): string | null {
     const i = this.textIndex.get(column);
-    return i === undefined ? null : (this.textCols[i]![row] ?? null);
+    return i === undefined ? null : (this.piece!.text[i]![row] ?? null);
   }
 }

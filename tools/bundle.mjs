@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /**
- * Bundles the compiled command line (dist/src/cli/main.js) and its two worker
+ * Bundles the compiled command line (dist/src/cli/main.js) and its worker
  * scripts into dist/bundle/ (issue 18: start-up). Node's ES module loader pays
  * per file (resolve, stat, read, compile): the unbundled CLI loads ~400 files
  * and takes ~0.35 s before it does anything; one bundle with on-demand chunks
@@ -8,8 +8,8 @@
  * sometimes (Arrow, Parquet, protobuf, YAML, XML) are dynamic imports, which
  * esbuild turns into chunks loaded when first used.
  *
- * The entries keep their names (main.js, parse-worker.js, worker.js) in one
- * directory, so `new URL("./parse-worker.js", import.meta.url)` finds the
+ * The entries keep their names (main.js, parse-worker.js, nsys-sqlite-worker.js,
+ * worker.js) in one directory, so `new URL("./parse-worker.js", import.meta.url)` finds the
  * worker from whichever chunk holds that code. Native addons stay outside
  * (better-sqlite3, DuckDB) and load from node_modules as before.
  *
@@ -29,6 +29,7 @@ await build({
   entryPoints: {
     main: "dist/src/cli/main.js",
     "parse-worker": "dist/parsers/parse-worker.js",
+    "nsys-sqlite-worker": "dist/parsers/nsys-sqlite-worker.js",
     worker: "dist/src/batch/worker.js",
   },
   outdir,

@@ -42,10 +42,10 @@ function run(args: string[]): { status: number | null; stdout: string; stderr: s
 }
 
 describe("the bundled command", () => {
-  it("is what package.json installs, with its two worker scripts beside it", () => {
+  it("is what package.json installs, with its worker scripts beside it", () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { bin: Record<string, string> };
     expect(join(ROOT, pkg.bin["llmprof"]!)).toBe(CLI);
-    for (const f of ["main.js", "parse-worker.js", "worker.js"]) expect(existsSync(join(BUNDLE, f)), f).toBe(true);
+    for (const f of ["main.js", "parse-worker.js", "nsys-sqlite-worker.js", "worker.js"]) expect(existsSync(join(BUNDLE, f)), f).toBe(true);
   });
 
   it("loads no format- or command-specific library at start", () => {
@@ -72,6 +72,16 @@ describe("the bundled command", () => {
       expect(s.trace.format).toBe("xplane");
     } finally {
       rmSync(dir, { recursive: true, force: true });
+    }
+  });
+
+  it("reads an Nsight SQLite export through its reading thread with the figures of one thread", () => {
+    for (const f of ["nsys/nsys-l4-train-hooks-step1.sqlite.gz", "nsys/nsys-l2-ddp-2gpu.sqlite.gz"]) {
+      const one = run(["analyze", fixture(f), "--threads", "1", "--format", "json"]);
+      const two = run(["analyze", fixture(f), "--threads", "2", "--format", "json"]);
+      expect(one.status, one.stderr).toBe(0);
+      expect(two.status, two.stderr).toBe(0);
+      expect(JSON.parse(two.stdout)).toEqual(JSON.parse(one.stdout));
     }
   });
 

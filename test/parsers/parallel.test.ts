@@ -17,6 +17,7 @@ const TP = [fixture("distributed/tp2-rank0.json.gz"), fixture("distributed/tp2-r
 
 interface Dist {
   loadTraces: typeof import("../../parsers/registry.js").loadTraces;
+  sqliteWorkerAvailable: typeof import("../../parsers/nsys-sqlite.js").sqliteWorkerAvailable;
   workersAvailable: typeof import("../../parsers/parallel.js").workersAvailable;
   parseKinetoSplit: typeof import("../../parsers/kineto-split.js").parseKinetoSplit;
 }
@@ -26,7 +27,8 @@ async function dist(): Promise<Dist> {
   const registry = await load<typeof import("../../parsers/registry.js")>("parsers/registry.js");
   const parallel = await load<typeof import("../../parsers/parallel.js")>("parsers/parallel.js");
   const split = await load<typeof import("../../parsers/kineto-split.js")>("parsers/kineto-split.js");
-  return { loadTraces: registry.loadTraces, workersAvailable: parallel.workersAvailable, parseKinetoSplit: split.parseKinetoSplit };
+  const sqlite = await load<typeof import("../../parsers/nsys-sqlite.js")>("parsers/nsys-sqlite.js");
+  return { loadTraces: registry.loadTraces, workersAvailable: parallel.workersAvailable, parseKinetoSplit: split.parseKinetoSplit, sqliteWorkerAvailable: sqlite.sqliteWorkerAvailable };
 }
 
 type Model = Awaited<ReturnType<Dist["loadTraces"]>>[number];
@@ -85,6 +87,36 @@ describe("parsing several files in worker threads", () => {
     const r = runCli(["analyze", RANKS[0]!, "--threads", "0"]);
     expect(r.status).toBe(2);
     expect(r.stderr).toMatch(/--threads: expected a whole number/);
+  });
+});
+
+describe("an Nsight SQLite export read with a reading thread beside the mapping", () => {
+  it("gives the model one thread gives (two exports: module hooks; two GPUs)", async () => {
+    const d = await dist();
+    expect(d.sqliteWorkerAvailable()).toBe(true);
+    for (const f of ["nsys/nsys-l4-train-hooks-step1.sqlite.gz", "nsys/nsys-l2-ddp-2gpu.sqlite.gz"]) {
+      const one = await d.loadTraces([fixture(f)], { threads: 1 });
+      const two = await d.loadTraces([fixture(f)], { threads: 2 });
+      expectSameModels(two, one);
+    }
+  });
+
+  it("a table page that cannot be read fails in the reading thread cleanly, naming the file", () => {
+    const dir = mkdtempSync(join(tmpdir(), "llmprof-bad-sqlite-"));
+    try {
+      const db = gunzipSync(readFileSync(fixture("nsys/nsys-l2-ddp-2gpu.sqlite.gz")));
+      // two pages of a table's data overwritten: the schema still reads, the rows do not
+      const at = Math.floor((db.length * 0.4) / 4096) * 4096;
+      db.fill(0xff, at, at + 8192);
+      const bad = join(dir, "bad.sqlite");
+      writeFileSync(bad, db);
+      const r = runCli(["analyze", bad, "--threads", "2"]);
+      expect(r.status).toBe(2);
+      expect(r.stderr.trim().split("\n")).toHaveLength(1);
+      expect(r.stderr).toContain("bad.sqlite: cannot read the SQLite database");
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
 
