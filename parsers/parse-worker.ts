@@ -1,8 +1,10 @@
 /**
- * Worker-thread entry of the parallel loader (parsers/parallel.ts): parses one
+ * Worker-thread entry of the parallel loader (parsers/parallel.ts): parses a
  * file (a path, never trace data, comes in) and posts its models back with their
- * column buffers transferred, not copied. One file per worker: the worker exits
- * afterwards, so no buffer it handed over is ever touched again.
+ * column buffers transferred, not copied: once sent, a buffer belongs to the main
+ * thread, and the next file is read into new ones. A lane sends its files one
+ * after another to the same worker (warm: its code already compiled); a part of
+ * a file (kineto-split.ts) is one request to a worker of its own.
  */
 import { parentPort, workerData } from "node:worker_threads";
 import { LlmprofError } from "../src/errors.js";
@@ -11,9 +13,9 @@ import type { WorkerReply, WorkerRequest } from "./parallel.js";
 
 const port = parentPort;
 if (!port) throw new Error("llmprof parse worker: not started as a worker thread");
-const request = workerData as WorkerRequest;
 
-async function main(): Promise<WorkerReply> {
+/** One request: its reply (models or a part), or the error to report. */
+async function handle(request: WorkerRequest): Promise<WorkerReply> {
   try {
     let last = 0;
     const options = {
@@ -49,9 +51,15 @@ function transferable(m: TraceModel): WorkerModel {
 }
 type WorkerModel = Omit<TraceModel, "strings"> & { strings: readonly string[] };
 
-void main().then((reply) => {
-  port.postMessage(reply, reply.result ? transferList(reply.result) : []);
-});
+function post(reply: WorkerReply): void {
+  port!.postMessage(reply, reply.result ? transferList(reply.result) : []);
+}
+
+// a lane of the loader (parallel.ts WorkerLane) sends files one at a time and keeps this
+// thread, compiled code and all, for the next; a part of a file comes as workerData
+const data = workerData as WorkerRequest | { lane: true };
+if ("lane" in data) port.on("message", (request: WorkerRequest) => void handle(request).then(post));
+else void handle(data).then(post);
 
 /** Every distinct ArrayBuffer under the models' tables (typed-array columns). */
 function transferList(result: unknown): ArrayBuffer[] {

@@ -67,8 +67,24 @@ function attentionFlops(q: number[] | undefined, k: number[] | undefined, factor
   return factor * b * h * s * sk * d;
 }
 
-/** FLOPs per CPU slice row (NaN when unknown), and whether any was estimated. */
-export function flopsPerSlice(model: TraceModel): { flops: Float64Array; recorded: number; estimated: number } {
+export interface SliceFlops {
+  /** Per CPU slice row, NaN when unknown. Shared by every caller: read it, never write it. */
+  readonly flops: Float64Array;
+  readonly recorded: number;
+  readonly estimated: number;
+}
+
+// the operators and efficiency sections both read it: computed once per model
+const computed = new WeakMap<TraceModel, SliceFlops>();
+
+/** FLOPs per CPU slice row (NaN when unknown), and how many were recorded or estimated. */
+export function flopsPerSlice(model: TraceModel): SliceFlops {
+  let result = computed.get(model);
+  if (!result) computed.set(model, (result = countFlops(model)));
+  return result;
+}
+
+function countFlops(model: TraceModel): SliceFlops {
   const { cpu, strings } = model;
   const out = new Float64Array(cpu.length).fill(NaN);
   const dimsCache = new Map<number, Dims | null>();

@@ -66,6 +66,22 @@ describe("parsing several files in worker threads", () => {
     expect(last).toBe(one[0]!.meta.bytesRead + one[1]!.meta.bytesRead);
   });
 
+  it("more files than threads: each lane parses several files in its one worker, with the models of one thread", async () => {
+    const d = await dist();
+    const files = [...RANKS, ...TP, fixture("llama-tiny-train.json.gz")];
+    const one = await d.loadTraces(files, { threads: 1 });
+    const two = await d.loadTraces(files, { threads: 2 });
+    expect(two.map((m) => m.meta.files[0])).toEqual(files);
+    expectSameModels(two, one);
+  });
+
+  it("a file that cannot be read among several fails the load with its own one-line error, whichever lane held it", () => {
+    const r = runCli(["analyze", ...RANKS, fixture("README.md"), ...TP, "--threads", "2"]);
+    expect(r.status).toBe(2);
+    expect(r.stderr.trim().split("\n")).toHaveLength(1);
+    expect(r.stderr).toContain("README.md");
+  });
+
   it("`analyze --threads 1` and `--threads 2` write the same summary.json (two tensor-parallel ranks)", () => {
     const a = runCli(["analyze", ...TP, "-f", "json", "--threads", "1"]);
     const b = runCli(["analyze", ...TP, "-f", "json", "--threads", "2"]);
