@@ -140,6 +140,7 @@ export function sqliteWorkerAvailable(): boolean {
   return SQLITE_WORKER.protocol === "file:" && existsSync(fileURLToPath(SQLITE_WORKER));
 }
 
+/** The pieces read in this thread (`--threads 1`, or no compiled worker script), parsed where they are mapped. */
 function* inThisThread(db: Database.Database, plan: readonly TablePlan[]): Generator<TablePiece | { raw: RawPiece }> {
   for (const raw of rawPieces(db, plan)) yield { raw };
 }
