@@ -61,25 +61,56 @@ export function savedIf(entries: readonly WalkEntry[], item: string, fraction: n
 }
 
 export function whatIfRows(entries: readonly WalkEntry[], stepTimeNs: number, fasterPct: readonly number[], hostFloorNs: number): WhatIfRow[] {
-  const items = new Map<string, { kind: PathSegment["kind"]; category: string | null; ns: number }>();
-  for (const e of entries) {
-    if (e.type !== "segment") continue;
+  // the item of each entry, named once (a path has up to ~10^5 entries; the rows below walk it once per item)
+  const itemAt = new Int32Array(entries.length).fill(-1);
+  const ids = new Map<string, number>();
+  const items: { item: string; kind: PathSegment["kind"]; category: string | null; ns: number }[] = [];
+  entries.forEach((e, i) => {
+    if (e.type !== "segment") return;
     const item = itemOf(e.segment);
-    if (item === null) continue;
-    const row = items.get(item) ?? { kind: e.segment.kind, category: e.segment.category, ns: 0 };
-    row.ns += e.segment.endNs - e.segment.startNs;
-    items.set(item, row);
-  }
-  return [...items]
-    .sort((a, b) => b[1].ns - a[1].ns)
+    if (item === null) return;
+    let id = ids.get(item);
+    if (id === undefined) {
+      ids.set(item, (id = items.length));
+      items.push({ item, kind: e.segment.kind, category: e.segment.category, ns: 0 });
+    }
+    itemAt[i] = id;
+    items[id]!.ns += e.segment.endNs - e.segment.startNs;
+  });
+  const fractions = [...fasterPct.map((p) => p / 100), 1];
+  return items
+    .map((r, id) => ({ ...r, id }))
+    .sort((a, b) => b.ns - a.ns)
     .slice(0, TOP_ITEMS)
-    .map(([item, r]) => ({
-      item,
-      kind: r.kind,
-      category: r.category,
-      pathNs: r.ns,
-      pathPct: stepTimeNs > 0 ? (100 * r.ns) / stepTimeNs : 0,
-      savedIfFasterNs: fasterPct.map((p) => savedIf(entries, item, p / 100, hostFloorNs)),
-      savedIfRemovedNs: savedIf(entries, item, 1, hostFloorNs),
-    }));
+    .map((r) => {
+      const saved = savedForEach(entries, itemAt, r.id, fractions, hostFloorNs);
+      return {
+        item: r.item,
+        kind: r.kind,
+        category: r.category,
+        pathNs: r.ns,
+        pathPct: stepTimeNs > 0 ? (100 * r.ns) / stepTimeNs : 0,
+        savedIfFasterNs: saved.slice(0, fasterPct.length),
+        savedIfRemovedNs: saved[fasterPct.length]!,
+      };
+    });
+}
+
+/** savedIf for one item (`itemAt[i] === id`) and several fractions in one walk: the same sums in the same order. */
+function savedForEach(entries: readonly WalkEntry[], itemAt: Int32Array, id: number, fractions: readonly number[], hostFloorNs: number): number[] {
+  const threads = new Set<string>();
+  entries.forEach((e, i) => {
+    if (itemAt[i] === id && e.type === "segment" && e.host !== null) threads.add(e.host);
+  });
+  const saved = fractions.map(() => 0);
+  for (let i = entries.length - 1; i >= 0; i--) {
+    const e = entries[i]!;
+    if (e.type === "join") {
+      if (e.host === null || !threads.has(e.host)) for (let k = 0; k < saved.length; k++) saved[k] = Math.min(saved[k]!, e.marginNs);
+    } else if (itemAt[i] === id) {
+      const d = e.segment.endNs - e.segment.startNs;
+      for (let k = 0; k < saved.length; k++) saved[k]! += fractions[k]! * d;
+    }
+  }
+  return threads.size > 0 ? saved.map((x) => Math.min(x, Math.max(0, hostFloorNs))) : saved;
 }

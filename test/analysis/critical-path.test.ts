@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import { createContext } from "../../src/analysis/context.js";
 import { criticalPathFrom, type PathSegment } from "../../src/analysis/critical-path.js";
-import { savedIf, type WalkEntry } from "../../src/analysis/critical-path-whatif.js";
+import fc from "fast-check";
+import { savedIf, whatIfRows, type WalkEntry } from "../../src/analysis/critical-path-whatif.js";
 import { parseKineto } from "../../parsers/kineto.js";
 import { loadTraces } from "../../parsers/registry.js";
 import type { TraceModel } from "../../src/model/tables.js";
@@ -139,6 +140,42 @@ describe("critical path across ranks", () => {
     const shared: WalkEntry[] = [seg("B", 100, 160), { type: "join", marginNs: 20, host: "rank0" }, seg("host: H", 0, 100, "rank0")];
     expect(savedIf(shared, "host: H", 1)).toBe(100);
     expect(savedIf(shared, "host: H", 1, 70)).toBe(70); // the compute floor
+  });
+
+  it("the what-if rows (one walk per item for every fraction) equal savedIf item by item, fraction by fraction", () => {
+    const labels = ["A", "B", "C", "host: H", "host: G"];
+    const entry = fc.oneof(
+      fc
+        .record({ label: fc.constantFrom(...labels), start: fc.integer({ min: 0, max: 1000 }), len: fc.integer({ min: 0, max: 300 }), host: fc.constantFrom(null, "rank0", "rank1") })
+        .map(({ label, start, len, host }): WalkEntry => ({
+          type: "segment",
+          host: label.startsWith("host") ? (host ?? "rank0") : null,
+          segment: {
+            rank: 0,
+            kind: label.startsWith("host") ? "host" : "compute",
+            category: null,
+            label,
+            startNs: start,
+            endNs: start + len,
+            localStartNs: start,
+            device: 0,
+            stream: 7,
+          } satisfies PathSegment,
+        })),
+      fc.record({ margin: fc.integer({ min: 0, max: 200 }), host: fc.constantFrom(null, "rank0", "rank1") }).map(({ margin, host }): WalkEntry => ({ type: "join", marginNs: margin, host })),
+    );
+    fc.assert(
+      fc.property(fc.array(entry, { maxLength: 40 }), fc.integer({ min: 0, max: 2000 }), (entries, floor) => {
+        const rows = whatIfRows(entries, 2000, [10, 50], floor);
+        for (const row of rows) {
+          expect(row.savedIfFasterNs).toEqual([savedIf(entries, row.item, 0.1, floor), savedIf(entries, row.item, 0.5, floor)]);
+          expect(row.savedIfRemovedNs).toBe(savedIf(entries, row.item, 1, floor));
+        }
+        // the rows are the items with most time on the path, most first
+        const times = rows.map((r) => r.pathNs);
+        expect([...times].sort((x, y) => y - x)).toEqual(times);
+      }),
+    );
   });
 
   const ddp = [0, 1].map((r) => sharedTrace(`multi-gpu/ddp-2gpu-rank${r}.json.gz`));
