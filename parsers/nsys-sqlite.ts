@@ -9,9 +9,9 @@
  * Quirks seen in real exports (nsys 2025.3): empty tables are left out (no SYNCHRONIZATION
  * table without syncs); NVTX text is in `text` or, for registered strings, `textId`;
  * a push/pop range still open at the end of the capture has `end` NULL.
- * Tables are read as JSON per rowid range (nsys-sqlite-ranges.ts), by a worker thread
+ * Tables are read as JSON pages of rows (nsys-sqlite-ranges.ts), by a worker thread
  * when more than one thread is allowed (nsys-sqlite-worker.ts: SQLite writes the next
- * ranges while this thread parses and maps the current ones), into reusable
+ * pages while this thread parses and maps the current ones), into reusable
  * Float64Array chunks, then mapped by nsys-tables.ts.
  */
 import { closeSync, createReadStream, createWriteStream, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync } from "node:fs";
