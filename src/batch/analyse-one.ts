@@ -37,7 +37,9 @@ export type TraceOutcome = { id: number; ok: true; rows: Row[] } | { id: number;
 export async function analyseTrace(job: TraceJob): Promise<TraceOutcome> {
   const started = performance.now();
   try {
-    const models = await loadTraces([job.path], job.limits);
+    // one thread per trace: the batch's workers already share the cores among traces (a large
+    // plain file cut in parts, or an Nsight reading thread, would start more threads per worker)
+    const models = await loadTraces([job.path], { ...job.limits, threads: 1 });
     if (models.length === 0) throw new LlmprofError(job.path, "holds no trace");
     const ordered = [...models].sort((a, b) => (a.meta.rank ?? 0) - (b.meta.rank ?? 0));
     // each rank alone: the table sections of a Summary describe its primary rank only
