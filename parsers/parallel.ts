@@ -115,8 +115,10 @@ function largestFirst(files: readonly string[]): number[] {
  * (parse-worker.ts in lane mode). A worker that dies fails the file it held;
  * the next file gets a new one.
  */
-class WorkerLane {
+export class WorkerLane {
   private worker: Worker | null = null;
+  /** `script`: the worker's script (a test gives its own). */
+  constructor(private readonly script: URL = WORKER_URL) {}
   private pending: { file: string; onProgress: (bytes: number) => void; settle: (r: { ok: unknown } | { error: Error }) => void } | null = null;
 
   run<T>(request: WorkerRequest, onProgress: (bytes: number) => void): Promise<T> {
@@ -133,10 +135,12 @@ class WorkerLane {
 
   private started(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(WORKER_URL, { workerData: { lane: true } });
+    const worker = new Worker(this.script, { workerData: { lane: true } });
+    // events of a worker this lane has let go (closed, or failed and replaced) concern no request of it
+    const current = () => this.worker === worker;
     worker.on("message", (reply: WorkerReply) => {
       const p = this.pending;
-      if (!p) return;
+      if (!p || !current()) return;
       if (reply.progress !== undefined) return p.onProgress(reply.progress);
       this.pending = null;
       if (reply.error) {
@@ -152,9 +156,16 @@ class WorkerLane {
       this.pending = null;
       p?.settle({ error });
     };
-    worker.on("error", (e) => fail(e instanceof Error ? e : new Error(String(e))));
+    worker.on("error", (e) => {
+      if (!current()) return;
+      // the next file gets a new worker, not this dying one
+      this.worker = null;
+      void worker.terminate();
+      fail(e instanceof Error ? e : new Error(String(e)));
+    });
     worker.on("exit", (code) => {
-      if (this.worker === worker) this.worker = null;
+      if (!current()) return;
+      this.worker = null;
       if (this.pending) fail(new LlmprofError(this.pending.file, `the parsing thread stopped (exit code ${code}); try --threads 1`));
     });
     this.worker = worker;
