@@ -14,11 +14,10 @@
  * pages while this thread parses and maps the current ones), into reusable
  * Float64Array chunks, then mapped by nsys-tables.ts.
  */
-import { closeSync, createReadStream, createWriteStream, existsSync, mkdtempSync, openSync, readSync, rmSync, statSync } from "node:fs";
+import { closeSync, createReadStream, createWriteStream, mkdtempSync, openSync, readSync, rmSync, statSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { pipeline } from "node:stream/promises";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
 import { createGunzip } from "node:zlib";
 import Database from "better-sqlite3";
@@ -29,7 +28,7 @@ import { READ_ORDER, TABLES, checkNsysTables, mapChunk, type TableChunk } from "
 import { byteLimit, describeFsError, diskInflateLimit, isGzip, readHead, type SourceOptions } from "./source.js";
 import { CHUNK_ROWS, columnsOf, rawPieces, type RawPiece, type TablePiece, type TablePlan } from "./nsys-sqlite-ranges.js";
 import type { SqliteWorkerData, SqliteWorkerMessage } from "./nsys-sqlite-worker.js";
-import { defaultThreads } from "./parallel.js";
+import { defaultThreads, scriptAvailable } from "./parallel.js";
 
 export const NSYS_SQLITE_FORMAT = "nsys-sqlite";
 const SQLITE_MAGIC = "SQLite format 3\0";
@@ -137,7 +136,7 @@ const SQLITE_WORKER = new URL("./nsys-sqlite-worker.js", import.meta.url);
 
 /** Whether the worker script exists (the compiled build; not when running the TypeScript sources). */
 export function sqliteWorkerAvailable(): boolean {
-  return SQLITE_WORKER.protocol === "file:" && existsSync(fileURLToPath(SQLITE_WORKER));
+  return scriptAvailable(SQLITE_WORKER);
 }
 
 /** The pieces read in this thread (`--threads 1`, or no compiled worker script), parsed where they are mapped. */

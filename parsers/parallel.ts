@@ -45,7 +45,12 @@ export function defaultThreads(): number {
 
 /** Whether parsing can go to worker threads here (the compiled worker script exists). */
 export function workersAvailable(): boolean {
-  return WORKER_URL.protocol === "file:" && existsSync(fileURLToPath(WORKER_URL));
+  return scriptAvailable(WORKER_URL);
+}
+
+/** Whether a compiled worker script exists to start (not when running the TypeScript sources, as vitest does). */
+export function scriptAvailable(script: URL): boolean {
+  return script.protocol === "file:" && existsSync(fileURLToPath(script));
 }
 
 /**
@@ -112,7 +117,7 @@ function largestFirst(files: readonly string[]): number[] {
 
 /**
  * One worker thread that parses the files it is given one after another
- * (parse-worker.ts in lane mode). A worker that dies fails the file it held;
+ * (parse-worker.ts). A worker that dies fails the file it held;
  * the next file gets a new one.
  */
 export class WorkerLane {
@@ -135,7 +140,7 @@ export class WorkerLane {
 
   private started(): Worker {
     if (this.worker) return this.worker;
-    const worker = new Worker(this.script, { workerData: { lane: true } });
+    const worker = new Worker(this.script);
     // events of a worker this lane has let go (closed, or failed and replaced) concern no request of it
     const current = () => this.worker === worker;
     worker.on("message", (reply: WorkerReply) => {
@@ -174,36 +179,17 @@ export class WorkerLane {
 }
 
 /**
- * Runs one request on a fresh worker thread: its result, or its error (an
- * LlmprofError when the worker reported one). `onProgress` gets bytes read since
- * the last call.
+ * Runs one request on a worker thread of its own (a part of a file,
+ * kineto-split.ts): its result, or its error (an LlmprofError when the worker
+ * reported one). `onProgress` gets bytes read since the last call.
  */
-export function runWorker<T>(request: WorkerRequest, onProgress: (bytes: number) => void): Promise<T> {
-  return new Promise((resolve, reject) => {
-    const worker = new Worker(WORKER_URL, { workerData: request });
-    let settled = false;
-    const settle = (r: { ok: T } | { error: Error }) => {
-      if (settled) return;
-      settled = true;
-      if ("ok" in r) resolve(r.ok);
-      else reject(r.error);
-    };
-    worker.on("message", (reply: WorkerReply) => {
-      if (reply.progress !== undefined) {
-        onProgress(reply.progress);
-        return;
-      }
-      if (reply.error) {
-        const e = reply.error;
-        settle({ error: e.internal ? new Error(`${request.file}: ${e.problem}`) : new LlmprofError(e.file, e.problem) });
-      } else {
-        onProgress(reply.progressRest ?? 0);
-        settle({ ok: reply.result as T });
-      }
-    });
-    worker.on("error", (e) => settle({ error: e instanceof Error ? e : new Error(String(e)) }));
-    worker.on("exit", (code) => settle({ error: new LlmprofError(request.file, `the parsing thread stopped (exit code ${code}); try --threads 1`) }));
-  });
+export async function runWorker<T>(request: WorkerRequest, onProgress: (bytes: number) => void): Promise<T> {
+  const lane = new WorkerLane();
+  try {
+    return await lane.run<T>(request, onProgress);
+  } finally {
+    lane.close();
+  }
 }
 
 /** A model as posted by a worker, with its string table (and lookup index) rebuilt. */

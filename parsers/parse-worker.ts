@@ -4,9 +4,9 @@
  * column buffers transferred, not copied: once sent, a buffer belongs to the main
  * thread, and the next file is read into new ones. A lane sends its files one
  * after another to the same worker (warm: its code already compiled); a part of
- * a file (kineto-split.ts) is one request to a worker of its own.
+ * a file (kineto-split.ts) is one request to a worker of its own (runWorker).
  */
-import { parentPort, workerData } from "node:worker_threads";
+import { parentPort } from "node:worker_threads";
 import { LlmprofError } from "../src/errors.js";
 import type { TraceModel } from "../src/model/tables.js";
 import type { WorkerReply, WorkerRequest } from "./parallel.js";
@@ -55,11 +55,8 @@ function post(reply: WorkerReply): void {
   port!.postMessage(reply, reply.result ? transferList(reply.result) : []);
 }
 
-// a lane of the loader (parallel.ts WorkerLane) sends files one at a time and keeps this
-// thread, compiled code and all, for the next; a part of a file comes as workerData
-const data = workerData as WorkerRequest | { lane: true };
-if ("lane" in data) port.on("message", (request: WorkerRequest) => void handle(request).then(post));
-else void handle(data).then(post);
+// requests come one at a time (parallel.ts WorkerLane), and this thread, compiled code and all, stays for the next
+port.on("message", (request: WorkerRequest) => void handle(request).then(post));
 
 /** Every distinct ArrayBuffer under the models' tables (typed-array columns). */
 function transferList(result: unknown): ArrayBuffer[] {

@@ -5,9 +5,8 @@
  * (dist/src/batch/); when it is missing, i.e. when running the TypeScript
  * sources (vitest), the jobs run one after another in this thread instead.
  */
-import { existsSync } from "node:fs";
-import { fileURLToPath } from "node:url";
 import { Worker } from "node:worker_threads";
+import { scriptAvailable } from "../../parsers/parallel.js";
 import { analyseTrace, type TraceJob, type TraceOutcome } from "./analyse-one.js";
 
 const WORKER_URL = new URL("./worker.js", import.meta.url);
@@ -15,7 +14,7 @@ const WORKER_URL = new URL("./worker.js", import.meta.url);
 export type PoolMode = "threads" | "in-process";
 
 export function poolMode(): PoolMode {
-  return WORKER_URL.protocol === "file:" && existsSync(fileURLToPath(WORKER_URL)) ? "threads" : "in-process";
+  return scriptAvailable(WORKER_URL) ? "threads" : "in-process";
 }
 
 export async function runJobs(jobs: readonly TraceJob[], threads: number, onDone: (outcome: TraceOutcome, job: TraceJob) => void): Promise<PoolMode> {
