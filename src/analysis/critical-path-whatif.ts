@@ -41,23 +41,10 @@ export function itemOf(s: PathSegment): string | null {
   return s.label;
 }
 
-/**
- * Step time saved if every segment of `item` shrank by `fraction` (0-1), bounded
- * by the joins' margins; a join whose alternative runs through the same rank's host
- * threads as the (host) item moves with it and bounds nothing. Host items are
- * also bounded by `hostFloorNs` (the step minus the busiest GPU's compute time in it).
- */
+/** Step time saved if every segment of `item` shrank by `fraction` (0-1): savedForEach for one item and one fraction. */
 export function savedIf(entries: readonly WalkEntry[], item: string, fraction: number, hostFloorNs = Infinity): number {
-  const threads = new Set<string>();
-  for (const e of entries) if (e.type === "segment" && e.host !== null && itemOf(e.segment) === item) threads.add(e.host);
-  let saved = 0;
-  for (let i = entries.length - 1; i >= 0; i--) {
-    const e = entries[i]!;
-    if (e.type === "join") {
-      if (e.host === null || !threads.has(e.host)) saved = Math.min(saved, e.marginNs);
-    } else if (itemOf(e.segment) === item) saved += fraction * (e.segment.endNs - e.segment.startNs);
-  }
-  return threads.size > 0 ? Math.min(saved, Math.max(0, hostFloorNs)) : saved;
+  const itemAt = Int32Array.from(entries, (e) => (e.type === "segment" && itemOf(e.segment) === item ? 0 : -1));
+  return savedForEach(entries, itemAt, 0, [fraction], hostFloorNs)[0]!;
 }
 
 export function whatIfRows(entries: readonly WalkEntry[], stepTimeNs: number, fasterPct: readonly number[], hostFloorNs: number): WhatIfRow[] {
@@ -96,7 +83,14 @@ export function whatIfRows(entries: readonly WalkEntry[], stepTimeNs: number, fa
     });
 }
 
-/** savedIf for one item (`itemAt[i] === id`) and several fractions in one walk: the same sums in the same order. */
+/**
+ * Step time saved if every segment of one item (`itemAt[i] === id`) shrank by
+ * each of `fractions` (0-1), in one walk: from the path's beginning to its end,
+ * the item's segments add their share and each join caps the sum at its margin;
+ * a join whose alternative runs through the same rank's host threads as the
+ * (host) item moves with it and bounds nothing. Host items are also bounded by
+ * `hostFloorNs` (the step minus the busiest GPU's compute time in it).
+ */
 function savedForEach(entries: readonly WalkEntry[], itemAt: Int32Array, id: number, fractions: readonly number[], hostFloorNs: number): number[] {
   const threads = new Set<string>();
   entries.forEach((e, i) => {
