@@ -6,10 +6,11 @@
  * current ones are parsed and mapped (issue 18).
  *
  * A table is read CHUNK_ROWS rows at a time in rowid order (jsonPager), each
- * page as one JSON text (`json_group_array(json_array(...))`) that
- * JSON.parse reads: about 40% less time than stepping the rows one by one for
- * the activity tables, where better-sqlite3's per-row cost dominates. SQLite writes integers exactly and
- * doubles with 17 digits, so the numbers are the ones stepping gives. A table
+ * page as one JSON text (`json_group_array(json_array(...))`) that JSON.parse
+ * reads: about 40% less time than stepping the rows one by one for the
+ * activity tables, where better-sqlite3's per-row cost dominates. SQLite writes
+ * integers exactly and doubles with 17 digits, so the numbers are the ones
+ * stepping gives. A table
  * without rowids is stepped row by row; a table of which only the row count
  * matters (ProcessStreams) is counted.
  */

@@ -3,12 +3,12 @@
  * "bin"): what it loads at start, and that the formats and workers whose code
  * it loads on demand still work through it.
  */
-import { spawnSync } from "node:child_process";
 import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CLI, ROOT, fixture } from "../helpers/paths.js";
+import { runCli } from "../helpers/cli.js";
 
 const BUNDLE = dirname(CLI);
 
@@ -37,10 +37,6 @@ function librariesIn(file: string): Set<string> {
   return libs;
 }
 
-function run(args: string[]): { status: number | null; stdout: string; stderr: string } {
-  return spawnSync(process.execPath, [CLI, ...args], { encoding: "utf8", cwd: ROOT });
-}
-
 describe("the bundled command", () => {
   it("is what package.json installs, with its worker scripts beside it", () => {
     const pkg = JSON.parse(readFileSync(join(ROOT, "package.json"), "utf8")) as { bin: Record<string, string> };
@@ -66,7 +62,7 @@ describe("the bundled command", () => {
     try {
       const config = join(dir, "llmprof.yaml");
       writeFileSync(config, "idle:\n  launchLatencyThresholdUs: 5\n");
-      const r = run(["analyze", fixture("jax/vm.xplane.pb"), "--config", config, "-o", join(dir, "s.json")]);
+      const r = runCli(["analyze", fixture("jax/vm.xplane.pb"), "--config", config, "-o", join(dir, "s.json")]);
       expect(r.status, r.stderr).toBe(0);
       const s = JSON.parse(readFileSync(join(dir, "s.json"), "utf8")) as { trace: { format: string } };
       expect(s.trace.format).toBe("xplane");
@@ -77,8 +73,8 @@ describe("the bundled command", () => {
 
   it("reads an Nsight SQLite export through its reading thread with the figures of one thread", () => {
     for (const f of ["nsys/nsys-l4-train-hooks-step1.sqlite.gz", "nsys/nsys-l2-ddp-2gpu.sqlite.gz"]) {
-      const one = run(["analyze", fixture(f), "--threads", "1", "--format", "json"]);
-      const two = run(["analyze", fixture(f), "--threads", "2", "--format", "json"]);
+      const one = runCli(["analyze", fixture(f), "--threads", "1", "--format", "json"]);
+      const two = runCli(["analyze", fixture(f), "--threads", "2", "--format", "json"]);
       expect(one.status, one.stderr).toBe(0);
       expect(two.status, two.stderr).toBe(0);
       expect(JSON.parse(two.stdout)).toEqual(JSON.parse(one.stdout));
@@ -87,8 +83,8 @@ describe("the bundled command", () => {
 
   it("parses two ranks in its worker threads, with the models one thread gives", () => {
     const ranks = ["multi-gpu/l2-ddp-straggler-2gpu-rank0.json.gz", "multi-gpu/l2-ddp-straggler-2gpu-rank1.json.gz"].map(fixture);
-    const one = run(["analyze", ...ranks, "--threads", "1", "--format", "json"]);
-    const two = run(["analyze", ...ranks, "--threads", "2", "--format", "json"]);
+    const one = runCli(["analyze", ...ranks, "--threads", "1", "--format", "json"]);
+    const two = runCli(["analyze", ...ranks, "--threads", "2", "--format", "json"]);
     expect(one.status, one.stderr).toBe(0);
     expect(two.status, two.stderr).toBe(0);
     expect(two.stdout).toBe(one.stdout);
